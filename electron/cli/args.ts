@@ -1,0 +1,135 @@
+/**
+ * @file Argument parsing for the `lantern` command line. Global options may come before
+ * or after the command name; environment variables give their defaults.
+ */
+import { parseArgs } from 'node:util';
+import { LanternError } from '../shared/errors.js';
+
+export interface CliArgs {
+  command: string | undefined;
+  positionals: string[];
+  db: string | undefined;
+  models: string | undefined;
+  model: string | undefined;
+  provider: string | undefined;
+  json: boolean;
+  limit: number | undefined;
+  kind: 'image' | 'video' | undefined;
+  folder: string | undefined;
+  from: number | undefined;
+  to: number | undefined;
+  sort: 'relevance' | 'date' | undefined;
+  all: boolean;
+  allowUnverified: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+const OPTIONS = {
+  db: { type: 'string' },
+  models: { type: 'string' },
+  model: { type: 'string' },
+  provider: { type: 'string' },
+  json: { type: 'boolean' },
+  limit: { type: 'string' },
+  kind: { type: 'string' },
+  folder: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  sort: { type: 'string' },
+  all: { type: 'boolean' },
+  'allow-unverified': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+function parseDate(
+  value: string | undefined,
+  option: string,
+  endOfDay: boolean,
+): number | undefined {
+  if (value === undefined) return undefined;
+  // A bare date means the whole day: --to 2024-05-01 includes that day.
+  const bare = /^\d{4}-\d{2}-\d{2}$/.test(value);
+  const time = Date.parse(bare ? `${value}T${endOfDay ? '23:59:59.999' : '00:00:00'}Z` : value);
+  if (Number.isNaN(time)) {
+    throw new LanternError(
+      'INVALID_INPUT',
+      `--${option} needs a date like 2024-05-01, not "${value}".`,
+    );
+  }
+  return time;
+}
+
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new LanternError(
+      'INVALID_INPUT',
+      `${(error as Error).message}. Run "lantern --help" for usage.`,
+    );
+  }
+  const { values, positionals } = parsed;
+  const limit = values.limit === undefined ? undefined : Number(values.limit);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+    throw new LanternError(
+      'INVALID_INPUT',
+      `--limit needs a whole number above 0, not "${values.limit}".`,
+    );
+  }
+  if (values.kind !== undefined && values.kind !== 'image' && values.kind !== 'video') {
+    throw new LanternError('INVALID_INPUT', `--kind is "image" or "video", not "${values.kind}".`);
+  }
+  if (values.sort !== undefined && values.sort !== 'relevance' && values.sort !== 'date') {
+    throw new LanternError(
+      'INVALID_INPUT',
+      `--sort is "relevance" or "date", not "${values.sort}".`,
+    );
+  }
+  return {
+    command: positionals[0],
+    positionals: positionals.slice(1),
+    db: values.db ?? env.LANTERN_DB,
+    models: values.models ?? env.LANTERN_MODELS,
+    model: values.model ?? env.LANTERN_MODEL,
+    provider: values.provider ?? env.LANTERN_PROVIDER,
+    json: values.json ?? false,
+    limit,
+    kind: values.kind,
+    folder: values.folder,
+    from: parseDate(values.from, 'from', false),
+    to: parseDate(values.to, 'to', true),
+    sort: values.sort,
+    all: values.all ?? false,
+    allowUnverified: values['allow-unverified'] ?? false,
+    help: values.help ?? false,
+    version: values.version ?? false,
+  };
+}
+
+export const USAGE = `Usage: lantern <command> [options]
+
+Commands:
+  index <folder>...          index photos in these folders (incremental; Ctrl+C stops cleanly)
+  search "<query>"           search by sentence; query algebra: dog +beach -night, 2:dog, an image path
+  similar <file>             photos that look like this one
+  status                     library folders, counts, model and execution provider
+  models list                models Lantern can use, and whether they are installed
+  models fetch <id>          download a model (resumable, checksum-verified)
+  models verify [id]         re-check installed model files against their checksums
+
+Options (before or after the command):
+  --db DIR                   library database folder      (env LANTERN_DB)
+  --models DIR               model folder                 (env LANTERN_MODELS)
+  --model ID                 model id                     (env LANTERN_MODEL)
+  --provider NAME            auto, cpu, cuda, webgpu, ... (env LANTERN_PROVIDER)
+  --json                     machine-readable output (the default when stdout is not a terminal)
+  --limit N                  at most N results
+  --kind image|video         only this kind
+  --folder DIR               only files under DIR
+  --from DATE, --to DATE     capture date range (YYYY-MM-DD or ISO time)
+  --sort relevance|date      result order
+  --all                      no relevance cut-off: return the nearest N whatever their score
+`;

@@ -1,0 +1,161 @@
+/**
+ * @file The photo embedding pipeline (engine): decode → batch → encode, with decoding of
+ * the next batches running while the encoder works on the current one. [Note: pipeline
+ * overlap] sharp decodes on libuv's thread pool and onnxruntime runs on its own threads,
+ * so the JavaScript thread only orchestrates: a bounded queue of ready batches and a
+ * small pool of reusable batch tensors keep both sides busy with flat memory.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { decodeImage, type DecodedImageInfo } from '../../../native/image/index.js';
+import type { ClipEncoder } from '../clip/encoder.js';
+import { AsyncQueue, mapConcurrent } from '../util/async-queue.js';
+import type { ScannedFile } from './scan.js';
+
+export interface DecodedPhoto {
+  file: ScannedFile;
+  hash: string;
+  info: DecodedImageInfo;
+  thumbnail: string;
+}
+
+export interface PipelineOptions {
+  encoder: ClipEncoder;
+  thumbnailsDir: string;
+  thumbnailSize: number;
+  maxPixels: number;
+  batchSize: number;
+  decodeConcurrency: number;
+  signal?: AbortSignal;
+  /** Decides per file, after hashing, whether it still needs decoding (moves do not). */
+  needsEmbedding?: (file: ScannedFile, hash: string) => boolean;
+  onEmbedded: (items: DecodedPhoto[], vectors: Float32Array[]) => Promise<void>;
+  onSkipped: (file: ScannedFile, hash: string) => Promise<void>;
+  onFailed: (file: ScannedFile, code: string, message: string) => Promise<void>;
+}
+
+interface Batch {
+  tensor: Float32Array;
+  items: DecodedPhoto[];
+}
+
+/** Thumbnails are keyed by content, so a moved or duplicated photo shares one. */
+export function thumbnailPath(dir: string, hash: string): string {
+  return path.join(dir, hash.slice(0, 2), `${hash}.webp`);
+}
+
+export async function embedPhotos(
+  files: readonly ScannedFile[],
+  options: PipelineOptions,
+): Promise<void> {
+  const { encoder, batchSize } = options;
+  const stride = encoder.imageStride;
+  // Two batches decoding ahead plus the one being encoded.
+  const pool: Float32Array[] = Array.from(
+    { length: 3 },
+    () => new Float32Array(batchSize * stride),
+  );
+  const freeTensors = new AsyncQueue<Float32Array>(pool.length);
+  for (const tensor of pool) await freeTensors.push(tensor);
+  const ready = new AsyncQueue<Batch>(2);
+
+  const produce = async () => {
+    try {
+      for (let start = 0; start < files.length; start += batchSize) {
+        if (options.signal?.aborted) break;
+        const next = await freeTensors.next();
+        if (next.done) break;
+        const tensor = next.value;
+        const chunk = files.slice(start, start + batchSize);
+        const decoded = await mapConcurrent(chunk, options.decodeConcurrency, (file, i) =>
+          decodeOne(file, tensor, i * stride, options),
+        );
+        // Compact the successes to the front of the tensor so the encoder sees no holes.
+        const items: DecodedPhoto[] = [];
+        decoded.forEach((item, i) => {
+          if (!item) return;
+          if (i !== items.length)
+            tensor.copyWithin(items.length * stride, i * stride, (i + 1) * stride);
+          items.push(item);
+        });
+        if (items.length === 0) await freeTensors.push(tensor);
+        else await ready.push({ tensor, items });
+      }
+    } finally {
+      ready.close();
+    }
+  };
+
+  const consume = async () => {
+    for await (const batch of ready) {
+      try {
+        const vectors = await encoder.encodeImages(batch.tensor, batch.items.length);
+        await options.onEmbedded(batch.items, vectors);
+      } finally {
+        await freeTensors.push(batch.tensor);
+      }
+    }
+  };
+
+  const producing = produce();
+  try {
+    await consume();
+  } finally {
+    ready.close();
+    freeTensors.close();
+    await producing;
+  }
+}
+
+async function decodeOne(
+  file: ScannedFile,
+  tensor: Float32Array,
+  offset: number,
+  options: PipelineOptions,
+): Promise<DecodedPhoto | null> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file.path);
+  } catch (error) {
+    await options.onFailed(
+      file,
+      'READ_FAILED',
+      `Could not read the file: ${(error as Error).message}`,
+    );
+    return null;
+  }
+  if (bytes.length === 0) {
+    await options.onFailed(file, 'EMPTY_FILE', 'The file is empty (0 bytes).');
+    return null;
+  }
+  const hash = createHash('sha256').update(bytes).digest('hex');
+  if (options.needsEmbedding && !options.needsEmbedding(file, hash)) {
+    await options.onSkipped(file, hash);
+    return null;
+  }
+  const thumbnail = thumbnailPath(options.thumbnailsDir, hash);
+  try {
+    const info = await decodeImage(bytes, {
+      preprocess: options.encoder.model.vision,
+      target: tensor,
+      offset,
+      thumbnail: { path: thumbnail, size: options.thumbnailSize },
+      maxPixels: options.maxPixels,
+    });
+    return { file, hash, info, thumbnail };
+  } catch (error) {
+    const { code, message } = describeFailure(error);
+    await options.onFailed(file, code, message);
+    return null;
+  }
+}
+
+/** The adapters' errors carry a code and a sentence; anything else is a decode failure. */
+function describeFailure(error: unknown): { code: string; message: string } {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { code: typeof code === 'string' ? code : 'DECODE_FAILED', message: error.message };
+  }
+  return { code: 'DECODE_FAILED', message: String(error) };
+}

@@ -1,0 +1,204 @@
+/**
+ * @file The photo indexer (engine): scans roots, works out what changed since the last
+ * run, embeds what is new or modified, carries moved files over without re-embedding,
+ * removes what is gone, and records what could not be read.
+ *
+ * [Note: resumable indexing] Rows are written in batches with idempotent upserts keyed
+ * by the file's id, and removals happen only at the end of a complete run. A run killed
+ * at any moment therefore leaves rows that are each either absent or complete; the next
+ * run sees the written files as unchanged (same path, size, mtime and model) and
+ * finishes the rest, reaching the same rows as an uninterrupted run.
+ */
+import path from 'node:path';
+import type { LibraryStore, MediaRow, StoredMedia } from '../../../native/store/index.js';
+import { mediaIdFor } from '../../../native/store/index.js';
+import type { FailedFile, IndexProgress, IndexReport, MediaKind } from '../../shared/types.js';
+import type { ClipEncoder } from '../clip/encoder.js';
+import { embedPhotos, type DecodedPhoto } from './embed-pipeline.js';
+import { ProgressMeter } from './progress.js';
+import { scanRoot, type ScannedFile } from './scan.js';
+
+export interface IndexerSettings {
+  thumbnailsDir: string;
+  thumbnailSize: number;
+  /** Decompression-bomb guard; 100 MP covers every camera sold today (sharp's default is 268 MP). */
+  maxPixels: number;
+  batchSize: number;
+  decodeConcurrency: number;
+}
+
+export interface IndexRunOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: IndexProgress) => void;
+}
+
+/**
+ * Rows are flushed once this many are waiting or this long has passed, bounding what a
+ * crash can cost while keeping LanceDB's versions (one per write) few.
+ */
+const WRITE_BATCH_ROWS = 256;
+const WRITE_INTERVAL_MS = 1000;
+
+export async function indexRoots(
+  store: LibraryStore,
+  encoder: ClipEncoder,
+  roots: readonly string[],
+  settings: IndexerSettings,
+  options: IndexRunOptions = {},
+): Promise<IndexReport> {
+  const { signal, onProgress } = options;
+  const absoluteRoots = roots.map((root) => path.resolve(root));
+  onProgress?.({
+    phase: 'scanning',
+    done: 0,
+    total: 0,
+    rate: 0,
+    etaSeconds: null,
+    currentFile: null,
+  });
+
+  const kinds = new Set<MediaKind>(['image']);
+  const scanned: ScannedFile[] = [];
+  for (const root of absoluteRoots)
+    scanned.push(...(await scanRoot(root, { kinds, ...(signal ? { signal } : {}) })));
+  const inRoots = (file: string) => absoluteRoots.some((root) => isInside(file, root));
+
+  const existing = (await store.listMedia()).filter((row) => inRoots(row.path));
+  const existingByPath = new Map(existing.map((row) => [row.path, row]));
+  const scannedPaths = new Set(scanned.map((file) => file.path));
+
+  const report: IndexReport = {
+    indexed: 0,
+    unchanged: 0,
+    removed: 0,
+    moved: 0,
+    failed: [],
+    cancelled: false,
+  };
+  const toProcess: ScannedFile[] = [];
+  for (const file of scanned) {
+    const row = existingByPath.get(file.path);
+    if (row && row.size === file.size && row.mtime === file.mtime && row.model === encoder.id)
+      report.unchanged++;
+    else toProcess.push(file);
+  }
+  // Rows whose file is gone: moved (same content elsewhere) or deleted.
+  const vanished = new Map<string, StoredMedia>();
+  for (const row of existing)
+    if (!scannedPaths.has(row.path) && row.model === encoder.id) vanished.set(row.hash, row);
+  const pendingMoves = new Map<string, StoredMedia>();
+
+  const pendingRows: MediaRow[] = [];
+  // A moved file's old row goes only after its new row is written (resumable indexing).
+  const pendingMoveDeletes: string[] = [];
+  const failures: FailedFile[] = [];
+  let lastFlush = performance.now();
+  const flush = async () => {
+    lastFlush = performance.now();
+    if (pendingRows.length > 0) await store.upsertMedia(pendingRows.splice(0));
+    if (pendingMoveDeletes.length > 0) await store.deleteMedia(pendingMoveDeletes.splice(0));
+  };
+  const meter = new ProgressMeter(toProcess.length, (p) => onProgress?.(p));
+
+  await embedPhotos(toProcess, {
+    encoder,
+    thumbnailsDir: settings.thumbnailsDir,
+    thumbnailSize: settings.thumbnailSize,
+    maxPixels: settings.maxPixels,
+    batchSize: settings.batchSize,
+    decodeConcurrency: settings.decodeConcurrency,
+    ...(signal ? { signal } : {}),
+    needsEmbedding: (file, hash) => {
+      const from = vanished.get(hash);
+      if (!from) return true;
+      vanished.delete(hash);
+      pendingMoves.set(file.path, from);
+      return false;
+    },
+    onSkipped: async (file) => {
+      const from = pendingMoves.get(file.path);
+      if (!from) return;
+      const [vector] = await store.getVectors([from.id]);
+      if (!vector) return;
+      pendingRows.push({ ...from, ...fileFields(file), vector });
+      pendingMoveDeletes.push(from.id);
+      report.moved++;
+      meter.advance(1, file.path);
+    },
+    onEmbedded: async (items: DecodedPhoto[], vectors: Float32Array[]) => {
+      items.forEach((item, i) => {
+        const vector = vectors[i];
+        if (vector) pendingRows.push(rowFor(item, vector, encoder.id));
+      });
+      report.indexed += items.length;
+      if (
+        pendingRows.length >= WRITE_BATCH_ROWS ||
+        performance.now() - lastFlush >= WRITE_INTERVAL_MS
+      ) {
+        await flush();
+      }
+      meter.advance(items.length, items.at(-1)?.file.path ?? null);
+    },
+    onFailed: async (file, code, message) => {
+      failures.push({ path: file.path, root: file.root, code, error: message });
+      report.failed.push({ path: file.path, error: message });
+      meter.advance(1, file.path);
+      await Promise.resolve();
+    },
+  });
+  await flush();
+  onProgress?.(meter.snapshot(null, 'finishing'));
+
+  if (signal?.aborted) {
+    report.cancelled = true;
+    return report;
+  }
+  const gone = [...vanished.values()].map((row) => row.id);
+  // Rows of another model for files that are gone also go.
+  for (const row of existing)
+    if (!scannedPaths.has(row.path) && row.model !== encoder.id) gone.push(row.id);
+  if (gone.length > 0) await store.deleteMedia(gone);
+  report.removed = gone.length;
+
+  // Failures are current after a complete run: clear the old ones under these roots.
+  const oldFailures = (await store.listFailures())
+    .filter((f) => inRoots(f.path))
+    .map((f) => f.path);
+  if (oldFailures.length > 0) await store.clearFailures(oldFailures);
+  if (failures.length > 0) await store.recordFailures(failures);
+  return report;
+}
+
+function isInside(file: string, root: string): boolean {
+  const relative = path.relative(root, file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+function fileFields(file: ScannedFile) {
+  return {
+    id: mediaIdFor(file.path),
+    path: file.path,
+    root: file.root,
+    size: file.size,
+    mtime: file.mtime,
+  };
+}
+
+function rowFor(item: DecodedPhoto, vector: Float32Array, model: string): MediaRow {
+  const exif = item.info.exif;
+  return {
+    ...fileFields(item.file),
+    kind: 'image',
+    hash: item.hash,
+    width: item.info.width,
+    height: item.info.height,
+    takenAt: exif?.takenAt ?? null,
+    duration: null,
+    thumbnail: item.thumbnail,
+    camera: exif?.camera ?? null,
+    lat: exif?.lat ?? null,
+    lon: exif?.lon ?? null,
+    model,
+    vector,
+  };
+}

@@ -1,0 +1,227 @@
+/**
+ * @file The engine's front door (plain Node): one open library — its store, its model
+ * and its settings — with the operations the command line, the utility process and the
+ * browser shell call. Nothing here knows which of them is calling.
+ */
+import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { decodeImage } from '../../native/image/index.js';
+import { LibraryStore, sqlString } from '../../native/store/index.js';
+import { LanternError } from '../shared/errors.js';
+import type {
+  IndexProgress,
+  IndexReport,
+  LibraryStatus,
+  SearchOptions,
+  SearchResult,
+} from '../shared/types.js';
+import { ClipEncoder } from './clip/encoder.js';
+import { indexRoots, type IndexerSettings } from './indexer/indexer.js';
+import { mediaKindOf } from './indexer/scan.js';
+import { ModelRegistry } from './models/registry.js';
+import { clipVocabularyPath, defaultDbDir, defaultModelsDir } from './paths.js';
+import { parseQuery } from './search/query.js';
+import { queryVector, searchByVector, type SearchContext } from './search/search.js';
+
+export interface LibraryOptions {
+  dbDir?: string;
+  /** The user's model folder (downloads land here); also searched for a models.json. */
+  modelsDir?: string;
+  /** More folders holding their own models.json. */
+  extraModelDirs?: string[];
+  modelId?: string;
+  provider?: string;
+  intraOpThreads?: number;
+}
+
+interface LibrarySettings {
+  roots: string[];
+  model: string | null;
+}
+
+/** Background sample size for the relevance cut-off: enough for stable percentiles. */
+const BACKGROUND_SAMPLE = 1000;
+
+export const DEFAULT_INDEXER_SETTINGS: Omit<IndexerSettings, 'thumbnailsDir'> = {
+  thumbnailSize: 256,
+  maxPixels: 100_000_000,
+  batchSize: 16,
+  decodeConcurrency: Math.max(2, Math.min(4, os.availableParallelism())),
+};
+
+export class Library {
+  private backgroundSample: Float32Array[] | null = null;
+
+  private constructor(
+    readonly dbDir: string,
+    readonly store: LibraryStore,
+    readonly encoder: ClipEncoder,
+    private settings: LibrarySettings,
+  ) {}
+
+  static async open(options: LibraryOptions = {}): Promise<Library> {
+    const dbDir = path.resolve(options.dbDir ?? defaultDbDir());
+    await mkdir(dbDir, { recursive: true });
+    const settings = await readSettings(dbDir);
+    const registry = await openRegistry(options);
+    const modelId = options.modelId ?? settings.model ?? registry.defaultClipId();
+    const resolved = await registry.resolveClip(modelId);
+    const encoder = await ClipEncoder.load(resolved, {
+      tokenizerPath: clipVocabularyPath(),
+      ...(options.provider ? { provider: options.provider } : {}),
+      ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
+    });
+    const store = await LibraryStore.open(path.join(dbDir, 'store'), {
+      dim: encoder.dim,
+      model: encoder.id,
+    });
+    const library = new Library(dbDir, store, encoder, settings);
+    if (settings.model !== encoder.id)
+      await library.saveSettings({ ...settings, model: encoder.id });
+    return library;
+  }
+
+  get thumbnailsDir(): string {
+    return path.join(this.dbDir, 'thumbnails');
+  }
+
+  async index(
+    folders: readonly string[],
+    options: { signal?: AbortSignal; onProgress?: (p: IndexProgress) => void } = {},
+  ): Promise<IndexReport> {
+    const roots = folders.map((folder) => path.resolve(folder));
+    for (const root of roots) {
+      if (!existsSync(root))
+        throw new LanternError('NOT_FOUND', `The folder ${root} does not exist.`);
+    }
+    const known = new Set(this.settings.roots);
+    const added = roots.filter((root) => !known.has(root));
+    if (added.length > 0)
+      await this.saveSettings({ ...this.settings, roots: [...this.settings.roots, ...added] });
+    const report = await indexRoots(
+      this.store,
+      this.encoder,
+      roots,
+      { ...DEFAULT_INDEXER_SETTINGS, thumbnailsDir: this.thumbnailsDir },
+      options,
+    );
+    this.backgroundSample = null;
+    return report;
+  }
+
+  async search(query: string, options: SearchOptions = {}): Promise<SearchResult[]> {
+    const terms = parseQuery(
+      query,
+      (candidate) => mediaKindOf(candidate) === 'image' && existsSync(candidate),
+    );
+    return searchByVector(
+      this.searchContext(),
+      await queryVector(this.searchContext(), terms),
+      options,
+    );
+  }
+
+  async similar(file: string, options: SearchOptions = {}): Promise<SearchResult[]> {
+    const absolute = path.resolve(file);
+    const vector = await this.searchContext().embedImageFile(absolute);
+    return searchByVector(this.searchContext(), vector, { ...options, excludePath: absolute });
+  }
+
+  async status(): Promise<LibraryStatus> {
+    const rows = await this.store.listMedia();
+    const failures = await this.store.listFailures();
+    const count = (root: string, list: readonly { path: string }[]) =>
+      list.filter((item) => item.path.startsWith(root + path.sep)).length;
+    return {
+      model: this.encoder.id,
+      provider: this.encoder.provider,
+      providerNotes: this.encoder.providerNotes,
+      roots: this.settings.roots.map((root) => ({
+        path: root,
+        files: count(root, rows),
+        failed: count(root, failures),
+      })),
+      images: rows.filter((row) => row.kind === 'image').length,
+      videos: rows.filter((row) => row.kind === 'video').length,
+      failed: failures.length,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.store.close();
+  }
+
+  private searchContext(): SearchContext {
+    return {
+      store: this.store,
+      embedTexts: (texts) => this.encoder.encodeTexts(texts),
+      embedImageFile: (file) => this.embedImageFile(file),
+      background: () => this.background(),
+    };
+  }
+
+  /** A library file's stored vector, else the file decoded and encoded now. */
+  private async embedImageFile(file: string): Promise<Float32Array> {
+    const [row] = await this.store.listMedia({ where: `path = ${sqlString(file)}` });
+    if (row) {
+      const [vector] = await this.store.getVectors([row.id]);
+      if (vector) return vector;
+    }
+    if (!existsSync(file)) throw new LanternError('NOT_FOUND', `The file ${file} does not exist.`);
+    const tensor = new Float32Array(this.encoder.imageStride);
+    await decodeImage(file, {
+      preprocess: this.encoder.model.vision,
+      target: tensor,
+      offset: 0,
+      maxPixels: DEFAULT_INDEXER_SETTINGS.maxPixels,
+    });
+    const [vector] = await this.encoder.encodeImages(tensor, 1);
+    if (!vector)
+      throw new LanternError('INFERENCE_FAILED', `The model returned no vector for ${file}.`);
+    return vector;
+  }
+
+  private async background(): Promise<Float32Array[]> {
+    if (this.backgroundSample) return this.backgroundSample;
+    const rows = await this.store.listMedia();
+    // Evenly spaced rather than random, so the same library gives the same cut-off.
+    const step = Math.max(1, rows.length / BACKGROUND_SAMPLE);
+    const ids: string[] = [];
+    for (let i = 0; i < rows.length && ids.length < BACKGROUND_SAMPLE; i += step) {
+      const row = rows[Math.floor(i)];
+      if (row) ids.push(row.id);
+    }
+    this.backgroundSample = await this.store.getVectors(ids);
+    return this.backgroundSample;
+  }
+
+  private async saveSettings(settings: LibrarySettings): Promise<void> {
+    this.settings = settings;
+    const file = path.join(this.dbDir, 'library.json');
+    await writeFile(`${file}.tmp`, JSON.stringify(settings, null, 2));
+    await rename(`${file}.tmp`, file);
+  }
+}
+
+async function readSettings(dbDir: string): Promise<LibrarySettings> {
+  try {
+    const raw = JSON.parse(
+      await readFile(path.join(dbDir, 'library.json'), 'utf8'),
+    ) as Partial<LibrarySettings>;
+    return { roots: Array.isArray(raw.roots) ? raw.roots : [], model: raw.model ?? null };
+  } catch {
+    return { roots: [], model: null };
+  }
+}
+
+export async function openRegistry(
+  options: Pick<LibraryOptions, 'modelsDir' | 'extraModelDirs'>,
+): Promise<ModelRegistry> {
+  const modelsDir = path.resolve(options.modelsDir ?? defaultModelsDir());
+  const extraDirs = [...(options.extraModelDirs ?? [])];
+  // A models folder that holds its own models.json (custom or toy models) is read too.
+  if (existsSync(path.join(modelsDir, 'models.json'))) extraDirs.unshift(modelsDir);
+  return ModelRegistry.load({ modelsDir, extraDirs });
+}

@@ -1,0 +1,188 @@
+/**
+ * @file The CLIP byte-pair-encoding tokenizer (OpenAI's `simple_tokenizer`, which the
+ * Hugging Face CLIPTokenizer reproduces), reading the real 49 408-token vocabulary
+ * bundled in `resources/tokenizers/`. Runs in the engine; works offline.
+ *
+ * The vocabulary is derived from the merges file exactly as the reference does:
+ * 256 byte symbols, the same 256 with the end-of-word marker, one symbol per merge,
+ * then the two special tokens. Only the first 48 894 merges are used
+ * (49 408 − 2 × 256 − 2), as in the reference.
+ */
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+
+const END_OF_WORD = '</w>';
+const START_TOKEN = '<|startoftext|>';
+const END_TOKEN = '<|endoftext|>';
+/** 49 152 − 256 − 2: the reference slices merges[1 : 49152-256-2+1]. */
+const MERGE_COUNT = 48_894;
+
+/** Same pre-tokenisation as the reference: contractions, letters, single digits, other runs. */
+const WORD_PATTERN =
+  /<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+/giu;
+
+/**
+ * GPT-2's reversible byte → printable-character table, so BPE never sees raw bytes.
+ * `order` lists the bytes in the reference's dictionary order (printable bytes first,
+ * then the rest), which is also the order of the first 256 vocabulary ids.
+ */
+function byteToUnicode(): { table: string[]; order: number[] } {
+  const order: number[] = [];
+  const add = (from: number, to: number) => {
+    for (let b = from; b <= to; b++) order.push(b);
+  };
+  add(0x21, 0x7e);
+  add(0xa1, 0xac);
+  add(0xae, 0xff);
+  const table: string[] = new Array<string>(256);
+  for (const b of order) table[b] = String.fromCodePoint(b);
+  let extra = 0;
+  for (let b = 0; b < 256; b++) {
+    if (table[b] !== undefined) continue;
+    table[b] = String.fromCodePoint(256 + extra++);
+    order.push(b);
+  }
+  return { table, order };
+}
+
+/** Collapse whitespace and undo HTML entities the way the reference's cleaners do. */
+function cleanText(text: string): string {
+  const unescaped = text
+    .normalize('NFC')
+    .replace(/&(amp|lt|gt|quot|#39|apos);/g, (_m, name: string) => HTML_ENTITIES[name] ?? _m);
+  return unescaped.replace(/\s+/g, ' ').trim().toLowerCase();
+}
+const HTML_ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  '#39': "'",
+  apos: "'",
+};
+
+export class ClipTokenizer {
+  readonly startToken: number;
+  readonly endToken: number;
+  readonly vocabSize: number;
+  private readonly encoder = new Map<string, number>();
+  private readonly ranks = new Map<string, number>();
+  private readonly byteTable: string[];
+  private readonly cache = new Map<string, number[]>();
+  private readonly textEncoder = new TextEncoder();
+
+  /** @param merges the merges file's text (first line is a version header). */
+  constructor(merges: string) {
+    const lines = merges.split('\n').slice(1, MERGE_COUNT + 1);
+    if (lines.length !== MERGE_COUNT) {
+      throw new Error(`CLIP merges file has ${lines.length} merges, expected ${MERGE_COUNT}.`);
+    }
+    const { table, order } = byteToUnicode();
+    this.byteTable = table;
+    const byteSymbols = order.map((b) => table[b] ?? '');
+    const symbols = [...byteSymbols, ...byteSymbols.map((s) => s + END_OF_WORD)];
+    lines.forEach((line, rank) => {
+      this.ranks.set(line, rank);
+      symbols.push(line.replace(' ', ''));
+    });
+    symbols.push(START_TOKEN, END_TOKEN);
+    symbols.forEach((symbol, id) => this.encoder.set(symbol, id));
+    this.vocabSize = symbols.length;
+    this.startToken = symbols.length - 2;
+    this.endToken = symbols.length - 1;
+  }
+
+  static fromFile(path: string): ClipTokenizer {
+    const raw = readFileSync(path);
+    const text = path.endsWith('.gz') ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
+    return new ClipTokenizer(text);
+  }
+
+  /** Token ids of `text` without the start and end tokens. */
+  encode(text: string): number[] {
+    const ids: number[] = [];
+    for (const match of cleanText(text).matchAll(WORD_PATTERN)) {
+      const word = match[0];
+      if (word === START_TOKEN || word === END_TOKEN) {
+        ids.push(word === START_TOKEN ? this.startToken : this.endToken);
+        continue;
+      }
+      const mapped = Array.from(this.textEncoder.encode(word), (b) => this.byteTable[b] ?? '').join(
+        '',
+      );
+      ids.push(...this.bpe(mapped));
+    }
+    return ids;
+  }
+
+  /** The symbol (vocabulary string) of a token id, for debugging and tests. */
+  symbol(id: number): string | undefined {
+    for (const [symbol, value] of this.encoder) if (value === id) return symbol;
+    return undefined;
+  }
+
+  /**
+   * Encode a batch for the text encoder: start token, tokens (truncated so the end
+   * token always fits), end token, then `padToken` up to `contextLength`.
+   */
+  encodeBatch(
+    texts: readonly string[],
+    contextLength: number,
+    padToken: number,
+  ): { ids: BigInt64Array; mask: BigInt64Array } {
+    const ids = new BigInt64Array(texts.length * contextLength).fill(BigInt(padToken));
+    const mask = new BigInt64Array(texts.length * contextLength);
+    texts.forEach((text, row) => {
+      const tokens = [
+        this.startToken,
+        ...this.encode(text).slice(0, contextLength - 2),
+        this.endToken,
+      ];
+      tokens.forEach((token, col) => {
+        ids[row * contextLength + col] = BigInt(token);
+        mask[row * contextLength + col] = 1n;
+      });
+    });
+    return { ids, mask };
+  }
+
+  private bpe(token: string): number[] {
+    const cached = this.cache.get(token);
+    if (cached) return cached;
+    const chars = Array.from(token);
+    let word = chars.map((c, i) => (i === chars.length - 1 ? c + END_OF_WORD : c));
+    while (word.length > 1) {
+      let best = -1;
+      let bestRank = Infinity;
+      for (let i = 0; i < word.length - 1; i++) {
+        const rank = this.ranks.get(`${word[i]} ${word[i + 1]}`);
+        if (rank !== undefined && rank < bestRank) {
+          bestRank = rank;
+          best = i;
+        }
+      }
+      if (best < 0) break;
+      const first = word[best];
+      const second = word[best + 1];
+      // Merge every occurrence of the best pair in one pass, as the reference does.
+      const merged: string[] = [];
+      for (let i = 0; i < word.length; i++) {
+        if (i < word.length - 1 && word[i] === first && word[i + 1] === second) {
+          merged.push(`${first}${second}`);
+          i++;
+        } else {
+          merged.push(word[i] ?? '');
+        }
+      }
+      word = merged;
+    }
+    const ids = word.map((symbol) => {
+      const id = this.encoder.get(symbol);
+      if (id === undefined)
+        throw new Error(`CLIP vocabulary has no symbol ${JSON.stringify(symbol)}.`);
+      return id;
+    });
+    if (this.cache.size < 10_000) this.cache.set(token, ids);
+    return ids;
+  }
+}

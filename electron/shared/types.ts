@@ -1,0 +1,96 @@
+/**
+ * @file Domain types shared by the engine, the command line, the main process and the
+ * renderer. Plain data only: everything here must survive structured clone and JSON.
+ */
+
+export type MediaKind = 'image' | 'video';
+
+/** One file of the library as the store keeps it, without its vector. */
+export interface MediaRecord {
+  id: string;
+  path: string;
+  root: string;
+  kind: MediaKind;
+  size: number;
+  /** Modification time, milliseconds since the epoch. */
+  mtime: number;
+  /** SHA-256 of the file's bytes, hex. */
+  hash: string;
+  width: number;
+  height: number;
+  /** Capture time from EXIF, else null; milliseconds since the epoch. */
+  takenAt: number | null;
+  /** Seconds, for video. */
+  duration: number | null;
+  thumbnail: string | null;
+  camera: string | null;
+  lat: number | null;
+  lon: number | null;
+  model: string;
+}
+
+/** A file the indexer could not read, with the reason a person can act on. */
+export interface FailedFile {
+  path: string;
+  root: string;
+  error: string;
+  code: string;
+}
+
+export interface IndexReport {
+  indexed: number;
+  unchanged: number;
+  removed: number;
+  moved: number;
+  failed: { path: string; error: string }[];
+  cancelled: boolean;
+}
+
+export interface IndexProgress {
+  phase: 'scanning' | 'indexing' | 'finishing';
+  done: number;
+  total: number;
+  /** Files per second over the recent window. */
+  rate: number;
+  /** Seconds left at the current rate, or null before there is a rate. */
+  etaSeconds: number | null;
+  currentFile: string | null;
+}
+
+export interface SearchFilters {
+  kind?: MediaKind;
+  /** Only files under this folder. */
+  folder?: string;
+  /** Inclusive bounds on capture time (or mtime when no capture time), ms since epoch. */
+  from?: number;
+  to?: number;
+}
+
+export type SortOrder = 'relevance' | 'date';
+
+export interface SearchOptions extends SearchFilters {
+  limit?: number;
+  sort?: SortOrder;
+  /** Return everything up to `limit`, ignoring the adaptive relevance cut-off. */
+  noCutoff?: boolean;
+}
+
+export interface SearchResult {
+  path: string;
+  kind: MediaKind;
+  score: number;
+  takenAt: number | null;
+  width: number;
+  height: number;
+  thumbnail: string | null;
+}
+
+export interface LibraryStatus {
+  model: string | null;
+  provider: string | null;
+  providerNotes: string[];
+  roots: { path: string; files: number; failed: number }[];
+  images: number;
+  videos: number;
+  failed: number;
+}

@@ -1,0 +1,64 @@
+// @file Lint configuration. The layer rules of DESIGN.md live here, so a wrong import
+// fails `npm run check` instead of relying on anyone's memory.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+/** Restrict a layer to the imports DESIGN.md allows it. */
+const layer = (files, patterns, message) => ({
+  files,
+  rules: {
+    '@typescript-eslint/no-restricted-imports': [
+      'error',
+      { patterns: patterns.map((group) => ({ group: [group], message })) },
+    ],
+  },
+});
+
+export default tseslint.config(
+  { ignores: ['node_modules', 'out', 'dist', 'coverage', 'test-artifacts', 'resources'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      globals: { ...globals.node },
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  layer(
+    ['electron/shared/**'],
+    [
+      'electron',
+      'node:*',
+      '*/engine/*',
+      '*/main/*',
+      '*/worker/*',
+      '*/cli/*',
+      '*/native/*',
+      '*/renderer/*',
+    ],
+    'electron/shared imports nothing outside itself (DESIGN.md, Layout).',
+  ),
+  layer(
+    ['electron/engine/**'],
+    ['electron', '*/main/*', '*/worker/*', '*/cli/*', '*/preload/*', '*/renderer/*'],
+    'electron/engine is plain Node: it may import shared and native only (DESIGN.md, Layout).',
+  ),
+  layer(
+    ['electron/cli/**'],
+    ['electron', '*/main/*', '*/worker/*', '*/preload/*', '*/renderer/*', '*/native/*'],
+    'electron/cli uses the engine and shared only (DESIGN.md, Layout).',
+  ),
+  layer(
+    ['native/**'],
+    ['electron', '*/electron/*', '*/renderer/*'],
+    'native/ holds thin adapters over node and native packages only (DESIGN.md, Layout).',
+  ),
+);

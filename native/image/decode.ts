@@ -1,0 +1,278 @@
+/**
+ * @file decodeImage: one image file in, a normalised CHW model tensor (written into
+ * the caller's batch buffer), a WebP thumbnail, and the facts the library keeps.
+ * Runs in the engine worker (plain Node), several at once beside inference.
+ *
+ * See [Note: decode once, at the smallest size that serves both] in plan.ts.
+ *
+ * [Note: transparency is flattened onto white for the model]
+ * CLIP never saw alpha: its training images were RGB. Dropping the alpha channel (what
+ * PIL's `convert('RGB')` does) exposes whatever colour transparent pixels happen to
+ * store, which is arbitrary (often black, sometimes garbage). Flattening onto white
+ * is deterministic, matches how a viewer shows a transparent logo on a page, and is
+ * what img2dataset (which built LAION, the training set of the OpenCLIP models) does:
+ * "alpha matting with white background". The thumbnail keeps its alpha (WebP has it)
+ * so the interface can show transparency as it likes.
+ */
+import { mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import sharp from 'sharp';
+import type { Metadata, Sharp, SharpOptions } from 'sharp';
+import { readExif } from './exif.js';
+import type { ImageExif } from './exif.js';
+import {
+  canDecodeHeic,
+  classifyDecodeError,
+  emptyFile,
+  heicUnsupported,
+  ImageError,
+  tooLarge,
+} from './errors.js';
+import { planDecode } from './plan.js';
+import type { Size } from './plan.js';
+
+/** The preprocessing a model's manifest asks for (shape of ImagePreprocess). */
+export interface ImagePreprocessOptions {
+  /** Side of the square model input, in pixels. */
+  size: number;
+  resize: 'shortest-crop' | 'squash';
+  interpolation: 'nearest' | 'bilinear' | 'bicubic' | 'lanczos3';
+  /** Applied to 0..255 values before mean/std (1/255 for the usual exports). */
+  rescale: number;
+  mean: readonly [number, number, number];
+  std: readonly [number, number, number];
+}
+
+export interface DecodeImageOptions {
+  preprocess: ImagePreprocessOptions;
+  /** The batch buffer; this image fills 3 × size × size floats from `offset`. */
+  target: Float32Array;
+  offset: number;
+  /** Where to write the WebP thumbnail and its longest side; omitted: no thumbnail. */
+  thumbnail?: { path: string; size: number };
+  /** Images with more pixels (width × height) are refused as TOO_LARGE. */
+  maxPixels: number;
+  /** How error sentences name the image; default: the file's name, or "The image" for a buffer. */
+  name?: string;
+}
+
+export interface DecodedImageInfo {
+  /** Size as displayed, after EXIF orientation. */
+  width: number;
+  height: number;
+  /** sharp's name of the decoder: jpeg, png, webp, gif, tiff, heif, … */
+  format: string;
+  /** The EXIF orientation tag that was applied (1 when there was none). */
+  orientation: number;
+  /** Present when the file has an EXIF block; see [Note: EXIF time is camera wall-clock time]. */
+  exif?: ImageExif;
+  hasAlpha: boolean;
+}
+
+/** Manifest interpolation names to libvips kernels ('cubic' is Catmull-Rom, as PIL's bicubic). */
+const KERNELS = {
+  nearest: 'nearest',
+  bilinear: 'linear',
+  bicubic: 'cubic',
+  lanczos3: 'lanczos3',
+} as const;
+
+const WHITE = { r: 255, g: 255, b: 255 };
+
+/**
+ * WebP quality for thumbnails: sharp's default, visually clean at 256–512 px while
+ * about a tenth the size of a PNG; the thumbnail is for looking at, not for models.
+ */
+const THUMBNAIL_QUALITY = 80;
+
+interface RawImage {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+}
+
+function rawInput(image: RawImage): SharpOptions {
+  return { raw: { width: image.width, height: image.height, channels: image.channels } };
+}
+
+async function readHeader(input: Buffer | string, name: string): Promise<Metadata> {
+  if (typeof input === 'string') {
+    // sharp calls a zero-byte file "unsupported image format"; say what it really is.
+    const info = await stat(input).catch((error: unknown) => {
+      throw classifyDecodeError(error, name);
+    });
+    if (info.size === 0) throw emptyFile(name);
+  } else if (input.length === 0) {
+    throw emptyFile(name);
+  }
+  try {
+    // Header only: no pixels are decoded, so no pixel limit is needed here, and the
+    // dimensions it returns let the TOO_LARGE sentence name them.
+    return await sharp(input, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw classifyDecodeError(error, name);
+  }
+}
+
+/** Decode once, oriented, as 8-bit sRGB (plus alpha when the image has it). */
+async function decodeIntermediate(
+  input: Buffer | string,
+  target: Size | null,
+  options: DecodeImageOptions,
+) {
+  let pipeline: Sharp = sharp(input, {
+    autoOrient: true,
+    limitInputPixels: options.maxPixels,
+    // 'error' rather than the default 'warning': real cameras and editors write JPEGs
+    // with harmless warnings ("extraneous bytes") that every viewer shows; truncated
+    // and corrupt data is still an error.
+    failOn: 'error',
+  });
+  if (target !== null) {
+    pipeline = pipeline.resize(target.width, target.height, {
+      fit: 'fill',
+      kernel: KERNELS[options.preprocess.interpolation],
+    });
+  }
+  // Greyscale, CMYK, 16-bit and palette images all become 8-bit sRGB here.
+  const { data, info } = await pipeline
+    .toColourspace('srgb')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  return {
+    data,
+    width: info.width,
+    height: info.height,
+    channels: info.channels,
+  } satisfies RawImage;
+}
+
+/** The model's pixels: flattened, resized and cropped from the intermediate, RGB HWC. */
+async function modelPixels(
+  image: RawImage,
+  plan: ReturnType<typeof planDecode>,
+  pre: ImagePreprocessOptions,
+) {
+  const hasAlpha = image.channels === 2 || image.channels === 4;
+  if (!hasAlpha && plan.modelResize === null && plan.crop === null && image.channels === 3)
+    return image.data;
+  let pipeline = sharp(image.data, rawInput(image));
+  if (hasAlpha) pipeline = pipeline.flatten({ background: WHITE });
+  if (plan.modelResize !== null) {
+    pipeline = pipeline.resize(plan.modelResize.width, plan.modelResize.height, {
+      fit: 'fill',
+      kernel: KERNELS[pre.interpolation],
+    });
+  }
+  if (plan.crop !== null)
+    pipeline = pipeline.extract({ ...plan.crop, width: pre.size, height: pre.size });
+  const { data, info } = await pipeline
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3 || info.width !== pre.size || info.height !== pre.size) {
+    throw new Error(`model pixels came out ${info.width}×${info.height}×${info.channels}`);
+  }
+  return data;
+}
+
+/** (v × rescale − mean) / std per channel, HWC bytes to CHW floats at `offset`. */
+function writeTensor(
+  pixels: Buffer,
+  pre: ImagePreprocessOptions,
+  target: Float32Array,
+  offset: number,
+): void {
+  const plane = pre.size * pre.size;
+  for (let c = 0; c < 3; c++) {
+    const scale = pre.rescale / pre.std[c]!;
+    const bias = -pre.mean[c]! / pre.std[c]!;
+    const base = offset + c * plane;
+    for (let i = 0; i < plane; i++) target[base + i] = pixels[i * 3 + c]! * scale + bias;
+  }
+}
+
+/**
+ * Write the WebP thumbnail beside its final name, then rename: readers never see half
+ * a file. A failure here is the library folder's (full disk, no permission), not the
+ * photo's, so it is reported as STORE_FAILED rather than as a decode error.
+ */
+async function writeThumbnail(
+  image: RawImage,
+  size: Size & { resize: boolean },
+  path: string,
+  name: string,
+) {
+  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  let pipeline = sharp(image.data, rawInput(image));
+  if (size.resize)
+    pipeline = pipeline.resize(size.width, size.height, { fit: 'fill', kernel: 'lanczos3' });
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await pipeline.webp({ quality: THUMBNAIL_QUALITY }).toFile(temporary);
+    await rename(temporary, path);
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined);
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new ImageError(
+      'STORE_FAILED',
+      `The thumbnail of ${name} could not be written to ${dirname(path)} (${reason}); ` +
+        'check that the library folder is writable and the disk has space.',
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Decode an image file or buffer for the model and the library. Throws ImageError
+ * (EMPTY_FILE, UNSUPPORTED_FORMAT, DECODE_FAILED, TOO_LARGE, READ_FAILED, and
+ * STORE_FAILED when the thumbnail cannot be written).
+ */
+export async function decodeImage(
+  input: Buffer | string,
+  options: DecodeImageOptions,
+): Promise<DecodedImageInfo> {
+  const { preprocess: pre, target, offset } = options;
+  const floats = 3 * pre.size * pre.size;
+  if (!Number.isInteger(offset) || offset < 0 || offset + floats > target.length) {
+    throw new RangeError(
+      `target has ${target.length} floats; ${floats} needed from offset ${offset}`,
+    );
+  }
+  const name = options.name ?? (typeof input === 'string' ? basename(input) : 'The image');
+
+  const meta = await readHeader(input, name);
+  if (meta.format === 'heif' && meta.compression === 'hevc' && !canDecodeHeic())
+    throw heicUnsupported(name);
+  if (meta.width * meta.height > options.maxPixels) {
+    throw tooLarge(name, meta.width, meta.height, options.maxPixels);
+  }
+
+  const oriented = { width: meta.autoOrient.width, height: meta.autoOrient.height };
+  const plan = planDecode(oriented, pre.size, pre.resize, options.thumbnail?.size ?? null);
+  try {
+    const image = await decodeIntermediate(input, plan.intermediate, options);
+    const thumbnail = options.thumbnail;
+    const [pixels] = await Promise.all([
+      modelPixels(image, plan, pre),
+      thumbnail && plan.thumbnail
+        ? writeThumbnail(image, plan.thumbnail, thumbnail.path, name)
+        : undefined,
+    ]);
+    writeTensor(pixels, pre, target, offset);
+  } catch (error) {
+    throw classifyDecodeError(error, name);
+  }
+
+  const info: DecodedImageInfo = {
+    width: oriented.width,
+    height: oriented.height,
+    format: meta.format,
+    orientation: meta.orientation ?? 1,
+    hasAlpha: meta.hasAlpha,
+  };
+  if (meta.exif !== undefined) info.exif = readExif(meta.exif);
+  return info;
+}

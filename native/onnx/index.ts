@@ -1,0 +1,13 @@
+/**
+ * @file The onnxruntime-node adapter: the only door from Lantern to ONNX Runtime.
+ * Runs in the engine's process (utilityProcess, CLI, tests, benchmarks).
+ * See [Note: provider choice] in `providers.ts` for how an execution provider is picked.
+ */
+export { OnnxError, isOnnxError } from './errors.js';
+export type { OnnxErrorCode } from './errors.js';
+export { PROVIDER_PREFERENCE, describeProviders, isProviderRequest } from './providers.js';
+export type { ProviderInfo, ProviderName } from './providers.js';
+export { cachedSessionCount, loadSession, releaseSessions } from './session.js';
+export type { GraphOptimization, LoadedSession, SessionSettings, TensorInfo } from './session.js';
+export { run, runFloat, runSession } from './run.js';
+export type { InputData, InputTensor, OutputData, OutputTensor } from './run.js';

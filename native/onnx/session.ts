@@ -1,0 +1,209 @@
+/**
+ * @file Loads ONNX models into onnxruntime-node sessions, one cached session per
+ * (model file, provider request, thread settings), choosing the execution provider as
+ * [Note: provider choice] describes. Runs in the engine's process (the Electron
+ * utilityProcess, the CLI, tests, benchmarks) — never on the Electron main thread:
+ * onnxruntime-node runs inference synchronously inside a `setImmediate`, so a run
+ * blocks its event loop for its whole duration.
+ */
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { InferenceSession } from 'onnxruntime-node';
+import { OnnxError, ortReason } from './errors.js';
+import { explainProviderFailure, providerCandidates } from './providers.js';
+import type { ProviderName } from './providers.js';
+
+export type GraphOptimization = 'disabled' | 'basic' | 'extended' | 'all';
+
+export interface SessionSettings {
+  /** 'auto' (default) walks the preference list; a name tries that provider, then CPU. */
+  provider?: 'auto' | ProviderName;
+  /** Threads inside one operator; 0 or absent lets ORT use one per physical core. */
+  intraOpThreads?: number;
+  /**
+   * Threads across independent operators; only used by ORT's parallel execution mode,
+   * which stays off (a CLIP graph is one chain).
+   */
+  interOpThreads?: number;
+  /** Default 'all': every graph rewrite ORT knows, as the ORT docs recommend for inference. */
+  graphOptimization?: GraphOptimization;
+}
+
+export interface TensorInfo {
+  name: string;
+  /** ORT's element type name ('float32', 'int64', …), or 'non-tensor'. */
+  type: string;
+  /** Fixed sizes as numbers, symbolic dimensions by name. */
+  shape: readonly (number | string)[];
+}
+
+export interface LoadedSession {
+  /** Absolute path of the model file. */
+  readonly path: string;
+  readonly session: InferenceSession;
+  /** The provider the session was created with (ORT still places unsupported nodes on CPU). */
+  readonly provider: ProviderName;
+  /** Why each provider preferred over `provider` does not run, one sentence each. */
+  readonly notes: string[];
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly inputs: readonly TensorInfo[];
+  readonly outputs: readonly TensorInfo[];
+  /** Milliseconds spent creating the session (all provider tries included). */
+  readonly loadMs: number;
+}
+
+interface CacheEntry {
+  /** Size and modification time when loaded: a replaced file gets a fresh session. */
+  fileStamp: string;
+  pending: Promise<LoadedSession>;
+}
+
+const cache = new Map<string, CacheEntry>();
+
+function describeMetadata(list: readonly InferenceSession.ValueMetadata[]): TensorInfo[] {
+  return list.map((m) =>
+    m.isTensor
+      ? { name: m.name, type: m.type, shape: [...m.shape] }
+      : { name: m.name, type: 'non-tensor', shape: [] },
+  );
+}
+
+function ortOptions(
+  settings: SessionSettings,
+  provider: ProviderName,
+): InferenceSession.SessionOptions {
+  const options: InferenceSession.SessionOptions = {
+    executionProviders: [provider],
+    graphOptimizationLevel: settings.graphOptimization ?? 'all',
+    // Warnings such as "some nodes were not assigned to the preferred provider" are
+    // expected with GPU providers and would flood the log; errors still show.
+    logSeverityLevel: 3,
+  };
+  if (provider === 'dml') {
+    // The DirectML EP refuses memory patterns and parallel execution (onnxruntime.ai,
+    // DirectML Execution Provider, "Usage").
+    options.enableMemPattern = false;
+    options.executionMode = 'sequential';
+  }
+  if (settings.intraOpThreads !== undefined) options.intraOpNumThreads = settings.intraOpThreads;
+  if (settings.interOpThreads !== undefined) options.interOpNumThreads = settings.interOpThreads;
+  return options;
+}
+
+async function createSession(path: string, settings: SessionSettings): Promise<LoadedSession> {
+  const started = performance.now();
+  const notes: string[] = [];
+  for (const candidate of providerCandidates(settings.provider ?? 'auto')) {
+    if (candidate.skip !== undefined) {
+      notes.push(candidate.skip);
+      continue;
+    }
+    let session: InferenceSession;
+    try {
+      session = await InferenceSession.create(path, ortOptions(settings, candidate.name));
+    } catch (error) {
+      if (candidate.name !== 'cpu') {
+        notes.push(explainProviderFailure(candidate.name, error));
+        continue;
+      }
+      // CPU loads every valid model, so a CPU failure means the file itself is wrong.
+      throw new OnnxError(
+        'MODEL_INVALID',
+        path,
+        `The model file ${path} could not be loaded (${ortReason(error)}). It is damaged or not an ONNX model this version of Lantern can run: download it again or remove it.`,
+        { cause: error },
+      );
+    }
+    return {
+      path,
+      session,
+      provider: candidate.name,
+      notes,
+      inputNames: [...session.inputNames],
+      outputNames: [...session.outputNames],
+      inputs: describeMetadata(session.inputMetadata),
+      outputs: describeMetadata(session.outputMetadata),
+      loadMs: performance.now() - started,
+    };
+  }
+  // Unreachable while CPU ends every candidate list; kept so a future list cannot fail silently.
+  throw new OnnxError(
+    'MODEL_INVALID',
+    path,
+    `No execution provider could load ${path}: ${notes.join(' ')}`,
+  );
+}
+
+async function fileStampOf(path: string): Promise<string> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new Error('not a file');
+    return `${info.size}:${info.mtimeMs}`;
+  } catch (error) {
+    throw new OnnxError(
+      'MODEL_MISSING',
+      path,
+      `The model file ${path} is missing. Download the model again, or check the model folder.`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * The session for a model file, created on first use and cached. Concurrent calls for
+ * the same file and settings share one load; a failed load is not cached.
+ */
+export async function loadSession(
+  path: string,
+  settings: SessionSettings = {},
+): Promise<LoadedSession> {
+  const absolute = resolve(path);
+  const fileStamp = await fileStampOf(absolute);
+  const key = JSON.stringify([
+    absolute,
+    settings.provider ?? 'auto',
+    settings.intraOpThreads ?? 0,
+    settings.interOpThreads ?? 0,
+    settings.graphOptimization ?? 'all',
+  ]);
+  const cached = cache.get(key);
+  if (cached?.fileStamp === fileStamp) return cached.pending;
+  if (cached) {
+    cache.delete(key);
+    await releaseEntry(cached);
+  }
+  const pending = createSession(absolute, settings);
+  const entry: CacheEntry = { fileStamp, pending };
+  cache.set(key, entry);
+  pending.catch(() => {
+    if (cache.get(key) === entry) cache.delete(key);
+  });
+  return pending;
+}
+
+async function releaseEntry(entry: CacheEntry): Promise<void> {
+  try {
+    const loaded = await entry.pending;
+    await loaded.session.release();
+  } catch {
+    // A load that failed holds nothing to release.
+  }
+}
+
+/** Releases every cached session (or only those of one model file) and forgets them. */
+export async function releaseSessions(path?: string): Promise<void> {
+  const absolute = path === undefined ? undefined : resolve(path);
+  const entries: CacheEntry[] = [];
+  for (const [key, entry] of cache) {
+    if (absolute !== undefined && (JSON.parse(key) as unknown[])[0] !== absolute) continue;
+    cache.delete(key);
+    entries.push(entry);
+  }
+  await Promise.all(entries.map(releaseEntry));
+}
+
+/** How many sessions are cached (for tests and diagnostics). */
+export function cachedSessionCount(): number {
+  return cache.size;
+}

@@ -1,0 +1,255 @@
+/**
+ * @file A randomly initialised CLIP ViT-B/32 (image and text encoders) for benchmarks:
+ * the architecture, size and tensor signature of the real default model, so timings
+ * measure real work, without its weights (which cannot be downloaded where Lantern is
+ * built). Plain Node, bench time only: `tsx test/bench/vit-model.ts <dir>`.
+ *
+ * Figures are CLIP ViT-B/32's (OpenAI CLIP paper, table 20; the Hugging Face
+ * openai/clip-vit-base-patch32 config): image 224 px, patch 32, width 768, 12 layers,
+ * 12 heads, MLP 3072; text width 512, 12 layers, 8 heads, MLP 2048, vocabulary 49 408,
+ * context 77; both projected to 512. About 88 M image and 63 M text parameters.
+ *
+ * Besides `<dir>/models.json` it writes a Hugging Face-style folder
+ * (`config.json`, `preprocessor_config.json`, `onnx/vision_model.onnx`) so that
+ * @huggingface/transformers 4 can load the very same file as a peer baseline:
+ * `env.localModelPath = dir; env.allowRemoteModels = false;
+ * CLIPVisionModelWithProjection.from_pretrained('bench-vit-b32')` reads
+ * `onnx/vision_model.onnx` (fp32 on CPU means no file-name suffix).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Manifest } from '../../electron/engine/models/manifest.js';
+import { readBundledSignature } from '../toy-models/toy-clip.js';
+import type { ToyClipSignature } from '../toy-models/toy-clip.js';
+import { GraphBuilder, writeModel } from '../toy-models/onnx-writer.js';
+import { SeededWeights, encoderLayer, layerNorm, linear } from './transformer.js';
+
+export const BENCH_MODEL_ID = 'bench-vit-b32';
+
+const IMAGE = { size: 224, patch: 32, width: 768, layers: 12, heads: 12, mlp: 3072 };
+const TEXT = { vocab: 49_408, context: 77, width: 512, layers: 12, heads: 8, mlp: 2048 };
+const EMBEDDING = 512;
+
+/**
+ * Image encoder: patch conv → [class; patches] + positions → pre-LN → 12 layers →
+ * post-LN of the class token → projection.
+ */
+export function buildVisionEncoder(sig: ToyClipSignature, seed = 1): GraphBuilder {
+  const { size, patch, width, layers, heads, mlp } = IMAGE;
+  const grid = size / patch;
+  const rng = new SeededWeights(seed);
+  const g = new GraphBuilder('bench_vit_b32_vision');
+  const pixels = g.input(sig.vision.input, 'float32', ['N', 3, size, size]);
+  // CLIP's patch embedding is a bias-free conv (openai/CLIP model.py, VisionTransformer.conv1).
+  const kernel = g.initializer(
+    'vision.patch_embedding.weight',
+    rng.uniform(width * 3 * patch * patch),
+    [width, 3, patch, patch],
+  );
+  const patches = g.op('Conv', [pixels, kernel], {
+    kernel_shape: [patch, patch],
+    strides: [patch, patch],
+  });
+  const tokens = g.op(
+    'Transpose',
+    [g.op('Reshape', [patches, g.int64s([0, width, grid * grid])])],
+    { perm: [0, 2, 1] },
+  );
+  // The class token, repeated over the batch: Expand to [N, 1, width].
+  const batch = g.op('Shape', [pixels], { start: 0, end: 1 });
+  const classShape = g.op('Concat', [batch, g.int64s([1, width])], { axis: 0 });
+  const classToken = g.op('Expand', [
+    g.initializer('vision.class_embedding', rng.uniform(width), [1, 1, width]),
+    classShape,
+  ]);
+  let x = g.op('Concat', [classToken, tokens], { axis: 1 });
+  x = g.op('Add', [
+    x,
+    g.initializer('vision.position_embedding', rng.uniform((grid * grid + 1) * width), [
+      grid * grid + 1,
+      width,
+    ]),
+  ]);
+  x = layerNorm(g, x, width, 'vision.pre_layrnorm'); // sic: the Hugging Face module name
+  for (let i = 0; i < layers; i++)
+    x = encoderLayer(g, rng, x, { width, heads, mlp }, `vision.layers.${i}`);
+  const classOut = g.op('Gather', [x, g.initializer('class_index', BigInt64Array.from([0n]), [])], {
+    axis: 1,
+  });
+  const pooled = layerNorm(g, classOut, width, 'vision.post_layernorm');
+  const projected = linear(g, rng, pooled, width, EMBEDDING, 'visual_projection', false);
+  g.node('Identity', [projected], [sig.vision.output]);
+  g.output(sig.vision.output, 'float32', ['N', EMBEDDING]);
+  return g;
+}
+
+/**
+ * Text encoder: tokens + positions → 12 causal layers → final LN → the row at
+ * argmax(ids) (the end token) → projection.
+ */
+export function buildTextEncoder(sig: ToyClipSignature, seed = 2): GraphBuilder {
+  const { vocab, context, width, layers, heads, mlp } = TEXT;
+  const rng = new SeededWeights(seed);
+  const g = new GraphBuilder('bench_vit_b32_text');
+  const ids = g.input(sig.text.input, 'int64', ['N', context]);
+  // Pooling at the end token makes padding irrelevant, so a mask input is accepted and unused.
+  if (sig.text.attentionMask !== null) g.input(sig.text.attentionMask, 'int64', ['N', context]);
+  const table = g.initializer('text.token_embedding', rng.uniform(vocab * width), [vocab, width]);
+  let x = g.op('Gather', [table, ids], { axis: 0 });
+  x = g.op('Add', [
+    x,
+    g.initializer('text.position_embedding', rng.uniform(context * width), [context, width]),
+  ]);
+  // Causal mask: position i attends to j ≤ i. -1e9 rather than -inf keeps the sums finite.
+  const causal = new Float32Array(context * context);
+  for (let i = 0; i < context; i++) causal.fill(-1e9, i * context + i + 1, (i + 1) * context);
+  const mask = g.initializer('text.causal_mask', causal, [1, 1, context, context]);
+  for (let i = 0; i < layers; i++)
+    x = encoderLayer(g, rng, x, { width, heads, mlp }, `text.layers.${i}`, mask);
+  x = layerNorm(g, x, width, 'text.final_layer_norm');
+  // The end token has the highest id (49407), so argmax finds it, as CLIPTextTransformer does.
+  const endIndex = g.op('ArgMax', [g.op('Cast', [ids], { to: 6 })], { axis: -1, keepdims: 1 }); // 6 = INT32
+  const pooled = g.op('GatherND', [x, endIndex], { batch_dims: 1 });
+  const projected = linear(g, rng, pooled, width, EMBEDDING, 'text_projection', false);
+  g.node('Identity', [projected], [sig.text.output]);
+  g.output(sig.text.output, 'float32', ['N', EMBEDDING]);
+  return g;
+}
+
+export interface BenchModel {
+  visionPath: string;
+  textPath: string;
+  manifestPath: string;
+  /** The Hugging Face-style folder, for @huggingface/transformers' `env.localModelPath`. */
+  hfRoot: string;
+  visionParameters: number;
+  textParameters: number;
+}
+
+/** Preprocessing of openai/clip-vit-base-patch32's preprocessor_config.json. */
+function preprocessorConfig(sig: ToyClipSignature): object {
+  return {
+    image_processor_type: 'CLIPImageProcessor',
+    do_resize: true,
+    size: { shortest_edge: IMAGE.size },
+    resample: 3, // bicubic
+    do_center_crop: true,
+    crop_size: { height: IMAGE.size, width: IMAGE.size },
+    do_rescale: true,
+    rescale_factor: sig.vision.rescale,
+    do_normalize: true,
+    image_mean: sig.vision.mean,
+    image_std: sig.vision.std,
+    do_convert_rgb: true,
+  };
+}
+
+function hfConfig(): object {
+  return {
+    model_type: 'clip',
+    architectures: ['CLIPModel'],
+    projection_dim: EMBEDDING,
+    vision_config: {
+      model_type: 'clip_vision_model',
+      hidden_size: IMAGE.width,
+      image_size: IMAGE.size,
+      patch_size: IMAGE.patch,
+      num_hidden_layers: IMAGE.layers,
+      num_attention_heads: IMAGE.heads,
+      intermediate_size: IMAGE.mlp,
+      hidden_act: 'quick_gelu',
+      projection_dim: EMBEDDING,
+    },
+    text_config: {
+      model_type: 'clip_text_model',
+      hidden_size: TEXT.width,
+      vocab_size: TEXT.vocab,
+      max_position_embeddings: TEXT.context,
+      num_hidden_layers: TEXT.layers,
+      num_attention_heads: TEXT.heads,
+      intermediate_size: TEXT.mlp,
+      hidden_act: 'quick_gelu',
+      projection_dim: EMBEDDING,
+    },
+  };
+}
+
+/**
+ * Writes `<dir>/bench-vit-b32/{config.json, preprocessor_config.json, onnx/*.onnx}` and
+ * `<dir>/models.json` (one hidden `clip` entry). Deterministic; ~600 MB on disk.
+ */
+export async function writeVitB32(dir: string): Promise<BenchModel> {
+  const root = resolve(dir);
+  const modelDir = join(root, BENCH_MODEL_ID);
+  await mkdir(join(modelDir, 'onnx'), { recursive: true });
+  const options = {
+    producerName: 'lantern-bench-models',
+    docString: 'Random-weight CLIP ViT-B/32 for benchmarks.',
+  };
+
+  // One graph at a time, so only one model's weights are in memory at once.
+  const sig = readBundledSignature(); // the tensor names and preprocessing of the real default model
+  const visionGraph = buildVisionEncoder(sig);
+  const visionParameters = visionGraph.parameterCount();
+  const visionRelative = `${BENCH_MODEL_ID}/onnx/vision_model.onnx`;
+  const vision = await writeModel(join(root, visionRelative), visionGraph, options);
+  const textGraph = buildTextEncoder(sig);
+  const textParameters = textGraph.parameterCount();
+  const textRelative = `${BENCH_MODEL_ID}/onnx/text_model.onnx`;
+  const text = await writeModel(join(root, textRelative), textGraph, options);
+
+  await writeFile(join(modelDir, 'config.json'), `${JSON.stringify(hfConfig(), null, 2)}\n`);
+  await writeFile(
+    join(modelDir, 'preprocessor_config.json'),
+    `${JSON.stringify(preprocessorConfig(sig), null, 2)}\n`,
+  );
+
+  const manifest: Manifest = {
+    version: 1,
+    models: [
+      {
+        id: BENCH_MODEL_ID,
+        name: 'Benchmark CLIP ViT-B/32 (random weights)',
+        task: 'clip',
+        description: 'Architecture and size of CLIP ViT-B/32 with random weights; for timing only.',
+        license: 'MIT',
+        source: 'test/bench/vit-model.ts',
+        hidden: true,
+        embeddingSize: EMBEDDING,
+        files: {
+          vision: { path: visionRelative, ...vision },
+          text: { path: textRelative, ...text },
+        },
+        vision: sig.vision,
+        text: { tokenizer: 'clip-bpe', ...sig.text },
+      },
+    ],
+  };
+  const manifestPath = join(root, 'models.json');
+  await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  return {
+    visionPath: join(root, visionRelative),
+    textPath: join(root, textRelative),
+    manifestPath,
+    hfRoot: root,
+    visionParameters,
+    textParameters,
+  };
+}
+
+const invokedDirectly =
+  process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invokedDirectly) {
+  const dir = process.argv[2];
+  if (!dir) {
+    console.error('Usage: tsx test/bench/vit-model.ts <output folder>');
+    process.exit(2);
+  }
+  const started = performance.now();
+  const model = await writeVitB32(dir);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(
+    `Wrote ${model.manifestPath}: image ${(model.visionParameters / 1e6).toFixed(1)} M, text ${(model.textParameters / 1e6).toFixed(1)} M parameters, in ${seconds} s.`,
+  );
+}

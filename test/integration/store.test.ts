@@ -1,0 +1,397 @@
+/**
+ * @file Integration tests of the store adapter (native/store) on real LanceDB in
+ * temporary folders, written as examples of its use. Runs under vitest in plain Node.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildFilter,
+  LibraryStore,
+  mediaIdFor,
+  whereDateBetween,
+  whereKind,
+  whereUnderFolder,
+} from '../../native/store/index.js';
+import type { MediaRow } from '../../native/store/index.js';
+
+const DIM = 8;
+let base = '';
+let counter = 0;
+beforeAll(async () => {
+  base = await mkdtemp(join(tmpdir(), 'lantern-store-'));
+});
+afterAll(async () => {
+  await rm(base, { recursive: true, force: true });
+});
+
+/** A fresh library folder per test. */
+function freshDir(): string {
+  counter += 1;
+  return join(base, `library-${counter}`);
+}
+
+function normalise(values: ArrayLike<number>): Float32Array {
+  const vector = Float32Array.from(values);
+  const norm = Math.hypot(...vector);
+  return vector.map((v) => v / norm);
+}
+
+/** A unit vector pointing mostly along `axis`, a little along the next one. */
+function axisVector(axis: number, lean = 0, dim = DIM): Float32Array {
+  const values = new Float32Array(dim);
+  values[axis % dim] = 1;
+  values[(axis + 1) % dim] = lean;
+  return normalise(values);
+}
+
+function row(path: string, overrides: Partial<MediaRow> = {}): MediaRow {
+  return {
+    id: mediaIdFor(path),
+    path,
+    root: '/lib',
+    kind: 'image',
+    size: 1000,
+    mtime: Date.UTC(2020, 0, 1),
+    hash: `hash-of-${path}`,
+    width: 640,
+    height: 480,
+    takenAt: null,
+    duration: null,
+    thumbnail: null,
+    camera: null,
+    lat: null,
+    lon: null,
+    model: 'toy-clip',
+    vector: axisVector(0),
+    ...overrides,
+  };
+}
+
+/** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('LibraryStore: rows', () => {
+  it('upserts idempotently by id: same count, new values', async () => {
+    const store = await LibraryStore.open(freshDir(), { dim: DIM, model: 'toy-clip' });
+    expect(store.reset).toBe(false);
+    const rows = ['/lib/a.jpg', '/lib/b.jpg', '/lib/c.jpg'].map((path) => row(path));
+    await store.upsertMedia(rows);
+    await store.upsertMedia(rows);
+    expect(await store.count()).toBe(3);
+
+    const changed = row('/lib/b.jpg', {
+      size: 2222,
+      thumbnail: '/thumbs/b.webp',
+      takenAt: 123,
+      camera: 'Canon EOS R5',
+      lat: 1.5,
+      lon: -2.5,
+    });
+    // A batch naming one id twice: the last row wins (mergeInsert alone would refuse it).
+    await store.upsertMedia([row('/lib/b.jpg', { size: 1 }), changed]);
+    expect(await store.count()).toBe(3);
+    const listed = await store.listMedia();
+    const expected: Partial<MediaRow> = { ...changed };
+    delete expected.vector;
+    expect(listed.find((r) => r.path === '/lib/b.jpg')).toEqual(expected);
+    expect(listed.every((r) => !('vector' in r))).toBe(true);
+    await store.close();
+  });
+
+  it('lists every row (more than a default page), by root when asked', async () => {
+    const store = await LibraryStore.open(freshDir(), { dim: DIM });
+    const rows = Array.from({ length: 40 }, (_, i) =>
+      row(`/r${i % 2}/p${i}.jpg`, { root: `/r${i % 2}` }),
+    );
+    await store.upsertMedia(rows);
+    expect(await store.listMedia()).toHaveLength(40);
+    const underR1 = await store.listMedia({ root: '/r1' });
+    expect(underR1).toHaveLength(20);
+    expect(underR1.every((r) => r.root === '/r1')).toBe(true);
+    await store.close();
+  });
+
+  it('deletes by id and reads vectors back in the order asked', async () => {
+    const store = await LibraryStore.open(freshDir(), { dim: DIM });
+    const rows = [0, 1, 2, 3].map((axis) =>
+      row(`/lib/${axis}.jpg`, { vector: axisVector(axis, 0.25) }),
+    );
+    await store.upsertMedia(rows);
+    await store.deleteMedia([rows[1]!.id, 'no-such-id']);
+    expect((await store.listMedia()).map((r) => r.path).sort()).toEqual([
+      '/lib/0.jpg',
+      '/lib/2.jpg',
+      '/lib/3.jpg',
+    ]);
+    const vectors = await store.getVectors([rows[3]!.id, rows[1]!.id, rows[0]!.id]);
+    expect(vectors).toHaveLength(2);
+    expect(Array.from(vectors[0]!)).toEqual(Array.from(rows[3]!.vector));
+    expect(Array.from(vectors[1]!)).toEqual(Array.from(rows[0]!.vector));
+    await store.deleteMedia([]);
+    await store.close();
+  });
+
+  it('keeps rows and vectors across close and reopen', async () => {
+    const dir = freshDir();
+    const first = await LibraryStore.open(dir, { dim: DIM, model: 'toy-clip' });
+    const saved = row('/lib/keep.jpg', { vector: axisVector(5, 0.5) });
+    await first.upsertMedia([saved]);
+    await first.close();
+    const second = await LibraryStore.open(dir, { dim: DIM, model: 'toy-clip' });
+    expect(second.reset).toBe(false);
+    expect(second.model).toBe('toy-clip');
+    expect(await second.count()).toBe(1);
+    expect(Array.from((await second.getVectors([saved.id]))[0]!)).toEqual(Array.from(saved.vector));
+    await second.close();
+  });
+
+  it('refuses a vector of the wrong size', async () => {
+    const store = await LibraryStore.open(freshDir(), { dim: DIM });
+    await expect(
+      store.upsertMedia([row('/lib/x.jpg', { vector: new Float32Array(3) })]),
+    ).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    await expect(store.vectorSearch(new Float32Array(3), { limit: 1 })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    await store.close();
+  });
+
+  it('round-trips non-ASCII text and nulls', async () => {
+    const store = await LibraryStore.open(freshDir(), { dim: DIM });
+    const rows = [
+      row('/lib/Фото/été 🌅.jpg', { camera: 'Ricoh GR Ⅲ', thumbnail: null }),
+      row('/lib/plain.jpg', { camera: null, thumbnail: '/t/p.webp', lat: 0, lon: 0 }),
+    ];
+    await store.upsertMedia(rows);
+    const listed = new Map((await store.listMedia()).map((r) => [r.path, r]));
+    expect(listed.get('/lib/Фото/été 🌅.jpg')).toMatchObject({
+      camera: 'Ricoh GR Ⅲ',
+      thumbnail: null,
+    });
+    expect(listed.get('/lib/plain.jpg')).toMatchObject({
+      camera: null,
+      thumbnail: '/t/p.webp',
+      lat: 0,
+      lon: 0,
+    });
+    await store.close();
+  });
+
+  it('derives ids from absolute paths', () => {
+    expect(mediaIdFor('/lib/a.jpg')).toMatch(/^[0-9a-f]{32}$/);
+    expect(mediaIdFor('/lib/a.jpg')).toBe(mediaIdFor('/lib/x/../a.jpg'));
+    expect(mediaIdFor('/lib/a.jpg')).not.toBe(mediaIdFor('/lib/b.jpg'));
+  });
+});
+
+describe('LibraryStore: model changes', () => {
+  it('recreates media when the embedding size changes, and says why', async () => {
+    const dir = freshDir();
+    const small = await LibraryStore.open(dir, { dim: DIM, model: 'toy-clip' });
+    await small.upsertMedia([row('/lib/a.jpg')]);
+    await small.recordFailures([
+      { path: '/lib/bad.jpg', root: '/lib', code: 'DECODE_FAILED', error: 'broken' },
+    ]);
+    await small.close();
+
+    const large = await LibraryStore.open(dir, { dim: 16, model: 'bigger-clip' });
+    expect(large.reset).toBe(true);
+    expect(large.resetReason).toBe('the embedding size changed from 8 to 16');
+    expect(await large.count()).toBe(0);
+    // Failures are about files, not models: they stay.
+    expect(await large.listFailures()).toHaveLength(1);
+    await large.upsertMedia([
+      row('/lib/a.jpg', { vector: axisVector(3, 0, 16), model: 'bigger-clip' }),
+    ]);
+    await large.close();
+
+    const again = await LibraryStore.open(dir, { dim: 16, model: 'bigger-clip' });
+    expect(again.reset).toBe(false);
+    expect(await again.count()).toBe(1);
+    await again.close();
+  });
+
+  it('recreates media when the model changes at the same size', async () => {
+    const dir = freshDir();
+    const first = await LibraryStore.open(dir, { dim: DIM, model: 'toy-clip' });
+    await first.upsertMedia([row('/lib/a.jpg')]);
+    await first.close();
+    const second = await LibraryStore.open(dir, { dim: DIM, model: 'other-clip' });
+    expect(second.reset).toBe(true);
+    expect(second.resetReason).toBe('the model changed from toy-clip to other-clip');
+    expect(await second.count()).toBe(0);
+    await second.close();
+  });
+});
+
+describe('LibraryStore: vector search and filters', () => {
+  const dir = () => join(base, 'search');
+  let store: LibraryStore;
+  const day = (d: number) => Date.UTC(2023, 5, d);
+  const library = [
+    row("/lib/it's 100%/beach.jpg", { vector: axisVector(0), takenAt: day(1) }),
+    row("/lib/it's 100%/dunes.jpg", { vector: axisVector(0, 0.5), takenAt: day(10) }),
+    row("/lib/it's 100%x/boat.jpg", { vector: axisVector(0, 1), takenAt: day(20) }),
+    row('/lib/its_100/forest.mp4', {
+      vector: axisVector(1),
+      kind: 'video',
+      duration: 12.5,
+      takenAt: null,
+      mtime: day(5),
+    }),
+    row('/lib/other/night.jpg', { vector: axisVector(4), takenAt: null, mtime: day(30) }),
+    row('C:\\Photos\\Trip\\x.jpg', { vector: axisVector(0, 2), root: 'C:\\Photos' }),
+  ];
+
+  beforeAll(async () => {
+    store = await LibraryStore.open(dir(), { dim: DIM });
+    await store.upsertMedia(library);
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  const search = async (where?: string) =>
+    (
+      await store.vectorSearch(axisVector(0), {
+        limit: 10,
+        ...(where === undefined ? {} : { where }),
+      })
+    ).map((hit) => hit.path.split(/[/\\]/).at(-1));
+
+  it('returns the nearest first, with cosine distance', async () => {
+    const hits = await store.vectorSearch(axisVector(0), { limit: 3 });
+    expect(hits.map((hit) => hit.path.split('/').at(-1))).toEqual([
+      'beach.jpg',
+      'dunes.jpg',
+      'boat.jpg',
+    ]);
+    expect(hits[0]!.distance).toBeCloseTo(0, 5);
+    // cos(angle of (1, 0.5)) = 1 / √1.25.
+    expect(hits[1]!.distance).toBeCloseTo(1 - 1 / Math.sqrt(1.25), 5);
+    expect(hits[0]).toMatchObject({ kind: 'image', takenAt: day(1), width: 640 });
+    // Cosine ignores length: a scaled query finds the same distances.
+    const scaled = await store.vectorSearch(
+      axisVector(0).map((v) => v * 3),
+      { limit: 1, exact: true },
+    );
+    expect(scaled[0]!.distance).toBeCloseTo(0, 5);
+  });
+
+  it('filters by kind', async () => {
+    expect(await search(whereKind('video'))).toEqual(['forest.mp4']);
+    expect(await store.count(whereKind('image'))).toBe(5);
+  });
+
+  it('filters by folder, with quotes, % and _ in the name, at a separator boundary', async () => {
+    expect(await search(whereUnderFolder("/lib/it's 100%", '/'))).toEqual([
+      'beach.jpg',
+      'dunes.jpg',
+    ]);
+    expect(await search(whereUnderFolder('/lib/its_100/', '/'))).toEqual(['forest.mp4']);
+    // "_" is not a wildcard: "its_100" must not match "it's 100".
+    expect(await search(whereUnderFolder('/lib/its 100', '/'))).toEqual([]);
+    expect(await search(whereUnderFolder('C:\\Photos', '\\'))).toEqual(['x.jpg']);
+  });
+
+  it('filters by date: capture time, else modification time', async () => {
+    expect((await search(whereDateBetween(day(1), day(10)))).sort()).toEqual([
+      'beach.jpg',
+      'dunes.jpg',
+      'forest.mp4',
+    ]);
+    expect((await search(whereDateBetween(day(15)))).sort()).toEqual(['boat.jpg', 'night.jpg']);
+    // x.jpg has no capture time and was modified in 2020.
+    expect((await search(whereDateBetween(undefined, day(1)))).sort()).toEqual([
+      'beach.jpg',
+      'x.jpg',
+    ]);
+  });
+
+  it('combines filters with buildFilter', async () => {
+    expect(buildFilter({})).toBeUndefined();
+    const where = buildFilter({ kind: 'image', folder: '/lib', from: day(5), to: day(25) });
+    expect((await search(where)).sort()).toEqual(['boat.jpg', 'dunes.jpg']);
+    expect(await search(buildFilter({ model: "someone's model" }))).toEqual([]);
+  });
+});
+
+describe('LibraryStore: failures', () => {
+  it('records, updates, lists by root and clears failures', async () => {
+    const store = await LibraryStore.open(freshDir(), { dim: DIM });
+    await store.recordFailures([
+      { path: '/a/1.jpg', root: '/a', code: 'DECODE_FAILED', error: 'truncated' },
+      {
+        path: '/b/2.jpg',
+        root: '/b',
+        code: 'EMPTY_FILE',
+        error: 'empty',
+        size: 0,
+        mtime: 1700000000000.5,
+      },
+    ]);
+    await store.recordFailures([
+      { path: '/a/1.jpg', root: '/a', code: 'TOO_LARGE', error: 'huge', size: 9, mtime: 2 },
+    ]);
+    expect(await store.listFailures('/a')).toEqual([
+      { path: '/a/1.jpg', root: '/a', code: 'TOO_LARGE', error: 'huge', size: 9, mtime: 2 },
+    ]);
+    expect(await store.listFailures()).toHaveLength(2);
+    expect((await store.listFailures('/b'))[0]).toMatchObject({ size: 0, mtime: 1700000000000.5 });
+    await store.clearFailures(['/a/1.jpg']);
+    expect((await store.listFailures()).map((f) => f.path)).toEqual(['/b/2.jpg']);
+    await store.close();
+  });
+});
+
+describe('LibraryStore: vector index', () => {
+  it('builds IVF_PQ past the threshold and still finds the exact nearest', async () => {
+    const dim = 32;
+    const next = random(42);
+    const store = await LibraryStore.open(freshDir(), { dim });
+    const rows = Array.from({ length: 3000 }, (_, i) =>
+      row(`/big/${i}.jpg`, {
+        vector: normalise(Array.from({ length: dim }, () => next() * 2 - 1)),
+      }),
+    );
+    for (let i = 0; i < rows.length; i += 1000) await store.upsertMedia(rows.slice(i, i + 1000));
+
+    expect(await store.createVectorIndex()).toBe(false);
+    expect(await store.hasVectorIndex()).toBe(false);
+    expect(await store.createVectorIndex({ minRows: 1000 })).toBe(true);
+    expect(await store.hasVectorIndex()).toBe(true);
+
+    for (const probe of [7, 512, 1999, 2999]) {
+      // A query near (not at) a stored vector: its own row must come first.
+      const query = normalise(rows[probe]!.vector.map((v) => v + (next() - 0.5) * 0.02));
+      const indexed = await store.vectorSearch(query, { limit: 5 });
+      const exact = await store.vectorSearch(query, { limit: 5, exact: true });
+      expect(indexed[0]!.path).toBe(`/big/${probe}.jpg`);
+      expect(exact[0]!.path).toBe(`/big/${probe}.jpg`);
+      expect(indexed[0]!.distance).toBeCloseTo(exact[0]!.distance, 4);
+    }
+
+    // Rows written after the index are searched too, before and after optimize().
+    const late = row('/big/late.jpg', { vector: axisVector(2, 0, dim) });
+    await store.upsertMedia([late]);
+    expect((await store.vectorSearch(late.vector, { limit: 1, nprobes: 4 }))[0]!.path).toBe(
+      '/big/late.jpg',
+    );
+    await store.optimize();
+    expect((await store.vectorSearch(late.vector, { limit: 1 }))[0]!.path).toBe('/big/late.jpg');
+    expect(await store.count()).toBe(3001);
+    await store.close();
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * @file Generates the toy models of `TOY_MODELS.md` and their `models.json` into a
+ * folder, deterministically: `npm run toy-models -- <dir>`. Tests call
+ * `generateToyModels(dir)` directly. Plain Node, test time only.
+ *
+ * The folder is loaded like a person's custom model folder: `<dir>/models.json`
+ * lists the models with file paths relative to `<dir>` and the size and SHA-256 of
+ * every file, so the checksum path of the real loader is exercised too.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Manifest } from '../../electron/engine/models/manifest.js';
+import { ClipTokenizer } from '../../electron/engine/tokenizer/clip-bpe.js';
+import { writeModel } from './onnx-writer.js';
+import type { GraphBuilder } from './onnx-writer.js';
+import {
+  CLIP_VOCABULARY,
+  buildToyClipText,
+  buildToyClipVision,
+  readBundledSignature,
+} from './toy-clip.js';
+
+export const TOY_CLIP_ID = 'toy-clip';
+
+export interface GeneratedToyModels {
+  dir: string;
+  manifestPath: string;
+  visionPath: string;
+  textPath: string;
+  manifest: Manifest;
+}
+
+async function writeAndDescribe(
+  dir: string,
+  relative: string,
+  graph: GraphBuilder,
+): Promise<{ path: string; size: number; sha256: string }> {
+  const written = await writeModel(join(dir, relative), graph, {
+    docString: 'Lantern toy model, see TOY_MODELS.md.',
+  });
+  return { path: relative, ...written };
+}
+
+/** Writes `<dir>/toy-clip/{vision,text}_model.onnx` and `<dir>/models.json`. */
+export async function generateToyModels(
+  dir: string,
+  options: { bundledManifest?: string } = {},
+): Promise<GeneratedToyModels> {
+  const root = resolve(dir);
+  await mkdir(join(root, TOY_CLIP_ID), { recursive: true });
+  const sig = readBundledSignature(options.bundledManifest);
+  const tokenizer = ClipTokenizer.fromFile(CLIP_VOCABULARY);
+
+  const vision = await writeAndDescribe(
+    root,
+    `${TOY_CLIP_ID}/vision_model.onnx`,
+    buildToyClipVision(sig),
+  );
+  const text = await writeAndDescribe(
+    root,
+    `${TOY_CLIP_ID}/text_model.onnx`,
+    buildToyClipText(sig, tokenizer),
+  );
+
+  const manifest: Manifest = {
+    version: 1,
+    models: [
+      {
+        id: TOY_CLIP_ID,
+        name: 'Toy CLIP (test fixture)',
+        task: 'clip',
+        description: 'Colour words match colours; see TOY_MODELS.md.',
+        license: 'MIT',
+        source: 'test/toy-models/toy-clip.ts',
+        notes: `Input/output signature copied from the ${sig.origin}.`,
+        hidden: true,
+        embeddingSize: sig.embeddingSize,
+        files: { vision, text },
+        vision: sig.vision,
+        text: { tokenizer: 'clip-bpe', ...sig.text },
+      },
+    ],
+  };
+  const manifestPath = join(root, 'models.json');
+  await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  return {
+    dir: root,
+    manifestPath,
+    visionPath: join(root, vision.path),
+    textPath: join(root, text.path),
+    manifest,
+  };
+}
+
+const invokedDirectly =
+  process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invokedDirectly) {
+  const dir = process.argv[2];
+  if (!dir) {
+    console.error('Usage: npm run toy-models -- <output folder>');
+    process.exit(2);
+  }
+  const started = performance.now();
+  const result = await generateToyModels(dir);
+  const ms = Math.round(performance.now() - started);
+  console.log(
+    `Wrote ${result.manifestPath} (${result.manifest.models.length} models) in ${ms} ms.`,
+  );
+}

@@ -1,0 +1,76 @@
+/**
+ * @file The CLIP BPE tokenizer against ids published for the reference tokenizer, plus
+ * the padding, truncation and cleaning rules the text encoder relies on. Runs under
+ * vitest with the bundled vocabulary.
+ */
+import { describe, expect, it } from 'vitest';
+import { ClipTokenizer } from '../../electron/engine/tokenizer/clip-bpe.js';
+import { COLOUR_WORDS } from '../toy-models/colours.js';
+import { CLIP_VOCABULARY } from '../toy-models/toy-clip.js';
+
+const tokenizer = ClipTokenizer.fromFile(CLIP_VOCABULARY);
+const START = 49406;
+const END = 49407;
+const CONTEXT = 77;
+
+describe('ClipTokenizer', () => {
+  it('has the 49 408-token vocabulary with the start and end tokens last', () => {
+    expect(tokenizer.vocabSize).toBe(49408);
+    expect(tokenizer.startToken).toBe(START);
+    expect(tokenizer.endToken).toBe(END);
+  });
+
+  it('encodes "a photo of a cat" as the Hugging Face CLIP docs show, padded to 77', () => {
+    // Ids from the transformers CLIP model docs example (CLIPTokenizer on openai/clip-vit-base-patch32).
+    const { ids, mask } = tokenizer.encodeBatch(['a photo of a cat'], CONTEXT, END);
+    expect(ids.length).toBe(CONTEXT);
+    expect([...ids.slice(0, 7)].map(Number)).toEqual([START, 320, 1125, 539, 320, 2368, END]);
+    expect([...ids.slice(7)].every((id) => id === BigInt(END))).toBe(true);
+    expect([...mask].map(Number)).toEqual(
+      Array.from({ length: CONTEXT }, (_, i) => (i < 7 ? 1 : 0)),
+    );
+  });
+
+  it('encodes "Hello world!" as [3306, 1002, 256]', () => {
+    expect(tokenizer.encode('Hello world!')).toEqual([3306, 1002, 256]);
+  });
+
+  it('pads with the pad token the model asks for', () => {
+    const { ids } = tokenizer.encodeBatch(['cat'], 8, 0);
+    expect([...ids].map(Number)).toEqual([START, 2368, END, 0, 0, 0, 0, 0]);
+  });
+
+  it('truncates a long text so the end token stays at position 76', () => {
+    const long = Array.from({ length: 200 }, (_, i) => `word${i}`).join(' ');
+    const { ids, mask } = tokenizer.encodeBatch([long, 'cat'], CONTEXT, END);
+    expect(ids.length).toBe(2 * CONTEXT);
+    expect(ids[0]).toBe(BigInt(START));
+    expect(ids[CONTEXT - 1]).toBe(BigInt(END));
+    expect(ids[CONTEXT - 2]).not.toBe(BigInt(END));
+    expect(mask.slice(0, CONTEXT).every((m) => m === 1n)).toBe(true);
+    // The second row is independent of the first.
+    expect([...ids.slice(CONTEXT, CONTEXT + 3)].map(Number)).toEqual([START, 2368, END]);
+  });
+
+  it('encodes every toy colour word as exactly one token', () => {
+    const ids = COLOUR_WORDS.map((word) => tokenizer.encode(word));
+    for (const tokens of ids) expect(tokens).toHaveLength(1);
+    expect(new Set(ids.map((t) => t[0])).size).toBe(COLOUR_WORDS.length);
+    expect(tokenizer.encode('a photo of a blue car')).toContain(tokenizer.encode('blue')[0]);
+  });
+
+  it('cleans HTML entities, whitespace and case as the reference does', () => {
+    expect(tokenizer.encode('salt &amp; pepper')).toEqual(tokenizer.encode('salt & pepper'));
+    expect(tokenizer.encode('&quot;hi&quot; &lt;3')).toEqual(tokenizer.encode('"hi" <3'));
+    expect(tokenizer.encode('  two\n\tdogs   running ')).toEqual(
+      tokenizer.encode('two dogs running'),
+    );
+    expect(tokenizer.encode('A Photo Of A CAT')).toEqual(tokenizer.encode('a photo of a cat'));
+  });
+
+  it('encodes an empty text as start and end tokens only', () => {
+    const { ids, mask } = tokenizer.encodeBatch([''], CONTEXT, END);
+    expect([...ids.slice(0, 2)].map(Number)).toEqual([START, END]);
+    expect(mask.reduce((a, b) => a + b, 0n)).toBe(2n);
+  });
+});
