@@ -16,7 +16,7 @@ const layer = (files, patterns, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'out', 'dist', 'coverage', 'test-artifacts', 'resources'] },
+  { ignores: ['node_modules', 'out', 'dist', 'coverage', 'test-artifacts', 'resources', '.cache'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -108,6 +108,12 @@ export class Library {
       options,
     );
     this.backgroundSample = null;
+    if (!report.cancelled && report.indexed + report.moved + report.removed > 0) {
+      // Compact the run's many small writes; build the vector index once the library is
+      // large enough for it to pay (the store decides), or fold new rows into it.
+      await this.store.optimize();
+      if (!(await this.store.hasVectorIndex())) await this.store.createVectorIndex();
+    }
     return report;
   }
 

@@ -1,0 +1,71 @@
+/**
+ * @file Command-line parsing: global options anywhere, environment defaults, clear errors.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseCli } from '../../electron/cli/args.js';
+import { progressLine } from '../../electron/cli/progress-bar.js';
+
+describe('parseCli', () => {
+  it('accepts global options before or after the command', () => {
+    const before = parseCli(['--db', '/d', '--json', 'search', 'red car', '--limit', '5']);
+    const after = parseCli(['search', 'red car', '--limit', '5', '--db', '/d', '--json']);
+    expect(before).toEqual(after);
+    expect(before).toMatchObject({
+      command: 'search',
+      positionals: ['red car'],
+      db: '/d',
+      json: true,
+      limit: 5,
+    });
+  });
+
+  it('takes defaults from the environment, and options win over them', () => {
+    const env = {
+      LANTERN_DB: '/env-db',
+      LANTERN_MODELS: '/env-models',
+      LANTERN_MODEL: 'env-model',
+    };
+    expect(parseCli(['status'], env)).toMatchObject({
+      db: '/env-db',
+      models: '/env-models',
+      model: 'env-model',
+    });
+    expect(parseCli(['status', '--model', 'cli-model'], env)).toMatchObject({ model: 'cli-model' });
+  });
+
+  it('reads whole-day date bounds', () => {
+    const { from, to } = parseCli(['search', 'x', '--from', '2024-05-01', '--to', '2024-05-01']);
+    expect(from).toBe(Date.UTC(2024, 4, 1));
+    expect(to).toBe(Date.UTC(2024, 4, 1, 23, 59, 59, 999));
+  });
+
+  it('explains bad values', () => {
+    expect(() => parseCli(['search', 'x', '--limit', '0'])).toThrow(/--limit needs a whole number/);
+    expect(() => parseCli(['search', 'x', '--kind', 'audio'])).toThrow(
+      /--kind is "image" or "video"/,
+    );
+    expect(() => parseCli(['search', 'x', '--from', 'yesterday'])).toThrow(/--from needs a date/);
+    expect(() => parseCli(['search', '--colour', 'red'])).toThrow(/lantern --help/);
+  });
+});
+
+describe('progressLine', () => {
+  it('shows counts, rate, ETA and the end of a long current path within the width', () => {
+    const line = progressLine(
+      {
+        phase: 'indexing',
+        done: 50,
+        total: 200,
+        rate: 12.5,
+        etaSeconds: 12,
+        currentFile: `/very/${'long/'.repeat(30)}IMG_1.jpg`,
+      },
+      100,
+    );
+    expect(line).toContain('50/200');
+    expect(line).toContain('12.5/s');
+    expect(line).toContain('ETA 0:12');
+    expect(line.endsWith('IMG_1.jpg')).toBe(true);
+    expect(line.length).toBeLessThanOrEqual(100);
+  });
+});
