@@ -21,6 +21,7 @@ export interface CliArgs {
   sort: 'relevance' | 'date' | undefined;
   all: boolean;
   allowUnverified: boolean;
+  port: number | undefined;
   help: boolean;
   version: boolean;
 }
@@ -39,6 +40,7 @@ const OPTIONS = {
   sort: { type: 'string' },
   all: { type: 'boolean' },
   'allow-unverified': { type: 'boolean' },
+  port: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -79,6 +81,13 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       `--limit needs a whole number above 0, not "${values.limit}".`,
     );
   }
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    throw new LanternError(
+      'INVALID_INPUT',
+      `--port needs a port number (0-65535), not "${values.port}".`,
+    );
+  }
   if (values.kind !== undefined && values.kind !== 'image' && values.kind !== 'video') {
     throw new LanternError('INVALID_INPUT', `--kind is "image" or "video", not "${values.kind}".`);
   }
@@ -104,6 +113,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     sort: values.sort,
     all: values.all ?? false,
     allowUnverified: values['allow-unverified'] ?? false,
+    port,
     help: values.help ?? false,
     version: values.version ?? false,
   };
@@ -119,6 +129,7 @@ Commands:
   models list                models Lantern can use, and whether they are installed
   models fetch <id>          download a model (resumable, checksum-verified)
   models verify [id]         re-check installed model files against their checksums
+  serve [--port N]           the app in a browser: prints a private http://127.0.0.1 URL
 
 Options (before or after the command):
   --db DIR                   library database folder      (env LANTERN_DB)

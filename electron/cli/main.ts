@@ -10,10 +10,11 @@ import type { SearchOptions, SearchResult } from '../shared/types.js';
 import { Library, openRegistry, type LibraryOptions } from '../engine/library.js';
 import { downloadModel } from '../engine/models/download.js';
 import { defaultModelsDir } from '../engine/paths.js';
+import { APP_VERSION } from '../shared/version.js';
+import { LanternService } from '../engine/service/service.js';
 import { parseCli, USAGE, type CliArgs } from './args.js';
+import { startBrowserShell } from './serve.js';
 import { createProgressReporter } from './progress-bar.js';
-
-const VERSION = '0.1.0';
 
 function print(args: CliArgs, value: unknown, human: () => string): void {
   const json = args.json || !process.stdout.isTTY;
@@ -169,10 +170,32 @@ async function runModels(args: CliArgs): Promise<number> {
   );
 }
 
+async function runServe(args: CliArgs): Promise<number> {
+  const service = await LanternService.create({
+    shell: 'browser',
+    ...(args.db ? { dbDir: args.db } : {}),
+    ...(args.models ? { modelsDir: args.models } : {}),
+    ...(args.model ? { modelId: args.model } : {}),
+  });
+  const shell = await startBrowserShell(
+    service,
+    args.port !== undefined ? { port: args.port } : {},
+  );
+  // The URL is the first line on stdout, so scripts and tests can read it.
+  process.stdout.write(`${shell.url}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await shell.close();
+  await service.close();
+  return 0;
+}
+
 async function run(argv: string[]): Promise<number> {
   const args = parseCli(argv);
   if (args.version) {
-    process.stdout.write(`${VERSION}\n`);
+    process.stdout.write(`${APP_VERSION}\n`);
     return 0;
   }
   if (args.help || !args.command) {
@@ -220,6 +243,8 @@ async function run(argv: string[]): Promise<number> {
     }
     case 'models':
       return runModels(args);
+    case 'serve':
+      return runServe(args);
     default:
       throw new LanternError(
         'INVALID_INPUT',

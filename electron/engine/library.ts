@@ -8,17 +8,17 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { decodeImage } from '../../native/image/index.js';
-import { LibraryStore, sqlString } from '../../native/store/index.js';
+import { LibraryStore, sqlString, whereUnderFolder } from '../../native/store/index.js';
 import { LanternError } from '../shared/errors.js';
 import type {
-  IndexProgress,
+  FailedFile,
   IndexReport,
   LibraryStatus,
   SearchOptions,
   SearchResult,
 } from '../shared/types.js';
 import { ClipEncoder } from './clip/encoder.js';
-import { indexRoots, type IndexerSettings } from './indexer/indexer.js';
+import { indexRoots, type IndexerSettings, type IndexRunOptions } from './indexer/indexer.js';
 import { mediaKindOf } from './indexer/scan.js';
 import { ModelRegistry } from './models/registry.js';
 import { clipVocabularyPath, defaultDbDir, defaultModelsDir } from './paths.js';
@@ -34,6 +34,8 @@ export interface LibraryOptions {
   modelId?: string;
   provider?: string;
   intraOpThreads?: number;
+  /** Overrides of the indexer's defaults (thumbnail size, pixel limit, batch size…). */
+  indexer?: Partial<Omit<IndexerSettings, 'thumbnailsDir'>>;
 }
 
 interface LibrarySettings {
@@ -59,6 +61,7 @@ export class Library {
     readonly store: LibraryStore,
     readonly encoder: ClipEncoder,
     private settings: LibrarySettings,
+    private readonly indexerSettings: Omit<IndexerSettings, 'thumbnailsDir'>,
   ) {}
 
   static async open(options: LibraryOptions = {}): Promise<Library> {
@@ -77,7 +80,10 @@ export class Library {
       dim: encoder.dim,
       model: encoder.id,
     });
-    const library = new Library(dbDir, store, encoder, settings);
+    const library = new Library(dbDir, store, encoder, settings, {
+      ...DEFAULT_INDEXER_SETTINGS,
+      ...options.indexer,
+    });
     if (settings.model !== encoder.id)
       await library.saveSettings({ ...settings, model: encoder.id });
     return library;
@@ -87,10 +93,12 @@ export class Library {
     return path.join(this.dbDir, 'thumbnails');
   }
 
-  async index(
-    folders: readonly string[],
-    options: { signal?: AbortSignal; onProgress?: (p: IndexProgress) => void } = {},
-  ): Promise<IndexReport> {
+  /** The folders this library indexes. */
+  get roots(): readonly string[] {
+    return this.settings.roots;
+  }
+
+  async index(folders: readonly string[], options: IndexRunOptions = {}): Promise<IndexReport> {
     const roots = folders.map((folder) => path.resolve(folder));
     for (const root of roots) {
       if (!existsSync(root))
@@ -104,7 +112,7 @@ export class Library {
       this.store,
       this.encoder,
       roots,
-      { ...DEFAULT_INDEXER_SETTINGS, thumbnailsDir: this.thumbnailsDir },
+      { ...this.indexerSettings, thumbnailsDir: this.thumbnailsDir },
       options,
     );
     this.backgroundSample = null;
@@ -155,6 +163,35 @@ export class Library {
     };
   }
 
+  /** Forget a folder: its rows and failures go; its files are never touched. */
+  async removeRoot(folder: string): Promise<void> {
+    const root = path.resolve(folder);
+    const under = (p: string) => p.startsWith(root + path.sep);
+    // A root nested in another stays covered by the outer one: keep those rows.
+    const covered = this.settings.roots.some(
+      (other) => other !== root && (root + path.sep).startsWith(other + path.sep),
+    );
+    if (!covered) {
+      const rows = await this.store.listMedia({ where: whereUnderFolder(root) });
+      if (rows.length > 0) await this.store.deleteMedia(rows.map((row) => row.id));
+      const failed = (await this.store.listFailures())
+        .filter((f) => under(f.path))
+        .map((f) => f.path);
+      if (failed.length > 0) await this.store.clearFailures(failed);
+    }
+    await this.saveSettings({
+      ...this.settings,
+      roots: this.settings.roots.filter((r) => r !== root),
+    });
+    this.backgroundSample = null;
+  }
+
+  async failures(root?: string): Promise<FailedFile[]> {
+    const all = await this.store.listFailures();
+    const inside = root ? all.filter((f) => f.path.startsWith(path.resolve(root) + path.sep)) : all;
+    return inside.map(({ path: p, root: r, code, error }) => ({ path: p, root: r, code, error }));
+  }
+
   async close(): Promise<void> {
     await this.store.close();
   }
@@ -181,7 +218,7 @@ export class Library {
       preprocess: this.encoder.model.vision,
       target: tensor,
       offset: 0,
-      maxPixels: DEFAULT_INDEXER_SETTINGS.maxPixels,
+      maxPixels: this.indexerSettings.maxPixels,
     });
     const [vector] = await this.encoder.encodeImages(tensor, 1);
     if (!vector)

@@ -58,21 +58,21 @@ export interface IndexProgress {
 }
 
 export interface SearchFilters {
-  kind?: MediaKind;
+  kind?: MediaKind | undefined;
   /** Only files under this folder. */
-  folder?: string;
+  folder?: string | undefined;
   /** Inclusive bounds on capture time (or mtime when no capture time), ms since epoch. */
-  from?: number;
-  to?: number;
+  from?: number | undefined;
+  to?: number | undefined;
 }
 
 export type SortOrder = 'relevance' | 'date';
 
 export interface SearchOptions extends SearchFilters {
-  limit?: number;
-  sort?: SortOrder;
+  limit?: number | undefined;
+  sort?: SortOrder | undefined;
   /** Return everything up to `limit`, ignoring the adaptive relevance cut-off. */
-  noCutoff?: boolean;
+  noCutoff?: boolean | undefined;
 }
 
 export interface SearchResult {

@@ -67,14 +67,14 @@ export function whereAll(...clauses: (string | undefined | null)[]): string | un
 
 /** The filters a search can carry (SearchFilters in electron/shared/types.ts). */
 export interface MediaFilters {
-  kind?: 'image' | 'video';
+  kind?: 'image' | 'video' | undefined;
   /** Only files under this folder. */
-  folder?: string;
+  folder?: string | undefined;
   /** Inclusive bounds on capture time (or mtime when none), ms since the epoch. */
-  from?: number;
-  to?: number;
+  from?: number | undefined;
+  to?: number | undefined;
   /** Only rows embedded by this model. */
-  model?: string;
+  model?: string | undefined;
 }
 
 /** One `where` string for a search's filters, or undefined when nothing is filtered. */

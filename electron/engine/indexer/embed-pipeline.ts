@@ -11,6 +11,7 @@ import path from 'node:path';
 import { decodeImage, type DecodedImageInfo } from '../../../native/image/index.js';
 import type { ClipEncoder } from '../clip/encoder.js';
 import { AsyncQueue, mapConcurrent } from '../util/async-queue.js';
+import type { PauseGate } from '../util/pause-gate.js';
 import type { ScannedFile } from './scan.js';
 
 export interface DecodedPhoto {
@@ -28,6 +29,8 @@ export interface PipelineOptions {
   batchSize: number;
   decodeConcurrency: number;
   signal?: AbortSignal;
+  /** Held between batches while the person has paused the job. */
+  pause?: PauseGate;
   /** Decides per file, after hashing, whether it still needs decoding (moves do not). */
   needsEmbedding?: (file: ScannedFile, hash: string) => boolean;
   onEmbedded: (items: DecodedPhoto[], vectors: Float32Array[]) => Promise<void>;
@@ -63,6 +66,7 @@ export async function embedPhotos(
   const produce = async () => {
     try {
       for (let start = 0; start < files.length; start += batchSize) {
+        await options.pause?.wait(options.signal);
         if (options.signal?.aborted) break;
         const next = await freeTensors.next();
         if (next.done) break;

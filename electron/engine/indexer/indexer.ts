@@ -15,6 +15,7 @@ import { mediaIdFor } from '../../../native/store/index.js';
 import type { FailedFile, IndexProgress, IndexReport, MediaKind } from '../../shared/types.js';
 import type { ClipEncoder } from '../clip/encoder.js';
 import { embedPhotos, type DecodedPhoto } from './embed-pipeline.js';
+import type { PauseGate } from '../util/pause-gate.js';
 import { ProgressMeter } from './progress.js';
 import { scanRoot, type ScannedFile } from './scan.js';
 
@@ -29,6 +30,7 @@ export interface IndexerSettings {
 
 export interface IndexRunOptions {
   signal?: AbortSignal;
+  pause?: PauseGate;
   onProgress?: (progress: IndexProgress) => void;
 }
 
@@ -108,6 +110,7 @@ export async function indexRoots(
     batchSize: settings.batchSize,
     decodeConcurrency: settings.decodeConcurrency,
     ...(signal ? { signal } : {}),
+    ...(options.pause ? { pause: options.pause } : {}),
     needsEmbedding: (file, hash) => {
       const from = vanished.get(hash);
       if (!from) return true;

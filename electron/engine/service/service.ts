@@ -1,0 +1,295 @@
+/**
+ * @file The engine service: the contract's engine channels implemented over one Library,
+ * with jobs, settings and events. Both transports host it unchanged — the Electron
+ * utility process (electron/worker) and the browser shell (`lantern serve`) — so there is
+ * one set of handlers and only the wire differs (DESIGN.md, Processes).
+ */
+import path from 'node:path';
+import {
+  parseInput,
+  type ChannelOutput,
+  type EngineChannel,
+  type EventName,
+  type Events,
+  type JobSnapshot,
+  type ModelSummary,
+  type ParsedInput,
+  type Result,
+  type Settings,
+} from '../../shared/contract.js';
+import { encodeError, LanternError } from '../../shared/errors.js';
+import type { LibraryStatus } from '../../shared/types.js';
+import { APP_VERSION } from '../../shared/version.js';
+import { Library, openRegistry } from '../library.js';
+import { downloadModel } from '../models/download.js';
+import { filesOf, type ModelRegistry } from '../models/registry.js';
+import { defaultDbDir, defaultModelsDir } from '../paths.js';
+import { JobQueue } from './jobs.js';
+import { readStoredSettings, writeStoredSettings, type StoredSettings } from './settings.js';
+
+export interface ServiceOptions {
+  dbDir?: string;
+  modelsDir?: string;
+  extraModelDirs?: string[];
+  modelId?: string;
+  shell: 'electron' | 'browser';
+}
+
+type Handlers = { [C in EngineChannel]: (input: ParsedInput<C>) => Promise<ChannelOutput<C>> };
+type Listener<E extends EventName> = (payload: Events[E]) => void;
+
+const EMPTY_STATUS: LibraryStatus = {
+  model: null,
+  provider: null,
+  providerNotes: [],
+  roots: [],
+  images: 0,
+  videos: 0,
+  failed: 0,
+};
+
+export class LanternService {
+  private library: Library | null = null;
+  private notReadyReason: string | null = null;
+  private readonly listeners = new Map<EventName, Set<Listener<EventName>>>();
+  private readonly jobs = new JobQueue((snapshot) => this.emit('job:progress', snapshot));
+  private readonly dbDir: string;
+  private readonly modelsDir: string;
+
+  private constructor(
+    private readonly options: ServiceOptions,
+    private settings: StoredSettings,
+    private modelId: string | undefined,
+  ) {
+    this.dbDir = path.resolve(options.dbDir ?? defaultDbDir());
+    this.modelsDir = path.resolve(options.modelsDir ?? defaultModelsDir());
+  }
+
+  static async create(options: ServiceOptions): Promise<LanternService> {
+    const dbDir = path.resolve(options.dbDir ?? defaultDbDir());
+    const service = new LanternService(options, await readStoredSettings(dbDir), options.modelId);
+    await service.openLibrary();
+    return service;
+  }
+
+  /** Parse, run and encode one call. Never throws: errors come back as `{ ok: false }`. */
+  async invoke(channel: EngineChannel, input: unknown): Promise<Result<unknown>> {
+    const parsed = parseInput(channel, input);
+    if (!parsed.ok) return parsed;
+    const handler = this.handlers[channel] as (input: unknown) => Promise<unknown>;
+    if (!handler)
+      return {
+        ok: false,
+        error: { code: 'INVALID_INPUT', message: `${channel} is not an engine channel.` },
+      };
+    try {
+      return { ok: true, value: await handler(parsed.value) };
+    } catch (error) {
+      return { ok: false, error: encodeError(error) };
+    }
+  }
+
+  on<E extends EventName>(event: E, listener: Listener<E>): () => void {
+    const set = this.listeners.get(event) ?? new Set();
+    set.add(listener as Listener<EventName>);
+    this.listeners.set(event, set);
+    return () => set.delete(listener as Listener<EventName>);
+  }
+
+  /** Absolute folders whose files may be served to the renderer. */
+  mediaRoots(): string[] {
+    return this.library ? [...this.library.roots, this.library.thumbnailsDir] : [];
+  }
+
+  /** Stop jobs (the running one finishes its current batch and writes it) and close the store. */
+  async close(): Promise<void> {
+    await this.jobs.shutdown();
+    await this.library?.close();
+    this.library = null;
+  }
+
+  private emit<E extends EventName>(event: E, payload: Events[E]): void {
+    for (const listener of this.listeners.get(event) ?? []) listener(payload);
+  }
+
+  private async openLibrary(): Promise<void> {
+    await this.library?.close();
+    this.library = null;
+    try {
+      this.library = await Library.open({
+        dbDir: this.dbDir,
+        modelsDir: this.modelsDir,
+        extraModelDirs: [...(this.options.extraModelDirs ?? []), ...this.settings.modelFolders],
+        ...(this.modelId ? { modelId: this.modelId } : {}),
+        provider: this.settings.provider,
+        indexer: {
+          thumbnailSize: this.settings.thumbnailSize,
+          maxPixels: this.settings.maxMegapixels * 1e6,
+        },
+      });
+      this.notReadyReason = null;
+    } catch (error) {
+      this.notReadyReason = encodeError(error).message;
+    }
+  }
+
+  private requireLibrary(): Library {
+    if (this.library) return this.library;
+    throw new LanternError(
+      'MODEL_MISSING',
+      this.notReadyReason ?? 'No model is loaded yet: choose one in the setup screen.',
+    );
+  }
+
+  private registry(): Promise<ModelRegistry> {
+    return openRegistry({
+      modelsDir: this.modelsDir,
+      extraModelDirs: [...(this.options.extraModelDirs ?? []), ...this.settings.modelFolders],
+    });
+  }
+
+  private currentSettings(): Settings {
+    const { modelFolders: _folders, ...rest } = this.settings;
+    return { ...rest, model: this.library?.encoder.id ?? this.modelId ?? null };
+  }
+
+  private async publishStatus(): Promise<LibraryStatus> {
+    const status = this.library ? await this.library.status() : EMPTY_STATUS;
+    this.emit('library:changed', status);
+    return status;
+  }
+
+  private indexJob(label: string, folders: readonly string[]): JobSnapshot {
+    const library = this.requireLibrary();
+    return this.jobs.enqueue('index', label, async ({ signal, pause, progress }) => {
+      try {
+        return await library.index(folders, { signal, pause, onProgress: progress });
+      } finally {
+        await this.publishStatus();
+      }
+    });
+  }
+
+  private async listModels(): Promise<ModelSummary[]> {
+    const registry = await this.registry();
+    const current = this.library?.encoder.id;
+    return registry
+      .list()
+      .filter((info) => !info.hidden || info.id === current)
+      .map((info) => {
+        const entry = registry.get(info.id);
+        const clip = entry.task === 'clip' ? entry : null;
+        return {
+          id: info.id,
+          name: info.name,
+          task: info.task,
+          installed: info.installed,
+          sizeBytes: info.sizeBytes,
+          license: info.license,
+          source: info.source,
+          description: clip?.description ?? '',
+          quality: clip?.quality ?? null,
+          speed: clip?.speed ?? null,
+          verified: filesOf(entry).every((file) => file.sha256 !== undefined),
+        };
+      });
+  }
+
+  private readonly handlers: Handlers = {
+    'app:info': () => {
+      const encoder = this.library?.encoder;
+      return Promise.resolve({
+        version: APP_VERSION,
+        shell: this.options.shell,
+        model: encoder?.id ?? this.modelId ?? null,
+        provider: encoder?.provider ?? null,
+        providerNotes: encoder?.providerNotes ?? [],
+        ready: this.library !== null,
+        notReadyReason: this.notReadyReason,
+      });
+    },
+    'settings:get': () => Promise.resolve(this.currentSettings()),
+    'settings:set': async (input) => {
+      const { model, ...rest } = input;
+      const reopen =
+        (model !== undefined && model !== this.currentSettings().model) ||
+        (rest.provider !== undefined && rest.provider !== this.settings.provider);
+      if (reopen && this.jobs.busy) {
+        throw new LanternError(
+          'INVALID_INPUT',
+          'Wait for the current job to finish (or cancel it) before changing the model or provider.',
+        );
+      }
+      this.settings = { ...this.settings, ...definedOnly(rest) };
+      if (model !== undefined && model !== null) this.modelId = model;
+      await writeStoredSettings(this.dbDir, this.settings);
+      if (reopen || (rest.thumbnailSize ?? rest.maxMegapixels) !== undefined)
+        await this.openLibrary();
+      const settings = this.currentSettings();
+      this.emit('settings:changed', settings);
+      return settings;
+    },
+    'models:list': () => this.listModels(),
+    'models:fetch': async ({ id }) => {
+      const registry = await this.registry();
+      const entry = registry.get(id);
+      return this.jobs.enqueue('download', entry.name, async ({ signal, progress }) => {
+        await downloadModel(entry, path.join(this.modelsDir, entry.id), {
+          signal,
+          onProgress: (p) =>
+            progress({
+              phase: 'indexing',
+              done: p.received,
+              total: p.total ?? 0,
+              rate: p.bytesPerSecond,
+              etaSeconds:
+                p.total && p.bytesPerSecond > 0 ? (p.total - p.received) / p.bytesPerSecond : null,
+              currentFile: p.file,
+            }),
+        });
+        if (!this.library) {
+          this.modelId = entry.id;
+          await this.openLibrary();
+        }
+        return null;
+      });
+    },
+    'models:useFolder': async ({ path: folder }) => {
+      if (!this.settings.modelFolders.includes(folder)) {
+        this.settings = { ...this.settings, modelFolders: [...this.settings.modelFolders, folder] };
+        await writeStoredSettings(this.dbDir, this.settings);
+      }
+      if (!this.library) await this.openLibrary();
+      return this.listModels();
+    },
+    'library:status': () => (this.library ? this.library.status() : Promise.resolve(EMPTY_STATUS)),
+    'library:addRoots': ({ paths }) => Promise.resolve(this.indexJob(paths.join(', '), paths)),
+    'library:removeRoot': async ({ path: root }) => {
+      await this.requireLibrary().removeRoot(root);
+      return this.publishStatus();
+    },
+    'library:reindex': ({ path: root }) => {
+      const roots = root ? [root] : [...this.requireLibrary().roots];
+      if (roots.length === 0)
+        throw new LanternError(
+          'INVALID_INPUT',
+          'There are no folders to index yet: add one first.',
+        );
+      return Promise.resolve(this.indexJob(roots.join(', '), roots));
+    },
+    'library:failures': ({ root }) => this.requireLibrary().failures(root),
+    'jobs:list': () => Promise.resolve(this.jobs.list()),
+    'jobs:pause': ({ id }) => Promise.resolve(this.jobs.pause(id)),
+    'jobs:resume': ({ id }) => Promise.resolve(this.jobs.resume(id)),
+    'jobs:cancel': ({ id }) => Promise.resolve(this.jobs.cancel(id)),
+    'search:query': ({ query, ...options }) => this.requireLibrary().search(query, options),
+    'search:similar': ({ path: file, ...options }) => this.requireLibrary().similar(file, options),
+  };
+}
+
+/** The fields of a partial update that were actually given. */
+function definedOnly<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
+}

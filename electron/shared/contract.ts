@@ -1,0 +1,218 @@
+/**
+ * @file The IPC contract: every channel (`domain:verb`) with a zod schema for its input
+ * and a type for its output, and every pushed event. The preload, the main-process
+ * handlers, the engine service, the renderer's client and the browser shell are all
+ * derived from this one object; nothing is kept in sync by hand.
+ *
+ * Shared by every process; imports nothing outside electron/shared.
+ */
+import { z } from 'zod';
+import type { EncodedError } from './errors.js';
+import type {
+  FailedFile,
+  IndexProgress,
+  IndexReport,
+  LibraryStatus,
+  SearchResult,
+} from './types.js';
+
+/** A phantom carrying an output type; never read at run time. */
+const returns = <T>() => undefined as unknown as T;
+
+const absolutePath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\'), {
+    message: 'must be an absolute path',
+  });
+
+export const SearchFiltersSchema = z
+  .object({
+    kind: z.enum(['image', 'video']).optional(),
+    folder: absolutePath.optional(),
+    from: z.number().finite().optional(),
+    to: z.number().finite().optional(),
+  })
+  .strict();
+
+export const SearchInputSchema = SearchFiltersSchema.extend({
+  query: z.string().trim().min(1).max(2000),
+  limit: z.number().int().min(1).max(100_000).optional(),
+  sort: z.enum(['relevance', 'date']).optional(),
+  noCutoff: z.boolean().optional(),
+}).strict();
+
+export const SettingsSchema = z
+  .object({
+    model: z.string().min(1).nullable(),
+    provider: z.enum(['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu']),
+    /** Longest side of thumbnails in pixels. */
+    thumbnailSize: z.number().int().min(64).max(1024),
+    /** Decompression-bomb guard, in megapixels. */
+    maxMegapixels: z.number().min(1).max(1000),
+    theme: z.enum(['system', 'light', 'dark']),
+  })
+  .strict();
+export type Settings = z.infer<typeof SettingsSchema>;
+
+export interface ModelSummary {
+  id: string;
+  name: string;
+  task: string;
+  installed: boolean;
+  sizeBytes: number | null;
+  license: string;
+  source: string;
+  description: string;
+  quality: string | null;
+  speed: string | null;
+  /** Whether every file has a published checksum (unverified models need confirmation). */
+  verified: boolean;
+}
+
+export interface AppInfo {
+  version: string;
+  /** 'electron' or 'browser': what the renderer is running in. */
+  shell: 'electron' | 'browser';
+  model: string | null;
+  provider: string | null;
+  providerNotes: string[];
+  /** Whether a CLIP model is loaded and search can run. */
+  ready: boolean;
+  /** Why not, in one sentence, when not ready. */
+  notReadyReason: string | null;
+}
+
+export type JobKind = 'index' | 'download';
+export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
+
+export interface JobSnapshot {
+  id: string;
+  kind: JobKind;
+  state: JobState;
+  /** What the job works on: folders for indexing, the model id for downloads. */
+  label: string;
+  progress: IndexProgress | null;
+  report: IndexReport | null;
+  error: EncodedError | null;
+}
+
+const jobId = z.object({ id: z.string().min(1).max(100) }).strict();
+const empty = z.object({}).strict();
+
+export const contract = {
+  'app:info': { input: empty, output: returns<AppInfo>() },
+  'settings:get': { input: empty, output: returns<Settings>() },
+  'settings:set': { input: SettingsSchema.partial().strict(), output: returns<Settings>() },
+
+  'models:list': { input: empty, output: returns<ModelSummary[]>() },
+  /** Starts a download job; progress arrives as `job:progress`. */
+  'models:fetch': {
+    input: z.object({ id: z.string().min(1) }).strict(),
+    output: returns<JobSnapshot>(),
+  },
+  /** Use the models in a folder the person already has (with its own models.json or a model id's files). */
+  'models:useFolder': {
+    input: z.object({ path: absolutePath }).strict(),
+    output: returns<ModelSummary[]>(),
+  },
+
+  'library:status': { input: empty, output: returns<LibraryStatus>() },
+  /** Adds folders and starts indexing them. */
+  'library:addRoots': {
+    input: z.object({ paths: z.array(absolutePath).min(1).max(100) }).strict(),
+    output: returns<JobSnapshot>(),
+  },
+  /** Forgets a folder: its rows go, its files are never touched. */
+  'library:removeRoot': {
+    input: z.object({ path: absolutePath }).strict(),
+    output: returns<LibraryStatus>(),
+  },
+  /** Re-indexes one folder, or every folder. */
+  'library:reindex': {
+    input: z.object({ path: absolutePath.optional() }).strict(),
+    output: returns<JobSnapshot>(),
+  },
+  'library:failures': {
+    input: z.object({ root: absolutePath.optional() }).strict(),
+    output: returns<FailedFile[]>(),
+  },
+
+  'jobs:list': { input: empty, output: returns<JobSnapshot[]>() },
+  'jobs:pause': { input: jobId, output: returns<JobSnapshot>() },
+  'jobs:resume': { input: jobId, output: returns<JobSnapshot>() },
+  'jobs:cancel': { input: jobId, output: returns<JobSnapshot>() },
+
+  'search:query': { input: SearchInputSchema, output: returns<SearchResult[]>() },
+  'search:similar': {
+    input: SearchFiltersSchema.extend({
+      path: absolutePath,
+      limit: z.number().int().min(1).max(100_000).optional(),
+      sort: z.enum(['relevance', 'date']).optional(),
+    }).strict(),
+    output: returns<SearchResult[]>(),
+  },
+
+  /** Shell-only channels: the main process answers them itself (the browser shell refuses). */
+  'dialog:pickFolders': { input: empty, output: returns<string[]>() },
+  'media:reveal': { input: z.object({ path: absolutePath }).strict(), output: returns<null>() },
+} as const;
+
+export type Contract = typeof contract;
+export type Channel = keyof Contract;
+export type ChannelInput<C extends Channel> = z.input<Contract[C]['input']>;
+export type ParsedInput<C extends Channel> = z.output<Contract[C]['input']>;
+export type ChannelOutput<C extends Channel> = Contract[C]['output'];
+
+/** Channels the engine service answers; the rest belong to the desktop shell. */
+export const SHELL_CHANNELS = [
+  'dialog:pickFolders',
+  'media:reveal',
+] as const satisfies readonly Channel[];
+export type ShellChannel = (typeof SHELL_CHANNELS)[number];
+export type EngineChannel = Exclude<Channel, ShellChannel>;
+export const CHANNELS = Object.keys(contract) as Channel[];
+
+export interface Events {
+  'job:progress': JobSnapshot;
+  'library:changed': LibraryStatus;
+  'settings:changed': Settings;
+}
+export type EventName = keyof Events;
+export const EVENTS: readonly EventName[] = ['job:progress', 'library:changed', 'settings:changed'];
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: EncodedError };
+
+/** What every transport exposes to the renderer: typed invoke and typed events. */
+export interface LanternApi {
+  invoke<C extends Channel>(channel: C, input: ChannelInput<C>): Promise<Result<ChannelOutput<C>>>;
+  /** Subscribe; returns the function that unsubscribes. */
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+}
+
+export function isChannel(value: unknown): value is Channel {
+  return typeof value === 'string' && Object.hasOwn(contract, value);
+}
+
+export function isShellChannel(channel: Channel): channel is ShellChannel {
+  return (SHELL_CHANNELS as readonly string[]).includes(channel);
+}
+
+/**
+ * Validate a call's input against its schema. The one place every transport parses
+ * untrusted input; returns a Result so nothing throws across a boundary.
+ */
+export function parseInput<C extends Channel>(channel: C, input: unknown): Result<ParsedInput<C>> {
+  const parsed = contract[channel].input.safeParse(input ?? {});
+  if (parsed.success) return { ok: true, value: parsed.data as ParsedInput<C> };
+  const issue = parsed.error.issues[0];
+  const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  return {
+    ok: false,
+    error: {
+      code: 'INVALID_INPUT',
+      message: `Invalid input for ${channel}: ${where}${issue?.message ?? 'not accepted'}.`,
+    },
+  };
+}

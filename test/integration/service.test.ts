@@ -1,0 +1,164 @@
+/**
+ * @file The engine service that both transports host: contract validation, jobs with
+ * progress events, pause/resume/cancel, library changes, and the not-ready state a
+ * first run starts in.
+ */
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import type { JobSnapshot } from '../../electron/shared/contract.js';
+import type { LibraryStatus, SearchResult } from '../../electron/shared/types.js';
+import { LanternService } from '../../electron/engine/service/service.js';
+import { removeDir, tempDir } from '../fixtures/library.js';
+import { writePhoto } from '../fixtures/photos.js';
+
+async function until<T>(check: () => T | undefined, what: string, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('engine service', () => {
+  let root: string;
+  let db: string;
+  let service: LanternService;
+  let jobs: JobSnapshot[];
+
+  beforeEach(async () => {
+    root = await tempDir();
+    db = await tempDir();
+    for (const colour of ['red', 'green', 'blue'] as const) await writePhoto(root, { colour });
+    service = await LanternService.create({
+      shell: 'browser',
+      dbDir: db,
+      modelsDir: inject('toyModelsDir'),
+      modelId: 'toy-clip',
+    });
+    jobs = [];
+    service.on('job:progress', (job) => jobs.push(job));
+  });
+
+  afterEach(async () => {
+    await service.close();
+    await removeDir(root);
+    await removeDir(db);
+  });
+
+  const finished = (id: string) => () =>
+    jobs.find((j) => j.id === id && ['done', 'failed', 'cancelled'].includes(j.state));
+
+  it('reports ready with the model and provider', async () => {
+    expect(await service.invoke('app:info', {})).toMatchObject({
+      ok: true,
+      value: { ready: true, model: 'toy-clip', provider: 'cpu', shell: 'browser' },
+    });
+  });
+
+  it('refuses bad input with INVALID_INPUT and a sentence', async () => {
+    const result = await service.invoke('search:query', { query: '' });
+    expect(result).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    const relative = await service.invoke('library:addRoots', { paths: ['photos'] });
+    expect(relative).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_INPUT', message: expect.stringMatching(/absolute path/) as string },
+    });
+    const extra = await service.invoke('app:info', { surprise: 1 });
+    expect(extra.ok).toBe(false);
+  });
+
+  it('indexes as a job with progress, then searches', async () => {
+    const changes: LibraryStatus[] = [];
+    service.on('library:changed', (status) => changes.push(status));
+    const started = await service.invoke('library:addRoots', { paths: [root] });
+    expect(started).toMatchObject({
+      ok: true,
+      value: { kind: 'index', state: expect.stringMatching(/queued|running/) as string },
+    });
+    const id = (started as { value: JobSnapshot }).value.id;
+    const done = await until(finished(id), 'the index job');
+    expect(done).toMatchObject({ state: 'done', report: { indexed: 3, failed: [] } });
+    expect(jobs.some((j) => j.id === id && j.progress?.phase === 'indexing')).toBe(true);
+    expect(changes.at(-1)).toMatchObject({ images: 3, roots: [{ path: root, files: 3 }] });
+
+    const search = await service.invoke('search:query', { query: 'blue' });
+    expect(search.ok).toBe(true);
+    expect((search as { value: SearchResult[] }).value[0]?.path).toBe(path.join(root, 'blue.jpg'));
+    expect(service.mediaRoots()).toContain(root);
+  });
+
+  it('pauses, resumes and cancels jobs', async () => {
+    for (let i = 0; i < 60; i++)
+      await writePhoto(root, { colour: 'gray', name: `g${i}.png`, format: 'png' });
+    const started = (await service.invoke('library:addRoots', { paths: [root] })) as {
+      value: JobSnapshot;
+    };
+    const id = started.value.id;
+    expect(await service.invoke('jobs:pause', { id })).toMatchObject({
+      ok: true,
+      value: { state: 'paused' },
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const paused = await service.invoke('library:status', {});
+    const countWhilePaused = (paused as { value: LibraryStatus }).value.images;
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await service.invoke('library:status', {})) as { value: LibraryStatus }).toMatchObject({
+      value: { images: countWhilePaused },
+    });
+    expect(await service.invoke('jobs:resume', { id })).toMatchObject({
+      ok: true,
+      value: { state: 'running' },
+    });
+    expect(await service.invoke('jobs:cancel', { id })).toMatchObject({ ok: true });
+    const end = await until(finished(id), 'the cancelled job');
+    expect(['cancelled', 'done']).toContain(end.state);
+    expect(await service.invoke('jobs:cancel', { id: 'job-999' })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND' },
+    });
+  });
+
+  it('removes a root: rows go, files stay', async () => {
+    const started = (await service.invoke('library:addRoots', { paths: [root] })) as {
+      value: JobSnapshot;
+    };
+    await until(finished(started.value.id), 'the index job');
+    const after = await service.invoke('library:removeRoot', { path: root });
+    expect(after).toMatchObject({ ok: true, value: { images: 0, roots: [] } });
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(path.join(root, 'red.jpg'))).toBe(true);
+  });
+
+  it('starts not ready when no model is installed, and says what to do', async () => {
+    const bare = await LanternService.create({
+      shell: 'browser',
+      dbDir: await tempDir(),
+      modelsDir: await tempDir(),
+    });
+    const info = await bare.invoke('app:info', {});
+    expect(info).toMatchObject({
+      ok: true,
+      value: {
+        ready: false,
+        notReadyReason: expect.stringMatching(/models fetch|--models/) as string,
+      },
+    });
+    expect(await bare.invoke('search:query', { query: 'red' })).toMatchObject({
+      ok: false,
+      error: { code: 'MODEL_MISSING' },
+    });
+    const models = await bare.invoke('models:list', {});
+    expect((models as { value: { id: string }[] }).value.map((m) => m.id)).toContain(
+      'clip-vit-b32',
+    );
+    // Pointing at the toy folder makes it ready.
+    await bare.invoke('settings:set', { model: 'toy-clip' });
+    await bare.invoke('models:useFolder', { path: inject('toyModelsDir') });
+    expect(await bare.invoke('app:info', {})).toMatchObject({
+      value: { ready: true, model: 'toy-clip' },
+    });
+    await bare.close();
+  });
+});
