@@ -101,7 +101,10 @@ export async function startBrowserShell(
     sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request));
   });
   sockets.on('connection', (ws: WebSocket) => {
-    ws.on('message', (data) => void answer(service, ws, String(data)));
+    ws.on('message', (data) => {
+      const text = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+      void answer(service, ws, text.toString('utf8'));
+    });
   });
   const unsubscribe = EVENTS.map((event) =>
     service.on(event, (payload) => {

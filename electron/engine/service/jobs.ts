@@ -12,7 +12,7 @@ import { PauseGate } from '../util/pause-gate.js';
 export interface JobContext {
   signal: AbortSignal;
   pause: PauseGate;
-  progress(progress: IndexProgress): void;
+  progress: (progress: IndexProgress) => void;
 }
 
 export type JobWork = (context: JobContext) => Promise<IndexReport | null>;

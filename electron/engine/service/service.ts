@@ -149,7 +149,7 @@ export class LanternService {
   }
 
   private currentSettings(): Settings {
-    const { modelFolders: _folders, ...rest } = this.settings;
+    const { modelFolders: _modelFolders, ...rest } = this.settings;
     return { ...rest, model: this.library?.encoder.id ?? this.modelId ?? null };
   }
 
