@@ -102,7 +102,11 @@ export async function startBrowserShell(
   });
   sockets.on('connection', (ws: WebSocket) => {
     ws.on('message', (data) => {
-      const text = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+      const text = Array.isArray(data)
+        ? Buffer.concat(data)
+        : Buffer.isBuffer(data)
+          ? data
+          : Buffer.from(new Uint8Array(data));
       void answer(service, ws, text.toString('utf8'));
     });
   });
