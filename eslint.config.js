@@ -51,17 +51,56 @@ export default tseslint.config(
   ),
   layer(
     ['electron/engine/**'],
-    ['electron', '*/main/*', '*/worker/*', '*/cli/*', '*/preload/*', '*/renderer/*'],
+    ['electron', '**/main/**', '**/worker/**', '**/cli/**', '**/preload/**', '**/renderer/**'],
     'electron/engine is plain Node: it may import shared and native only (DESIGN.md, Layout).',
   ),
   layer(
     ['electron/cli/**'],
-    ['electron', '*/main/*', '*/worker/*', '*/preload/*', '*/renderer/*', '*/native/*'],
+    ['electron', '**/main/**', '**/worker/**', '**/preload/**', '**/renderer/**', '**/native/**'],
     'electron/cli uses the engine and shared only (DESIGN.md, Layout).',
   ),
   layer(
     ['native/**'],
-    ['electron', '*/electron/*', '*/renderer/*'],
+    ['electron', '**/electron/**', '**/renderer/**'],
     'native/ holds thin adapters over node and native packages only (DESIGN.md, Layout).',
   ),
+  layer(
+    ['electron/worker/**'],
+    ['electron', '**/main/**', '**/preload/**', '**/cli/**', '**/renderer/**', '**/native/**'],
+    'electron/worker hosts the engine: shared and engine only (DESIGN.md, Layout).',
+  ),
+  layer(
+    ['electron/main/**'],
+    ['**/renderer/**'],
+    'electron/main may import anything but the renderer (DESIGN.md, Layout).',
+  ),
+  {
+    files: ['electron/preload/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/shared/**'],
+              allowTypeImports: true,
+              message: 'The sandboxed preload takes only types from shared (DESIGN.md, Layout).',
+            },
+            {
+              group: [
+                'node:*',
+                '**/engine/**',
+                '**/main/**',
+                '**/worker/**',
+                '**/cli/**',
+                '**/native/**',
+                '**/renderer/**',
+              ],
+              message: 'The sandboxed preload can load only electron (DESIGN.md, Layout).',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -1,5 +1,8 @@
-// @file Bundles the plain-Node entry points (command line, benchmark) into out/ with
-// esbuild. Native packages stay external: they load their own binaries at run time.
+// @file Builds everything that runs: the plain-Node entry points (command line,
+// benchmark) as ESM, the Electron main process and engine worker as CommonJS (Electron's
+// CommonJS loader reads packages inside app.asar reliably; its ESM loader has not — see
+// docs/packaging.md), the sandboxed preload, and the Svelte renderer with Vite.
+// Native packages stay external: they load their own binaries at run time.
 import { existsSync } from 'node:fs';
 import { build } from 'esbuild';
 
@@ -10,22 +13,53 @@ const external = [
   'apache-arrow',
   '@huggingface/transformers',
 ];
+const common = {
+  bundle: true,
+  platform: 'node',
+  sourcemap: true,
+  logLevel: 'warning',
+  outdir: 'out',
+};
 
 await build({
+  ...common,
   entryPoints: {
     cli: 'electron/cli/main.ts',
     ...(existsSync('test/bench/main.ts') ? { bench: 'test/bench/main.ts' } : {}),
   },
-  outdir: 'out',
-  bundle: true,
-  platform: 'node',
   format: 'esm',
   target: 'node20',
-  sourcemap: true,
   external,
   // Bundled ESM needs a require() for the CommonJS dependencies esbuild inlines.
   banner: {
     js: "import { createRequire as __lanternRequire } from 'node:module'; const require = __lanternRequire(import.meta.url);",
   },
-  logLevel: 'warning',
 });
+
+if (existsSync('electron/main/main.ts')) {
+  const desktop = { ...common, outExtension: { '.js': '.cjs' } };
+  await build({
+    ...desktop,
+    format: 'cjs',
+    target: 'node22', // Electron 38 embeds Node 22
+    entryPoints: { main: 'electron/main/main.ts', worker: 'electron/worker/main.ts' },
+    external: ['electron', ...external],
+    // engine/ and native/ use import.meta.url (createRequire, resources lookup).
+    define: { 'import.meta.url': '__lanternModuleUrl', 'import.meta.dirname': '__dirname' },
+    banner: {
+      js: "const __lanternModuleUrl = require('node:url').pathToFileURL(__filename).href;",
+    },
+  });
+  await build({
+    ...desktop,
+    format: 'cjs',
+    target: 'chrome140', // Electron 38's Chromium
+    entryPoints: { preload: 'electron/preload/preload.ts' },
+    external: ['electron'],
+  });
+}
+
+if (existsSync('renderer/vite.config.ts')) {
+  const { build: viteBuild } = await import('vite');
+  await viteBuild({ configFile: 'renderer/vite.config.ts', logLevel: 'warn' });
+}

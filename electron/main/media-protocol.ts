@@ -1,0 +1,60 @@
+/**
+ * @file The `media://` protocol (main process): serves thumbnails and originals to the
+ * renderer, only from the library roots and the thumbnail cache.
+ *
+ * A URL is `media://local/<encodeURIComponent(absolute path)>`, the form the preload's
+ * `mediaUrl()` builds. The decoded path is judged by resolveServablePath on real paths,
+ * so `..` (plain or percent-encoded) and symbolic links that lead out of the roots are
+ * refused. Every refusal is the same 404, so a page cannot probe which files exist.
+ */
+import { contentTypeOf, resolveServablePath } from '../engine/service/media-access.js';
+import { fileResponse, textResponse } from './file-response.js';
+import { MEDIA_HOST } from './security.js';
+
+export interface MediaSource {
+  /** The servable folders; `refresh` asks for fresh ones instead of a cached list. */
+  roots(refresh?: boolean): Promise<string[]>;
+}
+
+/**
+ * Media responses are never documents the app runs: if one were ever opened as a page
+ * (an SVG, say), it gets no script, no network and a sandbox.
+ */
+const MEDIA_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+
+export function createMediaHandler(source: MediaSource): (request: Request) => Promise<Response> {
+  return async (request) => {
+    const requested = requestedPath(request.url);
+    if (!requested) return textResponse(404, 'Not found');
+    // The cached roots first; a miss is checked once more against fresh ones, since a
+    // folder added a moment ago may not be in the cache yet.
+    const file =
+      (await resolveServablePath(requested, await source.roots())) ??
+      (await resolveServablePath(requested, await source.roots(true)));
+    if (!file) return textResponse(404, 'Not found');
+    return fileResponse(file, request, {
+      'Content-Type': contentTypeOf(file),
+      'Content-Security-Policy': MEDIA_POLICY,
+      // Originals can change in place; the renderer revalidates instead of trusting a copy.
+      'Cache-Control': 'no-cache',
+    });
+  };
+}
+
+/** The absolute path a media:// URL names, or null when the URL is not one of ours. */
+export function requestedPath(url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  // A query or fragment (cache-busting, `#t=` media fragments) does not change the file.
+  if (parsed.host !== MEDIA_HOST) return null;
+  try {
+    const decoded = decodeURIComponent(parsed.pathname.slice(1));
+    return decoded.length > 0 ? decoded : null;
+  } catch {
+    return null; // malformed percent-encoding
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * @file The security rules of the desktop app (main process), in one place: the app's
+ * origin, its Content-Security-Policy, what a session allows (no permissions but
+ * clipboard writes, no downloads) and what a web page may do (no navigation away, no
+ * new windows, no webviews). Electron objects are passed in, typed by the few members
+ * used, so the rules are unit-tested without Electron.
+ *
+ * [Note: app origin] The renderer is served from `app://lantern/` (a privileged,
+ * standard, secure scheme; app-protocol.ts) rather than file://. It gives the page a
+ * real origin, so the CSP can say `'self'`, module scripts load without file:// CORS
+ * exceptions, and "is this the app's page?" is one origin comparison.
+ */
+
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'lantern';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+export const APP_ENTRY_URL = `${APP_ORIGIN}/index.html`;
+
+/** Thumbnails and originals (media-protocol.ts). */
+export const MEDIA_SCHEME = 'media';
+export const MEDIA_HOST = 'local';
+
+/**
+ * The Electron window's policy, sent as a header on every app:// response. The renderer's
+ * index.html carries its own policy in a meta tag (shared with the browser shell, whose
+ * WebSocket it must allow); the browser enforces both, so a load happens only when both
+ * allow it, and this header is the stricter of the two:
+ * - scripts only from the app itself: no inline script, no eval;
+ * - styles only from the app: no <style> elements or style="…" attributes in markup
+ *   (Svelte's `style:` directives set styles through the CSSOM, which the policy allows);
+ * - images and video from the app and media:// (plus blob:/data: for generated previews);
+ * - no network at all: the renderer talks to the engine through IPC, never fetch();
+ * - no frames, plugins, forms or base-URL changes.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  `img-src 'self' ${MEDIA_SCHEME}: data: blob:`,
+  `media-src 'self' ${MEDIA_SCHEME}: blob:`,
+  "font-src 'self'",
+  "connect-src 'self'",
+  "worker-src 'self'",
+  "manifest-src 'self'",
+  "object-src 'none'",
+  "frame-src 'none'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+export function isAppUrl(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === `${APP_SCHEME}:` && parsed.host === APP_HOST;
+  } catch {
+    return false;
+  }
+}
+
+/** Permissions the app's own page may use: copying a path to the clipboard, nothing else. */
+const ALLOWED_PERMISSIONS: ReadonlySet<string> = new Set(['clipboard-sanitized-write']);
+
+interface HeadersDetails {
+  url: string;
+  responseHeaders?: Record<string, string[]>;
+}
+
+/** The parts of an Electron Session the rules set. */
+export interface SessionLike {
+  setPermissionRequestHandler(
+    handler: (
+      webContents: unknown,
+      permission: string,
+      callback: (granted: boolean) => void,
+      details: { requestingUrl?: string },
+    ) => void,
+  ): void;
+  setPermissionCheckHandler(
+    handler: (webContents: unknown, permission: string, requestingOrigin: string) => boolean,
+  ): void;
+  webRequest: {
+    onHeadersReceived(
+      listener: (
+        details: HeadersDetails,
+        callback: (response: { responseHeaders?: Record<string, string[]> }) => void,
+      ) => void,
+    ): void;
+  };
+  on(event: 'will-download', listener: (event: { preventDefault(): void }) => void): unknown;
+}
+
+export function hardenSession(session: SessionLike): void {
+  session.setPermissionRequestHandler((_contents, permission, callback, details) => {
+    callback(ALLOWED_PERMISSIONS.has(permission) && isAppUrl(details.requestingUrl ?? ''));
+  });
+  session.setPermissionCheckHandler(
+    (_contents, permission, requestingOrigin) =>
+      ALLOWED_PERMISSIONS.has(permission) && isAppUrl(requestingOrigin),
+  );
+  // app:// responses already carry the policy (app-protocol.ts); this covers any app page
+  // response that passes through the network stack, and replaces whatever policy it had.
+  session.webRequest.onHeadersReceived((details, callback) => {
+    if (!isAppUrl(details.url)) {
+      callback({});
+      return;
+    }
+    callback({ responseHeaders: withPolicy(details.responseHeaders ?? {}) });
+  });
+  // Nothing in the window downloads; a dropped or dragged link must not start one.
+  session.on('will-download', (event) => event.preventDefault());
+}
+
+export function withPolicy(headers: Record<string, string[]>): Record<string, string[]> {
+  const kept = Object.entries(headers).filter(
+    ([name]) => name.toLowerCase() !== 'content-security-policy',
+  );
+  return { ...Object.fromEntries(kept), 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] };
+}
+
+/** The parts of an Electron WebContents the guards use. */
+export interface GuardedContents {
+  on(
+    event: 'will-navigate',
+    listener: (event: { url: string; preventDefault(): void }, url: string) => void,
+  ): unknown;
+  on(event: 'will-attach-webview', listener: (event: { preventDefault(): void }) => void): unknown;
+  setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' }): void;
+}
+
+/**
+ * No page may navigate away from the app, open a window or attach a webview. A link
+ * with `target="_blank"` to an https page (a model's licence or source page) opens in
+ * the person's browser; any other scheme is dropped.
+ */
+export function guardWebContents(
+  contents: GuardedContents,
+  openExternal: (url: string) => Promise<void>,
+): void {
+  contents.on('will-navigate', (event, url) => {
+    if (!isAppUrl(url)) event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    if (isExternalHttps(url))
+      openExternal(url).catch((error: unknown) => console.error(`Could not open ${url}:`, error));
+    return { action: 'deny' };
+  });
+}
+
+function isExternalHttps(url: string): boolean {
+  try {
+    return new URL(url).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** The parts of an IPC event the sender check reads. */
+export interface SenderEvent {
+  sender: { id: number };
+  senderFrame: { url: string; parent: unknown } | null;
+}
+
+/**
+ * A call is trusted when it comes from the main window's web contents, from its top
+ * frame (not an iframe), showing the app's own page.
+ */
+export function isTrustedSender(event: SenderEvent, windowContentsId: number | null): boolean {
+  const frame = event.senderFrame;
+  return (
+    windowContentsId !== null &&
+    event.sender.id === windowContentsId &&
+    frame !== null &&
+    frame.parent === null &&
+    isAppUrl(frame.url)
+  );
+}

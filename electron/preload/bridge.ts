@@ -1,0 +1,102 @@
+/**
+ * @file What the preload exposes as `window.lantern` (renderer process, sandboxed
+ * preload): typed invoke and events derived from the contract, plus the two file helpers
+ * of the desktop app. Free of Electron, so it is unit-tested with a fake ipcRenderer.
+ *
+ * A sandboxed preload can require only 'electron', and bundling the contract would bring
+ * zod along, so the channel and event names are listed here and the compiler checks them
+ * against the contract both ways (an extra name fails `satisfies`; a missing one fails
+ * `NoneMissing`). Names are checked here as well as in main, so a typo fails in the page
+ * with a clear result instead of an unhandled-channel rejection.
+ */
+import type { Channel, EventName, LanternApi, Result } from '../shared/contract.js';
+
+export const CHANNEL_NAMES = [
+  'app:info',
+  'settings:get',
+  'settings:set',
+  'models:list',
+  'models:fetch',
+  'models:useFolder',
+  'library:status',
+  'library:addRoots',
+  'library:removeRoot',
+  'library:reindex',
+  'library:failures',
+  'jobs:list',
+  'jobs:pause',
+  'jobs:resume',
+  'jobs:cancel',
+  'search:query',
+  'search:similar',
+  'dialog:pickFolders',
+  'media:reveal',
+] as const satisfies readonly Channel[];
+
+export const EVENT_NAMES = [
+  'job:progress',
+  'library:changed',
+  'settings:changed',
+] as const satisfies readonly EventName[];
+
+/** Compiles only when `Missing` is never, i.e. every contract name is listed above. */
+type NoneMissing<Missing extends never> = Missing;
+export type ChannelsListed = NoneMissing<Exclude<Channel, (typeof CHANNEL_NAMES)[number]>>;
+export type EventsListed = NoneMissing<Exclude<EventName, (typeof EVENT_NAMES)[number]>>;
+
+/** What `window.lantern` is in the desktop app: the contract plus two file helpers. */
+export interface LanternBridge extends LanternApi {
+  /** The URL that shows a library file (thumbnail or original) in <img> or <video>. */
+  mediaUrl(path: string): string;
+  /** The absolute path of a dropped file or folder ('' when it has none). */
+  pathForFile(file: File): string;
+}
+
+/** The parts of ipcRenderer and webUtils the bridge uses. */
+export interface BridgeDeps {
+  ipc: {
+    invoke(channel: string, input: unknown): Promise<unknown>;
+    on(channel: string, listener: (event: unknown, payload: unknown) => void): unknown;
+    removeListener(channel: string, listener: (event: unknown, payload: unknown) => void): unknown;
+  };
+  getPathForFile(file: File): string;
+}
+
+const channels: ReadonlySet<string> = new Set(CHANNEL_NAMES);
+const events: ReadonlySet<string> = new Set(EVENT_NAMES);
+
+export function createBridge(deps: BridgeDeps): LanternBridge {
+  return {
+    async invoke(channel, input) {
+      if (!channels.has(channel))
+        return {
+          ok: false,
+          error: { code: 'INVALID_INPUT', message: `Unknown channel "${String(channel)}".` },
+        };
+      try {
+        // Main answers every call with a Result (ipc-router.ts); the cast is that promise.
+        return (await deps.ipc.invoke(channel, input)) as Awaited<ReturnType<LanternApi['invoke']>>;
+      } catch (error) {
+        return {
+          ok: false,
+          error: {
+            code: 'INTERNAL',
+            message: `Lantern could not reach its engine: ${error instanceof Error ? error.message : String(error)}`,
+          },
+        } satisfies Result<never>;
+      }
+    },
+    on(event, listener) {
+      if (!events.has(event)) throw new TypeError(`Unknown event "${String(event)}".`);
+      // The page gets the payload only, never the IpcRendererEvent (it reaches `sender`).
+      const forward = (_event: unknown, payload: unknown): void =>
+        listener(payload as Parameters<typeof listener>[0]);
+      deps.ipc.on(event, forward);
+      return () => {
+        deps.ipc.removeListener(event, forward);
+      };
+    },
+    mediaUrl: (path) => `media://local/${encodeURIComponent(path)}`,
+    pathForFile: (file) => deps.getPathForFile(file),
+  };
+}
