@@ -3,6 +3,8 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import svelte from 'eslint-plugin-svelte';
+import svelteConfig from './renderer/svelte.config.js';
 
 /** Restrict a layer to the imports DESIGN.md allows it. */
 const layer = (files, patterns, message) => ({
@@ -97,6 +99,68 @@ export default tseslint.config(
                 '**/renderer/**',
               ],
               message: 'The sandboxed preload can load only electron (DESIGN.md, Layout).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  ...svelte.configs.recommended,
+  {
+    files: ['renderer/**', 'test/renderer/**'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    files: ['**/*.svelte', '**/*.svelte.ts'],
+    languageOptions: {
+      parserOptions: {
+        projectService: true,
+        extraFileExtensions: ['.svelte'],
+        parser: tseslint.parser,
+        svelteConfig,
+      },
+    },
+  },
+  {
+    // svelte-check type-checks markup; typescript-eslint sees component instances and
+    // inline handler parameters as any.
+    files: ['**/*.svelte'],
+    rules: {
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+    },
+  },
+  { files: ['renderer/*.config.ts'], ...tseslint.configs.disableTypeChecked },
+  {
+    files: ['renderer/**'],
+    ignores: ['renderer/*.config.ts', 'renderer/*.config.js'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              message:
+                'The renderer reaches the backend only through renderer/src/lib/api.ts (DESIGN.md, Layout).',
+            },
+          ],
+          patterns: [
+            {
+              group: [
+                'node:*',
+                '**/electron/engine/**',
+                '**/electron/main/**',
+                '**/electron/worker/**',
+                '**/electron/cli/**',
+                '**/electron/preload/**',
+                '**/native/**',
+              ],
+              message:
+                'The renderer reaches the backend only through renderer/src/lib/api.ts (DESIGN.md, Layout).',
             },
           ],
         },

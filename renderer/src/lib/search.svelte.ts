@@ -1,0 +1,148 @@
+/**
+ * @file Search state (renderer): the query, filters and sort a person has chosen, and the
+ * results of the latest search. Typing is debounced; changing a filter searches at once;
+ * an answer that arrives after a newer search started is dropped, so results never jump
+ * back to an older query.
+ */
+import type { ChannelInput } from '../../../electron/shared/contract.js';
+import type { SearchResult, SortOrder } from '../../../electron/shared/types.js';
+import { errorMessage, invoke } from './api.js';
+import { dateInputToMs } from './format.js';
+
+export type KindFilter = 'all' | 'image' | 'video';
+
+/** Typing pauses longer than this search; shorter ones are still typing. */
+export const SEARCH_DEBOUNCE_MS = 250;
+
+/**
+ * How many results one search asks for. The engine's relevance cut-off usually returns
+ * far fewer; this bounds the answer (~150 bytes a result) while the grid stays smooth
+ * at the contract's maximum of 100 000.
+ */
+export const RESULT_LIMIT = 5000;
+
+export class SearchState {
+  query = $state('');
+  kind = $state<KindFilter>('all');
+  /** A library root, or '' for every folder. */
+  folder = $state('');
+  /** `<input type="date">` values, '' when unset. */
+  from = $state('');
+  to = $state('');
+  sort = $state<SortOrder>('relevance');
+  /** Ask for every match up to the limit, not only those above the relevance cut-off. */
+  allMatches = $state(false);
+  /** Set while showing files similar to this one instead of a typed query. */
+  similarTo = $state<string | null>(null);
+
+  /** Raw: 100 000 results must not become 100 000 deep proxies. */
+  results = $state.raw<SearchResult[]>([]);
+  loading = $state(false);
+  error = $state<string | null>(null);
+  /** Whether `results` answers the current query (false while nothing was searched yet). */
+  searched = $state(false);
+
+  active = $derived(this.similarTo !== null || this.query.trim().length > 0);
+
+  #sequence = 0;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  readonly #debounceMs: number;
+
+  constructor(debounceMs = SEARCH_DEBOUNCE_MS) {
+    this.#debounceMs = debounceMs;
+  }
+
+  /** The person typed: search once they pause. */
+  setQuery(text: string): void {
+    this.query = text;
+    this.similarTo = null;
+    this.#schedule();
+  }
+
+  /** A filter or the sort changed: search now, with the same query. */
+  setFilters(
+    change: Partial<Pick<SearchState, 'kind' | 'folder' | 'from' | 'to' | 'sort' | 'allMatches'>>,
+  ): void {
+    Object.assign(this, change);
+    void this.run();
+  }
+
+  findSimilar(path: string): void {
+    this.similarTo = path;
+    this.query = '';
+    void this.run();
+  }
+
+  /** Search by an example image through the query algebra, so words can be added to it. */
+  searchByImage(path: string): void {
+    this.setQuery(`"${path}"`);
+  }
+
+  clear(): void {
+    this.query = '';
+    this.similarTo = null;
+    this.#cancelTimer();
+    this.#sequence += 1;
+    this.results = [];
+    this.error = null;
+    this.loading = false;
+    this.searched = false;
+  }
+
+  /** Run the current search now; results of any earlier, slower search are ignored. */
+  async run(): Promise<void> {
+    this.#cancelTimer();
+    const sequence = ++this.#sequence;
+    const query = this.query.trim();
+    if (!this.similarTo && !query) {
+      this.results = [];
+      this.error = null;
+      this.loading = false;
+      this.searched = false;
+      return;
+    }
+    this.loading = true;
+    try {
+      const results = this.similarTo
+        ? await invoke('search:similar', { ...this.#filters(), path: this.similarTo })
+        : await invoke('search:query', {
+            ...this.#filters(),
+            query,
+            ...(this.allMatches ? { noCutoff: true } : {}),
+          });
+      if (sequence !== this.#sequence) return;
+      this.results = results;
+      this.error = null;
+    } catch (error) {
+      if (sequence !== this.#sequence) return;
+      this.results = [];
+      this.error = errorMessage(error);
+    }
+    this.loading = false;
+    this.searched = true;
+  }
+
+  /** The filters as the contract takes them: absent keys, never `undefined` values. */
+  #filters(): Omit<ChannelInput<'search:query'>, 'query'> {
+    const from = dateInputToMs(this.from, 'start');
+    const to = dateInputToMs(this.to, 'end');
+    return {
+      limit: RESULT_LIMIT,
+      sort: this.sort,
+      ...(this.kind !== 'all' ? { kind: this.kind } : {}),
+      ...(this.folder ? { folder: this.folder } : {}),
+      ...(from !== null ? { from } : {}),
+      ...(to !== null ? { to } : {}),
+    };
+  }
+
+  #schedule(): void {
+    this.#cancelTimer();
+    this.#timer = setTimeout(() => void this.run(), this.#debounceMs);
+  }
+
+  #cancelTimer(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+}

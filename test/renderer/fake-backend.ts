@@ -1,0 +1,104 @@
+/**
+ * @file A fake LanternApi for component tests that render the whole App: each channel
+ * answers from a handler the test supplies, and the test can push events. It is
+ * installed at the renderer's one boundary (`useBackend` in renderer/src/lib/api.ts).
+ */
+import { vi } from 'vitest';
+import type {
+  AppInfo,
+  Channel,
+  ChannelInput,
+  ChannelOutput,
+  EventName,
+  Events,
+  LanternApi,
+  Result,
+  Settings,
+} from '../../electron/shared/contract.js';
+import type { LibraryStatus } from '../../electron/shared/types.js';
+import { useBackend } from '../../renderer/src/lib/api.js';
+
+type Handler<C extends Channel> = (
+  input: ChannelInput<C>,
+) => ChannelOutput<C> | Promise<ChannelOutput<C>>;
+export type Handlers = { [C in Channel]?: Handler<C> };
+
+export const readyInfo: AppInfo = {
+  version: '0.1.0',
+  shell: 'browser',
+  model: 'toy-clip',
+  provider: 'cpu',
+  providerNotes: ['CUDA: onnxruntime-node was built without CUDA support.'],
+  ready: true,
+  notReadyReason: null,
+};
+
+export const settings: Settings = {
+  model: 'toy-clip',
+  provider: 'auto',
+  thumbnailSize: 256,
+  maxMegapixels: 100,
+  theme: 'system',
+};
+
+export const status: LibraryStatus = {
+  model: 'toy-clip',
+  provider: 'cpu',
+  providerNotes: [],
+  roots: [{ path: '/photos', files: 3, failed: 1 }],
+  images: 3,
+  videos: 0,
+  failed: 1,
+};
+
+/** Sensible answers for the calls App makes on start; tests override what they examine. */
+const defaults: Handlers = {
+  'app:info': () => readyInfo,
+  'settings:get': () => settings,
+  'jobs:list': () => [],
+  'library:status': () => status,
+  'library:failures': () => [],
+  'search:query': () => [],
+};
+
+export interface FakeShell {
+  shell?: 'electron' | 'browser';
+  pathForFile?: (file: File) => string | null;
+}
+
+export function installFakeBackend(handlers: Handlers = {}, options: FakeShell = {}) {
+  const all: Handlers = { ...defaults, ...handlers };
+  const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  const invoke = vi.fn(async (channel: Channel, input: unknown): Promise<Result<unknown>> => {
+    const handler = all[channel] as ((input: unknown) => unknown) | undefined;
+    if (!handler)
+      return { ok: false, error: { code: 'INTERNAL', message: `No fake for ${channel}.` } };
+    try {
+      return { ok: true, value: await handler(input) };
+    } catch (error) {
+      return { ok: false, error: { code: 'INVALID_INPUT', message: (error as Error).message } };
+    }
+  });
+  const api: LanternApi = {
+    invoke: invoke as LanternApi['invoke'],
+    on<E extends EventName>(event: E, listener: (payload: Events[E]) => void) {
+      const set = listeners.get(event) ?? new Set();
+      listeners.set(event, set);
+      set.add(listener as (payload: unknown) => void);
+      return () => set.delete(listener as (payload: unknown) => void);
+    },
+  };
+  useBackend({
+    shell: options.shell ?? 'browser',
+    api,
+    mediaUrl: (path) => `/media?path=${encodeURIComponent(path)}`,
+    pathForFile: options.pathForFile ?? (() => null),
+    onConnection: () => () => {},
+  });
+  return {
+    invoke,
+    emit<E extends EventName>(event: E, payload: Events[E]) {
+      for (const listener of listeners.get(event) ?? []) listener(payload);
+    },
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * @file The lightbox: a modal dialog named by the file, showing the original through
+ * mediaUrl, stepped with ←/→ and Home/End, closed with Esc; "Reveal in file manager"
+ * only where the desktop shell can do it.
+ */
+import { fireEvent, render, screen } from '@testing-library/svelte';
+import { describe, expect, it, vi } from 'vitest';
+import type { Shell } from '../../renderer/src/lib/api.js';
+import Lightbox from '../../renderer/src/components/search/Lightbox.svelte';
+import { makeResults } from './fixtures.js';
+
+const shellKind = vi.hoisted((): { value: Shell } => ({ value: 'browser' }));
+
+vi.mock(import('../../renderer/src/lib/api.js'), async (importOriginal) => ({
+  ...(await importOriginal()),
+  invoke: vi.fn(),
+  mediaUrl: (path: string) => `/media?path=${encodeURIComponent(path)}`,
+  shell: () => shellKind.value,
+}));
+
+function setup(index = 1) {
+  const props = {
+    results: makeResults(5),
+    index,
+    onindex: vi.fn(),
+    onclose: vi.fn(),
+    onsimilar: vi.fn(),
+  };
+  render(Lightbox, props);
+  return { ...props, dialog: screen.getByRole('dialog', { name: `img-${index}.jpg` }) };
+}
+
+describe('Lightbox', () => {
+  it('is a modal dialog with the original image, its path and focus', () => {
+    const { dialog } = setup();
+    expect(dialog.getAttribute('aria-modal')).toBe('true');
+    expect(document.activeElement).toBe(dialog);
+    const image = screen.getByRole('img', { name: 'img-1.jpg' });
+    expect(image.getAttribute('src')).toBe(
+      `/media?path=${encodeURIComponent('/photos/img-1.jpg')}`,
+    );
+    expect(dialog.textContent).toContain('/photos/img-1.jpg');
+    expect(dialog.textContent).toContain('640 × 480');
+  });
+
+  it('steps with the arrow keys, jumps with Home and End, and closes with Esc', async () => {
+    const { dialog, onindex, onclose } = setup(1);
+    await fireEvent.keyDown(dialog, { key: 'ArrowRight' });
+    expect(onindex).toHaveBeenLastCalledWith(2);
+    await fireEvent.keyDown(dialog, { key: 'ArrowLeft' });
+    expect(onindex).toHaveBeenLastCalledWith(0);
+    await fireEvent.keyDown(dialog, { key: 'End' });
+    expect(onindex).toHaveBeenLastCalledWith(4);
+    await fireEvent.keyDown(dialog, { key: 'Home' });
+    expect(onindex).toHaveBeenLastCalledWith(0);
+    await fireEvent.keyDown(dialog, { key: 'Escape' });
+    expect(onclose).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not step past either end', async () => {
+    const { dialog, onindex } = setup(0);
+    await fireEvent.keyDown(dialog, { key: 'ArrowLeft' });
+    expect(onindex).toHaveBeenLastCalledWith(0);
+    expect(screen.getByRole('button', { name: 'Previous' })).toHaveProperty('disabled', true);
+  });
+
+  it('offers Copy path and Find similar, and hides Reveal in the browser shell', async () => {
+    const { onsimilar } = setup(2);
+    expect(screen.queryByRole('button', { name: 'Reveal in file manager' })).toBeNull();
+    expect(screen.getByRole('button', { name: 'Copy path' })).toBeTruthy();
+    await fireEvent.click(screen.getByRole('button', { name: 'Find similar' }));
+    expect(onsimilar).toHaveBeenCalledWith('/photos/img-2.jpg');
+  });
+
+  it('shows Reveal in file manager in the desktop app', () => {
+    shellKind.value = 'electron';
+    try {
+      setup(2);
+      expect(screen.getByRole('button', { name: 'Reveal in file manager' })).toBeTruthy();
+    } finally {
+      shellKind.value = 'browser';
+    }
+  });
+});
