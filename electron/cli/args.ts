@@ -22,6 +22,13 @@ export interface CliArgs {
   all: boolean;
   allowUnverified: boolean;
   port: number | undefined;
+  video: string | undefined;
+  exportDir: string | undefined;
+  mode: 'fast' | 'accurate';
+  start: number | undefined;
+  end: number | undefined;
+  out: string | undefined;
+  overwrite: boolean;
   help: boolean;
   version: boolean;
 }
@@ -41,6 +48,13 @@ const OPTIONS = {
   all: { type: 'boolean' },
   'allow-unverified': { type: 'boolean' },
   port: { type: 'string' },
+  video: { type: 'string' },
+  export: { type: 'string' },
+  mode: { type: 'string' },
+  start: { type: 'string' },
+  end: { type: 'string' },
+  out: { type: 'string' },
+  overwrite: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -61,6 +75,20 @@ function parseDate(
     );
   }
   return time;
+}
+
+/** Seconds as a number (12.5) or a clock time (1:02.5, 1:02:03). */
+function parseSeconds(value: string | undefined, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  const parts = value.split(':').map(Number);
+  const seconds = parts.reduce((total, part) => total * 60 + part, 0);
+  if (parts.length > 3 || parts.some((p) => !Number.isFinite(p) || p < 0)) {
+    throw new LanternError(
+      'INVALID_INPUT',
+      `--${option} needs seconds like 12.5 or a time like 1:02.5, not "${value}".`,
+    );
+  }
+  return seconds;
 }
 
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliArgs {
@@ -86,6 +114,12 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     throw new LanternError(
       'INVALID_INPUT',
       `--port needs a port number (0-65535), not "${values.port}".`,
+    );
+  }
+  if (values.mode !== undefined && values.mode !== 'fast' && values.mode !== 'accurate') {
+    throw new LanternError(
+      'INVALID_INPUT',
+      `--mode is "fast" or "accurate", not "${values.mode}".`,
     );
   }
   if (values.kind !== undefined && values.kind !== 'image' && values.kind !== 'video') {
@@ -114,6 +148,13 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     all: values.all ?? false,
     allowUnverified: values['allow-unverified'] ?? false,
     port,
+    video: values.video,
+    exportDir: values.export,
+    mode: values.mode ?? 'fast',
+    start: parseSeconds(values.start, 'start'),
+    end: parseSeconds(values.end, 'end'),
+    out: values.out,
+    overwrite: values.overwrite ?? false,
     help: values.help ?? false,
     version: values.version ?? false,
   };
@@ -130,6 +171,10 @@ Commands:
   models fetch <id>          download a model (resumable, checksum-verified)
   models verify [id]         re-check installed model files against their checksums
   serve [--port N]           the app in a browser: prints a private http://127.0.0.1 URL
+  scenes "<prompt>"          video stretches that match; --video FILE to search one video,
+                             --export DIR [--mode fast|accurate] to write one clip per scene
+  cut <video> --start S --end E --out FILE [--mode fast|accurate] [--overwrite]
+                             cut a clip; fast cuts on keyframes and reports the real start/end
 
 Options (before or after the command):
   --db DIR                   library database folder      (env LANTERN_DB)

@@ -170,6 +170,79 @@ async function runModels(args: CliArgs): Promise<number> {
   );
 }
 
+async function runScenes(args: CliArgs): Promise<number> {
+  const query = need(args.positionals.join(' ').trim() || undefined, 'a prompt to find scenes for');
+  if (args.exportDir && !args.video) need(undefined, '--video FILE to export the scenes of');
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  return withLibrary(args, async (library) => {
+    const scenes = await library.scenes(query, {
+      ...(args.video ? { video: args.video } : {}),
+      ...(args.limit !== undefined ? { limit: args.limit } : {}),
+    });
+    const listed = scenes.map(({ path: p, start, end, score }) => ({ path: p, start, end, score }));
+    if (!args.exportDir || !args.video) {
+      print(args, { scenes: listed }, () =>
+        scenes.length === 0
+          ? 'No matching scenes.'
+          : scenes
+              .map(
+                (s) =>
+                  `${s.score.toFixed(3)}  ${s.start.toFixed(1)}–${s.end.toFixed(1)} s  ${s.path}`,
+              )
+              .join('\n'),
+      );
+      return 0;
+    }
+    const clips =
+      scenes.length === 0
+        ? []
+        : await library.exportClips(args.video, scenes, {
+            mode: args.mode,
+            outDir: path.resolve(args.exportDir),
+            overwrite: args.overwrite,
+            signal: controller.signal,
+          });
+    print(
+      args,
+      { scenes: listed, clips },
+      () =>
+        clips.map((c) => `${c.out} (${c.start.toFixed(2)}–${c.end.toFixed(2)} s)`).join('\n') ||
+        'No matching scenes.',
+    );
+    return 0;
+  });
+}
+
+async function runCut(args: CliArgs): Promise<number> {
+  const video = need(args.positionals[0], 'the video to cut');
+  if (args.start === undefined || args.end === undefined) need(undefined, '--start and --end');
+  const out = need(args.out, '--out FILE for the clip');
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  return withLibrary(args, async (library) => {
+    const [clip] = await library.exportClips(
+      video,
+      [{ start: args.start ?? 0, end: args.end ?? 0 }],
+      {
+        mode: args.mode,
+        outDir: path.dirname(path.resolve(out)),
+        overwrite: args.overwrite,
+        signal: controller.signal,
+        fileName: path.basename(out),
+      },
+    );
+    if (!clip) throw new LanternError('INTERNAL', 'No clip was written.');
+    print(
+      args,
+      clip,
+      () =>
+        `Wrote ${clip.out} (${clip.start.toFixed(3)}–${clip.end.toFixed(3)} s, ${clip.duration.toFixed(3)} s).`,
+    );
+    return 0;
+  });
+}
+
 async function runServe(args: CliArgs): Promise<number> {
   const service = await LanternService.create({
     shell: 'browser',
@@ -245,6 +318,10 @@ async function run(argv: string[]): Promise<number> {
       return runModels(args);
     case 'serve':
       return runServe(args);
+    case 'scenes':
+      return runScenes(args);
+    case 'cut':
+      return runCut(args);
     default:
       throw new LanternError(
         'INVALID_INPUT',

@@ -8,10 +8,18 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { decodeImage } from '../../native/image/index.js';
-import { LibraryStore, sqlString, whereUnderFolder } from '../../native/store/index.js';
+import { locateFfmpeg, type FfmpegTools } from '../../native/ffmpeg/index.js';
+import {
+  buildFilter,
+  LibraryStore,
+  sqlString,
+  whereUnderFolder,
+} from '../../native/store/index.js';
 import { LanternError } from '../shared/errors.js';
 import type {
+  ClipResult,
   FailedFile,
+  Scene,
   IndexReport,
   LibraryStatus,
   SearchOptions,
@@ -23,7 +31,9 @@ import { mediaKindOf } from './indexer/scan.js';
 import { ModelRegistry } from './models/registry.js';
 import { clipVocabularyPath, defaultDbDir, defaultModelsDir } from './paths.js';
 import { parseQuery } from './search/query.js';
-import { queryVector, searchByVector, type SearchContext } from './search/search.js';
+import { DEFAULT_LIMIT, queryVector, searchByVector, type SearchContext } from './search/search.js';
+import { exportClips, requireFfmpeg, type ExportOptions } from './video/export-clips.js';
+import { findScenes, type SceneSearch } from './video/find-scenes.js';
 
 export interface LibraryOptions {
   dbDir?: string;
@@ -35,7 +45,9 @@ export interface LibraryOptions {
   provider?: string;
   intraOpThreads?: number;
   /** Overrides of the indexer's defaults (thumbnail size, pixel limit, batch size…). */
-  indexer?: Partial<Omit<IndexerSettings, 'thumbnailsDir'>>;
+  indexer?: Partial<Omit<IndexerSettings, 'thumbnailsDir' | 'ffmpeg'>>;
+  /** Configured ffmpeg and ffprobe paths (else a bundled or the system's ffmpeg). */
+  ffmpegPaths?: { ffmpeg?: string; ffprobe?: string };
 }
 
 interface LibrarySettings {
@@ -46,7 +58,8 @@ interface LibrarySettings {
 /** Background sample size for the relevance cut-off: enough for stable percentiles. */
 const BACKGROUND_SAMPLE = 1000;
 
-export const DEFAULT_INDEXER_SETTINGS: Omit<IndexerSettings, 'thumbnailsDir'> = {
+export const DEFAULT_INDEXER_SETTINGS: Omit<IndexerSettings, 'thumbnailsDir' | 'ffmpeg'> = {
+  maxFrameInterval: 2,
   thumbnailSize: 256,
   maxPixels: 100_000_000,
   batchSize: 16,
@@ -64,6 +77,11 @@ export class Library {
     private readonly indexerSettings: Omit<IndexerSettings, 'thumbnailsDir'>,
   ) {}
 
+  /** The ffmpeg used for video, or the sentence saying why there is none. */
+  get ffmpeg(): FfmpegTools | string {
+    return this.indexerSettings.ffmpeg;
+  }
+
   static async open(options: LibraryOptions = {}): Promise<Library> {
     const dbDir = path.resolve(options.dbDir ?? defaultDbDir());
     await mkdir(dbDir, { recursive: true });
@@ -80,8 +98,12 @@ export class Library {
       dim: encoder.dim,
       model: encoder.id,
     });
+    const ffmpeg = await locateFfmpeg(options.ffmpegPaths ?? {}).catch((error: unknown) =>
+      error instanceof Error ? error.message : String(error),
+    );
     const library = new Library(dbDir, store, encoder, settings, {
       ...DEFAULT_INDEXER_SETTINGS,
+      ffmpeg,
       ...options.indexer,
     });
     if (settings.model !== encoder.id)
@@ -130,17 +152,94 @@ export class Library {
       query,
       (candidate) => mediaKindOf(candidate) === 'image' && existsSync(candidate),
     );
-    return searchByVector(
-      this.searchContext(),
-      await queryVector(this.searchContext(), terms),
-      options,
-    );
+    return this.searchVector(await queryVector(this.searchContext(), terms), options);
   }
 
   async similar(file: string, options: SearchOptions = {}): Promise<SearchResult[]> {
     const absolute = path.resolve(file);
     const vector = await this.searchContext().embedImageFile(absolute);
-    return searchByVector(this.searchContext(), vector, { ...options, excludePath: absolute });
+    return this.searchVector(vector, { ...options, excludePath: absolute });
+  }
+
+  /** Scenes matching a prompt, best first, across the library or inside one video. */
+  async scenes(query: string, options: { video?: string; limit?: number } = {}): Promise<Scene[]> {
+    const terms = parseQuery(
+      query,
+      (candidate) => mediaKindOf(candidate) === 'image' && existsSync(candidate),
+    );
+    const vector = await queryVector(this.searchContext(), terms);
+    const found = await findScenes(
+      this.sceneSearch(),
+      vector,
+      options.video ? { video: path.resolve(options.video) } : {},
+    );
+    return found
+      .flatMap((entry) => entry.scenes)
+      .sort((a, b) => b.score - a.score)
+      .slice(0, options.limit ?? DEFAULT_LIMIT);
+  }
+
+  /** Cut ranges of a video into clips (see video/export-clips.ts). */
+  async exportClips(
+    video: string,
+    ranges: readonly { start: number; end: number }[],
+    options: ExportOptions,
+  ): Promise<ClipResult[]> {
+    return exportClips(requireFfmpeg(this.ffmpeg), path.resolve(video), ranges, options);
+  }
+
+  /** Photos by their own vectors, videos by their best-matching scene, merged. */
+  private async searchVector(
+    vector: Float32Array,
+    options: SearchOptions & { excludePath?: string },
+  ): Promise<SearchResult[]> {
+    const limit = options.limit ?? DEFAULT_LIMIT;
+    const photos =
+      options.kind === 'video'
+        ? []
+        : await searchByVector(this.searchContext(), vector, { ...options, kind: 'image' });
+    const videos = options.kind === 'image' ? [] : await this.videoResults(vector, options);
+    const dateOf = (r: SearchResult) => r.takenAt ?? 0;
+    return [...photos, ...videos]
+      .sort((a, b) => (options.sort === 'date' ? dateOf(b) - dateOf(a) : b.score - a.score))
+      .slice(0, limit);
+  }
+
+  private async videoResults(
+    vector: Float32Array,
+    options: SearchOptions & { excludePath?: string },
+  ): Promise<SearchResult[]> {
+    const where = buildFilter({ ...options, kind: 'video' });
+    const found = await findScenes(this.sceneSearch(), vector, where ? { where } : {});
+    return found
+      .filter(({ video }) => video.path !== options.excludePath)
+      .flatMap(({ video, scenes }) => {
+        const best = scenes[0];
+        if (!best) return [];
+        return [
+          {
+            path: video.path,
+            kind: 'video' as const,
+            score: best.score,
+            start: best.start,
+            end: best.end,
+            duration: video.duration,
+            takenAt: video.takenAt,
+            width: video.width,
+            height: video.height,
+            thumbnail: best.thumbnail ?? video.thumbnail,
+          },
+        ];
+      });
+  }
+
+  private sceneSearch(): SceneSearch {
+    return {
+      store: this.store,
+      thumbnailsDir: this.thumbnailsDir,
+      maxInterval: this.indexerSettings.maxFrameInterval,
+      background: () => this.background(),
+    };
   }
 
   async status(): Promise<LibraryStatus> {

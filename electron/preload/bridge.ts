@@ -29,6 +29,8 @@ export const CHANNEL_NAMES = [
   'jobs:cancel',
   'search:query',
   'search:similar',
+  'scenes:find',
+  'clip:export',
   'dialog:pickFolders',
   'media:reveal',
 ] as const satisfies readonly Channel[];

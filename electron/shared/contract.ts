@@ -9,7 +9,9 @@
 import { z } from 'zod';
 import type { EncodedError } from './errors.js';
 import type {
+  ClipResult,
   FailedFile,
+  Scene,
   IndexProgress,
   IndexReport,
   LibraryStatus,
@@ -78,13 +80,16 @@ export interface AppInfo {
   model: string | null;
   provider: string | null;
   providerNotes: string[];
+  /** The ffmpeg in use for video, or null when none was found (with the reason). */
+  ffmpeg: { version: string; source: string } | null;
+  ffmpegProblem: string | null;
   /** Whether a CLIP model is loaded and search can run. */
   ready: boolean;
   /** Why not, in one sentence, when not ready. */
   notReadyReason: string | null;
 }
 
-export type JobKind = 'index' | 'download';
+export type JobKind = 'index' | 'download' | 'export';
 export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
 
 export interface JobSnapshot {
@@ -95,6 +100,8 @@ export interface JobSnapshot {
   label: string;
   progress: IndexProgress | null;
   report: IndexReport | null;
+  /** Clips written by an export job. */
+  clips: ClipResult[] | null;
   error: EncodedError | null;
 }
 
@@ -152,6 +159,37 @@ export const contract = {
       sort: z.enum(['relevance', 'date']).optional(),
     }).strict(),
     output: returns<SearchResult[]>(),
+  },
+
+  'scenes:find': {
+    input: z
+      .object({
+        query: z.string().trim().min(1).max(2000),
+        video: absolutePath.optional(),
+        limit: z.number().int().min(1).max(10_000).optional(),
+      })
+      .strict(),
+    output: returns<Scene[]>(),
+  },
+  /** Starts an export job: one clip per range, or all ranges joined into one reel. */
+  'clip:export': {
+    input: z
+      .object({
+        path: absolutePath,
+        ranges: z
+          .array(z.object({ start: z.number().min(0), end: z.number().positive() }).strict())
+          .min(1)
+          .max(500),
+        mode: z.enum(['fast', 'accurate']),
+        outDir: absolutePath,
+        join: z.boolean().optional(),
+        overwrite: z.boolean().optional(),
+      })
+      .strict()
+      .refine((input) => input.ranges.every((r) => r.end > r.start), {
+        message: 'each range must end after it starts',
+      }),
+    output: returns<JobSnapshot>(),
   },
 
   /** Shell-only channels: the main process answers them itself (the browser shell refuses). */

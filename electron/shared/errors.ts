@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'READ_FAILED',
   'STORE_FAILED',
   'INFERENCE_FAILED',
+  'FFMPEG_MISSING',
   'CANCELLED',
   'INTERNAL',
 ] as const;

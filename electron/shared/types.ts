@@ -52,6 +52,8 @@ export interface IndexProgress {
   total: number;
   /** Files per second over the recent window. */
   rate: number;
+  /** Seconds of video sampled so far in this run, when there are videos. */
+  videoSecondsDone?: number;
   /** Seconds left at the current rate, or null before there is a rate. */
   etaSeconds: number | null;
   currentFile: string | null;
@@ -79,6 +81,10 @@ export interface SearchResult {
   path: string;
   kind: MediaKind;
   score: number;
+  /** For a video: the best-matching stretch, in seconds. */
+  start?: number;
+  end?: number;
+  duration?: number | null;
   takenAt: number | null;
   width: number;
   height: number;
@@ -93,4 +99,26 @@ export interface LibraryStatus {
   images: number;
   videos: number;
   failed: number;
+}
+
+/** A stretch of a video that matches a prompt. */
+export interface Scene {
+  path: string;
+  start: number;
+  end: number;
+  /** Time of the best-matching sampled frame. */
+  peak: number;
+  score: number;
+  /** Thumbnail of the frame nearest the peak. */
+  thumbnail: string | null;
+}
+
+export type ClipMode = 'fast' | 'accurate';
+
+/** A clip written by an export: real start and end (fast mode cuts on keyframes). */
+export interface ClipResult {
+  out: string;
+  start: number;
+  end: number;
+  duration: number;
 }

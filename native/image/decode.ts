@@ -71,7 +71,7 @@ export interface DecodedImageInfo {
 }
 
 /** Manifest interpolation names to libvips kernels ('cubic' is Catmull-Rom, as PIL's bicubic). */
-const KERNELS = {
+export const KERNELS = {
   nearest: 'nearest',
   bilinear: 'linear',
   bicubic: 'cubic',
@@ -86,7 +86,7 @@ const WHITE = { r: 255, g: 255, b: 255 };
  */
 const THUMBNAIL_QUALITY = 80;
 
-interface RawImage {
+export interface RawImage {
   data: Buffer;
   width: number;
   height: number;
@@ -150,7 +150,7 @@ async function decodeIntermediate(
 }
 
 /** The model's pixels: flattened, resized and cropped from the intermediate, RGB HWC. */
-async function modelPixels(
+export async function modelPixels(
   image: RawImage,
   plan: ReturnType<typeof planDecode>,
   pre: ImagePreprocessOptions,
@@ -179,7 +179,7 @@ async function modelPixels(
 }
 
 /** (v × rescale − mean) / std per channel, HWC bytes to CHW floats at `offset`. */
-function writeTensor(
+export function writeTensor(
   pixels: Buffer,
   pre: ImagePreprocessOptions,
   target: Float32Array,
@@ -199,7 +199,7 @@ function writeTensor(
  * a file. A failure here is the library folder's (full disk, no permission), not the
  * photo's, so it is reported as STORE_FAILED rather than as a decode error.
  */
-async function writeThumbnail(
+export async function writeThumbnail(
   image: RawImage,
   size: Size & { resize: boolean },
   path: string,

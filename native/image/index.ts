@@ -7,6 +7,8 @@ import sharp from 'sharp';
 
 export { decodeImage } from './decode.js';
 export type { DecodeImageOptions, DecodedImageInfo, ImagePreprocessOptions } from './decode.js';
+export { preprocessRaw } from './raw.js';
+export type { PreprocessRawOptions } from './raw.js';
 export { readExif, parseExifDate } from './exif.js';
 export type { ImageExif } from './exif.js';
 export { ImageError, canDecodeHeic } from './errors.js';

@@ -15,8 +15,10 @@
 import { mkdir } from 'node:fs/promises';
 import { connect, Index } from '@lancedb/lancedb';
 import type { Connection, Table } from '@lancedb/lancedb';
+import { chunks, lastPerKey } from './batching.js';
 import { guarded, StoreError } from './errors.js';
 import { whereIn, sqlString } from './filters.js';
+import { FrameTable, frameSchema } from './frames.js';
 import { readMeta, writeMeta } from './meta.js';
 import {
   FAILURE_RECORD_COLUMNS,
@@ -81,17 +83,6 @@ export type VectorHit = StoredMedia & {
   distance: number;
 };
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const result: T[][] = [];
-  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
-  return result;
-}
-
-/** Last row per key wins: mergeInsert refuses a batch that matches one row twice. */
-function lastPerKey<T>(rows: readonly T[], key: (row: T) => string): T[] {
-  return [...new Map(rows.map((row) => [key(row), row])).values()];
-}
-
 export class LibraryStore {
   private constructor(
     readonly dir: string,
@@ -105,6 +96,8 @@ export class LibraryStore {
     private readonly db: Connection,
     private readonly media: Table,
     private readonly failures: Table,
+    /** Sampled video frames (frames.ts). */
+    readonly frames: FrameTable,
   ) {}
 
   /**
@@ -135,12 +128,19 @@ export class LibraryStore {
         else if (options.model && meta?.model && meta.model !== options.model) {
           resetReason = `the model changed from ${meta.model} to ${options.model}`;
         }
-        if (resetReason !== null) await db.dropTable('media');
+        if (resetReason !== null) {
+          await db.dropTable('media');
+          if (names.includes('frames')) await db.dropTable('frames');
+        }
       }
       const media =
         names.includes('media') && resetReason === null
           ? await db.openTable('media')
           : await db.createEmptyTable('media', mediaSchema(dim));
+      const frames =
+        names.includes('frames') && resetReason === null
+          ? await db.openTable('frames')
+          : await db.createEmptyTable('frames', frameSchema(dim));
       const failures = names.includes('failures')
         ? await db.openTable('failures')
         : await db.createEmptyTable('failures', failureSchema());
@@ -155,6 +155,7 @@ export class LibraryStore {
         db,
         media,
         failures,
+        new FrameTable(frames, dim, dir),
       );
     });
   }
@@ -309,6 +310,7 @@ export class LibraryStore {
     await guarded('optimise the library', this.dir, async () => {
       await this.media.optimize({ cleanupOlderThan });
       await this.failures.optimize({ cleanupOlderThan });
+      await this.frames.optimize(cleanupOlderThan);
     });
   }
 
@@ -316,6 +318,7 @@ export class LibraryStore {
   async close(): Promise<void> {
     this.media.close();
     this.failures.close();
+    this.frames.close();
     this.db.close();
   }
 }

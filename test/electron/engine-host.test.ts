@@ -54,6 +54,7 @@ const job = (state: JobSnapshot['state']): JobSnapshot => ({
   label: '/photos',
   progress: null,
   report: null,
+  clips: null,
   error: null,
 });
 

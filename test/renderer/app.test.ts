@@ -38,6 +38,7 @@ const job = (over: Partial<JobSnapshot>): JobSnapshot => ({
     currentFile: '/photos/blue.png',
   },
   report: null,
+  clips: null,
   error: null,
   ...over,
 });
@@ -173,5 +174,34 @@ describe('App', () => {
     expect(item.textContent).toContain('broken.jpg');
     expect(item.textContent).toContain('The image could not be decoded');
     expect(screen.getByRole('row', { name: /\/photos/ })).toBeTruthy();
+  });
+
+  it('shows export jobs in the Progress region, and a missing ffmpeg in the status bar', async () => {
+    const problem = 'ffmpeg was not found. Install ffmpeg, or set its path in the settings.';
+    const fake = installFakeBackend({
+      'app:info': () => ({ ...readyInfo, ffmpeg: null, ffmpegProblem: problem }),
+    });
+    render(App);
+    await screen.findByRole('searchbox', { name: 'Search' });
+    const bar = screen.getByRole('contentinfo');
+    expect(bar.textContent).toContain('ffmpeg not found');
+    expect(bar.textContent).toContain(problem);
+
+    fake.emit(
+      'job:progress',
+      job({ id: 'e1', kind: 'export', label: 'beach.mp4: 2 clips', progress: null }),
+    );
+    const region = await screen.findByRole('region', { name: 'Progress' });
+    expect(
+      within(region).getByRole('progressbar', { name: 'Exporting beach.mp4: 2 clips' }),
+    ).toBeTruthy();
+    expect(within(region).getByRole('button', { name: 'Cancel export' })).toBeTruthy();
+  });
+
+  it('shows the ffmpeg in use in the status bar', async () => {
+    installFakeBackend();
+    render(App);
+    await screen.findByRole('searchbox', { name: 'Search' });
+    expect(screen.getByRole('contentinfo').textContent).toContain('ffmpeg 7.1');
   });
 });

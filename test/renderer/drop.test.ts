@@ -71,6 +71,7 @@ describe('dropping on the window in the desktop app', () => {
           label: input.paths.join(', '),
           progress: null,
           report: null,
+          clips: null,
           error: null,
         }),
       },

@@ -29,6 +29,8 @@ export const readyInfo: AppInfo = {
   model: 'toy-clip',
   provider: 'cpu',
   providerNotes: ['CUDA: onnxruntime-node was built without CUDA support.'],
+  ffmpeg: { version: '7.1', source: 'system' },
+  ffmpegProblem: null,
   ready: true,
   notReadyReason: null,
 };

@@ -1,7 +1,8 @@
 /**
- * @file Test data for the renderer's component tests: search results in any number.
+ * @file Test data for the renderer's component tests: search results in any number, and
+ * a video result with its scenes.
  */
-import type { SearchResult } from '../../electron/shared/types.js';
+import type { Scene, SearchResult } from '../../electron/shared/types.js';
 
 /** `count` image results named img-0.jpg, img-1.jpg, … with falling scores. */
 export function makeResults(count: number): SearchResult[] {
@@ -25,4 +26,43 @@ export function deferred<T>() {
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+/** A one-minute video whose best match runs from 4 s to 9 s. */
+export function makeVideoResult(over: Partial<SearchResult> = {}): SearchResult {
+  return {
+    path: '/videos/beach.mp4',
+    kind: 'video',
+    score: 0.31,
+    start: 4,
+    end: 9,
+    duration: 60,
+    takenAt: null,
+    width: 1920,
+    height: 1080,
+    thumbnail: '/cache/thumbnails/beach.webp',
+    ...over,
+  };
+}
+
+/** Two scenes of /videos/beach.mp4, best first as the engine ranks them. */
+export function makeScenes(): Scene[] {
+  return [
+    {
+      path: '/videos/beach.mp4',
+      start: 30,
+      end: 45,
+      peak: 38,
+      score: 0.34,
+      thumbnail: '/cache/frames/b.webp',
+    },
+    {
+      path: '/videos/beach.mp4',
+      start: 4,
+      end: 9,
+      peak: 6,
+      score: 0.31,
+      thumbnail: '/cache/frames/a.webp',
+    },
+  ];
 }

@@ -19,6 +19,7 @@ const snapshot = (state: JobSnapshot['state'], id = 'j1'): JobSnapshot => ({
   label: '/photos',
   progress: null,
   report: null,
+  clips: null,
   error: null,
 });
 

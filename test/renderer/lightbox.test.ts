@@ -7,6 +7,7 @@ import { fireEvent, render, screen } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
 import type { Shell } from '../../renderer/src/lib/api.js';
 import Lightbox from '../../renderer/src/components/search/Lightbox.svelte';
+import { JobsState } from '../../renderer/src/lib/jobs.svelte.js';
 import { makeResults } from './fixtures.js';
 
 const shellKind = vi.hoisted((): { value: Shell } => ({ value: 'browser' }));
@@ -22,6 +23,9 @@ function setup(index = 1) {
   const props = {
     results: makeResults(5),
     index,
+    query: '',
+    jobs: new JobsState(),
+    ffmpegProblem: null,
     onindex: vi.fn(),
     onclose: vi.fn(),
     onsimilar: vi.fn(),

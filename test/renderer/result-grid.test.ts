@@ -7,7 +7,7 @@
 import { fireEvent, render, screen, within } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
 import ResultGrid from '../../renderer/src/components/search/ResultGrid.svelte';
-import { makeResults } from './fixtures.js';
+import { makeResults, makeVideoResult } from './fixtures.js';
 
 vi.mock(import('../../renderer/src/lib/api.js'), async (importOriginal) => ({
   ...(await importOriginal()),
@@ -93,5 +93,22 @@ describe('ResultGrid', () => {
     await fireEvent.keyDown(document.activeElement as HTMLElement, { key: 'End' });
     expect(document.activeElement?.getAttribute('aria-label')).toBe('img-999.jpg');
     expect(scroller.scrollTop).toBeGreaterThan(0);
+  });
+
+  it('shows a video tile named by its file, with its thumbnail, a play mark and its length', () => {
+    const results = [makeVideoResult({ duration: 83.4 }), ...makeResults(2)];
+    render(ResultGrid, { results, onopen: vi.fn(), onsimilar: vi.fn() });
+    const tile = screen.getByRole('button', { name: 'beach.mp4' });
+    expect(tile.dataset['kind']).toBe('video');
+    expect(tile.querySelector('img')?.getAttribute('src')).toBe(
+      `/media?path=${encodeURIComponent('/cache/thumbnails/beach.webp')}`,
+    );
+    expect(tile.querySelector('.duration')?.textContent).toBe('1:23');
+    expect(tile.querySelector('.play svg')).toBeTruthy();
+    expect(tile.getAttribute('title')).toBe('beach.mp4 — video, 1:23 — score 0.310');
+    // Photos carry neither.
+    const photo = screen.getByRole('button', { name: 'img-0.jpg' });
+    expect(photo.querySelector('.duration')).toBeNull();
+    expect(photo.querySelector('.play')).toBeNull();
   });
 });

@@ -17,9 +17,15 @@ import type { ClipEncoder } from '../clip/encoder.js';
 import { embedPhotos, type DecodedPhoto } from './embed-pipeline.js';
 import type { PauseGate } from '../util/pause-gate.js';
 import { ProgressMeter } from './progress.js';
+import { runVideoPass } from '../video/video-pass.js';
+import type { FfmpegTools } from '../../../native/ffmpeg/index.js';
 import { scanRoot, type ScannedFile } from './scan.js';
 
 export interface IndexerSettings {
+  /** The ffmpeg for videos, or the sentence saying why there is none. */
+  ffmpeg: FfmpegTools | string;
+  /** Longest gap between two sampled video frames, seconds (default 2). */
+  maxFrameInterval: number;
   thumbnailsDir: string;
   thumbnailSize: number;
   /** Decompression-bomb guard; 100 MP covers every camera sold today (sharp's default is 268 MP). */
@@ -59,7 +65,7 @@ export async function indexRoots(
     currentFile: null,
   });
 
-  const kinds = new Set<MediaKind>(['image']);
+  const kinds = new Set<MediaKind>(['image', 'video']);
   const scanned: ScannedFile[] = [];
   for (const root of absoluteRoots)
     scanned.push(...(await scanRoot(root, { kinds, ...(signal ? { signal } : {}) })));
@@ -78,11 +84,16 @@ export async function indexRoots(
     cancelled: false,
   };
   const toProcess: ScannedFile[] = [];
+  const photos: ScannedFile[] = [];
+  const videos: ScannedFile[] = [];
   for (const file of scanned) {
     const row = existingByPath.get(file.path);
     if (row && row.size === file.size && row.mtime === file.mtime && row.model === encoder.id)
       report.unchanged++;
-    else toProcess.push(file);
+    else {
+      toProcess.push(file);
+      (file.kind === 'video' ? videos : photos).push(file);
+    }
   }
   // Rows whose file is gone: moved (same content elsewhere) or deleted.
   const vanished = new Map<string, StoredMedia>();
@@ -100,9 +111,17 @@ export async function indexRoots(
     if (pendingRows.length > 0) await store.upsertMedia(pendingRows.splice(0));
     if (pendingMoveDeletes.length > 0) await store.deleteMedia(pendingMoveDeletes.splice(0));
   };
-  const meter = new ProgressMeter(toProcess.length, (p) => onProgress?.(p));
+  let videoSecondsDone = 0;
+  const meter = new ProgressMeter(toProcess.length, (p) =>
+    onProgress?.(videoSecondsDone > 0 ? { ...p, videoSecondsDone } : p),
+  );
+  const fail = (file: ScannedFile, code: string, message: string) => {
+    failures.push({ path: file.path, root: file.root, code, error: message });
+    report.failed.push({ path: file.path, error: message });
+    meter.advance(1, file.path);
+  };
 
-  await embedPhotos(toProcess, {
+  await embedPhotos(photos, {
     encoder,
     thumbnailsDir: settings.thumbnailsDir,
     thumbnailSize: settings.thumbnailSize,
@@ -143,13 +162,31 @@ export async function indexRoots(
       meter.advance(items.length, items.at(-1)?.file.path ?? null);
     },
     onFailed: async (file, code, message) => {
-      failures.push({ path: file.path, root: file.root, code, error: message });
-      report.failed.push({ path: file.path, error: message });
-      meter.advance(1, file.path);
+      fail(file, code, message);
       await Promise.resolve();
     },
   });
   await flush();
+
+  await runVideoPass(videos, {
+    store,
+    encoder,
+    ffmpeg: settings.ffmpeg,
+    thumbnailsDir: settings.thumbnailsDir,
+    thumbnailSize: settings.thumbnailSize,
+    batchSize: settings.batchSize,
+    maxInterval: settings.maxFrameInterval,
+    vanished,
+    ...(signal ? { signal } : {}),
+    ...(options.pause ? { pause: options.pause } : {}),
+    onIndexed: () => report.indexed++,
+    onMoved: () => report.moved++,
+    onFailed: fail,
+    onProgress: (file, seconds, finished) => {
+      videoSecondsDone += seconds;
+      meter.advance(finished ? 1 : 0, file, false);
+    },
+  });
   onProgress?.(meter.snapshot(null, 'finishing'));
 
   if (signal?.aborted) {
@@ -160,7 +197,10 @@ export async function indexRoots(
   // Rows of another model for files that are gone also go.
   for (const row of existing)
     if (!scannedPaths.has(row.path) && row.model !== encoder.id) gone.push(row.id);
-  if (gone.length > 0) await store.deleteMedia(gone);
+  if (gone.length > 0) {
+    await store.deleteMedia(gone);
+    await store.frames.deleteVideos(gone);
+  }
   report.removed = gone.length;
 
   // Failures are current after a complete run: clear the old ones under these roots.

@@ -5,6 +5,8 @@
  */
 import { opendir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { videoExtensions } from '../../../native/ffmpeg/index.js';
+import { imageExtensions } from '../../../native/image/index.js';
 import type { MediaKind } from '../../shared/types.js';
 
 /** Folders no person means to index: VCS, package caches, NAS and OS metadata. */
@@ -19,21 +21,9 @@ const SKIPPED_FOLDERS = new Set([
   'Thumbs',
 ]);
 
-export const IMAGE_EXTENSIONS = new Set([
-  '.jpg',
-  '.jpeg',
-  '.jpe',
-  '.png',
-  '.webp',
-  '.gif',
-  '.tif',
-  '.tiff',
-  '.avif',
-  '.heic',
-  '.heif',
-]);
-
-export const VIDEO_EXTENSIONS = new Set(['.mp4', '.m4v', '.mov', '.mkv', '.webm', '.avi']);
+/** Extensions (with the dot) of the files the indexer collects: the adapters decide. */
+const IMAGE_EXTENSIONS = new Set(imageExtensions.map((ext) => `.${ext}`));
+const VIDEO_EXTENSIONS = new Set(videoExtensions.map((ext) => `.${ext}`));
 
 export interface ScannedFile {
   path: string;

@@ -6,7 +6,7 @@
 import { encodeError, isCancelled } from '../../shared/errors.js';
 import type { JobKind, JobSnapshot } from '../../shared/contract.js';
 import { LanternError } from '../../shared/errors.js';
-import type { IndexProgress, IndexReport } from '../../shared/types.js';
+import type { ClipResult, IndexProgress, IndexReport } from '../../shared/types.js';
 import { PauseGate } from '../util/pause-gate.js';
 
 export interface JobContext {
@@ -15,7 +15,10 @@ export interface JobContext {
   progress: (progress: IndexProgress) => void;
 }
 
-export type JobWork = (context: JobContext) => Promise<IndexReport | null>;
+/** What a job returns: an indexing report, the clips it wrote, or nothing. */
+export type JobWork = (
+  context: JobContext,
+) => Promise<IndexReport | { clips: ClipResult[] } | null>;
 
 interface Job {
   snapshot: JobSnapshot;
@@ -47,6 +50,7 @@ export class JobQueue {
         label,
         progress: null,
         report: null,
+        clips: null,
         error: null,
       },
       work,
@@ -131,13 +135,15 @@ export class JobQueue {
     this.running = job;
     this.update(job, { state: 'running' });
     try {
-      const report = await job.work({
+      const outcome = await job.work({
         signal: job.controller.signal,
         pause: job.pause,
         progress: (progress) => this.update(job, { progress }),
       });
+      const report = outcome && 'indexed' in outcome ? outcome : null;
+      const clips = outcome && 'clips' in outcome ? outcome.clips : null;
       const cancelled = job.controller.signal.aborted || report?.cancelled === true;
-      this.update(job, { state: cancelled ? 'cancelled' : 'done', report });
+      this.update(job, { state: cancelled ? 'cancelled' : 'done', report, clips });
     } catch (error) {
       this.update(
         job,

@@ -198,6 +198,7 @@ export class LanternService {
   private readonly handlers: Handlers = {
     'app:info': () => {
       const encoder = this.library?.encoder;
+      const ffmpeg = this.library?.ffmpeg;
       return Promise.resolve({
         version: APP_VERSION,
         shell: this.options.shell,
@@ -206,6 +207,9 @@ export class LanternService {
         providerNotes: encoder?.providerNotes ?? [],
         ready: this.library !== null,
         notReadyReason: this.notReadyReason,
+        ffmpeg:
+          typeof ffmpeg === 'object' ? { version: ffmpeg.version, source: ffmpeg.source } : null,
+        ffmpegProblem: typeof ffmpeg === 'string' ? ffmpeg : null,
       });
     },
     'settings:get': () => Promise.resolve(this.currentSettings()),
@@ -283,6 +287,39 @@ export class LanternService {
     'jobs:resume': ({ id }) => Promise.resolve(this.jobs.resume(id)),
     'jobs:cancel': ({ id }) => Promise.resolve(this.jobs.cancel(id)),
     'search:query': ({ query, ...options }) => this.requireLibrary().search(query, options),
+    'scenes:find': ({ query, video, limit }) =>
+      this.requireLibrary().scenes(query, {
+        ...(video ? { video } : {}),
+        ...(limit ? { limit } : {}),
+      }),
+    'clip:export': ({ path: video, ranges, mode, outDir, join, overwrite }) => {
+      const library = this.requireLibrary();
+      const label = `${path.basename(video)}: ${ranges.length} clip${ranges.length === 1 ? '' : 's'}`;
+      return Promise.resolve(
+        this.jobs.enqueue('export', label, async ({ signal, progress }) => {
+          const started = Date.now();
+          const clips = await library.exportClips(video, ranges, {
+            mode,
+            outDir,
+            ...(join !== undefined ? { join } : {}),
+            ...(overwrite !== undefined ? { overwrite } : {}),
+            signal,
+            onProgress: (fraction) => {
+              const elapsed = (Date.now() - started) / 1000;
+              progress({
+                phase: 'indexing',
+                done: Math.round(fraction * 1000),
+                total: 1000,
+                rate: elapsed > 0 ? fraction / elapsed : 0,
+                etaSeconds: fraction > 0 ? (elapsed * (1 - fraction)) / fraction : null,
+                currentFile: video,
+              });
+            },
+          });
+          return { clips };
+        }),
+      );
+    },
     'search:similar': ({ path: file, ...options }) => this.requireLibrary().similar(file, options),
   };
 }

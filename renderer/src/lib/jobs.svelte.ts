@@ -1,5 +1,5 @@
 /**
- * @file Long-running jobs (renderer): indexing and model downloads, loaded once from
+ * @file Long-running jobs (renderer): indexing, model downloads and clip exports, loaded once from
  * `jobs:list` and kept current by `job:progress` events. Finished jobs stay listed until
  * dismissed, so the outcome is not missed.
  */
@@ -11,6 +11,18 @@ const LIVE_STATES: ReadonlySet<JobSnapshot['state']> = new Set(['queued', 'runni
 
 export function isLive(job: JobSnapshot): boolean {
   return LIVE_STATES.has(job.state);
+}
+
+/** What a job is, for people: "Indexing /photos", "Exporting beach.mp4: 3 clips". */
+export function jobTitle(job: JobSnapshot): string {
+  switch (job.kind) {
+    case 'index':
+      return `Indexing ${job.label}`;
+    case 'export':
+      return `Exporting ${job.label}`;
+    case 'download':
+      return `Downloading ${job.label}`;
+  }
 }
 
 export class JobsState {

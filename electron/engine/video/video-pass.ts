@@ -1,0 +1,106 @@
+/**
+ * @file The indexer's video pass (engine): after the photos, each new or changed video is
+ * probed, sampled and embedded (index-videos.ts), a moved video keeps its frames under
+ * its new id, and every write follows [Note: resumable indexing]: frames first, the
+ * media row last.
+ */
+import {
+  mediaIdFor,
+  type LibraryStore,
+  type MediaRow,
+  type StoredMedia,
+} from '../../../native/store/index.js';
+import type { FfmpegTools } from '../../../native/ffmpeg/index.js';
+import type { ClipEncoder } from '../clip/encoder.js';
+import type { ScannedFile } from '../indexer/scan.js';
+import type { PauseGate } from '../util/pause-gate.js';
+import { indexVideo, videoFingerprint } from './index-videos.js';
+
+export interface VideoPassContext {
+  store: LibraryStore;
+  encoder: ClipEncoder;
+  /** The ffmpeg to use, or the sentence saying why there is none. */
+  ffmpeg: FfmpegTools | string;
+  thumbnailsDir: string;
+  thumbnailSize: number;
+  batchSize: number;
+  maxInterval: number;
+  /** Rows of files that disappeared, by content hash: a match is a move. */
+  vanished: Map<string, StoredMedia>;
+  signal?: AbortSignal;
+  pause?: PauseGate;
+  onIndexed: (row: MediaRow) => void;
+  onMoved: (row: MediaRow) => void;
+  onFailed: (file: ScannedFile, code: string, message: string) => void;
+  onProgress: (file: string, seconds: number, finished: boolean) => void;
+}
+
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'DECODE_FAILED';
+}
+
+export async function runVideoPass(
+  videos: readonly ScannedFile[],
+  context: VideoPassContext,
+): Promise<void> {
+  const { store, encoder, signal } = context;
+  for (const file of videos) {
+    await context.pause?.wait(signal);
+    if (signal?.aborted) return;
+    if (typeof context.ffmpeg === 'string') {
+      context.onFailed(file, 'NOT_FOUND', context.ffmpeg);
+      context.onProgress(file.path, 0, true);
+      continue;
+    }
+    try {
+      const hash = await videoFingerprint(file.path, file.size);
+      const id = mediaIdFor(file.path);
+      const from = context.vanished.get(hash);
+      if (from) {
+        context.vanished.delete(hash);
+        const [vector] = await store.getVectors([from.id]);
+        const frames = await store.frames.ofVideo(from.id);
+        if (vector) {
+          await store.frames.upsert(frames.map((frame) => ({ ...frame, videoId: id })));
+          const row: MediaRow = {
+            ...from,
+            id,
+            path: file.path,
+            root: file.root,
+            size: file.size,
+            mtime: file.mtime,
+            vector,
+          };
+          await store.upsertMedia([row]);
+          await store.deleteMedia([from.id]);
+          await store.frames.deleteVideos([from.id]);
+          context.onMoved(row);
+          context.onProgress(file.path, 0, true);
+          continue;
+        }
+      }
+      const { row, frames } = await indexVideo(file, hash, id, {
+        encoder,
+        ffmpeg: context.ffmpeg,
+        thumbnailsDir: context.thumbnailsDir,
+        thumbnailSize: context.thumbnailSize,
+        batchSize: context.batchSize,
+        maxInterval: context.maxInterval,
+        ...(signal ? { signal } : {}),
+        ...(context.pause ? { pause: context.pause } : {}),
+        onSeconds: (seconds, current) => context.onProgress(current, seconds, false),
+      });
+      if (signal?.aborted) return;
+      // Frames of an earlier version of this file go first; the media row comes last.
+      await store.frames.deleteVideos([id]);
+      await store.frames.upsert(frames);
+      await store.upsertMedia([row]);
+      context.onIndexed(row);
+    } catch (error) {
+      if (signal?.aborted) return;
+      context.onFailed(file, codeOf(error), error instanceof Error ? error.message : String(error));
+    }
+    context.onProgress(file.path, 0, true);
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * @file The `frames` table: one row per sampled video frame (video id, time, vector), so
+ * a prompt can be scored along a video's timeline. Runs in the engine worker.
+ *
+ * Rows are keyed by `id` = `<video id>@<t in ms>`; writing a video's frames again after a
+ * crash replaces rather than duplicates them ([Note: store writes are atomic and
+ * idempotent] in library-store.ts). The engine writes a video's frames first and its
+ * `media` row last, so a video with a media row has all its frames.
+ */
+import { createRequire } from 'node:module';
+import type { Table } from '@lancedb/lancedb';
+import type * as ArrowModule from 'apache-arrow';
+import { chunks, lastPerKey } from './batching.js';
+import { readColumn } from './columns.js';
+import { guarded, StoreError } from './errors.js';
+import { whereIn } from './filters.js';
+
+// See [Note: one Arrow instance] in schema.ts.
+const arrow = createRequire(import.meta.url)('apache-arrow') as typeof ArrowModule;
+
+export interface FrameRow {
+  videoId: string;
+  /** Seconds from the start of the video. */
+  t: number;
+  vector: Float32Array;
+}
+
+export interface FrameHit {
+  videoId: string;
+  t: number;
+  /** Cosine distance, 1 − similarity. */
+  distance: number;
+}
+
+/** Ids per `IN (…)` list, to keep each SQL statement small. */
+const IDS_PER_STATEMENT = 200;
+
+export function frameId(videoId: string, t: number): string {
+  return `${videoId}@${Math.round(t * 1000)}`;
+}
+
+export function frameSchema(dim: number): ArrowModule.Schema {
+  return new arrow.Schema([
+    new arrow.Field('id', new arrow.Utf8(), false),
+    new arrow.Field('video_id', new arrow.Utf8(), false),
+    new arrow.Field('t', new arrow.Float64(), false),
+    new arrow.Field(
+      'vector',
+      new arrow.FixedSizeList(dim, new arrow.Field('item', new arrow.Float32(), true)),
+      false,
+    ),
+  ]);
+}
+
+function frameTable(rows: readonly FrameRow[], dim: number): ArrowModule.Table {
+  const schema = frameSchema(dim);
+  const flat = new Float32Array(rows.length * dim);
+  rows.forEach((row, i) => flat.set(row.vector, i * dim));
+  const vectorType = schema.fields[3]!.type as ArrowModule.FixedSizeList;
+  const vectors = arrow.makeData({
+    type: vectorType,
+    length: rows.length,
+    nullCount: 0,
+    child: arrow.makeData({ type: new arrow.Float32(), length: flat.length, data: flat }),
+  });
+  const column = (values: (string | number)[], type: ArrowModule.DataType) =>
+    arrow.vectorFromArray(values, type).data[0]!;
+  const struct = arrow.makeData({
+    type: new arrow.Struct(schema.fields),
+    length: rows.length,
+    nullCount: 0,
+    children: [
+      column(
+        rows.map((r) => frameId(r.videoId, r.t)),
+        new arrow.Utf8(),
+      ),
+      column(
+        rows.map((r) => r.videoId),
+        new arrow.Utf8(),
+      ),
+      column(
+        rows.map((r) => r.t),
+        new arrow.Float64(),
+      ),
+      vectors,
+    ],
+  });
+  return new arrow.Table([new arrow.RecordBatch(schema, struct)]);
+}
+
+export class FrameTable {
+  constructor(
+    private readonly table: Table,
+    private readonly dim: number,
+    private readonly dir: string,
+  ) {}
+
+  async upsert(rows: readonly FrameRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    for (const row of rows) {
+      if (row.vector.length !== this.dim) {
+        throw new StoreError(
+          'INVALID_INPUT',
+          `A frame vector has ${row.vector.length} values; this library holds ${this.dim}.`,
+        );
+      }
+    }
+    const data = frameTable(
+      lastPerKey(rows, (r) => frameId(r.videoId, r.t)),
+      this.dim,
+    );
+    await guarded('save video frames', this.dir, () =>
+      this.table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data),
+    );
+  }
+
+  async deleteVideos(videoIds: readonly string[]): Promise<void> {
+    await guarded('remove video frames', this.dir, async () => {
+      for (const part of chunks(videoIds, IDS_PER_STATEMENT))
+        await this.table.delete(whereIn('video_id', part));
+    });
+  }
+
+  /** Every frame of one video with its vector, in time order. */
+  async ofVideo(videoId: string): Promise<FrameRow[]> {
+    return guarded('read video frames', this.dir, async () => {
+      const result = await this.table
+        .query()
+        .where(whereIn('video_id', [videoId]))
+        .select(['video_id', 't', 'vector'])
+        .toArrow();
+      const times = readColumn(result, 't');
+      const vectors = result.getChild('vector');
+      const rows: FrameRow[] = [];
+      for (let i = 0; i < result.numRows; i++) {
+        const value: unknown = vectors?.get(i);
+        const vector = value
+          ? Float32Array.from(value as Iterable<number>)
+          : new Float32Array(this.dim);
+        rows.push({ videoId, t: Number(times[i]), vector });
+      }
+      return rows.sort((a, b) => a.t - b.t);
+    });
+  }
+
+  /** Nearest frames across the library (or within `videoIds`), nearest first. */
+  async search(
+    vector: Float32Array,
+    options: { limit: number; videoIds?: readonly string[] },
+  ): Promise<FrameHit[]> {
+    return guarded('search video frames', this.dir, async () => {
+      let query = this.table
+        .vectorSearch(vector)
+        .distanceType('cosine')
+        .limit(options.limit)
+        .select(['video_id', 't', '_distance']);
+      if (options.videoIds) query = query.where(whereIn('video_id', options.videoIds));
+      const result = await query.toArrow();
+      const ids = readColumn(result, 'video_id');
+      const times = readColumn(result, 't');
+      const distances = readColumn(result, '_distance');
+      return ids.map((id, i) => ({
+        videoId: String(id),
+        t: Number(times[i]),
+        distance: Number(distances[i]),
+      }));
+    });
+  }
+
+  /** Compact small writes and prune old versions (see LibraryStore.optimize). */
+  async optimize(cleanupOlderThan: Date): Promise<void> {
+    await this.table.optimize({ cleanupOlderThan });
+  }
+
+  close(): void {
+    this.table.close();
+  }
+
+  async count(): Promise<number> {
+    return guarded('count video frames', this.dir, () => this.table.countRows());
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * @file Scene finding as a pure function: ranges from per-frame scores.
+ */
+import { describe, expect, it } from 'vitest';
+import { findSceneRanges, smoothScores } from '../../electron/engine/video/scenes.js';
+
+const options = { duration: 20, mergeGap: 2, padding: 0, minPeak: 0.5 };
+/** Samples every 2 s with a score function of time. */
+const sampled = (score: (t: number) => number, step = 2, until = 20) =>
+  Array.from({ length: Math.floor(until / step) }, (_, i) => ({
+    t: i * step,
+    score: score(i * step),
+  }));
+
+describe('findSceneRanges', () => {
+  it('finds a matching stretch within one sampling interval', () => {
+    const frames = sampled((t) => (t >= 6 && t < 12 ? 0.9 : 0.1));
+    const [range] = findSceneRanges(frames, options);
+    expect(range).toBeDefined();
+    expect(Math.abs((range?.start ?? 0) - 6)).toBeLessThanOrEqual(2);
+    expect(Math.abs((range?.end ?? 0) - 12)).toBeLessThanOrEqual(2);
+    expect(range?.peak).toBeGreaterThanOrEqual(6);
+    expect(range?.score).toBeCloseTo(0.9);
+  });
+
+  it('uses a scene-change sample to get the boundary exactly', () => {
+    const frames = [...sampled((t) => (t >= 8 ? 0.9 : 0.1)), { t: 7.2, score: 0.9 }];
+    const [range] = findSceneRanges(frames, options);
+    expect(range?.start).toBeCloseTo(7.2);
+    expect(range?.end).toBe(20);
+  });
+
+  it('merges ranges across small gaps, keeps far ones apart, best first', () => {
+    const frames = sampled(
+      (t) => (t === 2 || t === 4 || t === 8 || t === 16 ? (t === 16 ? 0.95 : 0.9) : 0.1),
+      2,
+    );
+    const ranges = findSceneRanges(frames, { ...options, mergeGap: 2 });
+    expect(ranges).toHaveLength(2);
+    expect(ranges[0]?.peak).toBe(16);
+    expect(ranges[1]).toMatchObject({ start: 2 });
+    expect(ranges[1]?.end).toBeGreaterThanOrEqual(10);
+  });
+
+  it('pads and clamps to the video', () => {
+    const frames = sampled((t) => (t < 4 ? 0.9 : 0.1));
+    const [range] = findSceneRanges(frames, { ...options, padding: 0.5 });
+    expect(range?.start).toBe(0);
+    expect(range?.end).toBeCloseTo(4.5);
+  });
+
+  it('reports nothing when no frame reaches the library-level threshold', () => {
+    const frames = sampled((t) => (t >= 6 && t < 12 ? 0.3 : 0.1));
+    expect(findSceneRanges(frames, options)).toEqual([]);
+  });
+
+  it('keeps a video that matches from start to end whole', () => {
+    const [range] = findSceneRanges(
+      sampled(() => 0.8),
+      options,
+    );
+    expect(range).toMatchObject({ start: 0, end: 20 });
+  });
+});
+
+describe('smoothScores', () => {
+  const frames = (scores: number[]) => scores.map((score, t) => ({ t, score }));
+
+  it('calms jitter inside a shot', () => {
+    const smooth = smoothScores(frames([0.1, 0.9, 0.86, 0.94, 0.9, 0.1]));
+    expect(smooth[2]).toBeCloseTo((0.86 * 2 + 0.9 + 0.94) / 4);
+  });
+
+  it('does not average across a cut', () => {
+    const smooth = smoothScores(frames([-0.5, -0.5, 1, 1, 1, 0.03, 0.03]));
+    expect(smooth[2]).toBeCloseTo(1);
+    expect(smooth[5]).toBeCloseTo(0.03);
+  });
+});
