@@ -293,6 +293,7 @@ export class Library {
 
   async close(): Promise<void> {
     await this.store.close();
+    await this.encoder.close();
   }
 
   private searchContext(): SearchContext {

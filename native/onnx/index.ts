@@ -10,4 +10,5 @@ export type { ProviderInfo, ProviderName } from './providers.js';
 export { cachedSessionCount, loadSession, releaseSessions } from './session.js';
 export type { GraphOptimization, LoadedSession, SessionSettings, TensorInfo } from './session.js';
 export { run, runFloat, runSession } from './run.js';
+export { InferenceThread } from './thread.js';
 export type { InputData, InputTensor, OutputData, OutputTensor } from './run.js';

@@ -69,7 +69,7 @@ function describeMetadata(list: readonly InferenceSession.ValueMetadata[]): Tens
   );
 }
 
-function ortOptions(
+export function ortOptions(
   settings: SessionSettings,
   provider: ProviderName,
 ): InferenceSession.SessionOptions {

@@ -4,8 +4,10 @@
  * names of the model's manifest. Output vectors are L2-normalised.
  */
 import {
+  InferenceThread,
   isProviderRequest,
   loadSession,
+  releaseSessions,
   runSession,
   type LoadedSession,
 } from '../../../native/onnx/index.js';
@@ -19,6 +21,11 @@ export interface EncoderOptions {
   provider?: string;
   intraOpThreads?: number;
   tokenizerPath: string;
+  /**
+   * Run the image encoder on a worker thread (default true), so decoding goes on while
+   * a batch is encoded ([Note: pipeline overlap] in indexer/embed-pipeline.ts).
+   */
+  inferenceThread?: boolean;
 }
 
 export class ClipEncoder {
@@ -27,6 +34,8 @@ export class ClipEncoder {
     private readonly vision: LoadedSession,
     private readonly text: LoadedSession,
     private readonly tokenizer: ClipTokenizer,
+    private readonly visionThread: InferenceThread | null,
+    private readonly notes: string[],
   ) {}
 
   static async load(resolved: ResolvedClipModel, options: EncoderOptions): Promise<ClipEncoder> {
@@ -57,7 +66,30 @@ export class ClipEncoder {
         );
       }
     }
-    return new ClipEncoder(model, vision, text, ClipTokenizer.fromFile(options.tokenizerPath));
+    let thread: InferenceThread | null = null;
+    const notes = [...vision.notes];
+    if (options.inferenceThread !== false) {
+      try {
+        thread = await InferenceThread.start(vision, sessionOptions);
+        // The thread holds its own copy of the model; drop the in-process one.
+        await releaseSessions(vision.path);
+      } catch (error) {
+        notes.push(`Image inference runs on the engine's own thread: ${(error as Error).message}`);
+      }
+    }
+    return new ClipEncoder(
+      model,
+      vision,
+      text,
+      ClipTokenizer.fromFile(options.tokenizerPath),
+      thread,
+      notes,
+    );
+  }
+
+  /** Stop the inference thread. */
+  async close(): Promise<void> {
+    await this.visionThread?.close();
   }
 
   get id(): string {
@@ -73,7 +105,7 @@ export class ClipEncoder {
   }
 
   get providerNotes(): string[] {
-    return this.vision.notes;
+    return this.notes;
   }
 
   /** Floats one preprocessed image occupies in a batch tensor. */
@@ -90,9 +122,16 @@ export class ClipEncoder {
       batch.length === count * this.imageStride
         ? batch
         : batch.subarray(0, count * this.imageStride);
-    const outputs = await runSession(this.vision, {
-      [this.model.vision.input]: { type: 'float32', data: input, dims: [count, 3, side, side] },
-    });
+    const feeds = {
+      [this.model.vision.input]: {
+        type: 'float32' as const,
+        data: input,
+        dims: [count, 3, side, side],
+      },
+    };
+    const outputs = this.visionThread
+      ? await this.visionThread.run(feeds)
+      : await runSession(this.vision, feeds);
     return splitRows(this.output(outputs, this.model.vision.output), count, this.dim);
   }
 

@@ -1,0 +1,150 @@
+/**
+ * @file Inference on a worker thread (engine process). onnxruntime-node runs a session
+ * synchronously on the thread that calls it, so in-process inference stops everything
+ * else in that process — the indexer cannot hand the next photo to sharp while a batch
+ * runs. An InferenceThread hosts its own session of the same model, with the provider
+ * the in-process load settled on, on a `worker_threads` thread: the calling thread only
+ * posts a batch and awaits the answer. [Note: pipeline overlap] in the indexer relies on it.
+ *
+ * The worker's code is a small self-contained script run with `eval`, so it needs no
+ * file of its own in the bundles (out/cli.js, out/worker.cjs) or a TypeScript loader in
+ * tests; it requires onnxruntime-node from the path this module resolves.
+ */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import { OnnxError } from './errors.js';
+import type { InputTensor, OutputTensor } from './run.js';
+import { ortOptions, type LoadedSession, type SessionSettings } from './session.js';
+
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const ort = require(workerData.ortPath);
+let session = null;
+const ready = ort.InferenceSession.create(workerData.modelPath, workerData.options).then(
+  (created) => { session = created; parentPort.postMessage({ ready: true }); },
+  (error) => parentPort.postMessage({ ready: false, error: String(error && error.message || error) }),
+);
+parentPort.on('message', async ({ id, feeds }) => {
+  await ready;
+  try {
+    const inputs = {};
+    for (const [name, t] of Object.entries(feeds)) inputs[name] = new ort.Tensor(t.type, t.data, t.dims);
+    const results = await session.run(inputs);
+    const outputs = {};
+    const transfer = [];
+    for (const [name, t] of Object.entries(results)) {
+      outputs[name] = { type: t.type, data: t.data, dims: t.dims };
+      if (t.data && t.data.buffer) transfer.push(t.data.buffer);
+    }
+    parentPort.postMessage({ id, outputs }, transfer);
+  } catch (error) {
+    parentPort.postMessage({ id, error: String(error && error.message || error) });
+  }
+});
+`;
+
+interface Reply {
+  id?: number;
+  ready?: boolean;
+  outputs?: Record<string, OutputTensor>;
+  error?: string;
+}
+
+export class InferenceThread {
+  private nextId = 1;
+  private readonly pending = new Map<
+    number,
+    { resolve: (outputs: Record<string, OutputTensor>) => void; reject: (error: Error) => void }
+  >();
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly path: string,
+  ) {
+    worker.on('message', (reply: Reply) => {
+      if (reply.id === undefined) return;
+      const call = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
+      if (!call) return;
+      if (reply.outputs) call.resolve(reply.outputs);
+      else call.reject(this.failure(reply.error ?? 'no output'));
+    });
+    worker.on('error', (error) => this.failAll(error));
+    worker.on('exit', () => this.failAll(new Error('the inference thread stopped')));
+  }
+
+  /** Start a thread hosting `loaded`'s model with the provider it loaded with. */
+  static async start(
+    loaded: LoadedSession,
+    settings: SessionSettings = {},
+  ): Promise<InferenceThread> {
+    const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        ortPath,
+        modelPath: loaded.path,
+        options: ortOptions(settings, loaded.provider),
+      },
+    });
+    const ready = await new Promise<Reply>((resolve) => {
+      worker.once('message', resolve);
+      worker.once('error', (error) => resolve({ ready: false, error: error.message }));
+    });
+    if (!ready.ready) {
+      await worker.terminate();
+      throw new OnnxError(
+        'INFERENCE_FAILED',
+        loaded.path,
+        `The inference thread could not load ${loaded.path}: ${ready.error ?? 'unknown error'}.`,
+      );
+    }
+    // An idle thread must not keep the process alive (a CLI run ends when its work
+    // does); it holds the process only while a call is pending.
+    worker.unref();
+    return new InferenceThread(worker, loaded.path);
+  }
+
+  run(feeds: Record<string, InputTensor>): Promise<Record<string, OutputTensor>> {
+    const id = this.nextId++;
+    const message: Record<
+      string,
+      { type: string; data: InputTensor['data']; dims: readonly number[] }
+    > = {};
+    for (const [name, tensor] of Object.entries(feeds)) {
+      const type =
+        tensor.type ??
+        (tensor.data instanceof BigInt64Array
+          ? 'int64'
+          : tensor.data instanceof Int32Array
+            ? 'int32'
+            : 'float32');
+      message[name] = { type, data: tensor.data, dims: tensor.dims };
+    }
+    return new Promise((resolve, reject) => {
+      if (this.pending.size === 0) this.worker.ref();
+      this.pending.set(id, { resolve, reject });
+      // Copied, not transferred: callers reuse their batch buffers.
+      this.worker.postMessage({ id, feeds: message });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+
+  private failure(reason: string): OnnxError {
+    return new OnnxError(
+      'INFERENCE_FAILED',
+      this.path,
+      `Inference on ${this.path} failed: ${reason}`,
+    );
+  }
+
+  private failAll(error: Error): void {
+    for (const call of this.pending.values()) call.reject(this.failure(error.message));
+    this.pending.clear();
+    this.worker.unref();
+  }
+}
