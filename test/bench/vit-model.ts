@@ -238,8 +238,13 @@ export async function writeVitB32(dir: string): Promise<BenchModel> {
   };
 }
 
+// The file-name check matters once bundled: inside out/bench.js, import.meta.url is the
+// bundle itself, which is also argv[1], and this block must not run there.
+const modulePath = fileURLToPath(import.meta.url);
 const invokedDirectly =
-  process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+  /vit-model\.[cm]?[jt]s$/.test(modulePath) &&
+  process.argv[1] !== undefined &&
+  resolve(process.argv[1]) === modulePath;
 if (invokedDirectly) {
   const dir = process.argv[2];
   if (!dir) {

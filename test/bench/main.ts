@@ -1,0 +1,221 @@
+/**
+ * @file `npm run bench`: Lantern's benchmark (plain Node; bundled to out/bench.js by
+ * scripts/build.mjs). The parent prepares the cached fixtures, runs each measurement
+ * in a fresh child process of this same bundle (`--child <part> …`), prints the
+ * markdown report and writes it to docs/benchmarks.md. `--quick` uses small fixtures
+ * for development and writes its report to .cache/bench/ instead, so quick figures
+ * never land in the docs. Benchmarks produce figures, never pass/fail.
+ */
+import { execFileSync } from 'node:child_process';
+import { stat, writeFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { baselineChild } from './baseline.js';
+import { benchModel, benchPhotos, CACHE_DIR } from './fixtures.js';
+import { childOutput, log, runChild } from './measure.js';
+import { boundChild, indexChild, type BoundResult, type IndexResult } from './pipeline.js';
+import { renderReport, type BenchReport, type PartInfo } from './report.js';
+import { searchChild, type SearchResult } from './search.js';
+import { throughputChild, type ThroughputResult } from './throughput.js';
+import type { BaselineResult } from './baseline.js';
+
+interface RunConfig {
+  photos: number;
+  baselinePhotos: number;
+  decodePhotos: number;
+  inferenceBatches: number;
+  reps: number;
+  /** Runs of the end-to-end index and of the baseline each; the report keeps the best. */
+  endToEndRuns: number;
+  searchRows: number[];
+  queries: number;
+}
+
+const FULL: RunConfig = {
+  photos: 300,
+  baselinePhotos: 96,
+  decodePhotos: 96,
+  inferenceBatches: 8,
+  reps: 5,
+  endToEndRuns: 2,
+  searchRows: [100_000, 1_000_000],
+  queries: 50,
+};
+
+const QUICK: RunConfig = {
+  photos: 40,
+  baselinePhotos: 32,
+  decodePhotos: 16,
+  inferenceBatches: 2,
+  reps: 2,
+  endToEndRuns: 1,
+  searchRows: [10_000, 50_000],
+  queries: 20,
+};
+
+const number = (value: string | undefined) => {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed)) throw new Error(`expected a number, got ${value}`);
+  return parsed;
+};
+
+/** A child's part: compute, then print the result as the last line of stdout. */
+async function child(part: string | undefined, args: string[]): Promise<void> {
+  const [a, b, c] = args;
+  let result: object;
+  if (part === 'throughput') result = await throughputChild(a!, number(b));
+  else if (part === 'index') result = await indexChild(a!, b!, c!);
+  else if (part === 'bound') result = await boundChild(a!, number(b), number(c), args.slice(3));
+  else if (part === 'baseline') result = await baselineChild(a!, args.slice(1));
+  else if (part === 'search') result = await searchChild(number(a), number(b), c === '1');
+  else throw new Error(`unknown benchmark part ${part}`);
+  // Exit once the line is out: a handle the engine leaves open (an idle worker thread,
+  // a native runtime) must not keep the child, and so the whole benchmark, waiting.
+  process.stdout.write(`${JSON.stringify(childOutput(result))}\n`, () => process.exit(0));
+}
+
+/** The commit, plus the engine files that differ from it: the code the figures belong to. */
+function codeState(): string {
+  try {
+    const git = (...gitArgs: string[]) =>
+      execFileSync('git', gitArgs, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const commit = git('rev-parse', '--short', 'HEAD').trim();
+    const changed = git('status', '--porcelain', '--', 'electron/engine', 'native', 'scripts')
+      .split('\n')
+      .map((line) => line.slice(3).trim())
+      .filter((file) => file !== '');
+    return changed.length === 0
+      ? `commit ${commit}`
+      : `commit ${commit} plus uncommitted changes to ${changed.map((file) => `\`${file}\``).join(', ')}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
+function commandLine(args: readonly string[]): string {
+  const extra = args.length > 0 ? ` -- ${args.join(' ')}` : '';
+  return process.env['npm_lifecycle_event'] === 'bench'
+    ? `npm run bench${extra}`
+    : `node --expose-gc out/bench.js ${args.join(' ')}`.trim();
+}
+
+async function parent(args: string[]): Promise<void> {
+  const quick = args.includes('--quick');
+  const config = quick ? QUICK : FULL;
+  const started = performance.now();
+  const parts: PartInfo[] = [];
+  /** One measurement in a fresh child, with the contention it ran under. */
+  const measure = async <T>(name: string, childArgs: string[]): Promise<T> => {
+    const load1 = os.loadavg()[0] ?? Number.NaN;
+    log(`${name} …`);
+    const run = await runChild<T>(childArgs);
+    parts.push({
+      part: name,
+      wallSeconds: run.wallSeconds,
+      ownCores: run.ownCpuSeconds / run.wallSeconds,
+      otherCores: run.otherCores,
+      load1,
+    });
+    return run.value;
+  };
+
+  log('fixtures …');
+  const model = await benchModel();
+  const photos = await benchPhotos(config.photos);
+  log(`${photos.files.length} photos, ${(photos.totalBytes / 2 ** 20).toFixed(0)} MiB`);
+
+  const throughput = await measure<ThroughputResult>('throughput', [
+    'throughput',
+    model.visionPath,
+    String(config.reps),
+  ]);
+  const dbDir = path.join(CACHE_DIR, 'run', 'index-db');
+  const baselineFiles = photos.files.slice(0, config.baselinePhotos);
+  const index: IndexResult[] = [];
+  const baseline: BaselineResult[] = [];
+  // Alternating, so a burst of other work on the machine does not hit only one side.
+  for (let run = 1; run <= config.endToEndRuns; run++) {
+    const result = await measure<IndexResult>(`index ${run}`, [
+      'index',
+      photos.dir,
+      dbDir,
+      model.hfRoot,
+    ]);
+    index.push(result);
+    log(`end to end: ${result.photosPerSecond.toFixed(2)} photos/s`);
+    const peer = await measure<BaselineResult>(`baseline ${run}`, [
+      'baseline',
+      model.hfRoot,
+      ...baselineFiles,
+    ]);
+    baseline.push(peer);
+    log(`baseline: ${peer.photosPerSecond.toFixed(2)} photos/s`);
+  }
+  const bound = await measure<BoundResult>('bound', [
+    'bound',
+    model.hfRoot,
+    String(config.decodePhotos),
+    String(config.inferenceBatches),
+    ...photos.files,
+  ]);
+  const search: SearchResult[] = [];
+  const rebuild = args.includes('--rebuild-index') ? '1' : '0';
+  for (const rows of config.searchRows) {
+    search.push(
+      await measure<SearchResult>(`search ${rows.toLocaleString('en')}`, [
+        'search',
+        String(rows),
+        String(config.queries),
+        rebuild,
+      ]),
+    );
+  }
+
+  const report: BenchReport = {
+    command: commandLine(args),
+    code: codeState(),
+    date: new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
+    quick,
+    machine: {
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      cores: os.availableParallelism(),
+      memoryGiB: os.totalmem() / 2 ** 30,
+      os: `${os.type()} ${os.release()} ${os.arch()}`,
+      node: process.version,
+    },
+    parts,
+    totalSeconds: (performance.now() - started) / 1000,
+    model: {
+      visionParameters: model.visionParameters,
+      textParameters: model.textParameters,
+      visionMiB: (await stat(model.visionPath)).size / 2 ** 20,
+    },
+    photos: {
+      count: photos.files.length,
+      totalBytes: photos.totalBytes,
+      width: 4000,
+      height: 3000,
+    },
+    throughput,
+    index,
+    bound,
+    baseline,
+    search,
+  };
+  const markdown = renderReport(report);
+  process.stdout.write(`${markdown}\n`);
+  const target = quick
+    ? path.join(CACHE_DIR, 'benchmarks-quick.md')
+    : path.resolve('docs', 'benchmarks.md');
+  await mkdir(path.dirname(target), { recursive: true });
+  await writeFile(target, markdown);
+  await writeFile(
+    path.join(CACHE_DIR, quick ? 'last-quick.json' : 'last-full.json'),
+    JSON.stringify(report, null, 2),
+  );
+  log(`report written to ${path.relative(process.cwd(), target)}`);
+}
+
+const argv = process.argv.slice(2);
+if (argv[0] === '--child') await child(argv[1], argv.slice(2));
+else await parent(argv);
