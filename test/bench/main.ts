@@ -7,7 +7,7 @@
  * never land in the docs. Benchmarks produce figures, never pass/fail.
  */
 import { execFileSync } from 'node:child_process';
-import { stat, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { baselineChild } from './baseline.js';
@@ -17,6 +17,13 @@ import { boundChild, indexChild, type BoundResult, type IndexResult } from './pi
 import { renderReport, type BenchReport, type PartInfo } from './report.js';
 import { searchChild, type SearchResult } from './search.js';
 import { throughputChild, type ThroughputResult } from './throughput.js';
+import {
+  benchVideoFile,
+  measureVideoSampling,
+  renderVideoSection,
+  videoIndexChild,
+  type VideoIndexResult,
+} from './video.js';
 import type { BaselineResult } from './baseline.js';
 
 interface RunConfig {
@@ -68,6 +75,7 @@ async function child(part: string | undefined, args: string[]): Promise<void> {
   else if (part === 'bound') result = await boundChild(a!, number(b), number(c), args.slice(3));
   else if (part === 'baseline') result = await baselineChild(a!, args.slice(1));
   else if (part === 'search') result = await searchChild(number(a), number(b), c === '1');
+  else if (part === 'video-index') result = await videoIndexChild(a!, b!, c!);
   else throw new Error(`unknown benchmark part ${part}`);
   // Exit once the line is out: a handle the engine leaves open (an idle worker thread,
   // a native runtime) must not keep the child, and so the whole benchmark, waiting.
@@ -99,6 +107,36 @@ function commandLine(args: readonly string[]): string {
     : `node --expose-gc out/bench.js ${args.join(' ')}`.trim();
 }
 
+/** Put the video section into a report, replacing an older one (before the contention table). */
+function withVideoSection(markdown: string, section: string): string {
+  const withoutOld = markdown.replace(/## Video\n[\s\S]*?(?=\n## |$)/, '').trimEnd() + '\n';
+  const anchor = withoutOld.indexOf('\n## Contention');
+  return anchor < 0
+    ? `${withoutOld}\n${section}`
+    : `${withoutOld.slice(0, anchor)}\n${section}${withoutOld.slice(anchor)}`;
+}
+
+async function videoPart(
+  quick: boolean,
+  measure: <T>(name: string, childArgs: string[]) => Promise<T>,
+  modelsDir: string,
+): Promise<string> {
+  log('video fixture …');
+  const file = await benchVideoFile(CACHE_DIR);
+  log('video sampling against a full decode …');
+  const sampling = await measureVideoSampling(CACHE_DIR, quick ? 1 : 2);
+  const index = await measure<VideoIndexResult>('video index', [
+    'video-index',
+    file,
+    path.join(CACHE_DIR, 'run', 'video-db'),
+    modelsDir,
+  ]);
+  log(
+    `video: sampling ${sampling.ratio.toFixed(3)} × full decode, indexing ${index.realtime.toFixed(1)} × real time`,
+  );
+  return renderVideoSection({ sampling, index, file });
+}
+
 async function parent(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
   const config = quick ? QUICK : FULL;
@@ -121,6 +159,18 @@ async function parent(args: string[]): Promise<void> {
 
   log('fixtures …');
   const model = await benchModel();
+  if (args.includes('--video-only')) {
+    // Refresh only the video section of the last report (the rest takes ~12 minutes).
+    const target = quick
+      ? path.join(CACHE_DIR, 'benchmarks-quick.md')
+      : path.resolve('docs', 'benchmarks.md');
+    const section = await videoPart(quick, measure, model.hfRoot);
+    const existing = await readFile(target, 'utf8').catch(() => '# Benchmarks\n');
+    await writeFile(target, withVideoSection(existing, section));
+    process.stdout.write(`${section}\n`);
+    log(`video section written to ${path.relative(process.cwd(), target)}`);
+    return;
+  }
   const photos = await benchPhotos(config.photos);
   log(`${photos.files.length} photos, ${(photos.totalBytes / 2 ** 20).toFixed(0)} MiB`);
 
@@ -202,7 +252,10 @@ async function parent(args: string[]): Promise<void> {
     baseline,
     search,
   };
-  const markdown = renderReport(report);
+  const markdown = withVideoSection(
+    renderReport(report),
+    await videoPart(quick, measure, model.hfRoot),
+  );
   process.stdout.write(`${markdown}\n`);
   const target = quick
     ? path.join(CACHE_DIR, 'benchmarks-quick.md')

@@ -60,7 +60,12 @@ const FPS = 30;
  * generation to a few minutes on two cores; its scenecut is off, so keyframes fall on
  * the fixed grid only, as a phone's hardware encoder places them.
  */
-async function benchVideo(dir: string, ff: FfmpegTools, seconds: number, gopSeconds: number) {
+export async function benchVideo(
+  dir: string,
+  ff: FfmpegTools,
+  seconds: number,
+  gopSeconds: number,
+): Promise<string> {
   const gop = Math.max(1, Math.round(gopSeconds * FPS));
   const file = path.join(dir, `video-1080p-${seconds}s-gop${gop}.mp4`);
   if (
