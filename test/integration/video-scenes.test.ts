@@ -72,6 +72,9 @@ describe('video scenes', () => {
     expect(report.failed.map((f) => path.basename(f.path)).sort()).toHaveLength(2);
   }, 180_000);
 
+  /** The temporary library on the toy models, as command-line options. */
+  const libraryArgs = () => ['--db', db, '--models', inject('toyModelsDir'), '--model', 'toy-clip'];
+
   afterAll(async () => {
     await library.close();
     for (const dir of [root, db, out]) await removeDir(dir);
@@ -137,12 +140,7 @@ describe('video scenes', () => {
       '--mode',
       'accurate',
       '--json',
-      '--db',
-      db,
-      '--models',
-      inject('toyModelsDir'),
-      '--model',
-      'toy-clip',
+      ...libraryArgs(),
     ]);
     expect(result.stderr).toBe('');
     const clip = JSON.parse(result.stdout) as {
@@ -164,12 +162,7 @@ describe('video scenes', () => {
       '9',
       '--out',
       clip.out,
-      '--db',
-      db,
-      '--models',
-      inject('toyModelsDir'),
-      '--model',
-      'toy-clip',
+      ...libraryArgs(),
     ]);
     expect(again.code).not.toBe(0);
     expect(again.stderr).toMatch(/already exists/);
@@ -188,12 +181,7 @@ describe('video scenes', () => {
       '--mode',
       'fast',
       '--json',
-      '--db',
-      db,
-      '--models',
-      inject('toyModelsDir'),
-      '--model',
-      'toy-clip',
+      ...libraryArgs(),
     ]);
     const clip = JSON.parse(result.stdout) as {
       out: string;
@@ -208,7 +196,7 @@ describe('video scenes', () => {
   });
 
   it('lists scenes and exports them from the command line', async () => {
-    const args = ['--db', db, '--models', inject('toyModelsDir'), '--model', 'toy-clip', '--json'];
+    const args = [...libraryArgs(), '--json'];
     const listed = await lantern(['scenes', 'blue', ...args]);
     const { scenes } = JSON.parse(listed.stdout) as {
       scenes: { path: string; start: number; end: number; score: number }[];
