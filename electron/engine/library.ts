@@ -3,8 +3,8 @@
  * and its settings — with the operations the command line, the utility process and the
  * browser shell call. Nothing here knows which of them is calling.
  */
-import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { access, mkdir, opendir, readFile, writeFile, rename } from 'node:fs/promises';
+import { constants as fsConstants, existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { decodeImage } from '../../native/image/index.js';
@@ -14,6 +14,7 @@ import {
   LibraryStore,
   sqlString,
   whereUnderFolder,
+  type StoredModel,
 } from '../../native/store/index.js';
 import { LanternError } from '../shared/errors.js';
 import type {
@@ -28,7 +29,7 @@ import type {
 import { ClipEncoder } from './clip/encoder.js';
 import { indexRoots, type IndexerSettings, type IndexRunOptions } from './indexer/indexer.js';
 import { mediaKindOf } from './indexer/scan.js';
-import { ModelRegistry } from './models/registry.js';
+import { ModelRegistry, type ResolvedClipModel } from './models/registry.js';
 import { clipVocabularyPath, defaultDbDir, defaultModelsDir } from './paths.js';
 import { parseQuery } from './search/query.js';
 import { DEFAULT_LIMIT, queryVector, searchByVector, type SearchContext } from './search/search.js';
@@ -42,6 +43,11 @@ export interface LibraryOptions {
   /** More folders holding their own models.json. */
   extraModelDirs?: string[];
   modelId?: string;
+  /**
+   * 'write' (default) for a process that indexes or changes the library; 'read' opens it
+   * without writing anything (search, status, similar, scenes from the command line).
+   */
+  access?: 'write' | 'read';
   provider?: string;
   intraOpThreads?: number;
   /** Overrides of the indexer's defaults (thumbnail size, pixel limit, batch size…). */
@@ -66,16 +72,68 @@ export const DEFAULT_INDEXER_SETTINGS: Omit<IndexerSettings, 'thumbnailsDir' | '
   decodeConcurrency: Math.max(2, Math.min(4, os.availableParallelism())),
 };
 
+/** A model's open tables with the encoder that fills and queries them. */
+interface ModelSide {
+  store: LibraryStore;
+  encoder: ClipEncoder;
+}
+
+/** The chosen model while its index is still being built ([Note: switching model]). */
+interface PendingModel {
+  store: LibraryStore;
+  resolved: ResolvedClipModel;
+  encoder: Promise<ClipEncoder> | null;
+}
+
+/** An index run in progress, so removeRoot can stop it before removing its rows. */
+interface ActiveRun {
+  roots: readonly string[];
+  controller: AbortController;
+  done: Promise<unknown>;
+}
+
+/**
+ * [Note: switching model]
+ * Choosing another model never empties the library. The new model gets tables of its
+ * own ([Note: one set of tables per model] in native/store/meta.ts) and the next index
+ * run fills them, over every root, while searches keep answering from the previous
+ * model's complete index. When a run over every root completes, the new model takes
+ * over. Switching back to a model whose index is complete is instant: its tables were
+ * never dropped.
+ */
 export class Library {
   private backgroundSample: Float32Array[] | null = null;
+  private readonly runs = new Set<ActiveRun>();
 
   private constructor(
     readonly dbDir: string,
-    readonly store: LibraryStore,
-    readonly encoder: ClipEncoder,
+    /** The model whose complete index answers searches. */
+    private serving: ModelSide,
+    /** The chosen model, when its index is not complete yet. */
+    private pending: PendingModel | null,
     private settings: LibrarySettings,
     private readonly indexerSettings: Omit<IndexerSettings, 'thumbnailsDir'>,
+    private readonly encoderOptions: Parameters<typeof ClipEncoder.load>[1],
+    /** Opened for reading only (no writer lock): index and removeRoot are refused. */
+    readonly readOnly: boolean,
+    /** Sentences about what open() found wrong and repaired (shown by status). */
+    readonly warnings: string[],
   ) {}
+
+  /** The store whose index answers searches. */
+  get store(): LibraryStore {
+    return this.serving.store;
+  }
+
+  /** The encoder of the serving model (search, similar, scenes). */
+  get encoder(): ClipEncoder {
+    return this.serving.encoder;
+  }
+
+  /** The chosen model: the serving one, or the one being indexed to replace it. */
+  get modelId(): string {
+    return this.pending?.resolved.model.id ?? this.serving.encoder.id;
+  }
 
   /** The ffmpeg used for video, or the sentence saying why there is none. */
   get ffmpeg(): FfmpegTools | string {
@@ -84,31 +142,68 @@ export class Library {
 
   static async open(options: LibraryOptions = {}): Promise<Library> {
     const dbDir = path.resolve(options.dbDir ?? defaultDbDir());
-    await mkdir(dbDir, { recursive: true });
+    const readOnly = options.access === 'read';
+    if (!readOnly) await mkdir(dbDir, { recursive: true });
     const settings = await readSettings(dbDir);
     const registry = await openRegistry(options);
-    const modelId = options.modelId ?? settings.model ?? registry.defaultClipId();
-    const resolved = await registry.resolveClip(modelId);
-    const encoder = await ClipEncoder.load(resolved, {
+    const chosenId = options.modelId ?? settings.model ?? registry.defaultClipId();
+    const chosen = await registry.resolveClip(chosenId);
+    const storeDir = path.join(dbDir, 'store');
+    const servingId = servingModelFor(chosenId, await LibraryStore.models(storeDir), registry);
+    const encoderOptions = {
       tokenizerPath: clipVocabularyPath(),
       ...(options.provider ? { provider: options.provider } : {}),
       ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
-    });
-    const store = await LibraryStore.open(path.join(dbDir, 'store'), {
-      dim: encoder.dim,
-      model: encoder.id,
-    });
-    const ffmpeg = await locateFfmpeg(options.ffmpegPaths ?? {}).catch((error: unknown) =>
-      error instanceof Error ? error.message : String(error),
-    );
-    const library = new Library(dbDir, store, encoder, settings, {
-      ...DEFAULT_INDEXER_SETTINGS,
-      ffmpeg,
-      ...options.indexer,
-    });
-    if (settings.model !== encoder.id)
-      await library.saveSettings({ ...settings, model: encoder.id });
-    return library;
+    };
+    // Whatever opened is closed again when a later step fails: a failed open must leave
+    // no inference thread or table handle behind (the process would never exit).
+    const opened: { close(): Promise<void> }[] = [];
+    try {
+      const resolved = servingId === chosenId ? chosen : await registry.resolveClip(servingId);
+      const encoder = await ClipEncoder.load(resolved, encoderOptions);
+      opened.push(encoder);
+      const store = await LibraryStore.open(storeDir, {
+        dim: encoder.dim,
+        model: encoder.id,
+        readOnly,
+      });
+      opened.push(store);
+      let pending: PendingModel | null = null;
+      if (servingId !== chosenId && !readOnly) {
+        const pendingStore = await LibraryStore.open(storeDir, {
+          dim: chosen.model.embeddingSize,
+          model: chosen.model.id,
+        });
+        opened.push(pendingStore);
+        pending = { store: pendingStore, resolved: chosen, encoder: null };
+      }
+      const ffmpeg = await locateFfmpeg(options.ffmpegPaths ?? {}).catch((error: unknown) =>
+        error instanceof Error ? error.message : String(error),
+      );
+      const library = new Library(
+        dbDir,
+        { store, encoder },
+        pending,
+        settings,
+        { ...DEFAULT_INDEXER_SETTINGS, ffmpeg, ...options.indexer },
+        encoderOptions,
+        readOnly,
+        [...store.warnings, ...(pending?.store.warnings ?? [])],
+      );
+      if (!readOnly && settings.model !== chosenId)
+        await library.saveSettings({ ...settings, model: chosenId });
+      return library;
+    } catch (error) {
+      for (const handle of opened.reverse()) await handle.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Apply indexer settings (thumbnail size, pixel limit) without closing anything. */
+  updateIndexerSettings(
+    changes: Partial<Pick<IndexerSettings, 'thumbnailSize' | 'maxPixels'>>,
+  ): void {
+    Object.assign(this.indexerSettings, changes);
   }
 
   get thumbnailsDir(): string {
@@ -121,30 +216,101 @@ export class Library {
   }
 
   async index(folders: readonly string[], options: IndexRunOptions = {}): Promise<IndexReport> {
+    this.refuseReadOnly('index folders');
     const roots = folders.map((folder) => path.resolve(folder));
+    const known = new Set(this.settings.roots);
     for (const root of roots) {
+      // A known root that went missing is offline (the scan says so and keeps its rows);
+      // a new one must exist and be a folder.
+      if (known.has(root)) continue;
       if (!existsSync(root))
         throw new LanternError('NOT_FOUND', `The folder ${root} does not exist.`);
+      if (!statSync(root).isDirectory())
+        throw new LanternError(
+          'INVALID_INPUT',
+          `${root} is a file, not a folder: give the folder that holds it.`,
+        );
     }
-    const known = new Set(this.settings.roots);
     const added = roots.filter((root) => !known.has(root));
     if (added.length > 0)
       await this.saveSettings({ ...this.settings, roots: [...this.settings.roots, ...added] });
-    const report = await indexRoots(
-      this.store,
-      this.encoder,
-      roots,
+    // While a new model's index is being built, every run covers every root, so that it
+    // can complete and take over ([Note: switching model]).
+    const runRoots = this.pending ? [...new Set([...this.settings.roots, ...roots])] : roots;
+    const side = await this.indexingSide();
+    const reindexModel = this.pending ? side.encoder.id : undefined;
+    const controller = new AbortController();
+    const forward = () => controller.abort();
+    options.signal?.addEventListener('abort', forward);
+    if (options.signal?.aborted) controller.abort();
+    const running = indexRoots(
+      side.store,
+      side.encoder,
+      runRoots,
       { ...this.indexerSettings, thumbnailsDir: this.thumbnailsDir },
-      options,
+      {
+        ...options,
+        signal: controller.signal,
+        ...(options.onProgress
+          ? {
+              onProgress: (progress) =>
+                options.onProgress?.(reindexModel ? { ...progress, reindexModel } : progress),
+            }
+          : {}),
+      },
     );
+    const run: ActiveRun = { roots: runRoots, controller, done: running.catch(() => undefined) };
+    this.runs.add(run);
+    let report: IndexReport;
+    try {
+      report = await running;
+    } finally {
+      this.runs.delete(run);
+      options.signal?.removeEventListener('abort', forward);
+    }
     this.backgroundSample = null;
+    const coversEveryRoot = this.settings.roots.every((root) => runRoots.includes(root));
+    const complete = !report.cancelled && coversEveryRoot && report.offline.length === 0;
+    await side.store.markIndexed(complete);
     if (!report.cancelled && report.indexed + report.moved + report.removed > 0) {
       // Compact the run's many small writes; build the vector index once the library is
       // large enough for it to pay (the store decides), or fold new rows into it.
-      await this.store.optimize();
-      if (!(await this.store.hasVectorIndex())) await this.store.createVectorIndex();
+      await side.store.optimize();
+      if (!(await side.store.hasVectorIndex())) await side.store.createVectorIndex();
     }
+    if (complete && this.pending) await this.promotePending(side);
     return report;
+  }
+
+  /** The side index runs write to: the pending model's (its encoder loaded on first use), else the serving one. */
+  private async indexingSide(): Promise<ModelSide> {
+    const pending = this.pending;
+    if (!pending) return this.serving;
+    pending.encoder ??= ClipEncoder.load(pending.resolved, this.encoderOptions);
+    try {
+      return { store: pending.store, encoder: await pending.encoder };
+    } catch (error) {
+      pending.encoder = null;
+      throw error;
+    }
+  }
+
+  /** The pending model's index is complete: it answers searches from now on. */
+  private async promotePending(side: ModelSide): Promise<void> {
+    const previous = this.serving;
+    this.serving = side;
+    this.pending = null;
+    this.backgroundSample = null;
+    await previous.store.close();
+    await previous.encoder.close();
+  }
+
+  private refuseReadOnly(what: string): void {
+    if (this.readOnly)
+      throw new LanternError(
+        'INVALID_INPUT',
+        `Cannot ${what}: this library was opened for reading only.`,
+      );
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult[]> {
@@ -247,41 +413,75 @@ export class Library {
     const failures = await this.store.listFailures();
     const count = (root: string, list: readonly { path: string }[]) =>
       list.filter((item) => item.path.startsWith(root + path.sep)).length;
-    return {
-      model: this.encoder.id,
-      provider: this.encoder.provider,
-      providerNotes: this.encoder.providerNotes,
-      roots: this.settings.roots.map((root) => ({
+    const roots = await Promise.all(
+      this.settings.roots.map(async (root) => ({
         path: root,
         files: count(root, rows),
         failed: count(root, failures),
+        offline: await whyUnreadable(root),
       })),
+    );
+    const pending = this.pending;
+    return {
+      model: this.modelId,
+      provider: this.encoder.provider,
+      providerNotes: this.encoder.providerNotes,
+      roots,
       images: rows.filter((row) => row.kind === 'image').length,
       videos: rows.filter((row) => row.kind === 'video').length,
       failed: failures.length,
+      reindex: pending
+        ? {
+            model: pending.resolved.model.id,
+            servingModel: this.encoder.id,
+            done: await pending.store.count(),
+            total: Math.max(rows.length, await pending.store.count()),
+          }
+        : null,
+      warnings: [...this.warnings],
     };
   }
 
-  /** Forget a folder: its rows and failures go; its files are never touched. */
+  /**
+   * Forget a folder: its rows (in every model's tables), video frames and failures go; its
+   * files are never touched. An index run over the folder is stopped first, so that it
+   * cannot write rows under it afterwards.
+   */
   async removeRoot(folder: string): Promise<void> {
+    this.refuseReadOnly('remove a folder');
     const root = path.resolve(folder);
-    const under = (p: string) => p.startsWith(root + path.sep);
+    const overlaps = (other: string) =>
+      other === root || isInsideFolder(other, root) || isInsideFolder(root, other);
+    const stopping = [...this.runs].filter((run) => run.roots.some(overlaps));
+    for (const run of stopping) run.controller.abort();
+    await Promise.all(stopping.map((run) => run.done));
     // A root nested in another stays covered by the outer one: keep those rows.
     const covered = this.settings.roots.some(
-      (other) => other !== root && (root + path.sep).startsWith(other + path.sep),
+      (other) => other !== root && isInsideFolder(root, other),
     );
-    if (!covered) {
-      const rows = await this.store.listMedia({ where: whereUnderFolder(root) });
-      if (rows.length > 0) await this.store.deleteMedia(rows.map((row) => row.id));
-      const failed = (await this.store.listFailures())
-        .filter((f) => under(f.path))
-        .map((f) => f.path);
-      if (failed.length > 0) await this.store.clearFailures(failed);
-    }
     await this.saveSettings({
       ...this.settings,
       roots: this.settings.roots.filter((r) => r !== root),
     });
+    if (!covered) {
+      const open = [this.serving.store, ...(this.pending ? [this.pending.store] : [])];
+      for (const store of open) await removeRowsUnder(store, root);
+      // Other models' tables are kept for an instant switch back: forget the folder there too.
+      const storeDir = path.join(this.dbDir, 'store');
+      for (const other of await LibraryStore.models(storeDir)) {
+        if (open.some((store) => store.model === other.model)) continue;
+        const store = await LibraryStore.open(storeDir, { dim: other.dim, model: other.model });
+        try {
+          await removeRowsUnder(store, root);
+        } finally {
+          await store.close();
+        }
+      }
+      const failed = (await this.store.listFailures())
+        .filter((f) => f.path === root || isInsideFolder(f.path, root))
+        .map((f) => f.path);
+      await this.store.clearFailures(failed);
+    }
     this.backgroundSample = null;
   }
 
@@ -292,8 +492,15 @@ export class Library {
   }
 
   async close(): Promise<void> {
-    await this.store.close();
-    await this.encoder.close();
+    for (const run of this.runs) run.controller.abort();
+    await Promise.all([...this.runs].map((run) => run.done));
+    await this.serving.store.close();
+    await this.serving.encoder.close();
+    if (this.pending) {
+      await this.pending.store.close();
+      const encoder = await this.pending.encoder?.catch(() => null);
+      await encoder?.close();
+    }
   }
 
   private searchContext(): SearchContext {
@@ -356,6 +563,57 @@ async function readSettings(dbDir: string): Promise<LibrarySettings> {
     return { roots: Array.isArray(raw.roots) ? raw.roots : [], model: raw.model ?? null };
   } catch {
     return { roots: [], model: null };
+  }
+}
+
+/**
+ * Which model's index answers searches: the chosen one when its index is complete, or when
+ * no other model has a complete index that can still be loaded; else the most recently
+ * indexed such model ([Note: switching model]).
+ */
+function servingModelFor(
+  chosen: string,
+  stored: readonly StoredModel[],
+  registry: ModelRegistry,
+): string {
+  if (stored.find((m) => m.model === chosen)?.complete) return chosen;
+  const installed = new Set(
+    registry
+      .list()
+      .filter((m) => m.task === 'clip' && m.installed)
+      .map((m) => m.id),
+  );
+  const previous = stored
+    .filter((m) => m.model !== chosen && m.complete && m.rows > 0 && installed.has(m.model))
+    .sort((a, b) => b.updatedAt - a.updatedAt)[0];
+  return previous?.model ?? chosen;
+}
+
+/** Rows, video frames of those rows, under a folder. */
+async function removeRowsUnder(store: LibraryStore, root: string): Promise<void> {
+  const rows = await store.listMedia({ where: whereUnderFolder(root) });
+  await store.frames.deleteVideos(rows.filter((row) => row.kind === 'video').map((row) => row.id));
+  await store.deleteMedia(rows.map((row) => row.id));
+}
+
+function isInsideFolder(file: string, folder: string): boolean {
+  const relative = path.relative(folder, file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+/** Why a root cannot be read now, in words, or null when it can. */
+async function whyUnreadable(root: string): Promise<string | null> {
+  try {
+    await access(root, fsConstants.R_OK | fsConstants.X_OK);
+    const dir = await opendir(root);
+    await dir.close();
+    return null;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'not found: is the disk or share connected?';
+    if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+    if (code === 'ENOTDIR') return 'not a folder';
+    return error instanceof Error ? error.message : String(error);
   }
 }
 

@@ -43,6 +43,11 @@ export interface IndexReport {
   removed: number;
   moved: number;
   failed: { path: string; error: string }[];
+  /**
+   * Folders that could not be read (a root on an unplugged disk, a subfolder without
+   * permission): their files were kept, not removed, and count as offline.
+   */
+  offline: { path: string; error: string }[];
   cancelled: boolean;
 }
 
@@ -57,6 +62,11 @@ export interface IndexProgress {
   /** Seconds left at the current rate, or null before there is a rate. */
   etaSeconds: number | null;
   currentFile: string | null;
+  /**
+   * Set while building the index of a newly chosen model: searches keep using the previous
+   * model's index until this run completes (UI: "re-indexing for model X: N of M").
+   */
+  reindexModel?: string;
 }
 
 export interface SearchFilters {
@@ -92,13 +102,27 @@ export interface SearchResult {
 }
 
 export interface LibraryStatus {
+  /** The chosen model. */
   model: string | null;
   provider: string | null;
   providerNotes: string[];
-  roots: { path: string; files: number; failed: number }[];
+  roots: {
+    path: string;
+    files: number;
+    failed: number;
+    /** Why the folder cannot be read now (unplugged, no permission); null when it can. */
+    offline: string | null;
+  }[];
   images: number;
   videos: number;
   failed: number;
+  /**
+   * While the chosen model's index is being built: searches answer from `servingModel`'s
+   * index until `done` reaches `total` in a complete run.
+   */
+  reindex: { model: string; servingModel: string; done: number; total: number } | null;
+  /** Things open() found wrong and repaired or could not (a damaged file kept aside…). */
+  warnings: string[];
 }
 
 /** A stretch of a video that matches a prompt. */

@@ -90,13 +90,15 @@ function frameTable(rows: readonly FrameRow[], dim: number): ArrowModule.Table {
 
 export class FrameTable {
   constructor(
-    private readonly table: Table,
+    /** Null when opened read-only on a library that has no frames table yet: reads are empty. */
+    private readonly table: Table | null,
     private readonly dim: number,
     private readonly dir: string,
   ) {}
 
   async upsert(rows: readonly FrameRow[]): Promise<void> {
     if (rows.length === 0) return;
+    const table = this.writable();
     for (const row of rows) {
       if (row.vector.length !== this.dim) {
         throw new StoreError(
@@ -110,21 +112,25 @@ export class FrameTable {
       this.dim,
     );
     await guarded('save video frames', this.dir, () =>
-      this.table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data),
+      table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data),
     );
   }
 
   async deleteVideos(videoIds: readonly string[]): Promise<void> {
+    if (videoIds.length === 0) return;
+    const table = this.writable();
     await guarded('remove video frames', this.dir, async () => {
       for (const part of chunks(videoIds, IDS_PER_STATEMENT))
-        await this.table.delete(whereIn('video_id', part));
+        await table.delete(whereIn('video_id', part));
     });
   }
 
   /** Every frame of one video with its vector, in time order. */
   async ofVideo(videoId: string): Promise<FrameRow[]> {
+    const table = this.table;
+    if (!table) return [];
     return guarded('read video frames', this.dir, async () => {
-      const result = await this.table
+      const result = await table
         .query()
         .where(whereIn('video_id', [videoId]))
         .select(['video_id', 't', 'vector'])
@@ -148,8 +154,10 @@ export class FrameTable {
     vector: Float32Array,
     options: { limit: number; videoIds?: readonly string[] },
   ): Promise<FrameHit[]> {
+    const table = this.table;
+    if (!table) return [];
     return guarded('search video frames', this.dir, async () => {
-      let query = this.table
+      let query = table
         .vectorSearch(vector)
         .distanceType('cosine')
         .limit(options.limit)
@@ -169,14 +177,22 @@ export class FrameTable {
 
   /** Compact small writes and prune old versions (see LibraryStore.optimize). */
   async optimize(cleanupOlderThan: Date): Promise<void> {
-    await this.table.optimize({ cleanupOlderThan });
+    await this.writable().optimize({ cleanupOlderThan });
   }
 
   close(): void {
-    this.table.close();
+    this.table?.close();
   }
 
   async count(): Promise<number> {
-    return guarded('count video frames', this.dir, () => this.table.countRows());
+    const table = this.table;
+    if (!table) return 0;
+    return guarded('count video frames', this.dir, () => table.countRows());
+  }
+
+  private writable(): Table {
+    if (!this.table)
+      throw new StoreError('INVALID_INPUT', `The library at ${this.dir} is open for reading only.`);
+    return this.table;
   }
 }

@@ -9,7 +9,12 @@ import { resolve } from 'node:path';
 export { LibraryStore, VECTOR_INDEX_MIN_ROWS } from './library-store.js';
 export { FrameTable, frameId } from './frames.js';
 export type { FrameHit, FrameRow } from './frames.js';
-export type { OpenStoreOptions, VectorHit, VectorSearchOptions } from './library-store.js';
+export type {
+  OpenStoreOptions,
+  StoredModel,
+  VectorHit,
+  VectorSearchOptions,
+} from './library-store.js';
 export type { FailureRow, MediaRow, StoredMedia, StoreMediaKind } from './schema.js';
 export {
   buildFilter,

@@ -12,14 +12,17 @@
  * with mergeInsert on `id` (update if present, insert if not), so writing the same
  * batch again after a crash yields the same rows, not duplicates.
  */
-import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { connect, Index } from '@lancedb/lancedb';
+import type * as ArrowModule from 'apache-arrow';
 import type { Connection, Table } from '@lancedb/lancedb';
 import { chunks, lastPerKey } from './batching.js';
 import { guarded, StoreError } from './errors.js';
 import { whereIn, sqlString } from './filters.js';
 import { FrameTable, frameSchema } from './frames.js';
-import { readMeta, writeMeta } from './meta.js';
+import { readMeta, tablesFor, writeMeta, type ModelTables, type StoreMeta } from './meta.js';
 import {
   FAILURE_RECORD_COLUMNS,
   failureRecords,
@@ -64,8 +67,22 @@ const KEEP_VERSIONS_MS = 5 * 60_000;
 export interface OpenStoreOptions {
   /** Embedding size of the current model. */
   dim: number;
-  /** Id of the current model; when it differs from the stored one, media is reset. */
-  model?: string;
+  /** Id of the model whose tables to open (see [Note: one set of tables per model] in meta.ts). */
+  model: string;
+  /**
+   * Open without writing anything: no folder, table or meta file is created, and a
+   * missing table reads as empty. For processes that do not hold the writer lock.
+   */
+  readOnly?: boolean;
+}
+
+/** What the library holds for one model, read without opening it for writing. */
+export interface StoredModel {
+  model: string;
+  dim: number;
+  complete: boolean;
+  updatedAt: number;
+  rows: number;
 }
 
 export interface VectorSearchOptions {
@@ -89,26 +106,58 @@ export class LibraryStore {
   private constructor(
     readonly dir: string,
     readonly dim: number,
-    /** The model the stored vectors belong to, when known. */
-    readonly model: string | null,
-    /** True when open() emptied `media` because the model or its embedding size changed. */
-    readonly reset: boolean,
-    /** Why it was reset, in words; null when it was not. */
-    readonly resetReason: string | null,
-    private readonly db: Connection,
-    private readonly media: Table,
-    private readonly failures: Table,
+    /** The model the vectors of these tables belong to. */
+    readonly model: string,
+    readonly readOnly: boolean,
+    /** Sentences about what open() found wrong and repaired (shown by status). */
+    readonly warnings: readonly string[],
+    private readonly db: Connection | null,
+    private readonly media: Table | null,
+    private readonly failures: Table | null,
     /** Sampled video frames (frames.ts). */
     readonly frames: FrameTable,
+    private meta: StoreMeta,
   ) {}
 
   /**
-   * Open (or create) the library database in `dir`. Vectors of different models are
-   * not comparable, so when the embedding size — or the model id, when given — differs
-   * from what the table holds, `media` is dropped and recreated empty (`reset`).
+   * The models whose vectors this library holds, with row counts; reads only, and an
+   * empty list where no library exists yet.
+   */
+  static async models(dir: string): Promise<StoredModel[]> {
+    if (!existsSync(dir)) return [];
+    return guarded('read the library', dir, async () => {
+      const { meta } = await readMeta(dir, true);
+      const db = await connect(dir);
+      try {
+        const names = new Set(await db.tableNames());
+        const found: StoredModel[] = [];
+        for (const [model, tables] of Object.entries(meta.models)) {
+          if (!names.has(tables.media)) continue;
+          const table = await db.openTable(tables.media);
+          const rows = await table.countRows();
+          table.close();
+          found.push({
+            model,
+            dim: tables.dim,
+            complete: tables.complete,
+            updatedAt: tables.updatedAt,
+            rows,
+          });
+        }
+        return found;
+      } finally {
+        db.close();
+      }
+    });
+  }
+
+  /**
+   * Open (or create) the tables of `options.model` in the library database in `dir`.
+   * Other models' tables are left as they are ([Note: one set of tables per model]).
    */
   static async open(dir: string, options: OpenStoreOptions): Promise<LibraryStore> {
-    const { dim } = options;
+    const { dim, model } = options;
+    const readOnly = options.readOnly === true;
     if (!Number.isInteger(dim) || dim <= 0) {
       throw new StoreError(
         'INVALID_INPUT',
@@ -116,55 +165,98 @@ export class LibraryStore {
       );
     }
     return guarded('open the library', dir, async () => {
-      await mkdir(dir, { recursive: true });
-      const db = await connect(dir);
-      const meta = await readMeta(dir);
-      const names = await db.tableNames();
-      let resetReason: string | null = null;
-      if (names.includes('media')) {
-        const existing = await db.openTable('media');
-        const storedDim = vectorDimension(await existing.schema());
-        existing.close();
-        if (storedDim !== dim)
-          resetReason = `the embedding size changed from ${storedDim} to ${dim}`;
-        else if (options.model && meta?.model && meta.model !== options.model) {
-          resetReason = `the model changed from ${meta.model} to ${options.model}`;
-        }
-        if (resetReason !== null) {
-          await db.dropTable('media');
-          if (names.includes('frames')) await db.dropTable('frames');
-        }
+      if (readOnly && !existsSync(dir)) {
+        const empty: StoreMeta = { models: { [model]: tablesFor(model, dim) } };
+        return new LibraryStore(
+          dir,
+          dim,
+          model,
+          true,
+          [],
+          null,
+          null,
+          null,
+          new FrameTable(null, dim, dir),
+          empty,
+        );
       }
-      const media =
-        names.includes('media') && resetReason === null
-          ? await db.openTable('media')
-          : await db.createEmptyTable('media', mediaSchema(dim));
-      const frames =
-        names.includes('frames') && resetReason === null
-          ? await db.openTable('frames')
-          : await db.createEmptyTable('frames', frameSchema(dim));
-      const failures = names.includes('failures')
-        ? await db.openTable('failures')
-        : await db.createEmptyTable('failures', failureSchema());
-      const model = options.model ?? (resetReason === null ? (meta?.model ?? null) : null);
-      await writeMeta(dir, { dim, model });
+      if (!readOnly) await mkdir(dir, { recursive: true });
+      const db = await connect(dir);
+      const warnings: string[] = [];
+      const read = await readMeta(dir, readOnly);
+      const names = await db.tableNames();
+      let meta = read.meta;
+      if (read.problem !== null) {
+        warnings.push(read.problem);
+        meta = await rebuildMeta(db, names);
+      }
+      const tables = tablesOfModel(meta, model, dim);
+      meta = { models: { ...meta.models, [model]: tables } };
+      const openOrCreate = async (name: string, schema: ArrowModule.Schema) => {
+        if (names.includes(name)) return openRecovering(db, name, dir, warnings);
+        if (readOnly) return null;
+        // existOk: a table another process created a moment ago is opened, not an error.
+        return db.createEmptyTable(name, schema, { mode: 'create', existOk: true });
+      };
+      const media = await openOrCreate(tables.media, mediaSchema(dim));
+      const frames = await openOrCreate(tables.frames, frameSchema(dim));
+      const failures = await openOrCreate('failures', failureSchema());
+      if (media) {
+        const storedDim = vectorDimension(await media.schema());
+        if (storedDim !== dim)
+          throw new StoreError(
+            'STORE_FAILED',
+            `The table ${tables.media} holds vectors of ${storedDim} values, but model ${model} makes ${dim}; ` +
+              'the model files changed under the same id: remove the library folder or use another model id.',
+          );
+      }
+      if (!readOnly) await writeMeta(dir, meta);
       return new LibraryStore(
         dir,
         dim,
         model,
-        resetReason !== null,
-        resetReason,
+        readOnly,
+        warnings,
         db,
         media,
         failures,
         new FrameTable(frames, dim, dir),
+        meta,
       );
     });
+  }
+
+  /** True once an index run over every root finished for this model (meta.ts). */
+  get complete(): boolean {
+    return this.meta.models[this.model]?.complete === true;
+  }
+
+  /** Record that a run over every root finished (complete) or that one started (not yet). */
+  async markIndexed(complete: boolean): Promise<void> {
+    this.writable();
+    const tables = this.meta.models[this.model];
+    if (!tables) return;
+    this.meta = {
+      models: {
+        ...this.meta.models,
+        [this.model]: { ...tables, complete: complete || tables.complete, updatedAt: Date.now() },
+      },
+    };
+    await guarded('record the index state', this.dir, () => writeMeta(this.dir, this.meta));
+  }
+
+  private writable(): void {
+    if (this.readOnly)
+      throw new StoreError(
+        'INVALID_INPUT',
+        `The library at ${this.dir} is open for reading only; another process holds it for writing.`,
+      );
   }
 
   /** Insert or replace rows by id (see [Note: store writes are atomic and idempotent]). */
   async upsertMedia(rows: readonly MediaRow[]): Promise<void> {
     if (rows.length === 0) return;
+    const media = this.writableMedia();
     for (const row of rows) {
       if (row.vector.length !== this.dim) {
         throw new StoreError(
@@ -178,26 +270,29 @@ export class LibraryStore {
       this.dim,
     );
     await guarded('save media', this.dir, () =>
-      this.media.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data),
+      media.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data),
     );
   }
 
   async deleteMedia(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const media = this.writableMedia();
     await guarded('remove media', this.dir, async () => {
-      for (const part of chunks(ids, IDS_PER_STATEMENT))
-        await this.media.delete(whereIn('id', part));
+      for (const part of chunks(ids, IDS_PER_STATEMENT)) await media.delete(whereIn('id', part));
     });
   }
 
   /** Every record (no vectors: a listing of 100K rows stays a few tens of MB). */
   async listMedia(options: { root?: string; where?: string } = {}): Promise<StoredMedia[]> {
+    const media = this.media;
+    if (!media) return [];
     const clauses = [
       options.root === undefined ? null : `root = ${sqlString(options.root)}`,
       options.where ?? null,
     ];
     const where = clauses.filter((clause): clause is string => clause !== null).join(' AND ');
     return guarded('list media', this.dir, async () => {
-      let query = this.media.query().select([...MEDIA_RECORD_COLUMNS]);
+      let query = media.query().select([...MEDIA_RECORD_COLUMNS]);
       if (where !== '') query = query.where(where);
       return mediaRecords(await query.toArrow());
     });
@@ -205,10 +300,12 @@ export class LibraryStore {
 
   /** Vectors in the order of `ids`; ids without a row are skipped. */
   async getVectors(ids: readonly string[]): Promise<Float32Array[]> {
+    const media = this.media;
+    if (!media) return [];
     const found = new Map<string, Float32Array>();
     await guarded('read vectors', this.dir, async () => {
       for (const part of chunks(ids, IDS_PER_STATEMENT)) {
-        const result = await this.media
+        const result = await media
           .query()
           .select(['id', 'vector'])
           .where(whereIn('id', part))
@@ -227,8 +324,10 @@ export class LibraryStore {
         `The query vector has ${vector.length} values; this library holds ${this.dim}.`,
       );
     }
+    const media = this.media;
+    if (!media) return [];
     return guarded('search the library', this.dir, async () => {
-      let query = this.media
+      let query = media
         .vectorSearch(vector)
         .distanceType('cosine')
         .limit(options.limit)
@@ -249,39 +348,44 @@ export class LibraryStore {
   }
 
   async count(where?: string): Promise<number> {
-    return guarded('count media', this.dir, () => this.media.countRows(where));
+    const media = this.media;
+    if (!media) return 0;
+    return guarded('count media', this.dir, () => media.countRows(where));
   }
 
   /** Record (or replace, by path) files that could not be indexed. */
   async recordFailures(rows: readonly FailureRow[]): Promise<void> {
     if (rows.length === 0) return;
+    const failures = this.writableFailures();
     const data = failureTable(lastPerKey(rows, (row) => row.path));
     await guarded('record failures', this.dir, () =>
-      this.failures
-        .mergeInsert('path')
-        .whenMatchedUpdateAll()
-        .whenNotMatchedInsertAll()
-        .execute(data),
+      failures.mergeInsert('path').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data),
     );
   }
 
   async clearFailures(paths: readonly string[]): Promise<void> {
+    if (paths.length === 0) return;
+    const failures = this.writableFailures();
     await guarded('clear failures', this.dir, async () => {
       for (const part of chunks(paths, IDS_PER_STATEMENT))
-        await this.failures.delete(whereIn('path', part));
+        await failures.delete(whereIn('path', part));
     });
   }
 
   async listFailures(root?: string): Promise<Required<FailureRow>[]> {
+    const failures = this.failures;
+    if (!failures) return [];
     return guarded('list failures', this.dir, async () => {
-      let query = this.failures.query().select([...FAILURE_RECORD_COLUMNS]);
+      let query = failures.query().select([...FAILURE_RECORD_COLUMNS]);
       if (root !== undefined) query = query.where(`root = ${sqlString(root)}`);
       return failureRecords(await query.toArrow());
     });
   }
 
   async hasVectorIndex(): Promise<boolean> {
-    const indices = await guarded('read indices', this.dir, () => this.media.listIndices());
+    const media = this.media;
+    if (!media) return false;
+    const indices = await guarded('read indices', this.dir, () => media.listIndices());
     return indices.some((index) => index.columns.includes('vector'));
   }
 
@@ -292,10 +396,11 @@ export class LibraryStore {
    * and are folded into the index by optimize().
    */
   async createVectorIndex(options: { minRows?: number } = {}): Promise<boolean> {
+    const media = this.writableMedia();
     const minRows = Math.max(options.minRows ?? VECTOR_INDEX_MIN_ROWS, VECTOR_INDEX_TRAINABLE_ROWS);
     return guarded('build the vector index', this.dir, async () => {
-      if ((await this.media.countRows()) < minRows) return false;
-      await this.media.createIndex('vector', {
+      if ((await media.countRows()) < minRows) return false;
+      await media.createIndex('vector', {
         config: Index.ivfPq({ distanceType: 'cosine' }),
         replace: true,
       });
@@ -308,19 +413,147 @@ export class LibraryStore {
    * indices, and prune old versions. Worth running after an indexing run.
    */
   async optimize(): Promise<void> {
+    const media = this.writableMedia();
+    const failures = this.writableFailures();
     const cleanupOlderThan = new Date(Date.now() - KEEP_VERSIONS_MS);
     await guarded('optimise the library', this.dir, async () => {
-      await this.media.optimize({ cleanupOlderThan });
-      await this.failures.optimize({ cleanupOlderThan });
+      await media.optimize({ cleanupOlderThan });
+      await failures.optimize({ cleanupOlderThan });
       await this.frames.optimize(cleanupOlderThan);
     });
   }
 
   // eslint-disable-next-line @typescript-eslint/require-await -- async so callers can await it like the rest
   async close(): Promise<void> {
-    this.media.close();
-    this.failures.close();
+    this.media?.close();
+    this.failures?.close();
     this.frames.close();
-    this.db.close();
+    this.db?.close();
   }
+
+  private writableMedia(): Table {
+    this.writable();
+    if (!this.media)
+      throw new StoreError('STORE_FAILED', `The library at ${this.dir} has no media table.`);
+    return this.media;
+  }
+
+  private writableFailures(): Table {
+    this.writable();
+    if (!this.failures)
+      throw new StoreError('STORE_FAILED', `The library at ${this.dir} has no failures table.`);
+    return this.failures;
+  }
+}
+
+/** The model's tables from the meta, adopting an unknown model's vectors of the same size. */
+function tablesOfModel(meta: StoreMeta, model: string, dim: number): ModelTables {
+  const known = meta.models[model];
+  if (known && known.dim === dim) return known;
+  // The same id with another embedding size (its files changed): fresh tables of its own.
+  if (known) return tablesFor(`${model}#${dim}`, dim);
+  const unknown = meta.models[''];
+  if (unknown && unknown.dim === dim) {
+    delete meta.models[''];
+    return unknown;
+  }
+  return tablesFor(model, dim);
+}
+
+/**
+ * Rebuild the table list from the tables themselves when lantern-store.json is unreadable:
+ * each media table's rows name the model that made them. Frames tables pair by name.
+ */
+async function rebuildMeta(db: Connection, names: readonly string[]): Promise<StoreMeta> {
+  const models: Record<string, ModelTables> = {};
+  for (const name of names) {
+    if (name !== 'media' && !name.startsWith('media-')) continue;
+    const table = await db.openTable(name);
+    try {
+      const dim = vectorDimension(await table.schema());
+      if (dim === null) continue;
+      const first = await table.query().select(['model']).limit(1).toArrow();
+      const model = String((first.getChild('model')?.get(0) as string | null) ?? '');
+      const frames = name === 'media' ? 'frames' : `frames-${name.slice('media-'.length)}`;
+      // Vectors that exist were written by complete runs as far as anyone can tell.
+      models[model] = { media: name, frames, dim, complete: first.numRows > 0, updatedAt: 0 };
+    } finally {
+      table.close();
+    }
+  }
+  return { models };
+}
+
+/**
+ * Open a table; when its newest version cannot be read (a manifest truncated by a disk
+ * fault or a power cut), set that manifest aside and open the newest version that can be,
+ * saying so. See [Note: recovering a damaged table].
+ */
+async function openRecovering(
+  db: Connection,
+  name: string,
+  dir: string,
+  warnings: string[],
+): Promise<Table> {
+  try {
+    return await db.openTable(name);
+  } catch (first) {
+    const versions = join(dir, `${name}.lance`, '_versions');
+    const aside = join(dir, `${name}.lance`, '_damaged');
+    const moved: string[] = [];
+    // Up to three damaged versions in a row: more than that is not a torn write.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const newest = await newestManifest(versions);
+      if (!newest) break;
+      await mkdir(aside, { recursive: true });
+      await rename(join(versions, newest.file), join(aside, newest.file));
+      moved.push(newest.file);
+      // The hint names the version just set aside; LanceDB lists the folder without it.
+      await rm(join(versions, 'latest_version_hint.json'), { force: true });
+      try {
+        const table = await db.openTable(name);
+        warnings.push(
+          `The table ${name} was damaged (${firstLine(first)}); its last ${moved.length === 1 ? 'version was' : `${moved.length} versions were`} ` +
+            `set aside in ${aside} and it went back to version ${await table.version()}. ` +
+            'Files written by that last step are indexed again by the next run.',
+        );
+        return table;
+      } catch {
+        // Try the next older version.
+      }
+    }
+    // Not a torn manifest: put everything back as it was and report the original error.
+    for (const file of moved.reverse()) await rename(join(aside, file), join(versions, file));
+    throw first;
+  }
+}
+
+/**
+ * The newest manifest in a `_versions` folder. Lance names them either `<version>.manifest`
+ * or, in its newer scheme, `<u64::MAX − version>.manifest` so that a listing sorts newest
+ * first; the two are told apart by size (inverted names are above 2^63).
+ */
+async function newestManifest(folder: string): Promise<{ file: string; version: bigint } | null> {
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch {
+    return null;
+  }
+  const MAX = (1n << 64n) - 1n;
+  let best: { file: string; version: bigint } | null = null;
+  for (const file of names) {
+    const match = /^(\d+)\.manifest$/.exec(file);
+    if (!match?.[1]) continue;
+    const raw = BigInt(match[1]);
+    const version = raw >= 1n << 63n ? MAX - raw : raw;
+    if (!best || version > best.version) best = { file, version };
+  }
+  return best;
+}
+
+function firstLine(error: unknown): string {
+  return error instanceof Error
+    ? (error.message.split('\n')[0] ?? '').slice(0, 120)
+    : String(error);
 }

@@ -2,7 +2,8 @@
  * @file Integration tests of the store adapter (native/store) on real LanceDB in
  * temporary folders, written as examples of its use. Runs under vitest in plain Node.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,7 +84,6 @@ function random(seed: number): () => number {
 describe('LibraryStore: rows', () => {
   it('upserts idempotently by id: same count, new values', async () => {
     const store = await LibraryStore.open(freshDir(), { dim: DIM, model: 'toy-clip' });
-    expect(store.reset).toBe(false);
     const rows = ['/lib/a.jpg', '/lib/b.jpg', '/lib/c.jpg'].map((path) => row(path));
     await store.upsertMedia(rows);
     await store.upsertMedia(rows);
@@ -109,7 +109,7 @@ describe('LibraryStore: rows', () => {
   });
 
   it('lists every row (more than a default page), by root when asked', async () => {
-    const store = await LibraryStore.open(freshDir(), { dim: DIM });
+    const store = await LibraryStore.open(freshDir(), { dim: DIM, model: 'toy-clip' });
     const rows = Array.from({ length: 40 }, (_, i) =>
       row(`/r${i % 2}/p${i}.jpg`, { root: `/r${i % 2}` }),
     );
@@ -122,7 +122,7 @@ describe('LibraryStore: rows', () => {
   });
 
   it('deletes by id and reads vectors back in the order asked', async () => {
-    const store = await LibraryStore.open(freshDir(), { dim: DIM });
+    const store = await LibraryStore.open(freshDir(), { dim: DIM, model: 'toy-clip' });
     const rows = [0, 1, 2, 3].map((axis) =>
       row(`/lib/${axis}.jpg`, { vector: axisVector(axis, 0.25) }),
     );
@@ -148,7 +148,6 @@ describe('LibraryStore: rows', () => {
     await first.upsertMedia([saved]);
     await first.close();
     const second = await LibraryStore.open(dir, { dim: DIM, model: 'toy-clip' });
-    expect(second.reset).toBe(false);
     expect(second.model).toBe('toy-clip');
     expect(await second.count()).toBe(1);
     expect(Array.from((await second.getVectors([saved.id]))[0]!)).toEqual(Array.from(saved.vector));
@@ -156,7 +155,7 @@ describe('LibraryStore: rows', () => {
   });
 
   it('refuses a vector of the wrong size', async () => {
-    const store = await LibraryStore.open(freshDir(), { dim: DIM });
+    const store = await LibraryStore.open(freshDir(), { dim: DIM, model: 'toy-clip' });
     await expect(
       store.upsertMedia([row('/lib/x.jpg', { vector: new Float32Array(3) })]),
     ).rejects.toMatchObject({
@@ -169,7 +168,7 @@ describe('LibraryStore: rows', () => {
   });
 
   it('round-trips non-ASCII text and nulls', async () => {
-    const store = await LibraryStore.open(freshDir(), { dim: DIM });
+    const store = await LibraryStore.open(freshDir(), { dim: DIM, model: 'toy-clip' });
     const rows = [
       row('/lib/Фото/été 🌅.jpg', { camera: 'Ricoh GR Ⅲ', thumbnail: null }),
       row('/lib/plain.jpg', { camera: null, thumbnail: '/t/p.webp', lat: 0, lon: 0 }),
@@ -196,43 +195,118 @@ describe('LibraryStore: rows', () => {
   });
 });
 
-describe('LibraryStore: model changes', () => {
-  it('recreates media when the embedding size changes, and says why', async () => {
+describe('LibraryStore: one set of tables per model', () => {
+  it('keeps each model its own vectors: another model or size never empties the first', async () => {
     const dir = freshDir();
     const small = await LibraryStore.open(dir, { dim: DIM, model: 'toy-clip' });
-    await small.upsertMedia([row('/lib/a.jpg')]);
+    await small.upsertMedia([row('/lib/a.jpg'), row('/lib/b.jpg')]);
     await small.recordFailures([
       { path: '/lib/bad.jpg', root: '/lib', code: 'DECODE_FAILED', error: 'broken' },
     ]);
+    await small.markIndexed(true);
     await small.close();
 
     const large = await LibraryStore.open(dir, { dim: 16, model: 'bigger-clip' });
-    expect(large.reset).toBe(true);
-    expect(large.resetReason).toBe('the embedding size changed from 8 to 16');
     expect(await large.count()).toBe(0);
-    // Failures are about files, not models: they stay.
+    // Failures are about files, not models: they are shared.
     expect(await large.listFailures()).toHaveLength(1);
     await large.upsertMedia([
       row('/lib/a.jpg', { vector: axisVector(3, 0, 16), model: 'bigger-clip' }),
     ]);
     await large.close();
 
-    const again = await LibraryStore.open(dir, { dim: 16, model: 'bigger-clip' });
-    expect(again.reset).toBe(false);
-    expect(await again.count()).toBe(1);
-    await again.close();
+    const sameSize = await LibraryStore.open(dir, { dim: DIM, model: 'other-clip' });
+    expect(await sameSize.count()).toBe(0);
+    await sameSize.close();
+
+    // Back to the first model: nothing was dropped, and it is still complete.
+    const back = await LibraryStore.open(dir, { dim: DIM, model: 'toy-clip' });
+    expect(await back.count()).toBe(2);
+    expect(back.complete).toBe(true);
+    await back.close();
+    const models = await LibraryStore.models(dir);
+    expect(models.map((m) => [m.model, m.rows, m.complete]).sort()).toEqual([
+      ['bigger-clip', 1, false],
+      ['other-clip', 0, false],
+      ['toy-clip', 2, true],
+    ]);
   });
 
-  it('recreates media when the model changes at the same size', async () => {
+  it("adopts the tables of a version-1 library as its model's", async () => {
     const dir = freshDir();
-    const first = await LibraryStore.open(dir, { dim: DIM, model: 'toy-clip' });
-    await first.upsertMedia([row('/lib/a.jpg')]);
-    await first.close();
-    const second = await LibraryStore.open(dir, { dim: DIM, model: 'other-clip' });
-    expect(second.reset).toBe(true);
-    expect(second.resetReason).toBe('the model changed from toy-clip to other-clip');
-    expect(await second.count()).toBe(0);
-    await second.close();
+    const store = await LibraryStore.open(dir, { dim: DIM, model: 'toy-clip' });
+    await store.upsertMedia([row('/lib/a.jpg')]);
+    await store.close();
+    // What a version-1 library looked like: unnamed tables and { dim, model }.
+    const { connect } = await import('@lancedb/lancedb');
+    const db = await connect(dir);
+    const [name] = (await db.tableNames()).filter((n) => n.startsWith('media-'));
+    const old = await db.openTable(name!);
+    const data = await old.query().toArrow();
+    old.close();
+    await db.createTable('media', data);
+    await db.dropTable(name!);
+    db.close();
+    await writeFile(
+      join(dir, 'lantern-store.json'),
+      JSON.stringify({ version: 1, dim: DIM, model: 'toy-clip' }),
+    );
+
+    const reopened = await LibraryStore.open(dir, { dim: DIM, model: 'toy-clip' });
+    expect(await reopened.count()).toBe(1);
+    expect(reopened.complete).toBe(true);
+    await reopened.close();
+  });
+
+  it('rebuilds an unreadable table list from the rows and keeps the broken file', async () => {
+    const dir = freshDir();
+    const store = await LibraryStore.open(dir, { dim: DIM, model: 'toy-clip' });
+    await store.upsertMedia([row('/lib/a.jpg'), row('/lib/b.jpg')]);
+    await store.close();
+    await writeFile(join(dir, 'lantern-store.json'), '{"version": 2, "models": {"toy-cl');
+
+    const reopened = await LibraryStore.open(dir, { dim: DIM, model: 'toy-clip' });
+    expect(await reopened.count()).toBe(2);
+    expect(reopened.warnings.join(' ')).toMatch(/could not be read; it was kept as .*broken-/);
+    await reopened.close();
+    const kept = (await readdir(dir)).filter((f) => f.startsWith('lantern-store.json.broken-'));
+    expect(kept).toHaveLength(1);
+    expect(await readFile(join(dir, kept[0]!), 'utf8')).toBe('{"version": 2, "models": {"toy-cl');
+  });
+
+  it('recovers from a truncated newest manifest to the last good version, and says so', async () => {
+    const dir = freshDir();
+    const store = await LibraryStore.open(dir, { dim: DIM, model: 'toy-clip' });
+    await store.upsertMedia([row('/lib/a.jpg'), row('/lib/b.jpg')]);
+    await store.upsertMedia([row('/lib/c.jpg')]);
+    await store.close();
+    const [media] = (await readdir(dir)).filter((n) => n.startsWith('media-'));
+    const versions = join(dir, media!, '_versions');
+    const manifests = (await readdir(versions)).filter((f) => f.endsWith('.manifest'));
+    // Inverted names (u64::MAX − version) sort newest first.
+    const newest = manifests.sort()[0]!;
+    await truncate(join(versions, newest), 20);
+
+    const reopened = await LibraryStore.open(dir, { dim: DIM, model: 'toy-clip' });
+    expect(reopened.warnings.join(' ')).toMatch(/was damaged.*went back to version/);
+    // The last write (c.jpg) is lost; the rows before it are intact and writable.
+    expect((await reopened.listMedia()).map((r) => r.path).sort()).toEqual([
+      '/lib/a.jpg',
+      '/lib/b.jpg',
+    ]);
+    await reopened.upsertMedia([row('/lib/c.jpg')]);
+    expect(await reopened.count()).toBe(3);
+    await reopened.close();
+  });
+
+  it('opens read-only without creating anything, and refuses writes', async () => {
+    const dir = freshDir();
+    const empty = await LibraryStore.open(dir, { dim: DIM, model: 'toy-clip', readOnly: true });
+    expect(await empty.count()).toBe(0);
+    expect(await empty.listMedia()).toEqual([]);
+    await expect(empty.upsertMedia([row('/lib/a.jpg')])).rejects.toThrow(/reading only/);
+    await empty.close();
+    expect(existsSync(dir)).toBe(false);
   });
 });
 
@@ -256,7 +330,7 @@ describe('LibraryStore: vector search and filters', () => {
   ];
 
   beforeAll(async () => {
-    store = await LibraryStore.open(dir(), { dim: DIM });
+    store = await LibraryStore.open(dir(), { dim: DIM, model: 'toy-clip' });
     await store.upsertMedia(library);
   });
   afterAll(async () => {
@@ -330,7 +404,7 @@ describe('LibraryStore: vector search and filters', () => {
 
 describe('LibraryStore: failures', () => {
   it('records, updates, lists by root and clears failures', async () => {
-    const store = await LibraryStore.open(freshDir(), { dim: DIM });
+    const store = await LibraryStore.open(freshDir(), { dim: DIM, model: 'toy-clip' });
     await store.recordFailures([
       { path: '/a/1.jpg', root: '/a', code: 'DECODE_FAILED', error: 'truncated' },
       {
@@ -360,7 +434,7 @@ describe('LibraryStore: vector index', () => {
   it('builds IVF_PQ past the threshold and still finds the exact nearest', async () => {
     const dim = 32;
     const next = random(42);
-    const store = await LibraryStore.open(freshDir(), { dim });
+    const store = await LibraryStore.open(freshDir(), { dim, model: 'toy-clip' });
     const rows = Array.from({ length: 3000 }, (_, i) =>
       row(`/big/${i}.jpg`, {
         vector: normalise(Array.from({ length: dim }, () => next() * 2 - 1)),

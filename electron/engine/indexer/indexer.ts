@@ -19,7 +19,7 @@ import type { PauseGate } from '../util/pause-gate.js';
 import { ProgressMeter } from './progress.js';
 import { runVideoPass } from '../video/video-pass.js';
 import type { FfmpegTools } from '../../../native/ffmpeg/index.js';
-import { scanRoot, type ScannedFile } from './scan.js';
+import { scanRoot, type ScannedFile, type ScanProblem } from './scan.js';
 
 export interface IndexerSettings {
   /** The ffmpeg for videos, or the sentence saying why there is none. */
@@ -67,11 +67,26 @@ export async function indexRoots(
 
   const kinds = new Set<MediaKind>(['image', 'video']);
   const scanned: ScannedFile[] = [];
-  for (const root of absoluteRoots)
-    scanned.push(...(await scanRoot(root, { kinds, ...(signal ? { signal } : {}) })));
+  const unreadable: ScanProblem[] = [];
+  const irregular: ScanProblem[] = [];
+  const links: ScanProblem[] = [];
+  for (const root of absoluteRoots) {
+    const result = await scanRoot(root, { kinds, ...(signal ? { signal } : {}) });
+    scanned.push(...result.files);
+    unreadable.push(...result.unreadable);
+    irregular.push(...result.irregular);
+    links.push(...result.unreachableLinks);
+  }
   const inRoots = (file: string) => absoluteRoots.some((root) => isInside(file, root));
-
   const existing = (await store.listMedia()).filter((row) => inRoots(row.path));
+  // A link that cannot be followed is an unreadable folder (or file) when the library
+  // holds something under it; a stray dangling link is nobody's business.
+  const under = (file: string, folder: string) => file === folder || isInside(file, folder);
+  for (const link of links)
+    if (existing.some((row) => under(row.path, link.path))) unreadable.push(link);
+  // [Note: nothing is deleted on an absence of evidence] in scan.ts.
+  const offline = (file: string) => unreadable.some((problem) => under(file, problem.path));
+
   const existingByPath = new Map(existing.map((row) => [row.path, row]));
   const scannedPaths = new Set(scanned.map((file) => file.path));
 
@@ -81,6 +96,7 @@ export async function indexRoots(
     removed: 0,
     moved: 0,
     failed: [],
+    offline: unreadable.map(({ path: p, error }) => ({ path: p, error })),
     cancelled: false,
   };
   const toProcess: ScannedFile[] = [];
@@ -95,10 +111,12 @@ export async function indexRoots(
       (file.kind === 'video' ? videos : photos).push(file);
     }
   }
-  // Rows whose file is gone: moved (same content elsewhere) or deleted.
-  const vanished = new Map<string, StoredMedia>();
+  // Rows whose file is gone: moved (same content elsewhere) or deleted. Several rows can
+  // share a hash (identical copies), so each hash keeps all of them; rows under a folder
+  // that could not be read are not gone, only offline.
+  const vanished = new VanishedRows();
   for (const row of existing)
-    if (!scannedPaths.has(row.path) && row.model === encoder.id) vanished.set(row.hash, row);
+    if (!scannedPaths.has(row.path) && !offline(row.path)) vanished.add(row);
   const pendingMoves = new Map<string, StoredMedia>();
 
   const pendingRows: MediaRow[] = [];
@@ -131,9 +149,8 @@ export async function indexRoots(
     ...(signal ? { signal } : {}),
     ...(options.pause ? { pause: options.pause } : {}),
     needsEmbedding: (file, hash) => {
-      const from = vanished.get(hash);
+      const from = vanished.take(hash);
       if (!from) return true;
-      vanished.delete(hash);
       pendingMoves.set(file.path, from);
       return false;
     },
@@ -193,23 +210,54 @@ export async function indexRoots(
     report.cancelled = true;
     return report;
   }
-  const gone = [...vanished.values()].map((row) => row.id);
-  // Rows of another model for files that are gone also go.
-  for (const row of existing)
-    if (!scannedPaths.has(row.path) && row.model !== encoder.id) gone.push(row.id);
+  const gone = vanished.remaining().map((row) => row.id);
   if (gone.length > 0) {
     await store.deleteMedia(gone);
     await store.frames.deleteVideos(gone);
   }
   report.removed = gone.length;
 
-  // Failures are current after a complete run: clear the old ones under these roots.
+  // Failures are current after a complete run: clear the old ones under these roots,
+  // except under folders that could not be read this time (nothing is known there).
+  for (const problem of irregular) {
+    const root = absoluteRoots.find((r) => isInside(problem.path, r)) ?? '';
+    failures.push({ path: problem.path, root, code: problem.code, error: problem.error });
+    report.failed.push({ path: problem.path, error: problem.error });
+  }
+  for (const problem of unreadable) {
+    const root = absoluteRoots.find((r) => problem.path === r || isInside(problem.path, r)) ?? '';
+    failures.push({ path: problem.path, root, code: problem.code, error: problem.error });
+  }
   const oldFailures = (await store.listFailures())
-    .filter((f) => inRoots(f.path))
+    .filter((f) => inRoots(f.path) && !offline(f.path))
     .map((f) => f.path);
-  if (oldFailures.length > 0) await store.clearFailures(oldFailures);
-  if (failures.length > 0) await store.recordFailures(failures);
+  await store.clearFailures(oldFailures);
+  await store.recordFailures(failures);
   return report;
+}
+
+/** Rows whose file was not found, by content hash; identical copies share a hash. */
+class VanishedRows {
+  private readonly byHash = new Map<string, StoredMedia[]>();
+
+  add(row: StoredMedia): void {
+    const list = this.byHash.get(row.hash);
+    if (list) list.push(row);
+    else this.byHash.set(row.hash, [row]);
+  }
+
+  /** One row with this hash, removed from the set (a file that moved), or undefined. */
+  take(hash: string): StoredMedia | undefined {
+    const list = this.byHash.get(hash);
+    const row = list?.shift();
+    if (list?.length === 0) this.byHash.delete(hash);
+    return row;
+  }
+
+  /** Every row not taken: files that are gone. */
+  remaining(): StoredMedia[] {
+    return [...this.byHash.values()].flat();
+  }
 }
 
 function isInside(file: string, root: string): boolean {

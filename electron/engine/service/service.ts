@@ -46,6 +46,8 @@ const EMPTY_STATUS: LibraryStatus = {
   images: 0,
   videos: 0,
   failed: 0,
+  reindex: null,
+  warnings: [],
 };
 
 export class LanternService {
@@ -150,7 +152,7 @@ export class LanternService {
 
   private currentSettings(): Settings {
     const { modelFolders: _modelFolders, ...rest } = this.settings;
-    return { ...rest, model: this.library?.encoder.id ?? this.modelId ?? null };
+    return { ...rest, model: this.library?.modelId ?? this.modelId ?? null };
   }
 
   private async publishStatus(): Promise<LibraryStatus> {
@@ -172,7 +174,7 @@ export class LanternService {
 
   private async listModels(): Promise<ModelSummary[]> {
     const registry = await this.registry();
-    const current = this.library?.encoder.id;
+    const current = this.library?.modelId;
     return registry
       .list()
       .filter((info) => !info.hidden || info.id === current)
@@ -227,8 +229,14 @@ export class LanternService {
       this.settings = { ...this.settings, ...definedOnly(rest) };
       if (model !== undefined && model !== null) this.modelId = model;
       await writeStoredSettings(this.dbDir, this.settings);
-      if (reopen || (rest.thumbnailSize ?? rest.maxMegapixels) !== undefined)
-        await this.openLibrary();
+      if (reopen || !this.library) await this.openLibrary();
+      else {
+        // Indexer settings apply to the next batch: never close the library under a job.
+        this.library.updateIndexerSettings({
+          thumbnailSize: this.settings.thumbnailSize,
+          maxPixels: this.settings.maxMegapixels * 1e6,
+        });
+      }
       const settings = this.currentSettings();
       this.emit('settings:changed', settings);
       return settings;

@@ -26,7 +26,8 @@ export interface VideoPassContext {
   batchSize: number;
   maxInterval: number;
   /** Rows of files that disappeared, by content hash: a match is a move. */
-  vanished: Map<string, StoredMedia>;
+  /** Rows whose file was not found, by content hash (indexer.ts). */
+  vanished: { take(hash: string): StoredMedia | undefined };
   signal?: AbortSignal;
   pause?: PauseGate;
   onIndexed: (row: MediaRow) => void;
@@ -56,9 +57,8 @@ export async function runVideoPass(
     try {
       const hash = await videoFingerprint(file.path, file.size);
       const id = mediaIdFor(file.path);
-      const from = context.vanished.get(hash);
+      const from = context.vanished.take(hash);
       if (from) {
-        context.vanished.delete(hash);
         const [vector] = await store.getVectors([from.id]);
         const frames = await store.frames.ofVideo(from.id);
         if (vector) {
