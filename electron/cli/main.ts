@@ -250,10 +250,15 @@ async function runServe(args: CliArgs): Promise<number> {
     ...(args.models ? { modelsDir: args.models } : {}),
     ...(args.model ? { modelId: args.model } : {}),
   });
+  // A shell that cannot start (port busy) must not leave the service's inference thread
+  // holding the process open after the error is printed.
   const shell = await startBrowserShell(
     service,
     args.port !== undefined ? { port: args.port } : {},
-  );
+  ).catch(async (error: unknown) => {
+    await service.close();
+    throw error;
+  });
   // The URL is the first line on stdout, so scripts and tests can read it.
   process.stdout.write(`${shell.url}\n`);
   await new Promise<void>((resolve) => {

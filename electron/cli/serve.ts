@@ -3,25 +3,41 @@
  * HTTP and a WebSocket on 127.0.0.1, with a random port and a random token. Same engine
  * service as the desktop app's utility process; only the transport differs.
  *
- * [Note: browser shell token] The printed URL carries the token; the first page load
- * turns it into an HttpOnly, SameSite=Strict cookie so the page's own asset, media and
- * WebSocket requests carry it without putting it in every URL. Anything without the
- * token (query or cookie) gets 403. The Host header must be the loopback address we
- * listen on, which stops DNS-rebinding pages from reaching the server by name.
+ * [Note: browser shell token] The printed URL carries the token; the page load turns it
+ * into an HttpOnly, SameSite=Strict cookie so the page's own asset, media and WebSocket
+ * requests carry it without putting it in every URL. Browsers do not scope cookies by
+ * port, so the cookie is named for this server's port (`lantern-token-<port>`): two
+ * shells, or another app on 127.0.0.1, never overwrite or satisfy each other's. Its value
+ * is always the server's own token, never request text. Anything without the token
+ * (query or cookie) gets 403. The Host header must be the loopback address we listen
+ * on, which stops DNS-rebinding pages from reaching the server by name.
+ *
+ * [Note: browser shell faults] No request, frame or reset may take the process down.
+ * Node's HTTP server guards its own sockets, but hands an upgrade's socket over with no
+ * 'error' listener: one is attached first thing, and a refusal is a complete HTTP answer
+ * followed by destroy. `ws` closes a connection that sends a malformed frame with the
+ * right close code (1002 unmasked or bad framing, 1007 invalid UTF-8, 1009 over
+ * MAX_MESSAGE_BYTES), but emits 'error' on that WebSocket first, which would be uncaught
+ * without a listener.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { existsSync } from 'node:fs';
+import { createServer, STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { EVENTS, isChannel, isShellChannel, type Result } from '../shared/contract.js';
+import { LanternError } from '../shared/errors.js';
 import { findResourcesDir } from '../engine/models/registry.js';
-import { contentTypeOf, parseRange, resolveServablePath } from '../engine/service/media-access.js';
 import type { LanternService } from '../engine/service/service.js';
+import { LOOPBACK, sendText, serveMedia, serveStatic } from './serve-http.js';
 
-const COOKIE = 'lantern_token';
-const HOST = '127.0.0.1';
+/**
+ * The largest WebSocket message accepted. The contract's messages are small (a query, a
+ * list of folder paths, tag edits: a few KB); 1 MiB is far above any of them and far
+ * below what a hostile frame could make the server buffer.
+ */
+const MAX_MESSAGE_BYTES = 1 << 20;
 
 export interface BrowserShell {
   url: string;
@@ -30,25 +46,78 @@ export interface BrowserShell {
 
 /** The built renderer: next to the bundled command line, or LANTERN_RENDERER_DIR. */
 export function rendererDir(): string {
-  return (
+  return path.resolve(
     process.env.LANTERN_RENDERER_DIR ??
-    path.join(path.dirname(findResourcesDir()), 'out', 'renderer')
+      path.join(path.dirname(findResourcesDir()), 'out', 'renderer'),
   );
 }
 
-function sameToken(given: string | undefined, token: string): boolean {
+/** The token cookie's name for a server on `port` ([Note: browser shell token]). */
+export function tokenCookieName(port: number): string {
+  return `lantern-token-${port}`;
+}
+
+function sameToken(given: string | null | undefined, token: string): boolean {
   if (!given) return false;
   const a = Buffer.from(given);
   const b = Buffer.from(token);
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function cookieToken(request: IncomingMessage): string | undefined {
+/** Every value sent under `name`: another server on 127.0.0.1 may have set one too. */
+function cookieValues(request: IncomingMessage, name: string): string[] {
+  const values: string[] = [];
   for (const part of (request.headers.cookie ?? '').split(';')) {
-    const [name, ...value] = part.trim().split('=');
-    if (name === COOKIE) return value.join('=');
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) values.push(value.join('='));
   }
-  return undefined;
+  return values;
+}
+
+/** The request target as a URL, or null when it is not one (`GET http://[ HTTP/1.1`). */
+function requestUrl(request: IncomingMessage, port: number): URL | null {
+  try {
+    return new URL(request.url ?? '/', `http://${LOOPBACK}:${port}`);
+  } catch {
+    return null;
+  }
+}
+
+/** Refuse an upgrade with a complete HTTP answer, then let go of the socket. */
+function refuseUpgrade(socket: Duplex, status: 400 | 403): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = status === 403 ? "Forbidden: open the URL that 'lantern serve' printed." : '';
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+      'Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+/** What a failed listen means to the person who ran `lantern serve`. */
+function listenError(error: unknown, port: number): LanternError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE')
+    return new LanternError(
+      'INVALID_INPUT',
+      `port ${port} is in use; choose another with --port or omit it.`,
+      { cause: error },
+    );
+  if (code === 'EACCES')
+    return new LanternError(
+      'INVALID_INPUT',
+      `port ${port} needs privileges this account lacks; choose one above 1023 with --port or omit it.`,
+      { cause: error },
+    );
+  return new LanternError(
+    'INTERNAL',
+    `Could not listen on ${LOOPBACK}:${port} (${error instanceof Error ? error.message : String(error)}); choose another port with --port or omit it.`,
+    { cause: error },
+  );
 }
 
 export async function startBrowserShell(
@@ -58,49 +127,53 @@ export async function startBrowserShell(
   const token = randomBytes(24).toString('base64url');
   const root = rendererDir();
   if (!existsSync(path.join(root, 'index.html'))) {
-    throw new Error(
+    throw new LanternError(
+      'NOT_FOUND',
       `The app's interface is not built (${root} has no index.html); run "npm run build".`,
     );
   }
   let port = 0;
+  let cookie = '';
   const authorised = (request: IncomingMessage, url: URL) =>
-    request.headers.host === `${HOST}:${port}` &&
-    (sameToken(url.searchParams.get('token') ?? undefined, token) ||
-      sameToken(cookieToken(request), token));
+    request.headers.host === `${LOOPBACK}:${port}` &&
+    (sameToken(url.searchParams.get('token'), token) ||
+      cookieValues(request, tokenCookieName(port)).some((value) => sameToken(value, token)));
 
   const server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', `http://${HOST}:${port}`);
-    if (!authorised(request, url)) {
-      response
-        .writeHead(403, { 'content-type': 'text/plain' })
-        .end('Forbidden: open the URL that `lantern serve` printed.');
-      return;
-    }
+    const url = requestUrl(request, port);
+    if (!url) return sendText(response, 400, 'Bad request.');
+    if (!authorised(request, url))
+      return sendText(response, 403, "Forbidden: open the URL that 'lantern serve' printed.");
     const handle =
       url.pathname === '/media'
-        ? serveMedia(service, url, request, response)
-        : serveStatic(root, url, response);
+        ? serveMedia(service.mediaRoots(), url, request, response)
+        : serveStatic(root, url, response, { port, cookie });
     handle.catch(() => {
-      if (!response.headersSent) response.writeHead(500);
-      response.end();
+      if (!response.headersSent) sendText(response, 500, 'Internal error.');
+      else response.destroy();
     });
   });
 
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
-  server.on('upgrade', (request, socket, head) => {
-    const url = new URL(request.url ?? '/', `http://${HOST}:${port}`);
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  // Only a server it owns makes a noServer WebSocketServer emit 'error'; listened to anyway
+  // so that nothing it ever emits is uncaught ([Note: browser shell faults]).
+  sockets.on('error', () => undefined);
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const url = requestUrl(request, port);
+    if (!url) return refuseUpgrade(socket, 400);
     const origin = request.headers.origin;
     if (
       url.pathname !== '/ws' ||
       !authorised(request, url) ||
-      (origin !== undefined && origin !== `http://${HOST}:${port}`)
-    ) {
-      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
-      return;
-    }
+      (origin !== undefined && origin !== `http://${LOOPBACK}:${port}`)
+    )
+      return refuseUpgrade(socket, 403);
     sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request));
   });
   sockets.on('connection', (ws: WebSocket) => {
+    // ws has already closed this connection with the right code; nothing else to do.
+    ws.on('error', () => undefined);
     ws.on('message', (data) => {
       const text = Array.isArray(data)
         ? Buffer.concat(data)
@@ -110,25 +183,41 @@ export async function startBrowserShell(
       void answer(service, ws, text.toString('utf8'));
     });
   });
-  const unsubscribe = EVENTS.map((event) =>
-    service.on(event, (payload) => {
-      const message = JSON.stringify({ event, payload });
-      for (const client of sockets.clients) client.send(message);
-    }),
-  );
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, HOST, resolve);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, LOOPBACK, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    sockets.close();
+    throw listenError(error, options.port ?? 0);
+  }
+  // After listening, the server emits 'error' only for a failed accept (out of file
+  // descriptors, say): that connection is lost, the server goes on.
+  server.on('error', (error) => {
+    process.stderr.write(`lantern serve: a connection failed (${error.message}).\n`);
   });
   const address = server.address();
   port = typeof address === 'object' && address ? address.port : 0;
+  cookie = `${tokenCookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+  const unsubscribe = EVENTS.map((event) =>
+    service.on(event, (payload) => {
+      const message = JSON.stringify({ event, payload });
+      for (const client of sockets.clients)
+        if (client.readyState === client.OPEN) client.send(message);
+    }),
+  );
   return {
-    url: `http://${HOST}:${port}/?token=${token}`,
+    url: `http://${LOOPBACK}:${port}/?token=${token}`,
     close: async () => {
       for (const stop of unsubscribe) stop();
       for (const client of sockets.clients) client.terminate();
       sockets.close();
+      server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
@@ -166,73 +255,4 @@ async function answer(service: LanternService, ws: WebSocket, text: string): Pro
     };
   }
   if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, result }));
-}
-
-async function serveStatic(root: string, url: URL, response: ServerResponse): Promise<void> {
-  const relative = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
-  const file = path.resolve(root, relative);
-  if (!file.startsWith(root + path.sep) || !existsSync(file) || !(await stat(file)).isFile()) {
-    response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
-    return;
-  }
-  const headers: Record<string, string> = {
-    'content-type': staticType(file),
-    'cache-control': 'no-cache',
-  };
-  if (url.searchParams.has('token')) {
-    headers['set-cookie'] =
-      `${COOKIE}=${url.searchParams.get('token')}; HttpOnly; SameSite=Strict; Path=/`;
-  }
-  response.writeHead(200, headers);
-  createReadStream(file).pipe(response);
-}
-
-function staticType(file: string): string {
-  const ext = path.extname(file);
-  const types: Record<string, string> = {
-    '.html': 'text/html; charset=utf-8',
-    '.js': 'text/javascript; charset=utf-8',
-    '.css': 'text/css; charset=utf-8',
-    '.svg': 'image/svg+xml',
-    '.png': 'image/png',
-    '.json': 'application/json',
-    '.woff2': 'font/woff2',
-  };
-  return types[ext] ?? 'application/octet-stream';
-}
-
-async function serveMedia(
-  service: LanternService,
-  url: URL,
-  request: IncomingMessage,
-  response: ServerResponse,
-): Promise<void> {
-  const file = await resolveServablePath(url.searchParams.get('path') ?? '', service.mediaRoots());
-  if (!file) {
-    response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
-    return;
-  }
-  const { size } = await stat(file);
-  const range = parseRange(request.headers.range, size);
-  const type = contentTypeOf(file);
-  if (range === 'unsatisfiable') {
-    response.writeHead(416, { 'content-range': `bytes */${size}` }).end();
-    return;
-  }
-  if (range) {
-    response.writeHead(206, {
-      'content-type': type,
-      'accept-ranges': 'bytes',
-      'content-range': `bytes ${range.start}-${range.end}/${size}`,
-      'content-length': String(range.end - range.start + 1),
-    });
-    createReadStream(file, { start: range.start, end: range.end }).pipe(response);
-    return;
-  }
-  response.writeHead(200, {
-    'content-type': type,
-    'accept-ranges': 'bytes',
-    'content-length': String(size),
-  });
-  createReadStream(file).pipe(response);
 }

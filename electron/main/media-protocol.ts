@@ -3,12 +3,13 @@
  * renderer, only from the library roots and the thumbnail cache.
  *
  * A URL is `media://local/<encodeURIComponent(absolute path)>`, the form the preload's
- * `mediaUrl()` builds. The decoded path is judged by resolveServablePath on real paths,
- * so `..` (plain or percent-encoded) and symbolic links that lead out of the roots are
- * refused. Every refusal is the same 404, so a page cannot probe which files exist.
+ * `mediaUrl()` builds. The decoded path is judged and opened by openServableMedia, the
+ * same rule as the browser shell's /media ([Note: servable media]): inside a root on real
+ * paths, a kind Lantern indexes, a regular file. Every refusal is the same 404, so a
+ * page cannot probe which files exist.
  */
-import { contentTypeOf, resolveServablePath } from '../engine/service/media-access.js';
-import { fileResponse, textResponse } from './file-response.js';
+import { openServableMedia } from '../engine/service/media-access.js';
+import { mediaResponse, textResponse } from './file-response.js';
 import { MEDIA_HOST } from './security.js';
 
 export interface MediaSource {
@@ -28,12 +29,12 @@ export function createMediaHandler(source: MediaSource): (request: Request) => P
     if (!requested) return textResponse(404, 'Not found');
     // The cached roots first; a miss is checked once more against fresh ones, since a
     // folder added a moment ago may not be in the cache yet.
-    const file =
-      (await resolveServablePath(requested, await source.roots())) ??
-      (await resolveServablePath(requested, await source.roots(true)));
-    if (!file) return textResponse(404, 'Not found');
-    return fileResponse(file, request, {
-      'Content-Type': contentTypeOf(file),
+    const media =
+      (await openServableMedia(requested, await source.roots())) ??
+      (await openServableMedia(requested, await source.roots(true)));
+    if (!media) return textResponse(404, 'Not found');
+    return mediaResponse(media, request, {
+      'Content-Type': media.contentType,
       'Content-Security-Policy': MEDIA_POLICY,
       // Originals can change in place; the renderer revalidates instead of trusting a copy.
       'Cache-Control': 'no-cache',

@@ -1,9 +1,23 @@
 /**
  * @file Which files the app may serve to its own renderer (media:// in Electron, /media in
- * the browser shell): only files inside the library roots and the thumbnail cache, judged
- * on real paths so `..` tricks and symbolic links pointing out are refused.
+ * the browser shell), and how they are opened. Both transports go through
+ * openServableMedia, so they refuse the same things.
+ *
+ * [Note: servable media] A file is served only when all of these hold:
+ * - its real path lies inside a library root or the thumbnail cache (so `..` tricks and
+ *   symbolic links pointing out are refused);
+ * - its extension is a photo or video kind Lantern indexes (MEDIA_TYPES; thumbnails are
+ *   .webp), so `notes.txt` or a database file next to the photos is not served;
+ * - the opened descriptor is a regular file. It is opened with O_NONBLOCK and checked
+ *   with fstat before any read: opening a FIFO without it waits for a writer and holds
+ *   one of libuv's four pool threads for good (a few such requests stall every file
+ *   operation in the process), and reading a device or a folder never makes sense.
+ *   Checking the descriptor rather than the path leaves no gap for a swap in between.
+ * Every refusal looks the same (null, answered as 404), so a page cannot probe which
+ * files exist.
  */
-import { realpath } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, realpath, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
 async function real(p: string): Promise<string | null> {
@@ -31,10 +45,15 @@ export async function resolveServablePath(
   return null;
 }
 
-const CONTENT_TYPES: Record<string, string> = {
+/**
+ * Content types of the kinds Lantern indexes: native/image `imageExtensions` and
+ * native/ffmpeg `videoExtensions` (a unit test keeps the three lists equal). Written out
+ * here rather than imported because the Electron main process reads this module and must
+ * not load sharp.
+ */
+const MEDIA_TYPES: Readonly<Record<string, string>> = {
   '.jpg': 'image/jpeg',
   '.jpeg': 'image/jpeg',
-  '.jpe': 'image/jpeg',
   '.png': 'image/png',
   '.webp': 'image/webp',
   '.gif': 'image/gif',
@@ -46,13 +65,63 @@ const CONTENT_TYPES: Record<string, string> = {
   '.mp4': 'video/mp4',
   '.m4v': 'video/mp4',
   '.mov': 'video/quicktime',
-  '.webm': 'video/webm',
   '.mkv': 'video/x-matroska',
+  '.webm': 'video/webm',
   '.avi': 'video/x-msvideo',
+  '.mts': 'video/mp2t',
+  '.m2ts': 'video/mp2t',
+  '.3gp': 'video/3gpp',
+  '.wmv': 'video/x-ms-wmv',
+  '.mpg': 'video/mpeg',
+  '.mpeg': 'video/mpeg',
 };
 
-export function contentTypeOf(file: string): string {
-  return CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+/** The extensions (lower case, no dot) that may be served. */
+export const SERVABLE_EXTENSIONS: readonly string[] = Object.keys(MEDIA_TYPES).map((e) =>
+  e.slice(1),
+);
+
+/** The content type of a servable media file, or null for any other kind of file. */
+export function mediaTypeOf(file: string): string | null {
+  return MEDIA_TYPES[path.extname(file).toLowerCase()] ?? null;
+}
+
+/** An opened media file; the caller streams from `handle` and must close it. */
+export interface ServableMedia {
+  path: string;
+  size: number;
+  contentType: string;
+  handle: FileHandle;
+}
+
+/**
+ * Flags for opening a media file: never wait on a FIFO, never follow a link swapped in
+ * after realpath. Windows has neither flag (and no FIFOs in folders); 0 leaves them out.
+ */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
+
+/** Open `requested` for serving under [Note: servable media], or null when it may not be. */
+export async function openServableMedia(
+  requested: string,
+  roots: readonly string[],
+): Promise<ServableMedia | null> {
+  const file = await resolveServablePath(requested, roots);
+  const contentType = file ? mediaTypeOf(file) : null;
+  if (!file || !contentType) return null;
+  let handle: FileHandle;
+  try {
+    handle = await open(file, OPEN_FLAGS);
+  } catch {
+    return null; // gone, unreadable, or a folder where the platform refuses to open one
+  }
+  try {
+    const info = await handle.stat();
+    if (info.isFile()) return { path: file, size: info.size, contentType, handle };
+  } catch {
+    // fall through: an fstat failure is a refusal like any other
+  }
+  await handle.close().catch(() => undefined);
+  return null;
 }
 
 /**
