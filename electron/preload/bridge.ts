@@ -8,6 +8,10 @@
  * against the contract both ways (an extra name fails `satisfies`; a missing one fails
  * `NoneMissing`). Names are checked here as well as in main, so a typo fails in the page
  * with a clear result instead of an unhandled-channel rejection.
+ *
+ * Dropped paths: each path `pathForFile` resolves is also reported to main on
+ * DROPPED_PATH_CHANNEL, which is not a contract channel, so the page cannot send on it;
+ * main records it as chosen ([Note: chosen folders], electron/main/chosen-folders.ts).
  */
 import type { Channel, EventName, LanternApi, Result } from '../shared/contract.js';
 
@@ -41,6 +45,14 @@ export const EVENT_NAMES = [
   'settings:changed',
 ] as const satisfies readonly EventName[];
 
+/**
+ * Where the preload reports a dropped file's path. Only the preload sends on it, and only
+ * a path Electron resolved for a File the person dropped: a File made by page script has
+ * none. One renderer's IPC messages reach main in order, so the report arrives before any
+ * call the page then makes with the path.
+ */
+export const DROPPED_PATH_CHANNEL = 'preload:droppedPath';
+
 /** Compiles only when `Missing` is never, i.e. every contract name is listed above. */
 type NoneMissing<Missing extends never> = Missing;
 export type ChannelsListed = NoneMissing<Exclude<Channel, (typeof CHANNEL_NAMES)[number]>>;
@@ -50,7 +62,10 @@ export type EventsListed = NoneMissing<Exclude<EventName, (typeof EVENT_NAMES)[n
 export interface LanternBridge extends LanternApi {
   /** The URL that shows a library file (thumbnail or original) in <img> or <video>. */
   mediaUrl(path: string): string;
-  /** The absolute path of a dropped file or folder ('' when it has none). */
+  /**
+   * The absolute path of a dropped file or folder ('' when it has none); main records it
+   * as chosen by the person.
+   */
   pathForFile(file: File): string;
 }
 
@@ -58,6 +73,7 @@ export interface LanternBridge extends LanternApi {
 export interface BridgeDeps {
   ipc: {
     invoke(channel: string, input: unknown): Promise<unknown>;
+    send(channel: string, payload: unknown): void;
     on(channel: string, listener: (event: unknown, payload: unknown) => void): unknown;
     removeListener(channel: string, listener: (event: unknown, payload: unknown) => void): unknown;
   };
@@ -99,6 +115,10 @@ export function createBridge(deps: BridgeDeps): LanternBridge {
       };
     },
     mediaUrl: (path) => `media://local/${encodeURIComponent(path)}`,
-    pathForFile: (file) => deps.getPathForFile(file),
+    pathForFile: (file) => {
+      const path = deps.getPathForFile(file);
+      if (path) deps.ipc.send(DROPPED_PATH_CHANNEL, path);
+      return path;
+    },
   };
 }
