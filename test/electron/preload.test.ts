@@ -15,6 +15,7 @@ const electron = vi.hoisted(() => {
       invoke: vi.fn((_channel: string, _input: unknown): Promise<unknown> =>
         Promise.resolve({ ok: true, value: 'from main' }),
       ),
+      send: vi.fn((_channel: string, _payload: unknown) => undefined),
       on: vi.fn((channel: string, listener: (event: unknown, payload: unknown) => void) => {
         if (!listeners.has(channel)) listeners.set(channel, new Set());
         listeners.get(channel)?.add(listener);
@@ -133,10 +134,29 @@ describe('window.lantern', () => {
     );
   });
 
-  it('asks webUtils for a dropped file’s path', () => {
+  it('asks webUtils for a dropped file’s path and reports it to main as chosen', async () => {
+    const { DROPPED_PATH_CHANNEL } = await import('../../electron/preload/bridge.js');
     const file = { name: 'dropped.jpg' } as File;
     expect(lantern.pathForFile(file)).toBe('/home/ann/Pictures/dropped.jpg');
     expect(electron.getPathForFile).toHaveBeenCalledWith(file);
+    expect(electron.ipcRenderer.send.mock.calls).toEqual([
+      [DROPPED_PATH_CHANNEL, '/home/ann/Pictures/dropped.jpg'],
+    ]);
+  });
+
+  it('reports nothing for a File without a path (one the page made itself)', () => {
+    electron.getPathForFile.mockReturnValueOnce('');
+    expect(lantern.pathForFile(new File(['x'], 'made-up.jpg'))).toBe('');
+    expect(electron.ipcRenderer.send).not.toHaveBeenCalled();
+  });
+
+  it('keeps the drop report out of the page’s reach', async () => {
+    const { DROPPED_PATH_CHANNEL } = await import('../../electron/preload/bridge.js');
+    expect(CHANNELS).not.toContain(DROPPED_PATH_CHANNEL);
+    const result = await lantern.invoke(DROPPED_PATH_CHANNEL as never, '/etc' as never);
+    expect(result).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    expect(electron.ipcRenderer.invoke).not.toHaveBeenCalled();
+    expect(electron.ipcRenderer.send).not.toHaveBeenCalled();
   });
 });
 
