@@ -133,8 +133,8 @@ export function startLantern(layout: AppLayout): void {
       protocol.handle(MEDIA_SCHEME, createMediaHandler(media));
       engine.start();
       // The preload's report of a dropped path (bridge.ts): from the window's own page
-      // only, and only what could be a path.
-      ipcMain.on(DROPPED_PATH_CHANNEL, (event, dropped: unknown) => {
+      // only, and only what could be a path. The answer is an acknowledgement, nothing more.
+      ipcMain.handle(DROPPED_PATH_CHANNEL, (event, dropped: unknown) => {
         if (
           isTrustedSender(event, windowContentsId()) &&
           typeof dropped === 'string' &&
@@ -142,6 +142,7 @@ export function startLantern(layout: AppLayout): void {
           path.isAbsolute(dropped)
         )
           chosenFolders.choose([dropped]);
+        return null;
       });
       registerContractHandlers(ipcMain, {
         isTrustedSender: (event) => isTrustedSender(event, windowContentsId()),

@@ -15,7 +15,7 @@
  *   a path (`webUtils.getPathForFile`), and a File that page script made itself has no
  *   path, so the preload reports each path it resolves on a channel of its own that the
  *   page cannot reach (contextIsolation: the page has `window.lantern` only, whose invoke
- *   is limited to the contract's channels; bridge.ts);
+ *   is limited to the contract's channels and waits for those reports; bridge.ts);
  * - a root the library already has (they were chosen once, in an earlier session);
  * - for `clip:export`, also the folder holding a chosen video (the "save next to it"
  *   default).

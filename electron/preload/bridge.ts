@@ -10,7 +10,7 @@
  * with a clear result instead of an unhandled-channel rejection.
  *
  * Dropped paths: each path `pathForFile` resolves is also reported to main on
- * DROPPED_PATH_CHANNEL, which is not a contract channel, so the page cannot send on it;
+ * DROPPED_PATH_CHANNEL, which is not a contract channel, so the page cannot call it;
  * main records it as chosen ([Note: chosen folders], electron/main/chosen-folders.ts).
  */
 import type { Channel, EventName, LanternApi, Result } from '../shared/contract.js';
@@ -46,10 +46,11 @@ export const EVENT_NAMES = [
 ] as const satisfies readonly EventName[];
 
 /**
- * Where the preload reports a dropped file's path. Only the preload sends on it, and only
- * a path Electron resolved for a File the person dropped: a File made by page script has
- * none. One renderer's IPC messages reach main in order, so the report arrives before any
- * call the page then makes with the path.
+ * Where the preload reports a dropped file's path. Only the preload calls it, and only
+ * with a path Electron resolved for a File the person dropped: a File made by page script
+ * has none. Electron does not promise that a `send` and a later `invoke` arrive in order,
+ * so the report is an invoke too, and every call the page makes waits until main has
+ * acknowledged the reports before it (a call naming the dropped path must find it).
  */
 export const DROPPED_PATH_CHANNEL = 'preload:droppedPath';
 
@@ -73,7 +74,6 @@ export interface LanternBridge extends LanternApi {
 export interface BridgeDeps {
   ipc: {
     invoke(channel: string, input: unknown): Promise<unknown>;
-    send(channel: string, payload: unknown): void;
     on(channel: string, listener: (event: unknown, payload: unknown) => void): unknown;
     removeListener(channel: string, listener: (event: unknown, payload: unknown) => void): unknown;
   };
@@ -84,6 +84,8 @@ const channels: ReadonlySet<string> = new Set(CHANNEL_NAMES);
 const events: ReadonlySet<string> = new Set(EVENT_NAMES);
 
 export function createBridge(deps: BridgeDeps): LanternBridge {
+  /** Settles once main has acknowledged every drop report made so far. */
+  let reported: Promise<unknown> = Promise.resolve();
   return {
     async invoke(channel, input) {
       if (!channels.has(channel))
@@ -92,6 +94,7 @@ export function createBridge(deps: BridgeDeps): LanternBridge {
           error: { code: 'INVALID_INPUT', message: `Unknown channel "${String(channel)}".` },
         };
       try {
+        await reported;
         // Main answers every call with a Result (ipc-router.ts); the cast is that promise.
         return (await deps.ipc.invoke(channel, input)) as Awaited<ReturnType<LanternApi['invoke']>>;
       } catch (error) {
@@ -117,7 +120,11 @@ export function createBridge(deps: BridgeDeps): LanternBridge {
     mediaUrl: (path) => `media://local/${encodeURIComponent(path)}`,
     pathForFile: (file) => {
       const path = deps.getPathForFile(file);
-      if (path) deps.ipc.send(DROPPED_PATH_CHANNEL, path);
+      if (path) {
+        // A lost report only means main refuses that path later, with a sentence.
+        const report = deps.ipc.invoke(DROPPED_PATH_CHANNEL, path).catch(() => undefined);
+        reported = Promise.all([reported, report]);
+      }
       return path;
     },
   };

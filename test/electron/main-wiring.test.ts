@@ -19,7 +19,6 @@ function createElectron(userData: string) {
   const windows: FakeWindow[] = [];
   const workers: FakeUtility[] = [];
   const ipcHandlers = new Map<string, Handler>();
-  const ipcListeners = new Map<string, Handler>();
   const protocolHandlers = new Map<string, (request: Request) => Promise<Response>>();
   let resolveReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (resolveReady = resolve));
@@ -92,7 +91,6 @@ function createElectron(userData: string) {
     windows,
     workers,
     ipcHandlers,
-    ipcListeners,
     protocolHandlers,
     ready: async () => {
       resolveReady();
@@ -111,7 +109,6 @@ function createElectron(userData: string) {
       ipcMain: {
         handle: vi.fn((channel: string, handler: Handler) => ipcHandlers.set(channel, handler)),
         removeHandler: vi.fn(),
-        on: vi.fn((channel: string, listener: Handler) => ipcListeners.set(channel, listener)),
       },
       utilityProcess: {
         fork: vi.fn(
@@ -417,9 +414,12 @@ describe('IPC and the engine worker', () => {
     expect(JSON.parse(worker.options.env['LANTERN_WORKER_OPTIONS']!)).toEqual({});
   });
 
-  it('registers one handler per channel and both protocols', async () => {
+  it('registers one handler per channel, the drop report, and both protocols', async () => {
+    const { DROPPED_PATH_CHANNEL } = await import('../../electron/preload/bridge.js');
     await started();
-    expect([...electron.ipcHandlers.keys()].sort()).toEqual([...CHANNELS].sort());
+    expect([...electron.ipcHandlers.keys()].sort()).toEqual(
+      [...CHANNELS, DROPPED_PATH_CHANNEL].sort(),
+    );
     expect([...electron.protocolHandlers.keys()].sort()).toEqual(['app', 'media']);
     expect(electron.module.Menu.setApplicationMenu).toHaveBeenCalled();
   });
@@ -515,10 +515,10 @@ describe('IPC and the engine worker', () => {
   it("records a dropped path reported by the window's preload, and only from there", async () => {
     const { DROPPED_PATH_CHANNEL } = await import('../../electron/preload/bridge.js');
     const { window, worker, call } = await started();
-    const report = electron.ipcListeners.get(DROPPED_PATH_CHANNEL) as (
+    const report = electron.ipcHandlers.get(DROPPED_PATH_CHANNEL) as (
       event: unknown,
       dropped: unknown,
-    ) => void;
+    ) => unknown;
     const dropped = path.join(userData, 'dropped');
     await mkdir(dropped);
     // From another page or frame, or not a path: ignored.
