@@ -20,10 +20,14 @@ import {
   utilityProcess,
   type BrowserWindow,
 } from 'electron';
+import { DROPPED_PATH_CHANNEL } from '../preload/bridge.js';
 import type { EventName, Events } from '../shared/contract.js';
+import type { LibraryStatus } from '../shared/types.js';
 import { WORKER_OPTIONS_ENV, type WorkerOptions } from '../worker/protocol.js';
 import { createAppHandler } from './app-protocol.js';
+import { ChosenFolders } from './chosen-folders.js';
 import { EngineHost } from './engine-host.js';
+import { externalPages, opensExternally } from './external-pages.js';
 import { registerContractHandlers } from './ipc-router.js';
 import { createMediaHandler } from './media-protocol.js';
 import { menuTemplate } from './menu.js';
@@ -36,6 +40,9 @@ import {
 } from './security.js';
 import { createShellHandlers } from './shell-handlers.js';
 import { createMainWindow } from './window.js';
+
+/** The contract's limit on a path (electron/shared/contract.ts, absolutePath). */
+const MAX_PATH_LENGTH = 4096;
 
 /** Long enough to finish a batch of 256 rows on a slow disk; short enough not to hang a quit. */
 export const ENGINE_CLOSE_TIMEOUT_MS = 10_000;
@@ -91,14 +98,19 @@ export function startLantern(layout: AppLayout): void {
     },
   });
   const media = { roots: (refresh?: boolean) => engine.mediaRoots(refresh) };
+  // [Note: chosen folders]: what the person picked or dropped, plus the library's roots.
+  const chosenFolders = new ChosenFolders(() => libraryRoots(engine));
+  const windowContentsId = (): number | null =>
+    window && !window.isDestroyed() ? window.webContents.id : null;
 
   app.on('second-instance', () => {
     if (!window || window.isDestroyed()) return;
     if (window.isMinimized()) window.restore();
     window.focus();
   });
+  const allowedPages = opensExternally(externalPages(layout.resourcesDir));
   app.on('web-contents-created', (_event, contents) => {
-    guardWebContents(contents, (url) => shell.openExternal(url));
+    guardWebContents(contents, allowedPages, (url) => shell.openExternal(url));
   });
 
   const openWindow = (): void => {
@@ -120,16 +132,29 @@ export function startLantern(layout: AppLayout): void {
       protocol.handle(APP_SCHEME, createAppHandler(path.join(layout.outDir, 'renderer')));
       protocol.handle(MEDIA_SCHEME, createMediaHandler(media));
       engine.start();
+      // The preload's report of a dropped path (bridge.ts): from the window's own page
+      // only, and only what could be a path. The answer is an acknowledgement, nothing more.
+      ipcMain.handle(DROPPED_PATH_CHANNEL, (event, dropped: unknown) => {
+        if (
+          isTrustedSender(event, windowContentsId()) &&
+          typeof dropped === 'string' &&
+          dropped.length <= MAX_PATH_LENGTH &&
+          path.isAbsolute(dropped)
+        )
+          chosenFolders.choose([dropped]);
+        return null;
+      });
       registerContractHandlers(ipcMain, {
-        isTrustedSender: (event) =>
-          isTrustedSender(event, window && !window.isDestroyed() ? window.webContents.id : null),
+        isTrustedSender: (event) => isTrustedSender(event, windowContentsId()),
         engine,
         shell: createShellHandlers({
           showOpenDialog: (options) =>
             window ? dialog.showOpenDialog(window, options) : dialog.showOpenDialog(options),
           showItemInFolder: (file) => shell.showItemInFolder(file),
           media,
+          chosenFolders,
         }),
+        chosenFolders,
       });
       Menu.setApplicationMenu(
         Menu.buildFromTemplate(menuTemplate(process.platform, app.isPackaged)),
@@ -162,6 +187,18 @@ export function startLantern(layout: AppLayout): void {
   });
   // Ctrl+C in the terminal that ran `npm start` quits the same graceful way.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => app.quit());
+}
+
+/** The library's roots, as the engine reports them (none while it cannot answer). */
+async function libraryRoots(engine: EngineHost): Promise<string[]> {
+  const status = await engine.invoke('library:status', {});
+  if (!status.ok) return [];
+  // Read defensively: a path that is not a string must not reach the path checks.
+  const { roots } = status.value as { roots?: unknown };
+  if (!Array.isArray(roots)) return [];
+  return roots.flatMap((root: Partial<LibraryStatus['roots'][number]> | null) =>
+    typeof root?.path === 'string' ? [root.path] : [],
+  );
 }
 
 /** Development and test overrides, named as for the command line (electron/cli/args.ts). */

@@ -2,7 +2,9 @@
  * @file The one wrapper every `ipcMain.handle` goes through (main process): it checks
  * the sender, validates the input against the contract, routes shell channels to main's
  * own handlers and the rest to the engine worker, and always answers a Result. A raw
- * Error never crosses to the renderer. Electron is injected, so this runs in tests.
+ * Error never crosses to the renderer. Calls that hand the engine a folder must name one
+ * the person chose ([Note: chosen folders], chosen-folders.ts). Electron is injected, so
+ * this runs in tests.
  */
 import {
   CHANNELS,
@@ -16,6 +18,7 @@ import {
   type ShellChannel,
 } from '../shared/contract.js';
 import { ERROR_CODES, encodeError, type ErrorCode } from '../shared/errors.js';
+import { refuseUnchosenFolders, type FolderAccess } from './chosen-folders.js';
 
 /** The part of Electron's ipcMain the router uses. */
 export interface IpcMainLike<E> {
@@ -33,6 +36,11 @@ export interface ContractRouter<E> {
   isTrustedSender(event: E): boolean;
   engine: { invoke(channel: EngineChannel, input: unknown): Promise<Result<unknown>> };
   shell: ShellHandlers;
+  /**
+   * What the person chose in this window. Without it every call that names a folder for
+   * the engine is refused (fail closed).
+   */
+  chosenFolders?: FolderAccess;
 }
 
 /** Answer one call. Never throws: every failure becomes `{ ok: false, error }`. */
@@ -58,6 +66,8 @@ export async function routeCall<E>(
     // the authority for the browser shell too.
     const parsed = parseInput(channel, input);
     if (!parsed.ok) return parsed;
+    const refused = await refuseUnchosenFolders(router.chosenFolders, channel, parsed.value);
+    if (refused) return refused;
     return sanitize(await router.engine.invoke(channel, parsed.value));
   } catch (error) {
     return { ok: false, error: encodeError(error) };

@@ -1,9 +1,10 @@
 /**
  * @file The security rules of the desktop app (main process), in one place: the app's
  * origin, its Content-Security-Policy, what a session allows (no permissions but
- * clipboard writes, no downloads) and what a web page may do (no navigation away, no
- * new windows, no webviews). Electron objects are passed in, typed by the few members
- * used, so the rules are unit-tested without Electron.
+ * clipboard writes, no downloads) and what a web page may do (no navigation, redirect or
+ * frame navigation away, no new windows, no webviews; only allow-listed pages open in the
+ * person's browser, external-pages.ts). Electron objects are passed in, typed by the few
+ * members used, so the rules are unit-tested without Electron.
  *
  * [Note: app origin] The renderer is served from `app://lantern/` (a privileged,
  * standard, secure scheme; app-protocol.ts) rather than file://. It gives the page a
@@ -118,42 +119,47 @@ export function withPolicy(headers: Record<string, string[]>): Record<string, st
   return { ...Object.fromEntries(kept), 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] };
 }
 
+/** A navigation about to happen; `url` is where it goes (Electron's details object). */
+interface NavigationEvent {
+  url: string;
+  preventDefault(): void;
+}
+
 /** The parts of an Electron WebContents the guards use. */
 export interface GuardedContents {
-  on(
-    event: 'will-navigate',
-    listener: (event: { url: string; preventDefault(): void }, url: string) => void,
-  ): unknown;
+  // One overload per event, as Electron declares them, so a real WebContents fits.
+  on(event: 'will-navigate', listener: (event: NavigationEvent) => void): unknown;
+  on(event: 'will-redirect', listener: (event: NavigationEvent) => void): unknown;
+  on(event: 'will-frame-navigate', listener: (event: NavigationEvent) => void): unknown;
   on(event: 'will-attach-webview', listener: (event: { preventDefault(): void }) => void): unknown;
   setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' }): void;
 }
 
 /**
- * No page may navigate away from the app, open a window or attach a webview. A link
- * with `target="_blank"` to an https page (a model's licence or source page) opens in
- * the person's browser; any other scheme is dropped.
+ * No page may leave the app: not by a link or `location` (will-navigate), not by a server
+ * redirect (will-redirect), not in a subframe (will-frame-navigate, which also sees the
+ * top frame), and it may not open a window or attach a webview. A `target="_blank"` link
+ * or `window.open` to an allow-listed page (`opensExternally`: a model's source page, the
+ * project's docs) opens in the person's browser; anything else is dropped, so a page
+ * cannot hand arbitrary URLs to the OS.
  */
 export function guardWebContents(
   contents: GuardedContents,
+  opensExternally: (url: string) => boolean,
   openExternal: (url: string) => Promise<void>,
 ): void {
-  contents.on('will-navigate', (event, url) => {
-    if (!isAppUrl(url)) event.preventDefault();
-  });
+  const stayInApp = (event: NavigationEvent): void => {
+    if (!isAppUrl(event.url)) event.preventDefault();
+  };
+  contents.on('will-navigate', stayInApp);
+  contents.on('will-redirect', stayInApp);
+  contents.on('will-frame-navigate', stayInApp);
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    if (isExternalHttps(url))
+    if (opensExternally(url))
       openExternal(url).catch((error: unknown) => console.error(`Could not open ${url}:`, error));
     return { action: 'deny' };
   });
-}
-
-function isExternalHttps(url: string): boolean {
-  try {
-    return new URL(url).protocol === 'https:';
-  } catch {
-    return false;
-  }
 }
 
 /** The parts of an IPC event the sender check reads. */

@@ -1,6 +1,7 @@
 /**
  * @file Main's own answers to the shell channels (main process): the native folder
  * picker and "reveal in file manager". Electron is injected, so they run in tests.
+ * What the picker returns is recorded as chosen ([Note: chosen folders]).
  */
 import { resolveServablePath } from '../engine/service/media-access.js';
 import type { ShellHandlers } from './ipc-router.js';
@@ -15,6 +16,8 @@ export interface ShellDeps {
   }): Promise<{ canceled: boolean; filePaths: string[] }>;
   showItemInFolder(fullPath: string): void;
   media: MediaSource;
+  /** The record of what the person chose (chosen-folders.ts). */
+  chosenFolders: { choose(paths: Iterable<string>): void };
 }
 
 export function createShellHandlers(deps: ShellDeps): ShellHandlers {
@@ -25,7 +28,10 @@ export function createShellHandlers(deps: ShellDeps): ShellHandlers {
         buttonLabel: 'Add',
         properties: ['openDirectory', 'multiSelections', 'createDirectory'],
       });
-      return { ok: true, value: picked.canceled ? [] : picked.filePaths };
+      const folders = picked.canceled ? [] : picked.filePaths;
+      // Main ran the dialog, so these are the person's own answer, not the page's words.
+      deps.chosenFolders.choose(folders);
+      return { ok: true, value: folders };
     },
     'media:reveal': async ({ path }) => {
       // The same rule as media://: the renderer may point at library files only.

@@ -8,6 +8,10 @@
  * against the contract both ways (an extra name fails `satisfies`; a missing one fails
  * `NoneMissing`). Names are checked here as well as in main, so a typo fails in the page
  * with a clear result instead of an unhandled-channel rejection.
+ *
+ * Dropped paths: each path `pathForFile` resolves is also reported to main on
+ * DROPPED_PATH_CHANNEL, which is not a contract channel, so the page cannot call it;
+ * main records it as chosen ([Note: chosen folders], electron/main/chosen-folders.ts).
  */
 import type { Channel, EventName, LanternApi, Result } from '../shared/contract.js';
 
@@ -41,6 +45,15 @@ export const EVENT_NAMES = [
   'settings:changed',
 ] as const satisfies readonly EventName[];
 
+/**
+ * Where the preload reports a dropped file's path. Only the preload calls it, and only
+ * with a path Electron resolved for a File the person dropped: a File made by page script
+ * has none. Electron does not promise that a `send` and a later `invoke` arrive in order,
+ * so the report is an invoke too, and every call the page makes waits until main has
+ * acknowledged the reports before it (a call naming the dropped path must find it).
+ */
+export const DROPPED_PATH_CHANNEL = 'preload:droppedPath';
+
 /** Compiles only when `Missing` is never, i.e. every contract name is listed above. */
 type NoneMissing<Missing extends never> = Missing;
 export type ChannelsListed = NoneMissing<Exclude<Channel, (typeof CHANNEL_NAMES)[number]>>;
@@ -50,7 +63,10 @@ export type EventsListed = NoneMissing<Exclude<EventName, (typeof EVENT_NAMES)[n
 export interface LanternBridge extends LanternApi {
   /** The URL that shows a library file (thumbnail or original) in <img> or <video>. */
   mediaUrl(path: string): string;
-  /** The absolute path of a dropped file or folder ('' when it has none). */
+  /**
+   * The absolute path of a dropped file or folder ('' when it has none); main records it
+   * as chosen by the person.
+   */
   pathForFile(file: File): string;
 }
 
@@ -68,6 +84,8 @@ const channels: ReadonlySet<string> = new Set(CHANNEL_NAMES);
 const events: ReadonlySet<string> = new Set(EVENT_NAMES);
 
 export function createBridge(deps: BridgeDeps): LanternBridge {
+  /** Settles once main has acknowledged every drop report made so far. */
+  let reported: Promise<unknown> = Promise.resolve();
   return {
     async invoke(channel, input) {
       if (!channels.has(channel))
@@ -76,6 +94,7 @@ export function createBridge(deps: BridgeDeps): LanternBridge {
           error: { code: 'INVALID_INPUT', message: `Unknown channel "${String(channel)}".` },
         };
       try {
+        await reported;
         // Main answers every call with a Result (ipc-router.ts); the cast is that promise.
         return (await deps.ipc.invoke(channel, input)) as Awaited<ReturnType<LanternApi['invoke']>>;
       } catch (error) {
@@ -99,6 +118,14 @@ export function createBridge(deps: BridgeDeps): LanternBridge {
       };
     },
     mediaUrl: (path) => `media://local/${encodeURIComponent(path)}`,
-    pathForFile: (file) => deps.getPathForFile(file),
+    pathForFile: (file) => {
+      const path = deps.getPathForFile(file);
+      if (path) {
+        // A lost report only means main refuses that path later, with a sentence.
+        const report = deps.ipc.invoke(DROPPED_PATH_CHANNEL, path).catch(() => undefined);
+        reported = Promise.all([reported, report]);
+      }
+      return path;
+    },
   };
 }

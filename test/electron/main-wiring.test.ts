@@ -5,7 +5,7 @@
  * guards, IPC handlers, the worker, and the graceful quit.
  */
 import { EventEmitter } from 'node:events';
-import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -176,9 +176,9 @@ vi.mock('electron', () => {
 let userData: string;
 let electron: ReturnType<typeof createElectron>;
 
-async function start() {
+async function start(resourcesDir = '/opt/lantern/resources') {
   const { startLantern } = await import('../../electron/main/app.js');
-  startLantern({ outDir: '/opt/lantern/out', resourcesDir: '/opt/lantern/resources' });
+  startLantern({ outDir: '/opt/lantern/out', resourcesDir });
 }
 
 beforeEach(async () => {
@@ -275,34 +275,41 @@ describe('the window', () => {
     expect(electron.windows[0]!.options).toMatchObject({ x: 10, y: 20, width: 1000, height: 700 });
   });
 
-  it('cannot navigate away, open windows or attach webviews', async () => {
-    await start();
+  it('cannot navigate, redirect or frame-navigate away, open windows or attach webviews', async () => {
+    // The real resources folder: its manifest names the model pages that may open.
+    await start(path.resolve('resources'));
     await electron.ready();
     const contents = electron.windows[0]!.webContents;
-    const navigate = (url: string) => {
-      const event = { url, preventDefault: vi.fn() };
-      contents.emit('will-navigate', event, url);
-      return event.preventDefault.mock.calls.length > 0;
-    };
-    expect(navigate('https://example.com/')).toBe(true);
-    expect(navigate('file:///etc/passwd')).toBe(true);
-    expect(navigate('media://local/%2Fa.jpg')).toBe(true);
-    expect(navigate('app://lantern/index.html#/search')).toBe(false);
+    for (const kind of ['will-navigate', 'will-redirect', 'will-frame-navigate']) {
+      const navigate = (url: string) => {
+        const event = { url, preventDefault: vi.fn() };
+        contents.emit(kind, event, url);
+        return event.preventDefault.mock.calls.length > 0;
+      };
+      expect(navigate('https://example.com/'), kind).toBe(true);
+      expect(navigate('file:///etc/passwd'), kind).toBe(true);
+      expect(navigate('media://local/%2Fa.jpg'), kind).toBe(true);
+      expect(navigate('app://lantern/index.html#/search'), kind).toBe(false);
+    }
 
     const webview = { preventDefault: vi.fn() };
     contents.emit('will-attach-webview', webview);
     expect(webview.preventDefault).toHaveBeenCalled();
 
     const { openExternal } = electron.module.shell;
+    const modelPage =
+      'https://huggingface.co/Xenova/clip-vit-base-patch32/tree/d15189d7028b43f1d3e65039190477f6af591c2a';
     for (const url of [
+      modelPage,
       'https://huggingface.co/openai',
+      'https://evil.example/',
       'http://example.com',
       'file:///x',
       'javascript:alert(1)',
     ])
       expect(contents.openHandler?.({ url })).toEqual({ action: 'deny' });
-    // Only https links leave the app, and only to the person's browser.
-    expect(openExternal.mock.calls).toEqual([['https://huggingface.co/openai']]);
+    // Only allow-listed pages leave the app, and only to the person's browser.
+    expect(openExternal.mock.calls).toEqual([[modelPage]]);
   });
 });
 
@@ -407,9 +414,12 @@ describe('IPC and the engine worker', () => {
     expect(JSON.parse(worker.options.env['LANTERN_WORKER_OPTIONS']!)).toEqual({});
   });
 
-  it('registers one handler per channel and both protocols', async () => {
+  it('registers one handler per channel, the drop report, and both protocols', async () => {
+    const { DROPPED_PATH_CHANNEL } = await import('../../electron/preload/bridge.js');
     await started();
-    expect([...electron.ipcHandlers.keys()].sort()).toEqual([...CHANNELS].sort());
+    expect([...electron.ipcHandlers.keys()].sort()).toEqual(
+      [...CHANNELS, DROPPED_PATH_CHANNEL].sort(),
+    );
     expect([...electron.protocolHandlers.keys()].sort()).toEqual(['app', 'media']);
     expect(electron.module.Menu.setApplicationMenu).toHaveBeenCalled();
   });
@@ -460,6 +470,78 @@ describe('IPC and the engine worker', () => {
       expect.arrayContaining(['openDirectory', 'multiSelections']),
     );
     expect(worker.sent).toHaveLength(0);
+  });
+
+  /** Answers the engine's next library:status (asked for the roots) with `roots`. */
+  async function answerStatus(worker: (typeof electron.workers)[number], roots: string[]) {
+    await vi.waitFor(() =>
+      expect(worker.sent.at(-1)).toMatchObject({ type: 'invoke', channel: 'library:status' }),
+    );
+    worker.emit('message', {
+      type: 'result',
+      id: worker.sent.at(-1)!.id,
+      result: { ok: true, value: { roots: roots.map((root) => ({ path: root })) } },
+    });
+  }
+
+  it('refuses to add a folder the person never chose, asking the engine only for its roots', async () => {
+    const { worker, call } = await started();
+    const added = call('library:addRoots', { paths: [userData] });
+    await answerStatus(worker, ['/somewhere/else']);
+    expect(await added).toMatchObject({ ok: false, error: { code: 'NOT_ALLOWED' } });
+    expect(worker.sent.filter((m) => m.type === 'invoke').map((m) => m.channel)).toEqual([
+      'library:status',
+    ]);
+  });
+
+  it('adds a folder the picker returned', async () => {
+    const { worker, call } = await started();
+    electron.module.dialog.showOpenDialog.mockResolvedValueOnce({
+      canceled: false,
+      filePaths: [userData],
+    });
+    await call('dialog:pickFolders', {});
+    const added = call('library:addRoots', { paths: [userData] });
+    await vi.waitFor(() => expect(worker.sent).toHaveLength(1));
+    expect(worker.sent[0]).toMatchObject({ channel: 'library:addRoots' });
+    worker.emit('message', {
+      type: 'result',
+      id: worker.sent[0]!.id,
+      result: { ok: true, value: 1 },
+    });
+    expect(await added).toEqual({ ok: true, value: 1 });
+  });
+
+  it("records a dropped path reported by the window's preload, and only from there", async () => {
+    const { DROPPED_PATH_CHANNEL } = await import('../../electron/preload/bridge.js');
+    const { window, worker, call } = await started();
+    const report = electron.ipcHandlers.get(DROPPED_PATH_CHANNEL) as (
+      event: unknown,
+      dropped: unknown,
+    ) => unknown;
+    const dropped = path.join(userData, 'dropped');
+    await mkdir(dropped);
+    // From another page or frame, or not a path: ignored.
+    report(
+      { sender: window.webContents, senderFrame: { url: 'https://evil.example/', parent: null } },
+      dropped,
+    );
+    report({ sender: window.webContents, senderFrame: window.webContents.mainFrame }, 'relative');
+    const refused = call('models:useFolder', { path: dropped });
+    await answerStatus(worker, []);
+    expect(await refused).toMatchObject({ ok: false, error: { code: 'NOT_ALLOWED' } });
+
+    report({ sender: window.webContents, senderFrame: window.webContents.mainFrame }, dropped);
+    const used = call('models:useFolder', { path: dropped });
+    await vi.waitFor(() =>
+      expect(worker.sent.at(-1)).toMatchObject({ channel: 'models:useFolder' }),
+    );
+    worker.emit('message', {
+      type: 'result',
+      id: worker.sent.at(-1)!.id,
+      result: { ok: true, value: [] },
+    });
+    expect(await used).toEqual({ ok: true, value: [] });
   });
 
   it('reveals only files the media rules allow', async () => {

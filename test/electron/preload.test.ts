@@ -133,10 +133,54 @@ describe('window.lantern', () => {
     );
   });
 
-  it('asks webUtils for a dropped file’s path', () => {
+  it('asks webUtils for a dropped file’s path and reports it to main as chosen', async () => {
+    const { DROPPED_PATH_CHANNEL } = await import('../../electron/preload/bridge.js');
     const file = { name: 'dropped.jpg' } as File;
     expect(lantern.pathForFile(file)).toBe('/home/ann/Pictures/dropped.jpg');
     expect(electron.getPathForFile).toHaveBeenCalledWith(file);
+    expect(electron.ipcRenderer.invoke.mock.calls).toEqual([
+      [DROPPED_PATH_CHANNEL, '/home/ann/Pictures/dropped.jpg'],
+    ]);
+  });
+
+  it('holds the next call until main has acknowledged the drop report', async () => {
+    const { DROPPED_PATH_CHANNEL } = await import('../../electron/preload/bridge.js');
+    let acknowledge: (value: unknown) => void = () => undefined;
+    electron.ipcRenderer.invoke.mockImplementationOnce(
+      () => new Promise((resolve) => (acknowledge = resolve)),
+    );
+    const path = lantern.pathForFile({ name: 'folder' } as File);
+    const added = lantern.invoke('library:addRoots', { paths: [path] });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(electron.ipcRenderer.invoke.mock.calls.map(([channel]) => channel)).toEqual([
+      DROPPED_PATH_CHANNEL,
+    ]);
+    acknowledge(null);
+    expect(await added).toEqual({ ok: true, value: 'from main' });
+    expect(electron.ipcRenderer.invoke.mock.calls.map(([channel]) => channel)).toEqual([
+      DROPPED_PATH_CHANNEL,
+      'library:addRoots',
+    ]);
+  });
+
+  it('goes on when a drop report fails: main then refuses the path itself', async () => {
+    electron.ipcRenderer.invoke.mockRejectedValueOnce(new Error('no handler'));
+    lantern.pathForFile({ name: 'folder' } as File);
+    expect(await lantern.invoke('app:info', {})).toEqual({ ok: true, value: 'from main' });
+  });
+
+  it('reports nothing for a File without a path (one the page made itself)', () => {
+    electron.getPathForFile.mockReturnValueOnce('');
+    expect(lantern.pathForFile(new File(['x'], 'made-up.jpg'))).toBe('');
+    expect(electron.ipcRenderer.invoke).not.toHaveBeenCalled();
+  });
+
+  it('keeps the drop report out of the page’s reach', async () => {
+    const { DROPPED_PATH_CHANNEL } = await import('../../electron/preload/bridge.js');
+    expect(CHANNELS).not.toContain(DROPPED_PATH_CHANNEL);
+    const result = await lantern.invoke(DROPPED_PATH_CHANNEL as never, '/etc' as never);
+    expect(result).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    expect(electron.ipcRenderer.invoke).not.toHaveBeenCalled();
   });
 });
 
