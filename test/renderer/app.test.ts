@@ -7,7 +7,7 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/sve
 import { describe, expect, it } from 'vitest';
 import type { JobSnapshot, ModelSummary } from '../../electron/shared/contract.js';
 import App from '../../renderer/src/App.svelte';
-import { installFakeBackend, readyInfo } from './fake-backend.js';
+import { installFakeBackend, readyInfo, status } from './fake-backend.js';
 import { makeResults } from './fixtures.js';
 
 const model: ModelSummary = {
@@ -203,5 +203,34 @@ describe('App', () => {
     render(App);
     await screen.findByRole('searchbox', { name: 'Search' });
     expect(screen.getByRole('contentinfo').textContent).toContain('ffmpeg 7.1');
+  });
+
+  it('shows an offline folder as offline, and a model re-index with the model still serving', async () => {
+    installFakeBackend({
+      'library:status': () => ({
+        ...status,
+        roots: [
+          { path: '/photos', files: 3, failed: 0, offline: null },
+          {
+            path: '/media/usb',
+            files: 120,
+            failed: 0,
+            offline: 'not found: is the disk or share connected?',
+          },
+        ],
+        reindex: { model: 'clip-vit-l14', servingModel: 'clip-vit-b32', done: 40, total: 123 },
+      }),
+    });
+    render(App);
+    await screen.findByRole('searchbox', { name: 'Search' });
+    await fireEvent.click(screen.getByRole('button', { name: 'Library' }));
+    const usb = await screen.findByRole('row', { name: /\/media\/usb/ });
+    expect(usb.textContent).toContain('Offline');
+    expect(usb.textContent).toContain('120');
+    expect(usb.textContent).toContain('is the disk or share connected?');
+    expect(screen.getByRole('row', { name: /\/photos/ }).textContent).toContain('Indexed');
+    const notice = screen.getByText(/Re-indexing for model clip-vit-l14: 40 of 123/);
+    expect(notice).toBeTruthy();
+    expect(screen.getByText(/Searches use the index of clip-vit-b32/)).toBeTruthy();
   });
 });

@@ -47,10 +47,12 @@ export const status: LibraryStatus = {
   model: 'toy-clip',
   provider: 'cpu',
   providerNotes: [],
-  roots: [{ path: '/photos', files: 3, failed: 1 }],
+  roots: [{ path: '/photos', files: 3, failed: 1, offline: null }],
   images: 3,
   videos: 0,
   failed: 1,
+  reindex: null,
+  warnings: [],
 };
 
 /** Sensible answers for the calls App makes on start; tests override what they examine. */
