@@ -121,6 +121,7 @@ describe('App', () => {
           removed: 0,
           moved: 0,
           failed: [{ path: '/photos/bad.jpg', error: 'x' }],
+          offline: [],
           cancelled: false,
         },
       }),
