@@ -13,8 +13,8 @@
  * costs one more ffprobe of a few megabytes. An MP4 whose index was at the end has lost
  * it entirely ("moov atom not found") and fails the first probe as DECODE_FAILED.
  */
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { assertRegularFile } from '../image/media-file.js';
 import { classifyInputError, VideoError } from './errors.js';
 import { looksLikeMp4, readHead, riffTruncated } from './header.js';
 import type { FfmpegPaths } from './locate.js';
@@ -213,16 +213,19 @@ export async function probeVideo(
   options: ProbeVideoOptions = {},
 ): Promise<VideoProbe> {
   const name = path.basename(file);
-  const info = await stat(file).catch((error: unknown) => {
-    const code = (error as NodeJS.ErrnoException).code;
+  // ffprobe opens the path itself and would block on a FIFO or read /dev/zero forever:
+  // refuse what is not a regular file first ([Note: only regular files are read]).
+  const size = await assertRegularFile(file, name).catch((error: unknown) => {
+    const { code, message } = error as { code?: unknown; message?: unknown };
     throw new VideoError(
       'READ_FAILED',
-      code === 'ENOENT'
-        ? `${name} was not found; it may have been moved or deleted.`
-        : `${name} could not be read (${code ?? String(error)}).`,
+      typeof message === 'string' && code === 'READ_FAILED'
+        ? message
+        : `${name} could not be read (${String(error)}).`,
       { cause: error },
     );
   });
+  const info = { size };
   if (info.size === 0) {
     throw new VideoError(
       'EMPTY_FILE',

@@ -13,14 +13,26 @@
  * what img2dataset (which built LAION, the training set of the OpenCLIP models) does:
  * "alpha matting with white background". The thumbnail keeps its alpha (WebP has it)
  * so the interface can show transparency as it likes.
+ *
+ * [Note: a time budget per decode]
+ * Each file gets a wall-clock budget (DEFAULT_DECODE_TIMEOUT_MS unless the caller says
+ * otherwise). sharp works on a libuv thread that cannot be interrupted, so a decode over
+ * its budget is *abandoned*, not stopped: the caller gets DECODE_FAILED at once and
+ * moves on, while the abandoned work finishes into a private scratch tensor that is
+ * dropped, and writes no thumbnail. The caller's batch tensor is written only by a
+ * decode that finished in time, so a late one can never overwrite a slot that by then
+ * holds another photo. The known way to make libvips spin (looping EXIF) is refused
+ * before decoding (exif-guard.ts); the budget is the net for whatever is not known.
  */
-import { mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import type { Metadata, Sharp, SharpOptions } from 'sharp';
 import { readExif } from './exif.js';
 import type { ImageExif } from './exif.js';
+import { assertReadableExif } from './exif-guard.js';
+import { readMediaFile } from './media-file.js';
 import {
   canDecodeHeic,
   classifyDecodeError,
@@ -55,7 +67,18 @@ export interface DecodeImageOptions {
   maxPixels: number;
   /** How error sentences name the image; default: the file's name, or "The image" for a buffer. */
   name?: string;
+  /** A file (path input) larger than this is refused as TOO_LARGE; default DEFAULT_MAX_FILE_BYTES. */
+  maxFileBytes?: number;
+  /** Wall-clock budget in ms; see [Note: a time budget per decode]. */
+  timeoutMs?: number;
 }
+
+/**
+ * Default time budget of one decode. A 100 MP JPEG or PNG (the pixel limit) decodes in a
+ * few seconds on one slow core; 20 s is several times that, and far below the minutes a
+ * pathological file can take.
+ */
+export const DEFAULT_DECODE_TIMEOUT_MS = 20_000;
 
 export interface DecodedImageInfo {
   /** Size as displayed, after EXIF orientation. */
@@ -97,16 +120,9 @@ function rawInput(image: RawImage): SharpOptions {
   return { raw: { width: image.width, height: image.height, channels: image.channels } };
 }
 
-async function readHeader(input: Buffer | string, name: string): Promise<Metadata> {
-  if (typeof input === 'string') {
-    // sharp calls a zero-byte file "unsupported image format"; say what it really is.
-    const info = await stat(input).catch((error: unknown) => {
-      throw classifyDecodeError(error, name);
-    });
-    if (info.size === 0) throw emptyFile(name);
-  } else if (input.length === 0) {
-    throw emptyFile(name);
-  }
+async function readHeader(input: Buffer, name: string): Promise<Metadata> {
+  // sharp calls a zero-byte input "unsupported image format"; say what it really is.
+  if (input.length === 0) throw emptyFile(name);
   try {
     // Header only: no pixels are decoded, so no pixel limit is needed here, and the
     // dimensions it returns let the TOO_LARGE sentence name them.
@@ -117,11 +133,7 @@ async function readHeader(input: Buffer | string, name: string): Promise<Metadat
 }
 
 /** Decode once, oriented, as 8-bit sRGB (plus alpha when the image has it). */
-async function decodeIntermediate(
-  input: Buffer | string,
-  target: Size | null,
-  options: DecodeImageOptions,
-) {
+async function decodeIntermediate(input: Buffer, target: Size | null, options: DecodeImageOptions) {
   let pipeline: Sharp = sharp(input, {
     autoOrient: true,
     limitInputPixels: options.maxPixels,
@@ -228,7 +240,8 @@ export async function writeThumbnail(
 /**
  * Decode an image file or buffer for the model and the library. Throws ImageError
  * (EMPTY_FILE, UNSUPPORTED_FORMAT, DECODE_FAILED, TOO_LARGE, READ_FAILED, and
- * STORE_FAILED when the thumbnail cannot be written).
+ * STORE_FAILED when the thumbnail cannot be written). A path is read through
+ * readMediaFile ([Note: only regular files are read]).
  */
 export async function decodeImage(
   input: Buffer | string,
@@ -242,8 +255,57 @@ export async function decodeImage(
     );
   }
   const name = options.name ?? (typeof input === 'string' ? basename(input) : 'The image');
+  const bytes =
+    typeof input === 'string'
+      ? await readMediaFile(input, {
+          name,
+          ...(options.maxFileBytes !== undefined ? { maxBytes: options.maxFileBytes } : {}),
+        })
+      : input;
+  assertReadableExif(bytes, name);
 
-  const meta = await readHeader(input, name);
+  const budget = options.timeoutMs ?? DEFAULT_DECODE_TIMEOUT_MS;
+  const scratch = new Float32Array(floats);
+  let abandoned = false;
+  let timer: NodeJS.Timeout | undefined;
+  const work = decodeInto(bytes, name, scratch, options, () => abandoned);
+  const overdue = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      abandoned = true;
+      reject(
+        new ImageError(
+          'DECODE_FAILED',
+          `${name} took longer than ${formatSeconds(budget)} to decode; skipped. ` +
+            'Re-save it in an editor if it should be indexed.',
+        ),
+      );
+    }, budget);
+  });
+  // The abandoned decode's own failure, if any, comes after its caller has moved on.
+  work.catch(() => undefined);
+  try {
+    const info = await Promise.race([work, overdue]);
+    target.set(scratch, offset);
+    return info;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toPrecision(3))} s`;
+}
+
+/** The decode proper, into `scratch` at 0; `isAbandoned` stops it before side effects. */
+async function decodeInto(
+  bytes: Buffer,
+  name: string,
+  scratch: Float32Array,
+  options: DecodeImageOptions,
+  isAbandoned: () => boolean,
+): Promise<DecodedImageInfo> {
+  const pre = options.preprocess;
+  const meta = await readHeader(bytes, name);
   if (meta.format === 'heif' && meta.compression === 'hevc' && !canDecodeHeic())
     throw heicUnsupported(name);
   if (meta.width * meta.height > options.maxPixels) {
@@ -253,7 +315,9 @@ export async function decodeImage(
   const oriented = { width: meta.autoOrient.width, height: meta.autoOrient.height };
   const plan = planDecode(oriented, pre.size, pre.resize, options.thumbnail?.size ?? null);
   try {
-    const image = await decodeIntermediate(input, plan.intermediate, options);
+    const image = await decodeIntermediate(bytes, plan.intermediate, options);
+    // Too late: nobody wants these pixels, and a thumbnail would be an orphan.
+    if (isAbandoned()) throw new ImageError('DECODE_FAILED', `${name}: decode abandoned.`);
     const thumbnail = options.thumbnail;
     const [pixels] = await Promise.all([
       modelPixels(image, plan, pre),
@@ -261,7 +325,7 @@ export async function decodeImage(
         ? writeThumbnail(image, plan.thumbnail, thumbnail.path, name)
         : undefined,
     ]);
-    writeTensor(pixels, pre, target, offset);
+    writeTensor(pixels, pre, scratch, 0);
   } catch (error) {
     throw classifyDecodeError(error, name);
   }
@@ -273,6 +337,6 @@ export async function decodeImage(
     orientation: meta.orientation ?? 1,
     hasAlpha: meta.hasAlpha,
   };
-  if (meta.exif !== undefined) info.exif = readExif(meta.exif);
+  if (meta.exif !== undefined) info.exif = await readExif(meta.exif);
   return info;
 }

@@ -1,12 +1,14 @@
 /**
- * @file A small, bounds-checked EXIF reader for the three things Lantern keeps from a
- * photo's EXIF block: capture time, camera, GPS position. Runs in the engine worker
- * (plain Node), on the raw block sharp's `metadata().exif` returns.
+ * @file The three things Lantern keeps from a photo's EXIF block: capture time, camera,
+ * GPS position. Runs in the engine worker (plain Node), on the raw block sharp's
+ * `metadata().exif` returns; exifr reads the TIFF directories (docs/dependencies.md).
  *
- * Why not a library: the fields are few and fixed, the format (a TIFF directory tree)
- * is simple, and owning the date parsing keeps the timezone rule below explicit
- * instead of inheriting a parser's `new Date(localString)`. Broken EXIF is common in
- * the wild, so nothing here throws: a field that cannot be read is `null`.
+ * exifr is asked for raw values (no revived Dates, no translated keys): the date
+ * parsing below stays ours so that the timezone rule is explicit instead of inheriting
+ * a parser's `new Date(localString)`. Broken EXIF is common in the wild, so nothing here
+ * throws: a field that cannot be read is `null`. A block whose directories loop is
+ * refused before this runs ([Note: looping EXIF directories] in exif-guard.ts); exifr
+ * itself reads each directory once, so such a block costs it nothing either.
  *
  * [Note: EXIF time is camera wall-clock time]
  * EXIF dates ("2020:05:17 14:03:09") carry no timezone. Lantern stores them as if
@@ -28,12 +30,12 @@ export interface ImageExif {
   lon: number | null;
 }
 
+import exifr from 'exifr';
+
 // Tag numbers from the EXIF 2.32 specification (CIPA DC-008), tables 4, 7 and 15.
 const TAG_MAKE = 0x010f;
 const TAG_MODEL = 0x0110;
 const TAG_DATE_TIME = 0x0132;
-const TAG_EXIF_IFD = 0x8769;
-const TAG_GPS_IFD = 0x8825;
 const TAG_DATE_TIME_ORIGINAL = 0x9003;
 const TAG_DATE_TIME_DIGITIZED = 0x9004;
 const TAG_GPS_LATITUDE_REF = 0x0001;
@@ -41,109 +43,34 @@ const TAG_GPS_LATITUDE = 0x0002;
 const TAG_GPS_LONGITUDE_REF = 0x0003;
 const TAG_GPS_LONGITUDE = 0x0004;
 
-// TIFF field types and their sizes in bytes (TIFF 6.0, section 2).
-const TYPE_ASCII = 2;
-const TYPE_SHORT = 3;
-const TYPE_LONG = 4;
-const TYPE_RATIONAL = 5;
-const TYPE_SIZES: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 7: 1, 9: 4, 10: 8 };
-
-/** A directory can hold at most this many entries before we call it garbage. */
-const MAX_IFD_ENTRIES = 1000;
-
-interface Entry {
-  type: number;
-  count: number;
-  /** Offset of the value inside the TIFF block (inline values point into the entry). */
-  valueOffset: number;
+/** exifr's output with mergeOutput off and numeric keys: one record per directory. */
+type Directory = Record<number, unknown>;
+interface ExifrBlocks {
+  ifd0?: Directory;
+  exif?: Directory;
+  gps?: Directory;
 }
 
-/** Reads one TIFF block; every accessor returns null instead of reading out of bounds. */
-class TiffReader {
-  constructor(
-    private readonly view: DataView,
-    private readonly littleEndian: boolean,
-  ) {}
-
-  get length(): number {
-    return this.view.byteLength;
-  }
-
-  u16(offset: number): number | null {
-    return offset >= 0 && offset + 2 <= this.length
-      ? this.view.getUint16(offset, this.littleEndian)
-      : null;
-  }
-
-  u32(offset: number): number | null {
-    return offset >= 0 && offset + 4 <= this.length
-      ? this.view.getUint32(offset, this.littleEndian)
-      : null;
-  }
-
-  /** The entries of the directory at `offset`, keyed by tag. */
-  directory(offset: number): Map<number, Entry> {
-    const entries = new Map<number, Entry>();
-    const count = this.u16(offset);
-    if (count === null || count > MAX_IFD_ENTRIES) return entries;
-    for (let i = 0; i < count; i++) {
-      const at = offset + 2 + i * 12;
-      const tag = this.u16(at);
-      const type = this.u16(at + 2);
-      const n = this.u32(at + 4);
-      if (tag === null || type === null || n === null) break;
-      const size = (TYPE_SIZES[type] ?? 0) * n;
-      const valueOffset = size <= 4 ? at + 8 : this.u32(at + 8);
-      if (valueOffset === null || size === 0 || valueOffset + size > this.length) continue;
-      entries.set(tag, { type, count: n, valueOffset });
-    }
-    return entries;
-  }
-
-  ascii(entry: Entry | undefined): string | null {
-    if (entry?.type !== TYPE_ASCII) return null;
-    const bytes = new Uint8Array(
-      this.view.buffer,
-      this.view.byteOffset + entry.valueOffset,
-      entry.count,
-    );
-    // Cameras pad with NULs and spaces; some strings are Latin-1, which this keeps readable.
-    const text = new TextDecoder('latin1').decode(bytes).replace(/\0.*$/s, '').trim();
-    return text === '' ? null : text;
-  }
-
-  pointer(entry: Entry | undefined): number | null {
-    if (entry === undefined || entry.count !== 1) return null;
-    if (entry.type === TYPE_LONG) return this.u32(entry.valueOffset);
-    if (entry.type === TYPE_SHORT) return this.u16(entry.valueOffset);
-    return null;
-  }
-
-  rationals(entry: Entry | undefined): number[] | null {
-    if (entry?.type !== TYPE_RATIONAL) return null;
-    const values: number[] = [];
-    for (let i = 0; i < entry.count; i++) {
-      const num = this.u32(entry.valueOffset + i * 8);
-      const den = this.u32(entry.valueOffset + i * 8 + 4);
-      if (num === null || den === null || den === 0) return null;
-      values.push(num / den);
-    }
-    return values;
-  }
-}
-
-/** The TIFF block inside sharp's EXIF buffer, which starts with "Exif\0\0" for JPEG. */
-function openTiff(exif: Uint8Array): { reader: TiffReader; ifd0: number } | null {
-  let start = 0;
-  if (exif.length >= 6 && String.fromCharCode(...exif.subarray(0, 4)) === 'Exif') start = 6;
-  const view = new DataView(exif.buffer, exif.byteOffset + start, exif.byteLength - start);
-  if (view.byteLength < 8) return null;
-  const order = view.getUint16(0, false);
-  // "II" = little-endian (Intel), "MM" = big-endian (Motorola); 42 is the TIFF magic.
-  const littleEndian = order === 0x4949 ? true : order === 0x4d4d ? false : null;
-  if (littleEndian === null || view.getUint16(2, littleEndian) !== 42) return null;
-  return { reader: new TiffReader(view, littleEndian), ifd0: view.getUint32(4, littleEndian) };
-}
+const EXIFR_OPTIONS: Parameters<typeof exifr.parse>[1] = {
+  ifd0: { pick: [TAG_MAKE, TAG_MODEL, TAG_DATE_TIME] },
+  exif: { pick: [TAG_DATE_TIME_ORIGINAL, TAG_DATE_TIME_DIGITIZED] },
+  gps: {
+    pick: [TAG_GPS_LATITUDE_REF, TAG_GPS_LATITUDE, TAG_GPS_LONGITUDE_REF, TAG_GPS_LONGITUDE],
+  },
+  interop: false,
+  ifd1: false,
+  makerNote: false,
+  userComment: false,
+  xmp: false,
+  icc: false,
+  iptc: false,
+  jfif: false,
+  ihdr: false,
+  translateKeys: false,
+  translateValues: false,
+  reviveValues: false,
+  mergeOutput: false,
+};
 
 /** "YYYY:MM:DD HH:MM:SS" (also with "-" or "T") as wall clock in UTC; see the note. */
 export function parseExifDate(text: string | null): number | null {
@@ -178,44 +105,54 @@ function cameraName(make: string | null, model: string | null): string | null {
   return model.toLowerCase().startsWith(brand) ? model : `${make} ${model}`;
 }
 
-function coordinate(
-  reader: TiffReader,
-  value: Entry | undefined,
-  ref: Entry | undefined,
-  limit: number,
-) {
-  const parts = reader.rationals(value);
-  if (parts === null || parts.length === 0) return null;
-  const [degrees = 0, minutes = 0, seconds = 0] = parts;
+/** A string value, trimmed of the NULs and spaces cameras pad with; null when empty. */
+function text(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const trimmed = value.replace(/\0.*$/s, '').trim();
+  return trimmed === '' ? null : trimmed;
+}
+
+/** Degrees, minutes, seconds (exifr gives the rationals as numbers) to signed degrees. */
+function coordinate(value: unknown, ref: unknown, limit: number): number | null {
+  if (!Array.isArray(value) || value.length === 0) return null;
+  if (!value.every((part) => typeof part === 'number' && Number.isFinite(part))) return null;
+  const [degrees = 0, minutes = 0, seconds = 0] = value as number[];
   const magnitude = degrees + minutes / 60 + seconds / 3600;
-  if (!Number.isFinite(magnitude) || magnitude > limit) return null;
-  const hemisphere = reader.ascii(ref)?.toUpperCase();
+  if (!Number.isFinite(magnitude) || magnitude < 0 || magnitude > limit) return null;
+  const hemisphere = text(ref)?.toUpperCase();
   return hemisphere === 'S' || hemisphere === 'W' ? -magnitude : magnitude;
 }
 
+/** The TIFF block inside sharp's EXIF buffer, which starts with "Exif\0\0" for JPEG. */
+function tiffBlock(exif: Uint8Array): Buffer {
+  const buffer = Buffer.from(exif.buffer, exif.byteOffset, exif.byteLength);
+  return buffer.toString('latin1', 0, 6) === 'Exif\0\0' ? buffer.subarray(6) : buffer;
+}
+
 /** Capture time, camera and position from a raw EXIF block; null fields where absent. */
-export function readExif(exif: Uint8Array): ImageExif {
+export async function readExif(exif: Uint8Array): Promise<ImageExif> {
   const none: ImageExif = { takenAt: null, camera: null, lat: null, lon: null };
-  const tiff = openTiff(exif);
-  if (tiff === null) return none;
-  const { reader } = tiff;
-  const ifd0 = reader.directory(tiff.ifd0);
-  const exifOffset = reader.pointer(ifd0.get(TAG_EXIF_IFD));
-  const exifIfd = exifOffset === null ? new Map<number, Entry>() : reader.directory(exifOffset);
-  const gpsOffset = reader.pointer(ifd0.get(TAG_GPS_IFD));
-  const gps = gpsOffset === null ? new Map<number, Entry>() : reader.directory(gpsOffset);
+  let blocks: ExifrBlocks | undefined;
+  try {
+    blocks = (await exifr.parse(tiffBlock(exif), EXIFR_OPTIONS)) as ExifrBlocks | undefined;
+  } catch {
+    return none; // not a TIFF block at all
+  }
+  const ifd0 = blocks?.ifd0 ?? {};
+  const exifIfd = blocks?.exif ?? {};
+  const gps = blocks?.gps ?? {};
 
   // DateTimeOriginal is the shutter time; DateTimeDigitized equals it on cameras and is
   // the scan time for scans; DateTime (IFD0) is the last edit, the weakest evidence.
   const takenAt =
-    parseExifDate(reader.ascii(exifIfd.get(TAG_DATE_TIME_ORIGINAL))) ??
-    parseExifDate(reader.ascii(exifIfd.get(TAG_DATE_TIME_DIGITIZED))) ??
-    parseExifDate(reader.ascii(ifd0.get(TAG_DATE_TIME)));
-  const lat = coordinate(reader, gps.get(TAG_GPS_LATITUDE), gps.get(TAG_GPS_LATITUDE_REF), 90);
-  const lon = coordinate(reader, gps.get(TAG_GPS_LONGITUDE), gps.get(TAG_GPS_LONGITUDE_REF), 180);
+    parseExifDate(text(exifIfd[TAG_DATE_TIME_ORIGINAL])) ??
+    parseExifDate(text(exifIfd[TAG_DATE_TIME_DIGITIZED])) ??
+    parseExifDate(text(ifd0[TAG_DATE_TIME]));
+  const lat = coordinate(gps[TAG_GPS_LATITUDE], gps[TAG_GPS_LATITUDE_REF], 90);
+  const lon = coordinate(gps[TAG_GPS_LONGITUDE], gps[TAG_GPS_LONGITUDE_REF], 180);
   return {
     takenAt,
-    camera: cameraName(reader.ascii(ifd0.get(TAG_MAKE)), reader.ascii(ifd0.get(TAG_MODEL))),
+    camera: cameraName(text(ifd0[TAG_MAKE]), text(ifd0[TAG_MODEL])),
     // A position needs both halves; one alone is a broken tag, not a place.
     lat: lat !== null && lon !== null ? lat : null,
     lon: lat !== null && lon !== null ? lon : null,

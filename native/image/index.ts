@@ -5,13 +5,14 @@
  */
 import sharp from 'sharp';
 
-export { decodeImage } from './decode.js';
+export { decodeImage, DEFAULT_DECODE_TIMEOUT_MS } from './decode.js';
 export type { DecodeImageOptions, DecodedImageInfo, ImagePreprocessOptions } from './decode.js';
 export { preprocessRaw } from './raw.js';
 export type { PreprocessRawOptions } from './raw.js';
 export { readExif, parseExifDate } from './exif.js';
 export type { ImageExif } from './exif.js';
 export { ImageError, canDecodeHeic } from './errors.js';
+export { readMediaFile, assertRegularFile, DEFAULT_MAX_FILE_BYTES } from './media-file.js';
 export type { ImageErrorCode } from './errors.js';
 
 /**

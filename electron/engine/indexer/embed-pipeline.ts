@@ -6,9 +6,8 @@
  * small pool of reusable batch tensors keep both sides busy with flat memory.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { decodeImage, type DecodedImageInfo } from '../../../native/image/index.js';
+import { decodeImage, readMediaFile, type DecodedImageInfo } from '../../../native/image/index.js';
 import type { ClipEncoder } from '../clip/encoder.js';
 import { AsyncQueue, mapConcurrent } from '../util/async-queue.js';
 import type { PauseGate } from '../util/pause-gate.js';
@@ -26,6 +25,10 @@ export interface PipelineOptions {
   thumbnailsDir: string;
   thumbnailSize: number;
   maxPixels: number;
+  /** Files larger than this are recorded as TOO_LARGE unread; default: native/image's. */
+  maxFileBytes?: number;
+  /** Wall-clock budget of one decode, ms; default: native/image's (20 s). */
+  decodeTimeoutMs?: number;
   batchSize: number;
   decodeConcurrency: number;
   signal?: AbortSignal;
@@ -120,13 +123,13 @@ async function decodeOne(
 ): Promise<DecodedPhoto | null> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(file.path);
+    // Regular files only, bounded: [Note: only regular files are read] in native/image.
+    bytes = await readMediaFile(file.path, {
+      ...(options.maxFileBytes !== undefined ? { maxBytes: options.maxFileBytes } : {}),
+    });
   } catch (error) {
-    await options.onFailed(
-      file,
-      'READ_FAILED',
-      `Could not read the file: ${(error as Error).message}`,
-    );
+    const { code, message } = describeFailure(error);
+    await options.onFailed(file, code === 'DECODE_FAILED' ? 'READ_FAILED' : code, message);
     return null;
   }
   if (bytes.length === 0) {
@@ -146,6 +149,9 @@ async function decodeOne(
       offset,
       thumbnail: { path: thumbnail, size: options.thumbnailSize },
       maxPixels: options.maxPixels,
+      // [Note: a time budget per decode]: a decode over it fails here and the batch goes
+      // on; the abandoned work never writes into `tensor`.
+      ...(options.decodeTimeoutMs !== undefined ? { timeoutMs: options.decodeTimeoutMs } : {}),
     });
     return { file, hash, info, thumbnail };
   } catch (error) {
