@@ -14,7 +14,7 @@ import {
   type FfmpegTools,
   type VideoProbe,
 } from '../../../native/ffmpeg/index.js';
-import { preprocessRaw } from '../../../native/image/index.js';
+import { assertRegularFile, preprocessRaw } from '../../../native/image/index.js';
 import type { FrameRow, MediaRow } from '../../../native/store/index.js';
 import type { ClipEncoder } from '../clip/encoder.js';
 import type { PauseGate } from '../util/pause-gate.js';
@@ -52,6 +52,8 @@ const DARK_FRAME = 24;
  * indexing it; size plus both ends tells a moved file from a different one in practice.
  */
 export async function videoFingerprint(file: string, size: number): Promise<string> {
+  // Opening a FIFO for reading blocks until a writer appears: check the type first.
+  await assertRegularFile(file);
   const handle = await open(file, 'r');
   try {
     const hash = createHash('sha256').update(`lantern-video-v1:${size}:`);
