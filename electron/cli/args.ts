@@ -91,6 +91,13 @@ function parseSeconds(value: string | undefined, option: string): number | undef
   return seconds;
 }
 
+/** `value`, or INVALID_INPUT naming what is missing. */
+export function need(value: string | undefined, what: string): string {
+  if (!value)
+    throw new LanternError('INVALID_INPUT', `Missing ${what}. Run "lantern --help" for usage.`);
+  return value;
+}
+
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliArgs {
   let parsed;
   try {
@@ -129,6 +136,14 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     throw new LanternError(
       'INVALID_INPUT',
       `--sort is "relevance" or "date", not "${values.sort}".`,
+    );
+  }
+  if (positionals[0] === 'index' && positionals.slice(1).some((p) => p.trim() === '')) {
+    // An empty name resolves to the working directory: refuse rather than index a folder
+    // nobody named (often an unset shell variable: lantern index "$PHOTOS").
+    throw new LanternError(
+      'INVALID_INPUT',
+      'An empty folder name was given to index; name the folder (use "." for the current one).',
     );
   }
   return {

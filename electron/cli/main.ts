@@ -4,29 +4,49 @@
  * (with --json, or whenever stdout is not a terminal), progress on stderr, and on error
  * one sentence on stderr with a non-zero exit.
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { encodeError, LanternError } from '../shared/errors.js';
-import type { SearchOptions, SearchResult } from '../shared/types.js';
+import type { SearchOptions } from '../shared/types.js';
 import { Library, openRegistry, type LibraryOptions } from '../engine/library.js';
 import { downloadModel } from '../engine/models/download.js';
 import { defaultModelsDir } from '../engine/paths.js';
 import { APP_VERSION } from '../shared/version.js';
 import { LanternService } from '../engine/service/service.js';
-import { parseCli, USAGE, type CliArgs } from './args.js';
+import { need, parseCli, USAGE, type CliArgs } from './args.js';
+import { runCut } from './cut-command.js';
 import { startBrowserShell } from './serve.js';
 import { createProgressReporter } from './progress-bar.js';
+import {
+  clipLines,
+  errorLine,
+  indexReportLines,
+  print,
+  resultLines,
+  sceneLines,
+  shown,
+  statusLines,
+} from './terminal-text.js';
 
-function print(args: CliArgs, value: unknown, human: () => string): void {
-  const json = args.json || !process.stdout.isTTY;
-  process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human()}\n`);
+/**
+ * How a command uses the library: readers (search, similar, status, scenes) may run
+ * beside the one writer (index). LibraryOptions gains `access` and `purpose` in issue 7
+ * (the lead merges them); until then they pass as extra fields that Library.open
+ * ignores. [issue 7: once LibraryOptions has them, this interface can be its Pick]
+ */
+interface LibraryAccess {
+  access: 'read' | 'write';
+  /** Named in "the library is in use by PID N (lantern index)". */
+  purpose?: string;
 }
 
-function libraryOptions(args: CliArgs): LibraryOptions {
+function libraryOptions(args: CliArgs, use: LibraryAccess): LibraryOptions {
   return {
     ...(args.db ? { dbDir: args.db } : {}),
     ...(args.models ? { modelsDir: args.models } : {}),
     ...(args.model ? { modelId: args.model } : {}),
     ...(args.provider ? { provider: args.provider } : {}),
+    ...use,
   };
 }
 
@@ -42,19 +62,12 @@ function searchOptions(args: CliArgs): SearchOptions {
   };
 }
 
-function resultLines(results: SearchResult[]): string {
-  if (results.length === 0) return 'No matches.';
-  return results.map((r) => `${r.score.toFixed(3)}  ${r.path}`).join('\n');
-}
-
-function need(value: string | undefined, what: string): string {
-  if (!value)
-    throw new LanternError('INVALID_INPUT', `Missing ${what}. Run "lantern --help" for usage.`);
-  return value;
-}
-
-async function withLibrary<T>(args: CliArgs, work: (library: Library) => Promise<T>): Promise<T> {
-  const library = await Library.open(libraryOptions(args));
+async function withLibrary<T>(
+  args: CliArgs,
+  use: LibraryAccess,
+  work: (library: Library) => Promise<T>,
+): Promise<T> {
+  const library = await Library.open(libraryOptions(args, use));
   try {
     return await work(library);
   } finally {
@@ -62,33 +75,55 @@ async function withLibrary<T>(args: CliArgs, work: (library: Library) => Promise
   }
 }
 
+/**
+ * Each folder to index exists and is a folder, checked before any model loads: a file
+ * would become a root of its own (parseCli refuses an empty name).
+ */
+async function checkFoldersToIndex(folders: readonly string[]): Promise<void> {
+  for (const folder of folders) {
+    const absolute = path.resolve(folder);
+    const info = await stat(absolute).catch((error: NodeJS.ErrnoException) => error);
+    if (info instanceof Error) {
+      if (info.code === 'ENOENT' || info.code === 'ENOTDIR')
+        throw new LanternError('NOT_FOUND', `The folder ${absolute} does not exist.`);
+      throw new LanternError(
+        'READ_FAILED',
+        `The folder ${absolute} could not be read (${info.code ?? info.message}); check its permissions.`,
+      );
+    }
+    if (!info.isDirectory()) {
+      throw new LanternError(
+        'INVALID_INPUT',
+        `${absolute} is a file, not a folder: give the folder that holds it (${path.dirname(absolute)}).`,
+      );
+    }
+  }
+}
+
 async function runIndex(args: CliArgs): Promise<number> {
   if (args.positionals.length === 0) need(undefined, 'a folder to index');
+  await checkFoldersToIndex(args.positionals);
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const bar = createProgressReporter(process.stderr);
   try {
-    const report = await withLibrary(args, (library) =>
-      library.index(args.positionals, {
-        signal: controller.signal,
-        onProgress: (p) => bar.update(p),
-      }),
+    const report = await withLibrary(
+      args,
+      { access: 'write', purpose: 'lantern index' },
+      (library) =>
+        library.index(args.positionals, {
+          signal: controller.signal,
+          onProgress: (p) => bar.update(p),
+        }),
     );
     bar.done();
     const { indexed, unchanged, removed, failed } = report;
     print(
       args,
       { indexed, unchanged, removed, moved: report.moved, failed, cancelled: report.cancelled },
-      () =>
-        [
-          `Indexed ${indexed}, unchanged ${unchanged}, moved ${report.moved}, removed ${removed}, failed ${failed.length}.`,
-          ...failed.map((f) => `  failed: ${f.path}: ${f.error}`),
-          ...(report.cancelled
-            ? ['Stopped before the end; run the same command again to finish.']
-            : []),
-        ].join('\n'),
+      () => indexReportLines(report),
     );
     return report.cancelled ? 130 : 0;
   } finally {
@@ -132,7 +167,7 @@ async function runModels(args: CliArgs): Promise<number> {
     print(
       args,
       { model: entry.id, ...result },
-      () => `Model ${entry.id} is installed in ${path.join(modelsDir, entry.id)}.`,
+      () => `Model ${entry.id} is installed in ${shown(path.join(modelsDir, entry.id))}.`,
     );
     return 0;
   }
@@ -175,23 +210,14 @@ async function runScenes(args: CliArgs): Promise<number> {
   if (args.exportDir && !args.video) need(undefined, '--video FILE to export the scenes of');
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
-  return withLibrary(args, async (library) => {
+  return withLibrary(args, { access: 'read' }, async (library) => {
     const scenes = await library.scenes(query, {
       ...(args.video ? { video: args.video } : {}),
       ...(args.limit !== undefined ? { limit: args.limit } : {}),
     });
     const listed = scenes.map(({ path: p, start, end, score }) => ({ path: p, start, end, score }));
     if (!args.exportDir || !args.video) {
-      print(args, { scenes: listed }, () =>
-        scenes.length === 0
-          ? 'No matching scenes.'
-          : scenes
-              .map(
-                (s) =>
-                  `${s.score.toFixed(3)}  ${s.start.toFixed(1)}–${s.end.toFixed(1)} s  ${s.path}`,
-              )
-              .join('\n'),
-      );
+      print(args, { scenes: listed }, () => sceneLines(scenes));
       return 0;
     }
     const clips =
@@ -203,42 +229,7 @@ async function runScenes(args: CliArgs): Promise<number> {
             overwrite: args.overwrite,
             signal: controller.signal,
           });
-    print(
-      args,
-      { scenes: listed, clips },
-      () =>
-        clips.map((c) => `${c.out} (${c.start.toFixed(2)}–${c.end.toFixed(2)} s)`).join('\n') ||
-        'No matching scenes.',
-    );
-    return 0;
-  });
-}
-
-async function runCut(args: CliArgs): Promise<number> {
-  const video = need(args.positionals[0], 'the video to cut');
-  if (args.start === undefined || args.end === undefined) need(undefined, '--start and --end');
-  const out = need(args.out, '--out FILE for the clip');
-  const controller = new AbortController();
-  process.once('SIGINT', () => controller.abort());
-  return withLibrary(args, async (library) => {
-    const [clip] = await library.exportClips(
-      video,
-      [{ start: args.start ?? 0, end: args.end ?? 0 }],
-      {
-        mode: args.mode,
-        outDir: path.dirname(path.resolve(out)),
-        overwrite: args.overwrite,
-        signal: controller.signal,
-        fileName: path.basename(out),
-      },
-    );
-    if (!clip) throw new LanternError('INTERNAL', 'No clip was written.');
-    print(
-      args,
-      clip,
-      () =>
-        `Wrote ${clip.out} (${clip.start.toFixed(3)}–${clip.end.toFixed(3)} s, ${clip.duration.toFixed(3)} s).`,
-    );
+    print(args, { scenes: listed, clips }, () => clipLines(clips));
     return 0;
   });
 }
@@ -250,15 +241,15 @@ async function runServe(args: CliArgs): Promise<number> {
     ...(args.models ? { modelsDir: args.models } : {}),
     ...(args.model ? { modelId: args.model } : {}),
   });
-  // A shell that cannot start (port busy) must not leave the service's inference thread
-  // holding the process open after the error is printed.
-  const shell = await startBrowserShell(
-    service,
-    args.port !== undefined ? { port: args.port } : {},
-  ).catch(async (error: unknown) => {
-    await service.close();
+  let shell: Awaited<ReturnType<typeof startBrowserShell>>;
+  try {
+    shell = await startBrowserShell(service, args.port !== undefined ? { port: args.port } : {});
+  } catch (error) {
+    // A busy port must not leave the library and its inference thread open: the process
+    // would print the error and never exit.
+    await service.close().catch(() => undefined);
     throw error;
-  });
+  }
   // The URL is the first line on stdout, so scripts and tests can read it.
   process.stdout.write(`${shell.url}\n`);
   await new Promise<void>((resolve) => {
@@ -285,7 +276,7 @@ async function run(argv: string[]): Promise<number> {
       return runIndex(args);
     case 'search': {
       const query = need(args.positionals.join(' ').trim() || undefined, 'a search query');
-      const results = await withLibrary(args, (library) =>
+      const results = await withLibrary(args, { access: 'read' }, (library) =>
         library.search(query, searchOptions(args)),
       );
       print(
@@ -297,7 +288,7 @@ async function run(argv: string[]): Promise<number> {
     }
     case 'similar': {
       const file = need(args.positionals[0], 'the file to find similar photos for');
-      const results = await withLibrary(args, (library) =>
+      const results = await withLibrary(args, { access: 'read' }, (library) =>
         library.similar(file, searchOptions(args)),
       );
       print(
@@ -308,15 +299,8 @@ async function run(argv: string[]): Promise<number> {
       return 0;
     }
     case 'status': {
-      const status = await withLibrary(args, (library) => library.status());
-      print(args, status, () =>
-        [
-          `Model: ${status.model} on ${status.provider}`,
-          ...status.providerNotes.map((n) => `  ${n}`),
-          `Photos: ${status.images}  Videos: ${status.videos}  Failed: ${status.failed}`,
-          ...status.roots.map((r) => `  ${r.path}: ${r.files} files, ${r.failed} failed`),
-        ].join('\n'),
-      );
+      const status = await withLibrary(args, { access: 'read' }, (library) => library.status());
+      print(args, status, () => statusLines(status));
       return 0;
     }
     case 'models':
@@ -335,15 +319,28 @@ async function run(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * How long an error may take to exit once it is printed. Everything a command opened is
+ * closed by its own scope (withLibrary, runServe) before the error arrives here; this is
+ * the belt under those braces: should a handle still be open (an inference thread or a
+ * LanceDB connection left by a half-opened library), the process must still end, not
+ * hang after saying it failed. Unref'd, so a clean exit is never delayed by it; 2 s is
+ * ample for the stderr line to leave (pipes and files are written synchronously on POSIX).
+ */
+const EXIT_AFTER_ERROR_MS = 2000;
+
 run(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    const { message } = encodeError(error);
-    process.stderr.write(`lantern: ${message}\n`);
+    const { code, message } = encodeError(error);
+    process.stderr.write(errorLine(message));
     if (process.env.LANTERN_DEBUG && error instanceof Error)
       process.stderr.write(`${error.stack}\n`);
-    process.exitCode = error instanceof LanternError && error.code === 'INVALID_INPUT' ? 2 : 1;
+    // Exit status 2 for a wrong command line, as the adapters' VideoError INVALID_INPUT too.
+    const status = code === 'INVALID_INPUT' ? 2 : 1;
+    process.exitCode = status;
+    setTimeout(() => process.exit(status), EXIT_AFTER_ERROR_MS).unref();
   },
 );

@@ -3,6 +3,7 @@
  * a terminal, so pipes and tests see clean output.
  */
 import type { IndexProgress } from '../shared/types.js';
+import { shown } from './terminal-text.js';
 
 const WIDTH = 28;
 
@@ -21,7 +22,8 @@ export function progressLine(p: IndexProgress, columns: number): string {
   const filled = Math.round(fraction * WIDTH);
   const bar = `[${'#'.repeat(filled)}${'-'.repeat(WIDTH - filled)}]`;
   const head = `${bar} ${p.done}/${p.total} ${p.rate.toFixed(1)}/s ETA ${formatEta(p.etaSeconds)} `;
-  const file = p.currentFile ?? '';
+  // [Note: file names on a terminal] in terminal-text.ts.
+  const file = shown(p.currentFile ?? '');
   const room = Math.max(0, columns - head.length - 1);
   return head + (file.length > room ? `…${file.slice(file.length - room + 1)}` : file);
 }

@@ -5,12 +5,17 @@
  *
  * [Note: what a fast cut really contains]
  * Stream copy cannot start between keyframes: the frames there depend on earlier ones.
- * With `-ss` before `-i` ffmpeg seeks to the last keyframe at or before the requested
- * start and copies from there, `-t` ends the copy at the requested end, and
+ * With `-ss` before `-i` ffmpeg seeks to a keyframe at or before the requested start and
+ * copies from there, `-t` ends the copy at about the requested end, and
  * `-avoid_negative_ts make_zero` moves the early part to time 0 so players show it. The
- * clip therefore starts up to one GOP early. cutClip reports that: it reads the flags of
- * the packets (demuxing only) in a window before the start to find that keyframe, and
- * the end is that start plus the duration ffprobe reads back from the written clip.
+ * clip therefore starts up to one GOP early, and which keyframe it starts on cannot be
+ * predicted from the packet flags alone: when the video has B-frames, ffmpeg seeks 3/23 s
+ * before the requested time (its "dts heuristic", fftools since 2012), so a cut asked to
+ * start on a keyframe starts on the one before. cutClip therefore reads the start back
+ * from what was written: the clip's first packet is a keyframe of the source byte for
+ * byte, found by its hash among the source's keyframes before the start
+ * (keyframes.ts, clipStartKeyframe). The end is that start plus the duration ffprobe
+ * reads from the written clip, so start, end and duration describe the file.
  */
 import path from 'node:path';
 import { VideoError } from './errors.js';
@@ -19,7 +24,9 @@ import { writeOutput } from './output.js';
 import type { OutputOptions } from './output.js';
 import { fileArg, probeVideo } from './probe.js';
 import type { VideoProbe } from './probe.js';
-import { runTool } from './run.js';
+import { clipStartKeyframe, firstVideoPacketHash, keyframesBefore } from './keyframes.js';
+
+export { keyframeAtOrBefore } from './keyframes.js';
 
 export interface CutClipOptions extends OutputOptions {
   /** Seconds from the start of the video. */
@@ -39,47 +46,6 @@ export interface CutResult {
   end: number;
   /** The clip's duration as ffprobe reads it back. */
   duration: number;
-}
-
-/** First window searched for the keyframe before a fast cut; doubled until found. */
-const KEYFRAME_WINDOW = 12;
-
-/**
- * The time of the last keyframe of the video stream at or before `t` (seconds from the
- * start of the file), from packet flags: see [Note: what a fast cut really contains].
- */
-export async function keyframeAtOrBefore(
-  file: string,
-  ff: FfmpegPaths,
-  probe: VideoProbe,
-  t: number,
-  signal?: AbortSignal,
-): Promise<number> {
-  for (let window = KEYFRAME_WINDOW; ; window *= 2) {
-    const from = Math.max(0, t - window);
-    const { stdout } = await runTool(
-      ff.ffprobe,
-      [
-        ...['-v', 'error', '-select_streams', String(probe.videoStream)],
-        // read_intervals takes the stream's own timestamps, which include the start time.
-        ...[
-          '-read_intervals',
-          `${(from + probe.startTime).toFixed(6)}%${(t + probe.startTime + 0.001).toFixed(6)}`,
-        ],
-        ...['-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', '-i', fileArg(file)],
-      ],
-      signal ? { signal, what: `Finding the keyframe in ${path.basename(file)}` } : {},
-    );
-    let best = -Infinity;
-    for (const line of stdout.toString('utf8').split('\n')) {
-      const [time, flags] = line.split(',');
-      const at = Number.parseFloat(time ?? '') - probe.startTime;
-      // 1 ms: times are printed rounded to the microsecond.
-      if (flags?.includes('K') && at <= t + 0.001 && at > best) best = at;
-    }
-    if (best > -Infinity) return Math.max(0, best);
-    if (from === 0) return 0;
-  }
 }
 
 function encoderArgs(out: string): string[] {
@@ -114,28 +80,52 @@ function containerArgs(out: string): string[] {
   return /^\.(mp4|m4v|mov)$/i.test(path.extname(out)) ? ['-movflags', '+faststart'] : [];
 }
 
-/** Cut [start, end] of `input` into `out`. See the Note for what `fast` reports. */
+/** Seconds as a person reads them: 79.5, 12, 0.04 (no trailing zeros). */
+function seconds(value: number): string {
+  return String(Number(value.toFixed(2)));
+}
+
+/** Refuse a range that is not a forward stretch inside the video, saying which part is wrong. */
+function checkRange(name: string, start: number, end: number, duration: number): void {
+  if (!Number.isFinite(start) || !Number.isFinite(end) || start < 0) {
+    throw new VideoError(
+      'INVALID_INPUT',
+      `The range ${start}–${end} s is not a time range in ${name}; give a start and an end from 0 s on.`,
+    );
+  }
+  if (start >= duration) {
+    throw new VideoError(
+      'INVALID_INPUT',
+      `The range ${seconds(start)}–${seconds(end)} s starts after the end of ${name}: the video is ${seconds(duration)} s long; choose a start before ${seconds(duration)} s.`,
+    );
+  }
+  if (end <= start) {
+    throw new VideoError(
+      'INVALID_INPUT',
+      `The range ${seconds(start)}–${seconds(end)} s ends before it starts; give an end after the start (the video is ${seconds(duration)} s long).`,
+    );
+  }
+}
+
+/**
+ * Cut [start, end] of `input` into `out`; an end past the video's end is cut at the end.
+ * For what `fast` reports, see [Note: what a fast cut really contains].
+ */
 export async function cutClip(
   input: string,
   ff: FfmpegPaths,
   options: CutClipOptions,
 ): Promise<CutResult> {
-  const { mode, out } = options;
-  const signal = options.signal;
-  const probe =
-    options.probe ??
-    (await probeVideo(input, ff, signal ? { signal, checkTail: false } : { checkTail: false }));
+  const { mode, out, signal } = options;
+  const probeOptions = signal ? { signal, checkTail: false } : { checkTail: false };
+  const probe = options.probe ?? (await probeVideo(input, ff, probeOptions));
+  checkRange(path.basename(input), options.start, options.end, probe.duration);
   const end = Math.min(options.end, probe.duration);
-  if (!(options.start >= 0) || !(end > options.start) || !Number.isFinite(options.start)) {
-    throw new VideoError(
-      'INVALID_INPUT',
-      `The range ${options.start}–${options.end} s is not inside ${path.basename(input)} (0–${probe.duration.toFixed(2)} s); the start must come before the end.`,
-    );
-  }
-  const start =
-    mode === 'fast'
-      ? await keyframeAtOrBefore(input, ff, probe, options.start, signal)
-      : options.start;
+  // Read before writing, so a failure here leaves no clip behind. At least two: ffmpeg
+  // may start on the keyframe before the last one (see the Note).
+  const keyframes =
+    mode === 'fast' ? await keyframesBefore(input, ff, probe, options.start, 2, signal) : [];
+  const expected = mode === 'fast' ? (keyframes.at(-1)?.t ?? 0) : options.start;
   const args = [
     ...[
       '-ss',
@@ -149,11 +139,16 @@ export async function cutClip(
     ...(mode === 'fast' ? ['-c', 'copy', '-avoid_negative_ts', 'make_zero'] : encoderArgs(out)),
     ...containerArgs(out),
   ];
-  await writeOutput(ff.ffmpeg, args, out, [input], end - start, options);
-  const written = await probeVideo(
-    out,
-    ff,
-    signal ? { signal, checkTail: false } : { checkTail: false },
-  );
+  await writeOutput(ff.ffmpeg, args, out, [input], end - expected, options);
+  const written = await probeVideo(out, ff, probeOptions);
+  const start =
+    mode === 'fast'
+      ? clipStartKeyframe(
+          keyframes,
+          await firstVideoPacketHash(out, ff, signal),
+          end,
+          written.duration,
+        )
+      : options.start;
   return { out, start, end: start + written.duration, duration: written.duration };
 }

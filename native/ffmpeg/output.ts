@@ -41,8 +41,49 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
-/** Refuse a destination that is one of the inputs, or that exists without `overwrite`. */
+/**
+ * Containers Lantern writes clips and reels in: those it indexes as videos (a clip cut
+ * from any indexed video may keep its extension) plus `.ts`. ffmpeg chooses the
+ * container by the extension, so a name without one of these cannot be written.
+ */
+export const CLIP_EXTENSIONS: readonly string[] = [
+  'mp4',
+  'm4v',
+  'mov',
+  'mkv',
+  'webm',
+  'avi',
+  'ts',
+  'mts',
+  'm2ts',
+  '3gp',
+  'wmv',
+  'mpg',
+  'mpeg',
+];
+
+function checkExtension(out: string): void {
+  const ext = path.extname(out).slice(1).toLowerCase();
+  if (CLIP_EXTENSIONS.includes(ext)) return;
+  throw new VideoError(
+    'INVALID_INPUT',
+    `${path.basename(out)} ${ext === '' ? 'has no extension' : `ends in .${ext}, which is not a video container`}; the extension chooses the container, so end the name in one of .${CLIP_EXTENSIONS.join(', .')} (.mp4 plays everywhere).`,
+  );
+}
+
+/**
+ * Refuse a destination that has no video extension, is a folder, is one of the inputs,
+ * or exists without `overwrite`. Called before anything is written.
+ */
 export async function checkDestination(out: string, inputs: readonly string[], overwrite: boolean) {
+  checkExtension(out);
+  const existing = await stat(out).catch(() => null);
+  if (existing?.isDirectory()) {
+    throw new VideoError(
+      'INVALID_INPUT',
+      `${out} is a folder; a clip is written as a file, so give a file name (inside it, if you like: ${path.join(out, `clip${path.extname(out) || '.mp4'}`)}).`,
+    );
+  }
   for (const input of inputs) {
     if (await sameFile(out, input)) {
       throw new VideoError(
@@ -51,7 +92,7 @@ export async function checkDestination(out: string, inputs: readonly string[], o
       );
     }
   }
-  if (!overwrite && (await exists(out))) {
+  if (!overwrite && existing) {
     throw new VideoError(
       'INVALID_INPUT',
       `${out} already exists; choose another name, or allow overwriting.`,
@@ -59,7 +100,22 @@ export async function checkDestination(out: string, inputs: readonly string[], o
   }
 }
 
+/** Give the finished partial file its name; on any failure the partial file goes. */
 async function place(partial: string, out: string, overwrite: boolean): Promise<void> {
+  try {
+    await moveIntoPlace(partial, out, overwrite);
+  } catch (error) {
+    await unlink(partial).catch(() => undefined);
+    if (error instanceof VideoError) throw error;
+    throw new VideoError(
+      'STORE_FAILED',
+      `${path.basename(out)} was written but could not be given its name in ${path.dirname(out)} (${(error as Error).message}); check that nothing of that name is in the way and try again.`,
+      { cause: error },
+    );
+  }
+}
+
+async function moveIntoPlace(partial: string, out: string, overwrite: boolean): Promise<void> {
   if (overwrite) return rename(partial, out);
   try {
     await link(partial, out);
@@ -67,7 +123,6 @@ async function place(partial: string, out: string, overwrite: boolean): Promise<
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST' || (await exists(out))) {
-      await unlink(partial).catch(() => undefined);
       throw new VideoError(
         'INVALID_INPUT',
         `${out} appeared while it was being written; nothing was replaced.`,
@@ -75,6 +130,49 @@ async function place(partial: string, out: string, overwrite: boolean): Promise<
     }
     await rename(partial, out); // no hard links on this file system
   }
+}
+
+/**
+ * A failed ffmpeg run that is the output's fault, from ffmpeg's words: a line naming the
+ * partial file (it could not be created or written: no such folder, permission, space),
+ * a full disk, or a container that cannot hold the streams. null: blame the input.
+ */
+export function outputError(stderr: string, partial: string, out: string): VideoError | null {
+  const name = path.basename(out);
+  const folder = path.dirname(out);
+  const aboutOutput = stderr.split(/\r?\n/).find((line) => line.includes(partial));
+  if (aboutOutput !== undefined || /No space left|Disk quota|Read-only file system/i.test(stderr)) {
+    // "file:/x/.clip.partial-1a2b.mp4: Permission denied" → "Permission denied".
+    const reason = aboutOutput?.split(`${partial}:`).at(-1)?.trim() || ffmpegReason(stderr, 1);
+    return new VideoError(
+      'STORE_FAILED',
+      `${name} could not be written to the folder ${folder} (${reason}); check that the folder exists, is writable and has space, or choose another.`,
+    );
+  }
+  if (
+    /Could not write header|not currently supported in container|are supported for|Unable to find a suitable output format/i.test(
+      stderr,
+    )
+  ) {
+    return new VideoError(
+      'INVALID_INPUT',
+      `${name}: a ${path.extname(out)} file cannot hold this video's streams as they are (${muxerReason(stderr)}); choose another extension such as .mkv, or an accurate cut, which re-encodes.`,
+    );
+  }
+  return null;
+}
+
+/** The muxer's own line ("Only VP8 or VP9 … are supported for WebM."), else ffmpeg's last. */
+function muxerReason(stderr: string): string {
+  const line = stderr.split(/\r?\n/).find((l) => /supported/i.test(l));
+  const reason = line ? line.replace(/^\[[^\]]*\]\s*/, '') : ffmpegReason(stderr, 1);
+  return ffmpegReason(reason, 1).replace(/\.$/, '');
+}
+
+/** mkdir's answer when a file stands where a folder of the path should be. */
+function inTheWay(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'EEXIST' || code === 'ENOTDIR';
 }
 
 function progressSeconds(line: string): number | null {
@@ -106,10 +204,8 @@ export async function writeOutput(
   } catch (error) {
     throw new VideoError(
       'STORE_FAILED',
-      `The folder ${path.dirname(out)} could not be made (${(error as Error).message}).`,
-      {
-        cause: error,
-      },
+      `The output folder ${path.dirname(out)} could not be made (${inTheWay(error) ? 'a file is in the way: one of its folders is a file' : (error as Error).message}); choose a folder that exists or can be created there.`,
+      { cause: error },
     );
   }
   const ext = path.extname(out);
@@ -145,16 +241,7 @@ export async function writeOutput(
   if (signal?.aborted || code !== 0) {
     await unlink(partial).catch(() => undefined);
     if (signal?.aborted) throw cancelled(`Writing ${path.basename(out)}`);
-    if (
-      /No space left|Permission denied|Read-only file system|Disk quota/i.test(stderr) &&
-      stderr.includes(partial)
-    ) {
-      throw new VideoError(
-        'STORE_FAILED',
-        `${path.basename(out)} could not be written to ${path.dirname(out)} (${ffmpegReason(stderr, 1)}); check the folder is writable and the disk has space.`,
-      );
-    }
-    throw classifyInputError(stderr, name);
+    throw outputError(stderr, partial, out) ?? classifyInputError(stderr, name);
   }
   options.onProgress?.(1);
   await place(partial, out, overwrite);

@@ -3,7 +3,7 @@
  * joinClips) and of clip names, with the real ffmpeg on generated videos in a temporary
  * folder. Runs under vitest in plain Node.
  */
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ import {
 } from '../../native/ffmpeg/index.js';
 import type { FfmpegTools } from '../../native/ffmpeg/index.js';
 import { TOY_COLOURS } from '../toy-models/colours.js';
-import { writeColourVideo } from '../fixtures/videos.js';
+import { colourAt, writeColourVideo } from '../fixtures/videos.js';
 import type { ColourVideo } from '../fixtures/videos.js';
 
 let dir = '';
@@ -148,6 +148,96 @@ describe('cutClip', () => {
     }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'CANCELLED' });
     expect(await readdir(folder)).toEqual([]);
+  });
+});
+
+describe('cutClip on what real cameras write, and its refusals', () => {
+  it('fast on a video with B-frames reports the keyframe the clip really starts on', async () => {
+    // A keyframe every second, each second its own colour. With B-frames ffmpeg seeks
+    // 3/23 s before the requested start, so a cut asked to start on the keyframe at 1 s
+    // starts on the one at 0 s: the report must say so, and match the file.
+    const video = await writeColourVideo(path.join(dir, 'bframes'), ff, {
+      name: 'camera',
+      gop: 25,
+      bFrames: 3,
+      stretches: [
+        { colour: 'red', seconds: 1 },
+        { colour: 'green', seconds: 1 },
+        { colour: 'blue', seconds: 1 },
+        { colour: 'yellow', seconds: 1 },
+      ],
+    });
+    const out = path.join(dir, 'bframes', 'clip.mp4');
+    const result = await cutClip(video.path, ff, { start: 1, end: 3, out, mode: 'fast' });
+    const written = await probeVideo(out, ff);
+    expect(Math.abs(result.duration - written.duration)).toBeLessThanOrEqual(0.05);
+    expect(Math.abs(result.end - result.start - written.duration)).toBeLessThanOrEqual(0.05);
+    expect(result.start).toBeLessThanOrEqual(1);
+    expect(result.end).toBeGreaterThanOrEqual(3 - 0.05);
+    // The clip's first picture is the source's picture at the reported start.
+    const shownFirst = await firstColour(out);
+    expect(near(shownFirst, TOY_COLOURS[colourAt(video, result.start + FRAME / 2)])).toBe(true);
+  });
+
+  it("a range past the end names the video's real duration", async () => {
+    const error = await cutClip(source.path, ff, {
+      start: 500,
+      end: 502,
+      out: path.join(dir, 'late.mp4'),
+      mode: 'fast',
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'INVALID_INPUT' });
+    expect((error as Error).message).toMatch(/500–502 s/);
+    expect((error as Error).message).toMatch(/the video is 12 s long/);
+  });
+
+  it('a name without a video extension is refused for its extension, listing the allowed ones', async () => {
+    for (const name of ['clip.txt', 'clip']) {
+      const error = await cutClip(source.path, ff, {
+        start: 1,
+        end: 2,
+        out: path.join(dir, 'named', name),
+        mode: 'fast',
+      }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'INVALID_INPUT' });
+      expect((error as Error).message).toMatch(/extension/);
+      expect((error as Error).message).toMatch(/\.mp4, .*\.mkv/);
+      expect((error as Error).message).not.toMatch(/holiday/);
+    }
+  });
+
+  it("an output ffmpeg cannot create is the output folder's fault, not the input's", async () => {
+    // A name over the 255-byte limit of ext4, APFS and NTFS: the folder is fine, ffmpeg
+    // cannot create the file, and says so about the output.
+    const folder = path.join(dir, 'too-long');
+    const error = await cutClip(source.path, ff, {
+      start: 1,
+      end: 2,
+      out: path.join(folder, `${'x'.repeat(250)}.mp4`),
+      mode: 'fast',
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'STORE_FAILED' });
+    expect((error as Error).message).toMatch(/could not be written to the folder/);
+    expect((error as Error).message).toContain(folder);
+    expect((error as Error).message).not.toMatch(/holiday/);
+    expect(await readdir(folder)).toEqual([]);
+  });
+
+  it('overwrite onto a folder is refused and leaves no partial file', async () => {
+    const parent = path.join(dir, 'onto-folder');
+    const folder = path.join(parent, 'taken.mp4');
+    await mkdir(folder, { recursive: true });
+    const error = await cutClip(source.path, ff, {
+      start: 1,
+      end: 2,
+      out: folder,
+      mode: 'fast',
+      overwrite: true,
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'INVALID_INPUT' });
+    expect((error as Error).message).toMatch(/is a folder/);
+    expect(await readdir(parent)).toEqual(['taken.mp4']);
+    expect((await stat(folder)).isDirectory()).toBe(true);
   });
 });
 

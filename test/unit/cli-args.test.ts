@@ -4,6 +4,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseCli } from '../../electron/cli/args.js';
 import { progressLine } from '../../electron/cli/progress-bar.js';
+import {
+  cutLine,
+  errorLine,
+  indexReportLines,
+  resultLines,
+  shown,
+} from '../../electron/cli/terminal-text.js';
 
 describe('parseCli', () => {
   it('accepts global options before or after the command', () => {
@@ -46,6 +53,42 @@ describe('parseCli', () => {
     );
     expect(() => parseCli(['search', 'x', '--from', 'yesterday'])).toThrow(/--from needs a date/);
     expect(() => parseCli(['search', '--colour', 'red'])).toThrow(/lantern --help/);
+  });
+
+  it('refuses an empty folder name to index (it would index the working directory)', () => {
+    expect(() => parseCli(['index', ''])).toThrow(/empty folder name/);
+    expect(() => parseCli(['index', '/photos', '  '])).toThrow(/empty folder name/);
+    expect(parseCli(['index', '.']).positionals).toEqual(['.']);
+  });
+});
+
+describe('names on a terminal', () => {
+  const evil = '/p/a\x1b[31mred\nlantern: forged\u202egpj.exe\x07';
+
+  it('escapes control and text-reordering characters, and leaves ordinary names alone', () => {
+    expect(shown(evil)).toBe('/p/a\\x1b[31mred\\nlantern: forged\\u202egpj.exe\\x07');
+    expect(shown('/Photos/Été 2024/日本 🐱.jpg')).toBe('/Photos/Été 2024/日本 🐱.jpg');
+  });
+
+  it('every human line that shows a path shows it escaped, one line per entry', () => {
+    const lines = [
+      resultLines([{ path: evil, score: 0.5 }]),
+      indexReportLines({
+        indexed: 0,
+        unchanged: 0,
+        moved: 0,
+        removed: 0,
+        failed: [{ path: evil, error: `${evil} is broken` }],
+        cancelled: false,
+      }).split('\n')[1] ?? '',
+      cutLine({ out: evil, start: 0, end: 1, duration: 1 }),
+      errorLine(`${evil} was not found.`).trimEnd(),
+    ];
+    for (const line of lines) {
+      // eslint-disable-next-line no-control-regex -- control characters are what it must not find
+      expect(line).not.toMatch(/[\u0000-\u001f\u202e]/);
+      expect(line).toContain('a\\x1b[31mred\\nlantern');
+    }
   });
 });
 

@@ -10,6 +10,7 @@ import {
   cutClip,
   freeOutputPath,
   joinClips,
+  locateFfmpeg,
   probeVideo,
   safeClipName,
   type FfmpegTools,
@@ -30,6 +31,14 @@ export interface ExportOptions {
   onProgress?: (fraction: number) => void;
 }
 
+/**
+ * The ffmpeg to cut with when no library is open (`lantern cut`): the one from
+ * LANTERN_FFMPEG / LANTERN_FFPROBE, else the bundled one, else the system's.
+ */
+export async function ffmpegForClips(): Promise<FfmpegTools> {
+  return locateFfmpeg();
+}
+
 export function requireFfmpeg(ffmpeg: FfmpegTools | string): FfmpegTools {
   if (typeof ffmpeg === 'string') throw new LanternError('NOT_FOUND', ffmpeg);
   return ffmpeg;
@@ -41,7 +50,8 @@ export async function exportClips(
   ranges: readonly { start: number; end: number }[],
   options: ExportOptions,
 ): Promise<ClipResult[]> {
-  await mkdir(options.outDir, { recursive: true });
+  // No mkdir here: writeOutput makes the folder once the clip's name has been checked, so
+  // a refused clip leaves no empty folder behind.
   const probe = await probeVideo(video, ffmpeg, options.signal ? { signal: options.signal } : {});
   const ext = path.extname(video) || '.mp4';
   const parts = options.join
@@ -62,7 +72,9 @@ export async function exportClips(
           : await freeOutputPath(parts, name, ext);
       const clip = await cutClip(video, ffmpeg, {
         start: range.start,
-        end: Math.min(range.end, probe.duration),
+        // Unclamped: cutClip cuts at the video's end and names the real duration when
+        // the whole range lies past it.
+        end: range.end,
         out,
         mode: options.mode,
         probe,
