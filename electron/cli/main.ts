@@ -62,6 +62,18 @@ function searchOptions(args: CliArgs): SearchOptions {
   };
 }
 
+/**
+ * Say on stderr, once, that the chosen model's index is still being built and which
+ * model's index answers meanwhile ([Note: switching model] in engine/library.ts).
+ */
+function noteReindex(library: Library): boolean {
+  if (library.encoder.id === library.modelId) return false;
+  process.stderr.write(
+    `Re-indexing for model ${shown(library.modelId)}: searches use ${shown(library.encoder.id)}'s index until \`lantern index\` completes a run over every folder.\n`,
+  );
+  return true;
+}
+
 async function withLibrary<T>(
   args: CliArgs,
   use: LibraryAccess,
@@ -112,17 +124,33 @@ async function runIndex(args: CliArgs): Promise<number> {
     const report = await withLibrary(
       args,
       { access: 'write', purpose: 'lantern index' },
-      (library) =>
-        library.index(args.positionals, {
+      async (library) => {
+        const switching = noteReindex(library);
+        const result = await library.index(args.positionals, {
           signal: controller.signal,
           onProgress: (p) => bar.update(p),
-        }),
+        });
+        bar.done();
+        if (switching && library.encoder.id === library.modelId)
+          process.stderr.write(
+            `Model ${library.modelId}'s index is complete: searches use it now.\n`,
+          );
+        return result;
+      },
     );
     bar.done();
-    const { indexed, unchanged, removed, failed } = report;
+    const { indexed, unchanged, removed, failed, offline } = report;
     print(
       args,
-      { indexed, unchanged, removed, moved: report.moved, failed, cancelled: report.cancelled },
+      {
+        indexed,
+        unchanged,
+        removed,
+        moved: report.moved,
+        failed,
+        offline,
+        cancelled: report.cancelled,
+      },
       () => indexReportLines(report),
     );
     return report.cancelled ? 130 : 0;
@@ -276,9 +304,10 @@ async function run(argv: string[]): Promise<number> {
       return runIndex(args);
     case 'search': {
       const query = need(args.positionals.join(' ').trim() || undefined, 'a search query');
-      const results = await withLibrary(args, { access: 'read' }, (library) =>
-        library.search(query, searchOptions(args)),
-      );
+      const results = await withLibrary(args, { access: 'read' }, (library) => {
+        noteReindex(library);
+        return library.search(query, searchOptions(args));
+      });
       print(
         args,
         { results: results.map(({ path: p, kind, score }) => ({ path: p, kind, score })) },

@@ -21,7 +21,8 @@ export function progressLine(p: IndexProgress, columns: number): string {
   const fraction = p.total > 0 ? p.done / p.total : 1;
   const filled = Math.round(fraction * WIDTH);
   const bar = `[${'#'.repeat(filled)}${'-'.repeat(WIDTH - filled)}]`;
-  const head = `${bar} ${p.done}/${p.total} ${p.rate.toFixed(1)}/s ETA ${formatEta(p.etaSeconds)} `;
+  const model = p.reindexModel ? `Re-indexing for model ${shown(p.reindexModel)}: ` : '';
+  const head = `${model}${bar} ${p.done}/${p.total} ${p.rate.toFixed(1)}/s ETA ${formatEta(p.etaSeconds)} `;
   // [Note: file names on a terminal] in terminal-text.ts.
   const file = shown(p.currentFile ?? '');
   const room = Math.max(0, columns - head.length - 1);

@@ -62,6 +62,7 @@ export function indexReportLines(report: IndexReport): string {
   return [
     `Indexed ${indexed}, unchanged ${unchanged}, moved ${moved}, removed ${removed}, failed ${failed.length}.`,
     ...failed.map((f) => `  failed: ${shown(f.path)}: ${shown(f.error)}`),
+    ...report.offline.map((o) => `  offline, kept: ${shown(o.path)}: ${shown(o.error)}`),
     ...(report.cancelled ? ['Stopped before the end; run the same command again to finish.'] : []),
   ].join('\n');
 }
@@ -71,8 +72,22 @@ export function statusLines(status: LibraryStatus): string {
     `Model: ${status.model} on ${status.provider}`,
     ...status.providerNotes.map((n) => `  ${shown(n)}`),
     `Photos: ${status.images}  Videos: ${status.videos}  Failed: ${status.failed}`,
-    ...status.roots.map((r) => `  ${shown(r.path)}: ${r.files} files, ${r.failed} failed`),
+    ...status.roots.map(
+      (r) =>
+        `  ${shown(r.path)}: ${r.files} files, ${r.failed} failed` +
+        (r.offline === null ? '' : ` — offline (${shown(r.offline)}); its files are kept`),
+    ),
+    ...(status.reindex ? [reindexLine(status.reindex)] : []),
+    ...status.warnings.map((w) => `Warning: ${shown(w)}`),
   ].join('\n');
+}
+
+/** "Re-indexing for model X: N of M; searches use Y's index until it completes." */
+export function reindexLine(reindex: NonNullable<LibraryStatus['reindex']>): string {
+  return (
+    `Re-indexing for model ${shown(reindex.model)}: ${reindex.done} of ${reindex.total}; ` +
+    `searches use ${shown(reindex.servingModel)}'s index until a run over every folder completes.`
+  );
 }
 
 export function sceneLines(

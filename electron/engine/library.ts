@@ -169,10 +169,11 @@ export class Library {
       });
       opened.push(store);
       let pending: PendingModel | null = null;
-      if (servingId !== chosenId && !readOnly) {
+      if (servingId !== chosenId) {
         const pendingStore = await LibraryStore.open(storeDir, {
           dim: chosen.model.embeddingSize,
           model: chosen.model.id,
+          readOnly,
         });
         opened.push(pendingStore);
         pending = { store: pendingStore, resolved: chosen, encoder: null };

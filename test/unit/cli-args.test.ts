@@ -10,6 +10,7 @@ import {
   indexReportLines,
   resultLines,
   shown,
+  statusLines,
 } from '../../electron/cli/terminal-text.js';
 
 describe('parseCli', () => {
@@ -79,8 +80,29 @@ describe('names on a terminal', () => {
         moved: 0,
         removed: 0,
         failed: [{ path: evil, error: `${evil} is broken` }],
+        offline: [],
         cancelled: false,
       }).split('\n')[1] ?? '',
+      indexReportLines({
+        indexed: 0,
+        unchanged: 0,
+        moved: 0,
+        removed: 0,
+        failed: [],
+        offline: [{ path: evil, error: `${evil} could not be read` }],
+        cancelled: false,
+      }).split('\n')[1] ?? '',
+      statusLines({
+        model: 'toy-clip',
+        provider: 'cpu',
+        providerNotes: [],
+        roots: [{ path: evil, files: 1, failed: 0, offline: 'not found' }],
+        images: 1,
+        videos: 0,
+        failed: 0,
+        reindex: null,
+        warnings: [],
+      }).split('\n')[2] ?? '',
       cutLine({ out: evil, start: 0, end: 1, duration: 1 }),
       errorLine(`${evil} was not found.`).trimEnd(),
     ];
@@ -93,6 +115,23 @@ describe('names on a terminal', () => {
 });
 
 describe('progressLine', () => {
+  it('names the model being re-indexed for, with its counts', () => {
+    const line = progressLine(
+      {
+        phase: 'indexing',
+        done: 7,
+        total: 40,
+        rate: 3,
+        etaSeconds: 11,
+        currentFile: '/p/a.jpg',
+        reindexModel: 'clip-vit-l14',
+      },
+      120,
+    );
+    expect(line.startsWith('Re-indexing for model clip-vit-l14: ')).toBe(true);
+    expect(line).toContain('7/40');
+  });
+
   it('shows counts, rate, ETA and the end of a long current path within the width', () => {
     const line = progressLine(
       {
