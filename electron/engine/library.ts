@@ -3,7 +3,7 @@
  * and its settings — with the operations the command line, the utility process and the
  * browser shell call. Nothing here knows which of them is calling.
  */
-import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,12 +28,15 @@ import type {
 import { ClipEncoder } from './clip/encoder.js';
 import { indexRoots, type IndexerSettings, type IndexRunOptions } from './indexer/indexer.js';
 import { mediaKindOf } from './indexer/scan.js';
+import { LibraryLock } from './library-lock.js';
 import { ModelRegistry } from './models/registry.js';
 import { clipVocabularyPath, defaultDbDir, defaultModelsDir } from './paths.js';
 import { parseQuery } from './search/query.js';
 import { DEFAULT_LIMIT, queryVector, searchByVector, type SearchContext } from './search/search.js';
 import { exportClips, requireFfmpeg, type ExportOptions } from './video/export-clips.js';
 import { findScenes, type SceneSearch } from './video/find-scenes.js';
+import { readLibrarySettings, rootsFromStore } from './library-settings.js';
+import { writeFileAtomic } from './settings-file.js';
 
 export interface LibraryOptions {
   dbDir?: string;
@@ -48,6 +51,14 @@ export interface LibraryOptions {
   indexer?: Partial<Omit<IndexerSettings, 'thumbnailsDir' | 'ffmpeg'>>;
   /** Configured ffmpeg and ffprobe paths (else a bundled or the system's ffmpeg). */
   ffmpegPaths?: { ffmpeg?: string; ffprobe?: string };
+  /**
+   * 'write' (the default) holds the library's writer lock until close() ([Note: library
+   * lock]); 'read' takes no lock, so it works while another process writes, and writes no
+   * settings.
+   */
+  access?: 'write' | 'read';
+  /** Who writes, as the busy message names it: "lantern index", "lantern serve", "the Lantern app". */
+  purpose?: string;
 }
 
 interface LibrarySettings {
@@ -68,6 +79,10 @@ export const DEFAULT_INDEXER_SETTINGS: Omit<IndexerSettings, 'thumbnailsDir' | '
 
 export class Library {
   private backgroundSample: Float32Array[] | null = null;
+  private writerLock: LibraryLock | null = null;
+  private access: 'write' | 'read' = 'write';
+  /** Sentences a person should see about this library (a damaged library.json…). */
+  readonly warnings: string[] = [];
 
   private constructor(
     readonly dbDir: string,
@@ -84,8 +99,28 @@ export class Library {
 
   static async open(options: LibraryOptions = {}): Promise<Library> {
     const dbDir = path.resolve(options.dbDir ?? defaultDbDir());
-    await mkdir(dbDir, { recursive: true });
-    const settings = await readSettings(dbDir);
+    // The lock comes before anything in the folder is read, created or loaded (the model
+    // too), so a busy library fails at once and nothing is half-written.
+    let lock: LibraryLock | null = null;
+    if (options.access !== 'read') {
+      await mkdir(dbDir, { recursive: true });
+      lock = await LibraryLock.acquire(dbDir, options.purpose ?? 'lantern');
+    }
+    try {
+      const library = await Library.openLocked(dbDir, options);
+      library.writerLock = lock;
+      return library;
+    } catch (error) {
+      lock?.release();
+      throw error;
+    }
+  }
+
+  /** Open with the writer lock held (or for reading). */
+  private static async openLocked(dbDir: string, options: LibraryOptions): Promise<Library> {
+    const access = options.access ?? 'write';
+    const loaded = await readLibrarySettings(dbDir, access);
+    const settings = loaded.settings;
     const registry = await openRegistry(options);
     const modelId = options.modelId ?? settings.model ?? registry.defaultClipId();
     const resolved = await registry.resolveClip(modelId);
@@ -98,6 +133,10 @@ export class Library {
       dim: encoder.dim,
       model: encoder.id,
     });
+    if (loaded.rebuild) settings.roots = await rootsFromStore(store, settings.roots);
+    // A missing library.json next to an empty store is a run killed before its first save.
+    const warning =
+      loaded.rebuild === 'missing' && settings.roots.length === 0 ? null : loaded.warning;
     const ffmpeg = await locateFfmpeg(options.ffmpegPaths ?? {}).catch((error: unknown) =>
       error instanceof Error ? error.message : String(error),
     );
@@ -106,7 +145,9 @@ export class Library {
       ffmpeg,
       ...options.indexer,
     });
-    if (settings.model !== encoder.id)
+    library.access = access;
+    if (warning) library.warnings.push(warning);
+    if (access === 'write' && (settings.model !== encoder.id || warning))
       await library.saveSettings({ ...settings, model: encoder.id });
     return library;
   }
@@ -292,8 +333,13 @@ export class Library {
   }
 
   async close(): Promise<void> {
-    await this.store.close();
-    await this.encoder.close();
+    try {
+      await this.store.close();
+      await this.encoder.close();
+    } finally {
+      this.writerLock?.release();
+      this.writerLock = null;
+    }
   }
 
   private searchContext(): SearchContext {
@@ -341,21 +387,16 @@ export class Library {
   }
 
   private async saveSettings(settings: LibrarySettings): Promise<void> {
+    if (this.access === 'read')
+      throw new LanternError(
+        'INTERNAL',
+        `The library ${this.dbDir} was opened for reading only; open it for writing to change it.`,
+      );
     this.settings = settings;
-    const file = path.join(this.dbDir, 'library.json');
-    await writeFile(`${file}.tmp`, JSON.stringify(settings, null, 2));
-    await rename(`${file}.tmp`, file);
-  }
-}
-
-async function readSettings(dbDir: string): Promise<LibrarySettings> {
-  try {
-    const raw = JSON.parse(
-      await readFile(path.join(dbDir, 'library.json'), 'utf8'),
-    ) as Partial<LibrarySettings>;
-    return { roots: Array.isArray(raw.roots) ? raw.roots : [], model: raw.model ?? null };
-  } catch {
-    return { roots: [], model: null };
+    await writeFileAtomic(
+      path.join(this.dbDir, 'library.json'),
+      `${JSON.stringify(settings, null, 2)}\n`,
+    );
   }
 }
 
