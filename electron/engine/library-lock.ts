@@ -10,14 +10,14 @@
  *   be parsed is never a live writer's half-written file (except on file systems without hard
  *   links, where we fall back to O_EXCL and give such a file a grace period).
  * - A lock whose PID is dead on this host, or that cannot be parsed, is stale and is taken
- *   over. Taking over renames the stale file aside and checks that what was moved is byte for
- *   byte what was judged stale; if another process replaced it in between, the moved lock is
- *   put back. So two processes racing to take over one stale lock cannot both win: both then
- *   race on link(), which exactly one wins.
+ *   over: removed (one remover at a time, and only if it is still byte for byte the stale
+ *   one), then created afresh with link(), which exactly one racer wins. So two processes
+ *   taking over one stale lock cannot both win.
  * - A lock held on another host (a library on a network share) is never judged: its PID
  *   means nothing here.
  * - What remains open: a dead holder's PID reused by an unrelated process makes the lock look
- *   live (the message names the PID, so a person can see it is not Lantern).
+ *   live (the message names the PID, so a person can see it is not Lantern); a process
+ *   killed in the microseconds it holds the take-over guard delays others by a few seconds.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -28,7 +28,7 @@ import {
   openSync,
   readFileSync,
   readSync,
-  renameSync,
+  statSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
@@ -55,8 +55,13 @@ export interface LockHolder {
  * possible on the O_EXCL fallback); a crash mid-write leaves one older than this.
  */
 const UNPARSEABLE_GRACE_MS = 2_000;
+/**
+ * A take-over guard is held for a few file operations; one older than this was left by a
+ * process killed while holding it (far beyond any scheduling delay on a loaded machine).
+ */
+const ABANDONED_GUARD_MS = 5_000;
 /** How long to keep trying while other processes create and take over locks around us. */
-const CONTENTION_LIMIT_MS = 10_000;
+const CONTENTION_LIMIT_MS = 15_000;
 const RETRY_DELAY_MS = 50;
 /** File systems that refuse hard links answer link() with one of these. */
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
@@ -255,35 +260,41 @@ function writeDurably(file: string, content: string): void {
 }
 
 /**
- * Remove a stale lock, but only the one judged stale: move it aside, and if what moved is not
- * byte for byte what was judged (another process took over in between and made its own), put
- * it back. Inode numbers are not compared because a freed inode is often reused at once.
+ * Remove a stale lock, but only the one judged stale. Removers take turns through a guard
+ * file, and the guard's holder removes the lock only if it still holds exactly the bytes
+ * judged stale. Nothing else can change the lock meanwhile: a new lock needs the path empty,
+ * which only a remover makes, and the dead holder releases nothing. (Renaming the stale file
+ * aside instead would leave the path empty for a moment, and a third process could take the
+ * lock then while a second put back the lock it moved: two winners; the race test saw it.)
  */
 function removeIfUnchanged(file: string, judged: Buffer): void {
-  const aside = `${file}.stale-${randomUUID()}`;
+  const guard = `${file}.takeover`;
   try {
-    renameSync(file, aside);
+    writeDurably(guard, `${process.pid}\n`);
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return; // another process moved it first
-    throw cannotUseFolder(path.dirname(file), error);
+    if (errorCode(error) !== 'EEXIST') throw cannotUseFolder(path.dirname(file), error);
+    removeAbandonedGuard(guard);
+    return; // another process is removing it; look again
   }
-  let moved: Buffer | null = null;
   try {
-    moved = readFileSync(aside);
+    let current: Buffer | null = null;
+    try {
+      current = readFileSync(file);
+    } catch {
+      // gone already
+    }
+    if (current?.equals(judged)) unlinkSync(file);
+  } finally {
+    unlinkSync(guard);
+  }
+}
+
+/** A guard is held for a moment; one much older was left by a process killed holding it. */
+function removeAbandonedGuard(guard: string): void {
+  try {
+    if (Date.now() - statSync(guard).mtimeMs > ABANDONED_GUARD_MS) unlinkSync(guard);
   } catch {
-    // unreadable: treat as not ours to delete
-  }
-  if (moved && moved.equals(judged)) {
-    unlinkSync(aside);
-    return;
-  }
-  try {
-    linkSync(aside, file);
-    unlinkSync(aside);
-  } catch (error) {
-    // EEXIST: yet another process made a lock meanwhile; keep it and drop the moved one.
-    if (errorCode(error) === 'EEXIST') unlinkSync(aside);
-    else renameSync(aside, file);
+    // gone already
   }
 }
 
