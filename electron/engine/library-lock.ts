@@ -22,6 +22,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   closeSync,
+  constants,
   fstatSync,
   fsyncSync,
   linkSync,
@@ -146,13 +147,20 @@ type Inspection =
 function inspect(file: string): Inspection {
   let fd: number;
   try {
-    fd = openSync(file, 'r');
+    // Non-blocking, so a FIFO put in its place cannot hang the open (Windows lacks the flag).
+    fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return { kind: 'absent' };
     throw cannotUseFolder(path.dirname(file), error);
   }
   try {
-    const { size, mtimeMs } = fstatSync(fd);
+    const stat = fstatSync(fd);
+    if (!stat.isFile())
+      throw new LanternError(
+        'STORE_FAILED',
+        `${file} is not a lock file Lantern wrote. Remove it, then try again.`,
+      );
+    const { size, mtimeMs } = stat;
     // A lock file is a few hundred bytes; read at most this much of anything else.
     const bytes = Buffer.alloc(Math.min(size, 64 * 1024));
     const length = readSync(fd, bytes, 0, bytes.length, 0);
