@@ -3,7 +3,7 @@
  * and its settings — with the operations the command line, the utility process and the
  * browser shell call. Nothing here knows which of them is calling.
  */
-import { access, mkdir, opendir, readFile, writeFile, rename } from 'node:fs/promises';
+import { access, mkdir, opendir } from 'node:fs/promises';
 import { constants as fsConstants, existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +35,9 @@ import { parseQuery } from './search/query.js';
 import { DEFAULT_LIMIT, queryVector, searchByVector, type SearchContext } from './search/search.js';
 import { exportClips, requireFfmpeg, type ExportOptions } from './video/export-clips.js';
 import { findScenes, type SceneSearch } from './video/find-scenes.js';
+import { LibraryLock } from './library-lock.js';
+import { readLibrarySettings, rootsFromStore } from './library-settings.js';
+import { writeFileAtomic } from './settings-file.js';
 
 export interface LibraryOptions {
   dbDir?: string;
@@ -44,10 +47,13 @@ export interface LibraryOptions {
   extraModelDirs?: string[];
   modelId?: string;
   /**
-   * 'write' (default) for a process that indexes or changes the library; 'read' opens it
-   * without writing anything (search, status, similar, scenes from the command line).
+   * 'write' (the default) holds the library's writer lock until close() ([Note: library
+   * lock] in library-lock.ts); 'read' takes no lock and writes nothing, so it works while
+   * another process writes (search, status, similar, scenes from the command line).
    */
   access?: 'write' | 'read';
+  /** Who writes, as the busy message names it: "lantern index", "lantern serve", "the Lantern app". */
+  purpose?: string;
   provider?: string;
   intraOpThreads?: number;
   /** Overrides of the indexer's defaults (thumbnail size, pixel limit, batch size…). */
@@ -104,6 +110,7 @@ interface ActiveRun {
 export class Library {
   private backgroundSample: Float32Array[] | null = null;
   private readonly runs = new Set<ActiveRun>();
+  private writerLock: LibraryLock | null = null;
 
   private constructor(
     readonly dbDir: string,
@@ -142,9 +149,28 @@ export class Library {
 
   static async open(options: LibraryOptions = {}): Promise<Library> {
     const dbDir = path.resolve(options.dbDir ?? defaultDbDir());
+    // The lock comes before anything in the folder is read, created or loaded (the model
+    // too), so a busy library fails at once and nothing is half-written.
+    let lock: LibraryLock | null = null;
+    if (options.access !== 'read') {
+      await mkdir(dbDir, { recursive: true });
+      lock = await LibraryLock.acquire(dbDir, options.purpose ?? 'lantern');
+    }
+    try {
+      const library = await Library.openLocked(dbDir, options);
+      library.writerLock = lock;
+      return library;
+    } catch (error) {
+      lock?.release();
+      throw error;
+    }
+  }
+
+  /** Open with the writer lock held (or for reading). */
+  private static async openLocked(dbDir: string, options: LibraryOptions): Promise<Library> {
     const readOnly = options.access === 'read';
-    if (!readOnly) await mkdir(dbDir, { recursive: true });
-    const settings = await readSettings(dbDir);
+    const loaded = await readLibrarySettings(dbDir, readOnly ? 'read' : 'write');
+    const settings = loaded.settings;
     const registry = await openRegistry(options);
     const chosenId = options.modelId ?? settings.model ?? registry.defaultClipId();
     const chosen = await registry.resolveClip(chosenId);
@@ -178,6 +204,10 @@ export class Library {
         opened.push(pendingStore);
         pending = { store: pendingStore, resolved: chosen, encoder: null };
       }
+      if (loaded.rebuild) settings.roots = await rootsFromStore(store, settings.roots);
+      // A missing library.json next to an empty store is a run killed before its first save.
+      const warning =
+        loaded.rebuild === 'missing' && settings.roots.length === 0 ? null : loaded.warning;
       const ffmpeg = await locateFfmpeg(options.ffmpegPaths ?? {}).catch((error: unknown) =>
         error instanceof Error ? error.message : String(error),
       );
@@ -189,9 +219,9 @@ export class Library {
         { ...DEFAULT_INDEXER_SETTINGS, ffmpeg, ...options.indexer },
         encoderOptions,
         readOnly,
-        [...store.warnings, ...(pending?.store.warnings ?? [])],
+        [...(warning ? [warning] : []), ...store.warnings, ...(pending?.store.warnings ?? [])],
       );
-      if (!readOnly && settings.model !== chosenId)
+      if (!readOnly && (settings.model !== chosenId || warning))
         await library.saveSettings({ ...settings, model: chosenId });
       return library;
     } catch (error) {
@@ -493,14 +523,19 @@ export class Library {
   }
 
   async close(): Promise<void> {
-    for (const run of this.runs) run.controller.abort();
-    await Promise.all([...this.runs].map((run) => run.done));
-    await this.serving.store.close();
-    await this.serving.encoder.close();
-    if (this.pending) {
-      await this.pending.store.close();
-      const encoder = await this.pending.encoder?.catch(() => null);
-      await encoder?.close();
+    try {
+      for (const run of this.runs) run.controller.abort();
+      await Promise.all([...this.runs].map((run) => run.done));
+      await this.serving.store.close();
+      await this.serving.encoder.close();
+      if (this.pending) {
+        await this.pending.store.close();
+        const encoder = await this.pending.encoder?.catch(() => null);
+        await encoder?.close();
+      }
+    } finally {
+      this.writerLock?.release();
+      this.writerLock = null;
     }
   }
 
@@ -549,21 +584,12 @@ export class Library {
   }
 
   private async saveSettings(settings: LibrarySettings): Promise<void> {
+    this.refuseReadOnly('change the library’s settings');
     this.settings = settings;
-    const file = path.join(this.dbDir, 'library.json');
-    await writeFile(`${file}.tmp`, JSON.stringify(settings, null, 2));
-    await rename(`${file}.tmp`, file);
-  }
-}
-
-async function readSettings(dbDir: string): Promise<LibrarySettings> {
-  try {
-    const raw = JSON.parse(
-      await readFile(path.join(dbDir, 'library.json'), 'utf8'),
-    ) as Partial<LibrarySettings>;
-    return { roots: Array.isArray(raw.roots) ? raw.roots : [], model: raw.model ?? null };
-  } catch {
-    return { roots: [], model: null };
+    await writeFileAtomic(
+      path.join(this.dbDir, 'library.json'),
+      `${JSON.stringify(settings, null, 2)}\n`,
+    );
   }
 }
 

@@ -17,7 +17,7 @@ import {
   type Result,
   type Settings,
 } from '../../shared/contract.js';
-import { encodeError, LanternError } from '../../shared/errors.js';
+import { encodeError, LanternError, type ErrorCode } from '../../shared/errors.js';
 import type { LibraryStatus } from '../../shared/types.js';
 import { APP_VERSION } from '../../shared/version.js';
 import { Library, openRegistry } from '../library.js';
@@ -53,6 +53,7 @@ const EMPTY_STATUS: LibraryStatus = {
 export class LanternService {
   private library: Library | null = null;
   private notReadyReason: string | null = null;
+  private notReadyCode: ErrorCode = 'MODEL_MISSING';
   private readonly listeners = new Map<EventName, Set<Listener<EventName>>>();
   private readonly jobs = new JobQueue((snapshot) => this.emit('job:progress', snapshot));
   private readonly dbDir: string;
@@ -123,6 +124,8 @@ export class LanternService {
         modelsDir: this.modelsDir,
         extraModelDirs: [...(this.options.extraModelDirs ?? []), ...this.settings.modelFolders],
         ...(this.modelId ? { modelId: this.modelId } : {}),
+        // Named in the busy message another process shows ([Note: library lock]).
+        purpose: this.options.shell === 'browser' ? 'lantern serve' : 'the Lantern app',
         provider: this.settings.provider,
         indexer: {
           thumbnailSize: this.settings.thumbnailSize,
@@ -131,14 +134,18 @@ export class LanternService {
       });
       this.notReadyReason = null;
     } catch (error) {
-      this.notReadyReason = encodeError(error).message;
+      const { code, message } = encodeError(error);
+      this.notReadyReason = message;
+      // A library another process writes keeps its code; anything else sends the person
+      // to the setup screen, as before.
+      this.notReadyCode = code === 'LIBRARY_BUSY' ? code : 'MODEL_MISSING';
     }
   }
 
   private requireLibrary(): Library {
     if (this.library) return this.library;
     throw new LanternError(
-      'MODEL_MISSING',
+      this.notReadyCode,
       this.notReadyReason ?? 'No model is loaded yet: choose one in the setup screen.',
     );
   }
