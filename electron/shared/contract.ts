@@ -22,6 +22,23 @@ import type {
 const returns = <T>() => undefined as unknown as T;
 
 /**
+ * Where the contract is parsed: the engine and main are Node processes and know their
+ * platform; the renderer has no `process` and accepts either form (the engine re-checks).
+ */
+const platform = (globalThis as { process?: { platform?: string } }).process?.platform;
+
+/**
+ * Absolute on the platform that will open it. A drive or UNC path on Linux or macOS would
+ * resolve against the working directory (`C:\x` becomes `<cwd>/C:\x`), so it is refused there.
+ */
+function isAbsolutePath(p: string): boolean {
+  const windows = /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\');
+  if (platform === undefined) return windows || p.startsWith('/');
+  // On Windows a path from the root of the current drive ("/x") stays accepted, as before.
+  return p.startsWith('/') || (platform === 'win32' && windows);
+}
+
+/**
  * A path the engine may open. NUL cannot occur in a file name on any platform, and Node's
  * fs refuses it with a raw TypeError, so it is refused here with a sentence instead.
  */
@@ -30,9 +47,7 @@ const absolutePath = z
   .min(1)
   .max(4096)
   .refine((p) => !p.includes('\0'), { message: 'must not contain a NUL character' })
-  .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\'), {
-    message: 'must be an absolute path',
-  });
+  .refine(isAbsolutePath, { message: 'must be an absolute path' });
 
 /**
  * A model id: it becomes a folder name under the models folder and is echoed in error

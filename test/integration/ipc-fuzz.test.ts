@@ -176,6 +176,9 @@ describe('the contract boundary', () => {
         error: { code: 'INVALID_INPUT' },
       });
     expect(parseInput('settings:set', { model: 'toy-clip' }).ok).toBe(true);
+    // A drive path on Linux or macOS would land in the working directory.
+    if (process.platform !== 'win32')
+      expect(parseInput('media:reveal', { path: 'C:\\Users\\x.jpg' }).ok).toBe(false);
   });
 
   it('encodes anything thrown as a bounded, non-empty sentence', () => {
