@@ -30,6 +30,7 @@ import {
   hostileCalls,
   hostileFrame,
   hostilePaths,
+  pathSweep,
   Rng,
   type FuzzPlaces,
 } from '../fixtures/fuzz.js';
@@ -38,6 +39,8 @@ import { writePhoto } from '../fixtures/photos.js';
 
 /** Fixed so a failure reproduces from its index; LANTERN_FUZZ_SEED explores other runs. */
 const SEED = Number(process.env.LANTERN_FUZZ_SEED ?? 0x1a7e57);
+/** LANTERN_FUZZ_VERBOSE=1 prints the answers by code and every INTERNAL one (raw errors). */
+const VERBOSE = process.env.LANTERN_FUZZ_VERBOSE !== undefined;
 const PAYLOADS = 10_000;
 const FRAMES = 1_000;
 /** A call still unanswered after this long is a hang (a FIFO read, an endless device). */
@@ -191,6 +194,23 @@ describe('the contract boundary', () => {
     }
     expect(encodeError({ message: 'plain object' }).message).toBe('plain object');
   });
+
+  it("turns Node's system errors about a person's path into codes and sentences", async () => {
+    const { mkdir, stat } = await import('node:fs/promises');
+    const failure = (work: Promise<unknown>) => work.then(() => null, encodeError);
+    expect(await failure(mkdir('/etc/passwd', { recursive: true }))).toEqual({
+      code: 'INVALID_INPUT',
+      message: '/etc/passwd is (or lies under) a file, not a folder; choose a folder.',
+    });
+    expect(await failure(stat('/nonexistent-lantern/x'))).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await failure(mkdir(`/tmp/${'n'.repeat(300)}`))).toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringMatching(/too long for this system/) as string,
+    });
+    // Anything else stays INTERNAL, with Node's own words.
+    const odd = Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
+    expect(encodeError(odd)).toEqual({ code: 'INTERNAL', message: 'EMFILE: too many open files' });
+  });
 });
 
 describe('IPC fuzz', () => {
@@ -279,10 +299,20 @@ describe('IPC fuzz', () => {
     };
 
     const problems: string[] = [];
+    // Jobs answer later, in their snapshots: their errors are held to the same rule.
+    const stopWatchingJobs = service.on('job:progress', (job) => {
+      if (job.error === null) return;
+      const problem = problemWith({ ok: false, error: job.error });
+      if (problem) problems.push(`${job.kind} job ${job.label.slice(0, 200)}: ${problem}`);
+      if (VERBOSE && job.state === 'failed')
+        console.info(`${job.kind} job ${job.label.slice(0, 200)} →`, JSON.stringify(job.error));
+    });
     const channelsSeen = new Set<unknown>();
     const codes = new Map<string, number>();
     let index = 0;
-    for (const { channel, input } of hostileCalls(SEED, PAYLOADS, places, admit)) {
+    const sweep = pathSweep(places);
+    const calls = [...sweep, ...hostileCalls(SEED, PAYLOADS - sweep.length, places, admit)];
+    for (const { channel, input } of calls) {
       index++;
       channelsSeen.add(channel);
       // A settings change that reopens the library closes it under a running job (reported
@@ -293,7 +323,10 @@ describe('IPC fuzz', () => {
       if (problem) problems.push(`#${index} ${describeCall(channel, input)}: ${problem}`);
       const code = codeOf(answer);
       codes.set(code, (codes.get(code) ?? 0) + 1);
+      if (VERBOSE && code === 'INTERNAL')
+        console.info(`#${index} ${describeCall(channel, input)} →`, JSON.stringify(answer));
     }
+    if (VERBOSE) console.info('answers by code:', Object.fromEntries(codes));
     expect(index).toBe(PAYLOADS);
     expect(problems.slice(0, 20)).toEqual([]);
     // Every channel of the contract was fuzzed, most answers were refusals, and some
@@ -305,7 +338,9 @@ describe('IPC fuzz', () => {
     for (const job of await jobsOf(service))
       if (!FINISHED.includes(job.state)) await service.invoke('jobs:cancel', { id: job.id });
     await jobsSettled(service);
+    stopWatchingJobs();
     expect((await jobsOf(service)).filter((job) => !FINISHED.includes(job.state))).toEqual([]);
+    expect(problems.slice(0, 20)).toEqual([]);
   }, 300_000);
 
   it('leaves no prototype polluted and the service still answers', async () => {
