@@ -21,12 +21,45 @@ import type {
 /** A phantom carrying an output type; never read at run time. */
 const returns = <T>() => undefined as unknown as T;
 
+/**
+ * Where the contract is parsed: the engine and main are Node processes and know their
+ * platform; the renderer has no `process` and accepts either form (the engine re-checks).
+ */
+const platform = (globalThis as { process?: { platform?: string } }).process?.platform;
+
+/**
+ * Absolute on the platform that will open it. A drive or UNC path on Linux or macOS would
+ * resolve against the working directory (`C:\x` becomes `<cwd>/C:\x`), so it is refused there.
+ */
+function isAbsolutePath(p: string): boolean {
+  const windows = /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\');
+  if (platform === undefined) return windows || p.startsWith('/');
+  // On Windows a path from the root of the current drive ("/x") stays accepted, as before.
+  return p.startsWith('/') || (platform === 'win32' && windows);
+}
+
+/**
+ * A path the engine may open. NUL cannot occur in a file name on any platform, and Node's
+ * fs refuses it with a raw TypeError, so it is refused here with a sentence instead.
+ */
 const absolutePath = z
   .string()
   .min(1)
   .max(4096)
-  .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\'), {
-    message: 'must be an absolute path',
+  .refine((p) => !p.includes('\0'), { message: 'must not contain a NUL character' })
+  .refine(isAbsolutePath, { message: 'must be an absolute path' });
+
+/**
+ * A model id: it becomes a folder name under the models folder and is echoed in error
+ * sentences, so it is short and free of control characters.
+ */
+const modelId = z
+  .string()
+  .min(1)
+  .max(200)
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
+  .refine((id) => !/[\u0000-\u001f\u007f]/.test(id), {
+    message: 'must not contain control characters',
   });
 
 export const SearchFiltersSchema = z
@@ -47,7 +80,7 @@ export const SearchInputSchema = SearchFiltersSchema.extend({
 
 export const SettingsSchema = z
   .object({
-    model: z.string().min(1).nullable(),
+    model: modelId.nullable(),
     provider: z.enum(['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu']),
     /** Longest side of thumbnails in pixels. */
     thumbnailSize: z.number().int().min(64).max(1024),
@@ -116,7 +149,7 @@ export const contract = {
   'models:list': { input: empty, output: returns<ModelSummary[]>() },
   /** Starts a download job; progress arrives as `job:progress`. */
   'models:fetch': {
-    input: z.object({ id: z.string().min(1) }).strict(),
+    input: z.object({ id: modelId }).strict(),
     output: returns<JobSnapshot>(),
   },
   /** Use the models in a folder the person already has (with its own models.json or a model id's files). */
@@ -242,15 +275,45 @@ export function isShellChannel(channel: Channel): channel is ShellChannel {
  * untrusted input; returns a Result so nothing throws across a boundary.
  */
 export function parseInput<C extends Channel>(channel: C, input: unknown): Result<ParsedInput<C>> {
-  const parsed = contract[channel].input.safeParse(input ?? {});
+  // Callers check the channel, but this is the boundary: a name that is not one of the
+  // contract's own keys (`__proto__`, `toString`) must not reach `contract[channel]`.
+  if (!isChannel(channel))
+    return invalid(`There is no channel ${clip(String(channel))} in Lantern's contract.`);
+  let parsed: z.ZodSafeParseResult<unknown>;
+  try {
+    parsed = (contract[channel].input as z.ZodType).safeParse(input ?? {});
+  } catch {
+    // zod reads the input's own properties; an exotic value (a throwing getter, a revoked
+    // proxy) can make it throw. No transport delivers one, but nothing throws from here.
+    return invalid(`Invalid input for ${channel}: the value cannot be read.`);
+  }
   if (parsed.success) return { ok: true, value: parsed.data as ParsedInput<C> };
   const issue = parsed.error.issues[0];
-  const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-  return {
-    ok: false,
-    error: {
-      code: 'INVALID_INPUT',
-      message: `Invalid input for ${channel}: ${where}${issue?.message ?? 'not accepted'}.`,
-    },
-  };
+  const where = issue && issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : '';
+  return invalid(`Invalid input for ${channel}: ${where}${describeIssue(issue)}.`);
+}
+
+function invalid(message: string): { ok: false; error: EncodedError } {
+  return { ok: false, error: { code: 'INVALID_INPUT', message } };
+}
+
+/** Longest piece of caller-supplied text repeated in an error sentence. */
+const ECHO_LIMIT = 60;
+
+function clip(text: string): string {
+  return JSON.stringify(text.length > ECHO_LIMIT ? `${text.slice(0, ECHO_LIMIT)}…` : text);
+}
+
+/**
+ * zod's own sentence, except where it would repeat the caller's input: unknown keys are
+ * named (a few, clipped), so a megabyte-long key does not come back as a megabyte-long error.
+ */
+function describeIssue(issue: z.core.$ZodIssue | undefined): string {
+  if (!issue) return 'not accepted';
+  if (issue.code === 'unrecognized_keys') {
+    const shown = issue.keys.slice(0, 3).map(clip).join(', ');
+    const more = issue.keys.length > 3 ? ` and ${issue.keys.length - 3} more` : '';
+    return `unexpected field${issue.keys.length === 1 ? '' : 's'} ${shown}${more}`;
+  }
+  return issue.message.length > 300 ? `${issue.message.slice(0, 300)}…` : issue.message;
 }
