@@ -227,14 +227,29 @@ async function answer(service: LanternService, ws: WebSocket, text: string): Pro
   let id: unknown = null;
   let result: Result<unknown>;
   try {
-    const message = JSON.parse(text) as { id?: unknown; channel?: unknown; input?: unknown };
-    id = message.id;
-    if (!isChannel(message.channel)) {
+    const parsed: unknown = JSON.parse(text);
+    const message = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as {
+      id?: unknown;
+      channel?: unknown;
+      input?: unknown;
+    };
+    id = message.id ?? null;
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       result = {
         ok: false,
         error: {
           code: 'INVALID_INPUT',
-          message: `Unknown channel ${JSON.stringify(message.channel)}.`,
+          message: 'A message must be a JSON object with an id, a channel and an input.',
+        },
+      };
+    } else if (!isChannel(message.channel)) {
+      // Never echo a megabyte of whatever was sent: a short, printable excerpt.
+      const named = JSON.stringify(message.channel) ?? String(message.channel);
+      result = {
+        ok: false,
+        error: {
+          code: 'INVALID_INPUT',
+          message: `Unknown channel ${named.length > 60 ? `${named.slice(0, 60)}…` : named}.`,
         },
       };
     } else if (isShellChannel(message.channel)) {

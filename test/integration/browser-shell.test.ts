@@ -87,7 +87,7 @@ describe('browser shell', () => {
   it('carries the contract over the socket and pushes events', async () => {
     const ws = await connect(`?token=${token}`);
     const messages: {
-      id?: number;
+      id?: number | null;
       result?: { ok: boolean; value?: unknown; error?: { code: string } };
       event?: string;
     }[] = [];
@@ -108,6 +108,23 @@ describe('browser shell', () => {
       ok: false,
       error: { code: 'INVALID_INPUT' },
     });
+    // A long channel name is not echoed back whole.
+    const long = (await call(21, 'x'.repeat(100_000), {})) as unknown as {
+      error?: { message: string };
+    };
+    expect(long.error?.message.length).toBeLessThan(200);
+    // JSON that is not an object is refused as such, not as invalid JSON.
+    ws.send('null');
+    ws.send('[1,2]');
+    for (let i = 0; i < 500 && messages.filter((m) => m.id === null).length < 2; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    const bare = messages.filter((m) => m.id === null);
+    expect(bare).toHaveLength(2);
+    for (const m of bare)
+      expect(m.result).toMatchObject({
+        ok: false,
+        error: { code: 'INVALID_INPUT', message: expect.stringMatching(/JSON object/) as string },
+      });
     expect(await call(3, 'dialog:pickFolders', {})).toMatchObject({
       ok: false,
       error: { code: 'INVALID_INPUT' },

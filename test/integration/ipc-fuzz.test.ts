@@ -55,9 +55,8 @@ const MAX_MESSAGE = 10_000;
 const REAL_WORK_CAP: Partial<Record<Channel, number>> = {
   'settings:set': 8,
   'models:fetch': 3,
-  // Held at 0 until the service checks the folder: one without a models.json is kept in
-  // the settings and every later open of the library fails (reported to the lead).
-  'models:useFolder': 0,
+  // The service reads a folder's models.json before keeping it in the settings.
+  'models:useFolder': 6,
   'library:addRoots': 6,
   'library:reindex': 4,
   'library:removeRoot': 10,

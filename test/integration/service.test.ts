@@ -3,6 +3,7 @@
  * progress events, pause/resume/cancel, library changes, and the not-ready state a
  * first run starts in.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { JobSnapshot } from '../../electron/shared/contract.js';
@@ -132,9 +133,10 @@ describe('engine service', () => {
   });
 
   it('starts not ready when no model is installed, and says what to do', async () => {
+    const bareDb = await tempDir();
     const bare = await LanternService.create({
       shell: 'browser',
-      dbDir: await tempDir(),
+      dbDir: bareDb,
       modelsDir: await tempDir(),
     });
     const info = await bare.invoke('app:info', {});
@@ -153,12 +155,22 @@ describe('engine service', () => {
     expect((models as { value: { id: string }[] }).value.map((m) => m.id)).toContain(
       'clip-vit-b32',
     );
+    // A folder without a models.json is refused and not kept: it would break every later open.
+    const empty = await tempDir();
+    const refused = await bare.invoke('models:useFolder', { path: empty });
+    expect(refused.ok).toBe(false);
+    expect(await bare.invoke('settings:get', {})).toMatchObject({ ok: true });
+    await removeDir(empty);
     // Pointing at the toy folder makes it ready.
     await bare.invoke('settings:set', { model: 'toy-clip' });
     await bare.invoke('models:useFolder', { path: inject('toyModelsDir') });
     expect(await bare.invoke('app:info', {})).toMatchObject({
       value: { ready: true, model: 'toy-clip' },
     });
+    const settingsFile = JSON.parse(await readFile(path.join(bareDb, 'settings.json'), 'utf8')) as {
+      modelFolders: string[];
+    };
+    expect(settingsFile.modelFolders).toEqual([inject('toyModelsDir')]);
     await bare.close();
   });
 });

@@ -275,6 +275,12 @@ export class LanternService {
     },
     'models:useFolder': async ({ path: folder }) => {
       if (!this.settings.modelFolders.includes(folder)) {
+        // Read the folder's models.json before keeping it: a folder kept in the settings
+        // that cannot be read would make every later open of the library fail.
+        await openRegistry({
+          modelsDir: this.modelsDir,
+          extraModelDirs: [...(this.options.extraModelDirs ?? []), folder],
+        });
         this.settings = { ...this.settings, modelFolders: [...this.settings.modelFolders, folder] };
         await writeStoredSettings(this.dbDir, this.settings);
       }
