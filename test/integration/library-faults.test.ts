@@ -259,4 +259,54 @@ describe('library faults', () => {
       await service.close();
     }
   });
+
+  it('in the app, choosing another model starts its index at once and search keeps answering', async () => {
+    for (const colour of COLOURS) await writePhoto(root, { colour });
+    const service = await LanternService.create({
+      shell: 'browser',
+      dbDir: db,
+      modelsDir: inject('toyModelsDir'),
+      extraModelDirs: [second],
+      modelId: 'toy-clip',
+    });
+    try {
+      const jobs: JobSnapshot[] = [];
+      service.on('job:progress', (job) => jobs.push(job));
+      const waitFor = async (id: string) => {
+        const end = Date.now() + 60_000;
+        while (Date.now() < end) {
+          const last = jobs.findLast((j) => j.id === id);
+          if (last && ['done', 'failed', 'cancelled'].includes(last.state)) return last;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        throw new Error('timed out');
+      };
+      const first = (await service.invoke('library:addRoots', { paths: [root] })) as {
+        value: JobSnapshot;
+      };
+      expect(await waitFor(first.value.id)).toMatchObject({ state: 'done' });
+
+      expect(await service.invoke('settings:set', { model: 'toy-clip-b' })).toMatchObject({
+        ok: true,
+        value: { model: 'toy-clip-b' },
+      });
+      const reindex = jobs.find((j) => j.kind === 'index' && j.id !== first.value.id);
+      expect(reindex).toBeDefined();
+      const during = await service.invoke('search:query', { query: 'red' });
+      expect(during.ok).toBe(true);
+      expect((during as { value: { path: string }[] }).value[0]?.path).toBe(
+        path.join(root, 'red.jpg'),
+      );
+      expect(await waitFor(reindex?.id ?? '')).toMatchObject({ state: 'done' });
+      expect(
+        jobs.some((j) => j.id === reindex?.id && j.progress?.reindexModel === 'toy-clip-b'),
+      ).toBe(true);
+      expect(await service.invoke('library:status', {})).toMatchObject({
+        ok: true,
+        value: { model: 'toy-clip-b', reindex: null, images: 6 },
+      });
+    } finally {
+      await service.close();
+    }
+  });
 });

@@ -236,8 +236,14 @@ export class LanternService {
       this.settings = { ...this.settings, ...definedOnly(rest) };
       if (model !== undefined && model !== null) this.modelId = model;
       await writeStoredSettings(this.dbDir, this.settings);
-      if (reopen || !this.library) await this.openLibrary();
-      else {
+      if (reopen || !this.library) {
+        await this.openLibrary();
+        // A newly chosen model starts building its index at once; searches keep using the
+        // previous model's until it completes ([Note: switching model] in library.ts).
+        const library = this.library;
+        if (library && library.modelId !== library.encoder.id && library.roots.length > 0)
+          this.indexJob(library.roots.join(', '), library.roots);
+      } else {
         // Indexer settings apply to the next batch: never close the library under a job.
         this.library.updateIndexerSettings({
           thumbnailSize: this.settings.thumbnailSize,
