@@ -88,21 +88,16 @@ async function withLibrary<T>(
 }
 
 /**
- * Each folder to index exists and is a folder, checked before any model loads: a file
- * would become a root of its own (parseCli refuses an empty name).
+ * No folder to index is a file, checked before any model loads: a file would become a root
+ * of its own (parseCli refuses an empty name).
  */
 async function checkFoldersToIndex(folders: readonly string[]): Promise<void> {
   for (const folder of folders) {
     const absolute = path.resolve(folder);
     const info = await stat(absolute).catch((error: NodeJS.ErrnoException) => error);
-    if (info instanceof Error) {
-      if (info.code === 'ENOENT' || info.code === 'ENOTDIR')
-        throw new LanternError('NOT_FOUND', `The folder ${absolute} does not exist.`);
-      throw new LanternError(
-        'READ_FAILED',
-        `The folder ${absolute} could not be read (${info.code ?? info.message}); check its permissions.`,
-      );
-    }
+    // A folder that cannot be reached now may be a known root on an unplugged disk: the
+    // library reports it offline and keeps its files (a new one is refused there).
+    if (info instanceof Error) continue;
     if (!info.isDirectory()) {
       throw new LanternError(
         'INVALID_INPUT',

@@ -168,6 +168,9 @@ describe('library faults', () => {
         const back = await library.index([root]);
         expect(back).toMatchObject({ removed: 0, offline: [], indexed: 0, unchanged: 3 });
         expect((await library.status()).roots[0]?.offline).toBeNull();
+        // Readable again: the folder failures of the offline time are cleared.
+        expect(await library.failures()).toEqual([]);
+        expect((await library.status()).failed).toBe(0);
       } finally {
         await library.close();
       }

@@ -229,7 +229,7 @@ export async function indexRoots(
     failures.push({ path: problem.path, root, code: problem.code, error: problem.error });
   }
   const oldFailures = (await store.listFailures())
-    .filter((f) => inRoots(f.path) && !offline(f.path))
+    .filter((f) => absoluteRoots.some((root) => under(f.path, root)) && !offline(f.path))
     .map((f) => f.path);
   await store.clearFailures(oldFailures);
   await store.recordFailures(failures);
