@@ -232,6 +232,8 @@ describe('App', () => {
     expect(screen.getByRole('row', { name: /\/photos/ }).textContent).toContain('Indexed');
     const notice = screen.getByText(/Re-indexing for model clip-vit-l14: 40 of 123/);
     expect(notice).toBeTruthy();
-    expect(screen.getByText(/Searches use the index of clip-vit-b32/)).toBeTruthy();
+    expect(screen.getByText(/Searches use the index of clip-vit-b32/).textContent).toMatch(
+      /once every folder can be read: \/media\/usb\s+is offline/,
+    );
   });
 });
