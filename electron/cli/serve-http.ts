@@ -11,6 +11,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { openServableMedia, parseRange } from '../engine/service/media-access.js';
+import { contentSecurityPolicy } from '../shared/content-policy.js';
 
 export const LOOPBACK = '127.0.0.1';
 
@@ -21,23 +22,8 @@ export const LOOPBACK = '127.0.0.1';
  * page, so another local site cannot overlay or click through it.
  */
 export function pagePolicy(port: number): string {
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data: blob:",
-    "media-src 'self' blob:",
-    "font-src 'self'",
-    // 'self' covers ws: only in browsers that implement CSP 3's rule; name it outright.
-    `connect-src 'self' ws://${LOOPBACK}:${port}`,
-    "worker-src 'self'",
-    "manifest-src 'self'",
-    "object-src 'none'",
-    "frame-src 'none'",
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-  ].join('; ');
+  // 'self' covers ws: only in browsers that implement CSP 3's rule; name it outright.
+  return contentSecurityPolicy({ media: [], connect: [`ws://${LOOPBACK}:${port}`] });
 }
 
 /** Media is never a document the app runs: no script, no network, a sandbox (as media://). */

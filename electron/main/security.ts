@@ -11,6 +11,7 @@
  * real origin, so the CSP can say `'self'`, module scripts load without file:// CORS
  * exceptions, and "is this the app's page?" is one origin comparison.
  */
+import { contentSecurityPolicy } from '../shared/content-policy.js';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'lantern';
@@ -33,22 +34,10 @@ export const MEDIA_HOST = 'local';
  * - no network at all: the renderer talks to the engine through IPC, never fetch();
  * - no frames, plugins, forms or base-URL changes.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  `img-src 'self' ${MEDIA_SCHEME}: data: blob:`,
-  `media-src 'self' ${MEDIA_SCHEME}: blob:`,
-  "font-src 'self'",
-  "connect-src 'self'",
-  "worker-src 'self'",
-  "manifest-src 'self'",
-  "object-src 'none'",
-  "frame-src 'none'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ');
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy({
+  media: [`${MEDIA_SCHEME}:`],
+  connect: [],
+});
 
 export function isAppUrl(url: string): boolean {
   try {

@@ -31,6 +31,39 @@ async function writeSecondModel(dir: string): Promise<void> {
   );
 }
 
+/** `count` small PNGs cycling through the colours (PNG: slower to decode, so runs last a while). */
+async function writeManyPhotos(dir: string, count: number): Promise<void> {
+  for (let i = 0; i < count; i++)
+    await writePhoto(dir, {
+      colour: COLOURS[i % COLOURS.length] ?? 'red',
+      name: `p${i}.png`,
+      format: 'png',
+    });
+}
+
+/** A service on the toy models that records its job events, and a wait for a job's end. */
+async function recordingService(db: string, extraModelDirs: string[] = []) {
+  const service = await LanternService.create({
+    shell: 'browser',
+    dbDir: db,
+    modelsDir: inject('toyModelsDir'),
+    extraModelDirs,
+    modelId: 'toy-clip',
+  });
+  const jobs: JobSnapshot[] = [];
+  service.on('job:progress', (job) => jobs.push(job));
+  const finished = async (id: string): Promise<JobSnapshot> => {
+    const end = Date.now() + 60_000;
+    while (Date.now() < end) {
+      const last = jobs.findLast((j) => j.id === id);
+      if (last && ['done', 'failed', 'cancelled'].includes(last.state)) return last;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`timed out waiting for job ${id}`);
+  };
+  return { service, jobs, finished };
+}
+
 describe('library faults', () => {
   let root: string;
   let db: string;
@@ -199,12 +232,7 @@ describe('library faults', () => {
   });
 
   it('stops indexing a folder that is removed meanwhile, and leaves none of its rows', async () => {
-    for (let i = 0; i < 40; i++)
-      await writePhoto(root, {
-        colour: COLOURS[i % COLOURS.length] ?? 'red',
-        name: `p${i}.png`,
-        format: 'png',
-      });
+    await writeManyPhotos(root, 40);
     const library = await openToyLibrary(db, { indexer: { batchSize: 2 } });
     try {
       const removal: { promise?: Promise<void> } = {};
@@ -225,34 +253,16 @@ describe('library faults', () => {
   });
 
   it('applies indexer settings without closing the library under a running job', async () => {
-    for (let i = 0; i < 30; i++)
-      await writePhoto(root, {
-        colour: COLOURS[i % COLOURS.length] ?? 'red',
-        name: `p${i}.png`,
-        format: 'png',
-      });
-    const service = await LanternService.create({
-      shell: 'browser',
-      dbDir: db,
-      modelsDir: inject('toyModelsDir'),
-      modelId: 'toy-clip',
-    });
+    await writeManyPhotos(root, 30);
+    const { service, finished } = await recordingService(db);
     try {
-      const jobs: JobSnapshot[] = [];
-      service.on('job:progress', (job) => jobs.push(job));
       const started = (await service.invoke('library:addRoots', { paths: [root] })) as {
         value: JobSnapshot;
       };
       expect(await service.invoke('settings:set', { thumbnailSize: 128 })).toMatchObject({
         ok: true,
       });
-      const end = Date.now() + 60_000;
-      let last: JobSnapshot | undefined;
-      while (Date.now() < end) {
-        last = jobs.findLast((j) => j.id === started.value.id);
-        if (last && ['done', 'failed', 'cancelled'].includes(last.state)) break;
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      const last = await finished(started.value.id);
       expect(last).toMatchObject({ state: 'done', report: { indexed: 30 } });
       expect(await service.invoke('library:status', {})).toMatchObject({
         ok: true,
@@ -265,25 +275,8 @@ describe('library faults', () => {
 
   it('in the app, choosing another model starts its index at once and search keeps answering', async () => {
     for (const colour of COLOURS) await writePhoto(root, { colour });
-    const service = await LanternService.create({
-      shell: 'browser',
-      dbDir: db,
-      modelsDir: inject('toyModelsDir'),
-      extraModelDirs: [second],
-      modelId: 'toy-clip',
-    });
+    const { service, jobs, finished: waitFor } = await recordingService(db, [second]);
     try {
-      const jobs: JobSnapshot[] = [];
-      service.on('job:progress', (job) => jobs.push(job));
-      const waitFor = async (id: string) => {
-        const end = Date.now() + 60_000;
-        while (Date.now() < end) {
-          const last = jobs.findLast((j) => j.id === id);
-          if (last && ['done', 'failed', 'cancelled'].includes(last.state)) return last;
-          await new Promise((r) => setTimeout(r, 20));
-        }
-        throw new Error('timed out');
-      };
       const first = (await service.invoke('library:addRoots', { paths: [root] })) as {
         value: JobSnapshot;
       };
