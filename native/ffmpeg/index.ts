@@ -22,22 +22,4 @@ export { freeOutputPath, safeClipName, safeFileStem } from './names.js';
 export { VideoError } from './errors.js';
 export type { VideoErrorCode } from './errors.js';
 
-/**
- * File extensions (lower case, no dot) the indexer treats as videos: the containers
- * phones, cameras and screen recorders write. ffmpeg reads many more; a file with a
- * video extension that holds no video is reported, not skipped silently.
- */
-export const videoExtensions: readonly string[] = [
-  'mp4',
-  'm4v',
-  'mov',
-  'mkv',
-  'webm',
-  'avi',
-  'mts',
-  'm2ts',
-  '3gp',
-  'wmv',
-  'mpg',
-  'mpeg',
-];
+export { videoExtensions } from './extensions.js';

@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, realpath, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { cancelled, classifyInputError, ffmpegReason, VideoError } from './errors.js';
+import { videoExtensions } from './extensions.js';
 import { keepTail, spawnTool } from './run.js';
 
 export interface OutputOptions {
@@ -46,21 +47,7 @@ async function exists(file: string): Promise<boolean> {
  * from any indexed video may keep its extension) plus `.ts`. ffmpeg chooses the
  * container by the extension, so a name without one of these cannot be written.
  */
-export const CLIP_EXTENSIONS: readonly string[] = [
-  'mp4',
-  'm4v',
-  'mov',
-  'mkv',
-  'webm',
-  'avi',
-  'ts',
-  'mts',
-  'm2ts',
-  '3gp',
-  'wmv',
-  'mpg',
-  'mpeg',
-];
+export const CLIP_EXTENSIONS: readonly string[] = [...videoExtensions, 'ts'];
 
 function checkExtension(out: string): void {
   const ext = path.extname(out).slice(1).toLowerCase();
