@@ -64,7 +64,7 @@ function searchOptions(args: CliArgs): SearchOptions {
 
 /**
  * Say on stderr, once, that the chosen model's index is still being built and which
- * model's index answers meanwhile ([Note: switching model] in engine/library.ts).
+ * model's index answers meanwhile ([Note: switching model] in engine/model-switch.ts).
  */
 function noteReindex(library: Library): boolean {
   if (library.encoder.id === library.modelId) return false;

@@ -3,19 +3,13 @@
  * and its settings — with the operations the command line, the utility process and the
  * browser shell call. Nothing here knows which of them is calling.
  */
-import { access, mkdir, opendir } from 'node:fs/promises';
-import { constants as fsConstants, existsSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { decodeImage } from '../../native/image/index.js';
 import { locateFfmpeg, type FfmpegTools } from '../../native/ffmpeg/index.js';
-import {
-  buildFilter,
-  LibraryStore,
-  sqlString,
-  whereUnderFolder,
-  type StoredModel,
-} from '../../native/store/index.js';
+import { buildFilter, LibraryStore, sqlString } from '../../native/store/index.js';
 import { LanternError } from '../shared/errors.js';
 import type {
   ClipResult,
@@ -29,13 +23,15 @@ import type {
 import { ClipEncoder } from './clip/encoder.js';
 import { indexRoots, type IndexerSettings, type IndexRunOptions } from './indexer/indexer.js';
 import { mediaKindOf } from './indexer/scan.js';
-import { ModelRegistry, type ResolvedClipModel } from './models/registry.js';
+import { ModelRegistry } from './models/registry.js';
 import { clipVocabularyPath, defaultDbDir, defaultModelsDir } from './paths.js';
 import { parseQuery } from './search/query.js';
 import { DEFAULT_LIMIT, queryVector, searchByVector, type SearchContext } from './search/search.js';
 import { exportClips, requireFfmpeg, type ExportOptions } from './video/export-clips.js';
 import { findScenes, type SceneSearch } from './video/find-scenes.js';
 import { LibraryLock } from './library-lock.js';
+import { isInsideFolder, removeRowsUnder, whyUnreadable } from './library-folders.js';
+import { servingModelFor, type ModelSide, type PendingModel } from './model-switch.js';
 import { readLibrarySettings, rootsFromStore } from './library-settings.js';
 import { writeFileAtomic } from './settings-file.js';
 
@@ -78,19 +74,6 @@ export const DEFAULT_INDEXER_SETTINGS: Omit<IndexerSettings, 'thumbnailsDir' | '
   decodeConcurrency: Math.max(2, Math.min(4, os.availableParallelism())),
 };
 
-/** A model's open tables with the encoder that fills and queries them. */
-interface ModelSide {
-  store: LibraryStore;
-  encoder: ClipEncoder;
-}
-
-/** The chosen model while its index is still being built ([Note: switching model]). */
-interface PendingModel {
-  store: LibraryStore;
-  resolved: ResolvedClipModel;
-  encoder: Promise<ClipEncoder> | null;
-}
-
 /** An index run in progress, so removeRoot can stop it before removing its rows. */
 interface ActiveRun {
   roots: readonly string[];
@@ -98,15 +81,6 @@ interface ActiveRun {
   done: Promise<unknown>;
 }
 
-/**
- * [Note: switching model]
- * Choosing another model never empties the library. The new model gets tables of its
- * own ([Note: one set of tables per model] in native/store/meta.ts) and the next index
- * run fills them, over every root, while searches keep answering from the previous
- * model's complete index. When a run over every root completes, the new model takes
- * over. Switching back to a model whose index is complete is instant: its tables were
- * never dropped.
- */
 export class Library {
   private backgroundSample: Float32Array[] | null = null;
   private readonly runs = new Set<ActiveRun>();
@@ -266,7 +240,7 @@ export class Library {
     if (added.length > 0)
       await this.saveSettings({ ...this.settings, roots: [...this.settings.roots, ...added] });
     // While a new model's index is being built, every run covers every root, so that it
-    // can complete and take over ([Note: switching model]).
+    // can complete and take over ([Note: switching model] in model-switch.ts).
     const runRoots = this.pending ? [...new Set([...this.settings.roots, ...roots])] : roots;
     const side = await this.indexingSide();
     const reindexModel = this.pending ? side.encoder.id : undefined;
@@ -590,57 +564,6 @@ export class Library {
       path.join(this.dbDir, 'library.json'),
       `${JSON.stringify(settings, null, 2)}\n`,
     );
-  }
-}
-
-/**
- * Which model's index answers searches: the chosen one when its index is complete, or when
- * no other model has a complete index that can still be loaded; else the most recently
- * indexed such model ([Note: switching model]).
- */
-function servingModelFor(
-  chosen: string,
-  stored: readonly StoredModel[],
-  registry: ModelRegistry,
-): string {
-  if (stored.find((m) => m.model === chosen)?.complete) return chosen;
-  const installed = new Set(
-    registry
-      .list()
-      .filter((m) => m.task === 'clip' && m.installed)
-      .map((m) => m.id),
-  );
-  const previous = stored
-    .filter((m) => m.model !== chosen && m.complete && m.rows > 0 && installed.has(m.model))
-    .sort((a, b) => b.updatedAt - a.updatedAt)[0];
-  return previous?.model ?? chosen;
-}
-
-/** Rows, video frames of those rows, under a folder. */
-async function removeRowsUnder(store: LibraryStore, root: string): Promise<void> {
-  const rows = await store.listMedia({ where: whereUnderFolder(root) });
-  await store.frames.deleteVideos(rows.filter((row) => row.kind === 'video').map((row) => row.id));
-  await store.deleteMedia(rows.map((row) => row.id));
-}
-
-function isInsideFolder(file: string, folder: string): boolean {
-  const relative = path.relative(folder, file);
-  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
-}
-
-/** Why a root cannot be read now, in words, or null when it can. */
-async function whyUnreadable(root: string): Promise<string | null> {
-  try {
-    await access(root, fsConstants.R_OK | fsConstants.X_OK);
-    const dir = await opendir(root);
-    await dir.close();
-    return null;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return 'not found: is the disk or share connected?';
-    if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-    if (code === 'ENOTDIR') return 'not a folder';
-    return error instanceof Error ? error.message : String(error);
   }
 }
 

@@ -134,3 +134,17 @@ export async function writeMeta(dir: string, meta: StoreMeta): Promise<void> {
   }
   await rename(temp, file);
 }
+
+/** The model's tables from the meta, adopting an unknown model's vectors of the same size. */
+export function tablesOfModel(meta: StoreMeta, model: string, dim: number): ModelTables {
+  const known = meta.models[model];
+  if (known && known.dim === dim) return known;
+  // The same id with another embedding size (its files changed): fresh tables of its own.
+  if (known) return tablesFor(`${model}#${dim}`, dim);
+  const unknown = meta.models[''];
+  if (unknown && unknown.dim === dim) {
+    delete meta.models[''];
+    return unknown;
+  }
+  return tablesFor(model, dim);
+}

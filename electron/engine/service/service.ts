@@ -239,7 +239,7 @@ export class LanternService {
       if (reopen || !this.library) {
         await this.openLibrary();
         // A newly chosen model starts building its index at once; searches keep using the
-        // previous model's until it completes ([Note: switching model] in library.ts).
+        // previous model's until it completes ([Note: switching model] in model-switch.ts).
         const library = this.library;
         if (library && library.modelId !== library.encoder.id && library.roots.length > 0)
           this.indexJob(library.roots.join(', '), library.roots);
