@@ -12,7 +12,7 @@
  * with mergeInsert on `id` (update if present, insert if not), so writing the same
  * batch again after a crash yields the same rows, not duplicates.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { connect, Index } from '@lancedb/lancedb';
 import type * as ArrowModule from 'apache-arrow';
@@ -125,6 +125,7 @@ export class LibraryStore {
    */
   static async models(dir: string): Promise<StoredModel[]> {
     if (!existsSync(dir)) return [];
+    refuseNonFolder(dir);
     return guarded('read the library', dir, async () => {
       const { meta } = await readMeta(dir, true);
       const db = await connect(dir);
@@ -164,6 +165,7 @@ export class LibraryStore {
         `The embedding size must be a positive whole number, not ${dim}.`,
       );
     }
+    if (existsSync(dir)) refuseNonFolder(dir);
     return guarded('open the library', dir, async () => {
       if (readOnly && !existsSync(dir)) {
         const empty: StoreMeta = { models: { [model]: tablesFor(model, dim) } };
@@ -444,4 +446,13 @@ export class LibraryStore {
       throw new StoreError('STORE_FAILED', `The library at ${this.dir} has no failures table.`);
     return this.failures;
   }
+}
+
+/** A file where the database folder should be: say so plainly instead of a LanceDB error. */
+function refuseNonFolder(dir: string): void {
+  if (!statSync(dir).isDirectory())
+    throw new StoreError(
+      'STORE_FAILED',
+      `${dir} should be the library's database folder but is a file; move it away (or choose another library folder) and try again.`,
+    );
 }

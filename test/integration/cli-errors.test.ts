@@ -3,6 +3,7 @@
  * error is one sentence that blames the right thing, names stay inert on a terminal, the
  * process exits after every error, and `lantern cut` needs no model and no library.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -132,10 +133,7 @@ describe('lantern index refuses what is not a folder, before any model loads', (
 });
 
 describe('every error path exits', () => {
-  it('exits with one sentence when the library store cannot be opened after the model loaded', async () => {
-    const db = path.join(work, 'broken-db');
-    await mkdir(db);
-    await writeFile(path.join(db, 'store'), 'a file where the store folder should be');
+  const exitsWithOneSentence = async (db: string): Promise<CliResult> => {
     const run = startLantern([
       'search',
       'red',
@@ -149,5 +147,28 @@ describe('every error path exits', () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/^lantern: /);
+    return result;
+  };
+
+  it('says plainly when the store folder is a file', async () => {
+    const db = path.join(work, 'broken-db');
+    await mkdir(db);
+    await writeFile(path.join(db, 'store'), 'a file where the store folder should be');
+    const result = await exitsWithOneSentence(db);
+    expect(result.stderr).toMatch(/should be the library's database folder but is a file/);
+  });
+
+  it('exits with one sentence when the library store cannot be opened after the model loaded', async () => {
+    // The model's table exists but is not a LanceDB table at all: found only when the store
+    // opens it, after the model has loaded (its inference thread must be closed again).
+    const db = path.join(work, 'garbage-table-db');
+    const digest = createHash('sha256').update('toy-clip', 'utf8').digest('hex').slice(0, 8);
+    const versions = path.join(db, 'store', `media-toy-clip-${digest}.lance`, '_versions');
+    await mkdir(versions, { recursive: true });
+    await writeFile(path.join(versions, '1.manifest'), 'not a manifest');
+    const result = await exitsWithOneSentence(db);
+    expect(result.stderr).toMatch(/library database/);
+    // What could not be repaired was put back as it was.
+    expect(await readdir(versions)).toContain('1.manifest');
   });
 });

@@ -4,9 +4,11 @@
  * removed while it is being indexed, settings changed under a running job. Real sharp,
  * onnxruntime-node and LanceDB on temporary folders, with the toy models.
  */
-import { cp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { cp, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import { ClipEncoder } from '../../electron/engine/clip/encoder.js';
 import type { JobSnapshot } from '../../electron/shared/contract.js';
 import type { IndexProgress } from '../../electron/shared/types.js';
 import { LanternService } from '../../electron/engine/service/service.js';
@@ -304,5 +306,23 @@ describe('library faults', () => {
     } finally {
       await service.close();
     }
+  });
+
+  it('closes the model again when the store fails to open after the model loaded', async () => {
+    // A model table that is not a LanceDB table: found only once the store opens it.
+    const digest = createHash('sha256').update('toy-clip', 'utf8').digest('hex').slice(0, 8);
+    const versions = path.join(db, 'store', `media-toy-clip-${digest}.lance`, '_versions');
+    await mkdir(versions, { recursive: true });
+    await writeFile(path.join(versions, '1.manifest'), 'not a manifest');
+    const close = vi.spyOn(ClipEncoder.prototype, 'close');
+    try {
+      await expect(openToyLibrary(db)).rejects.toThrow(/library database/);
+      // Its inference thread would otherwise keep the process alive after the error.
+      expect(close).toHaveBeenCalledTimes(1);
+    } finally {
+      close.mockRestore();
+    }
+    // The writer lock was released too: a second open meets the same error, not "in use".
+    await expect(openToyLibrary(db)).rejects.toThrow(/library database/);
   });
 });
