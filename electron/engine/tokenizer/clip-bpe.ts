@@ -6,10 +6,12 @@
  * The vocabulary is derived from the merges file exactly as the reference does:
  * 256 byte symbols, the same 256 with the end-of-word marker, one symbol per merge,
  * then the two special tokens. Only the first 48 894 merges are used
- * (49 408 − 2 × 256 − 2), as in the reference.
+ * (49 408 − 2 × 256 − 2), as in the reference. Text is cleaned first as the reference
+ * cleans it (ftfy, HTML entities, whitespace, lower case): see text-fixes.ts.
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { cleanClipText } from './text-fixes.js';
 
 const END_OF_WORD = '</w>';
 const START_TOKEN = '<|startoftext|>';
@@ -44,22 +46,6 @@ function byteToUnicode(): { table: string[]; order: number[] } {
   }
   return { table, order };
 }
-
-/** Collapse whitespace and undo HTML entities the way the reference's cleaners do. */
-function cleanText(text: string): string {
-  const unescaped = text
-    .normalize('NFC')
-    .replace(/&(amp|lt|gt|quot|#39|apos);/g, (_m, name: string) => HTML_ENTITIES[name] ?? _m);
-  return unescaped.replace(/\s+/g, ' ').trim().toLowerCase();
-}
-const HTML_ENTITIES: Record<string, string> = {
-  amp: '&',
-  lt: '<',
-  gt: '>',
-  quot: '"',
-  '#39': "'",
-  apos: "'",
-};
 
 export class ClipTokenizer {
   readonly startToken: number;
@@ -101,7 +87,7 @@ export class ClipTokenizer {
   /** Token ids of `text` without the start and end tokens. */
   encode(text: string): number[] {
     const ids: number[] = [];
-    for (const match of cleanText(text).matchAll(WORD_PATTERN)) {
+    for (const match of cleanClipText(text).matchAll(WORD_PATTERN)) {
       const word = match[0];
       if (word === START_TOKEN || word === END_TOKEN) {
         ids.push(word === START_TOKEN ? this.startToken : this.endToken);
