@@ -188,7 +188,15 @@ export async function modelPixels(image: RawImage, plan: DecodePlan, pre: ImageP
   }
   const window = { ...(plan.crop ?? { left: 0, top: 0 }), width: pre.size, height: pre.size };
   const { width, height } = plan.model;
-  return resampleLikePil(rgb, image.width, image.height, width, height, FILTERS[pre.interpolation], window);
+  return resampleLikePil(
+    rgb,
+    image.width,
+    image.height,
+    width,
+    height,
+    FILTERS[pre.interpolation],
+    window,
+  );
 }
 
 /** (v × rescale − mean) / std per channel, HWC bytes to CHW floats at `offset`. */

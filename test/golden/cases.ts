@@ -8,10 +8,11 @@
  * The images of lomiri-wallpapers, python3-skimage and opencv-doc are kept for
  * independent checks (issue 8): do not add them here.
  */
-import { access, writeFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Sharp } from 'sharp';
+import type { ImagePreprocessOptions } from '../../native/image/index.js';
 
 /** Where Debian's mate-backgrounds installs its photos. */
 export const MATE_BACKGROUNDS = '/usr/share/backgrounds/mate';
@@ -40,8 +41,7 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
     // that CLIP rounds to even (60) where a floor would give 59.
     name: 'portrait 1000×1532 JPEG (centre crop at a .5)',
     source: 'nature/LadyBird.jpg',
-    make: (source) =>
-      jpeg(sharp(source).extract({ left: 900, top: 0, width: 1000, height: 1532 })),
+    make: (source) => jpeg(sharp(source).extract({ left: 900, top: 0, width: 1000, height: 1532 })),
   },
   {
     name: 'square-ish 1600×1560 JPEG',
@@ -68,12 +68,14 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
     // Stored 1920×1200 with orientation 6: shown (and embedded) as 1200×1920.
     name: 'EXIF orientation 6, 1920×1200 stored JPEG',
     source: 'nature/RainDrops.jpg',
-    make: (source) => sharp(source).withMetadata({ orientation: 6 }).jpeg({ quality: 92 }).toBuffer(),
+    make: (source) =>
+      sharp(source).withMetadata({ orientation: 6 }).jpeg({ quality: 92 }).toBuffer(),
   },
   {
     name: 'PNG 1800×1200',
     source: 'nature/YellowFlower.jpg',
-    make: (source) => sharp(source).extract({ left: 0, top: 200, width: 1800, height: 1200 }).png().toBuffer(),
+    make: (source) =>
+      sharp(source).extract({ left: 0, top: 200, width: 1800, height: 1200 }).png().toBuffer(),
     ext: 'png',
   },
 ];
@@ -93,4 +95,14 @@ export async function hasMateBackgrounds(): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** The bundled default model's vision preprocessing, as the app reads it. */
+export async function bundledPreprocess(): Promise<ImagePreprocessOptions> {
+  const manifest = JSON.parse(
+    await readFile(join(import.meta.dirname, '../../resources/models.json'), 'utf8'),
+  ) as { models: { id: string; vision?: ImagePreprocessOptions }[] };
+  const vision = manifest.models.find((model) => model.id === 'clip-vit-b32')?.vision;
+  if (!vision) throw new Error('resources/models.json has no clip-vit-b32 vision config');
+  return vision;
 }
