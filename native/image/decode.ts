@@ -42,7 +42,8 @@ import {
   tooLarge,
 } from './errors.js';
 import { planDecode } from './plan.js';
-import type { Size } from './plan.js';
+import type { DecodePlan, Size } from './plan.js';
+import { resampleLikePil } from './resample.js';
 
 /** The preprocessing a model's manifest asks for (shape of ImagePreprocess). */
 export interface ImagePreprocessOptions {
@@ -93,11 +94,22 @@ export interface DecodedImageInfo {
   hasAlpha: boolean;
 }
 
-/** Manifest interpolation names to libvips kernels ('cubic' is Catmull-Rom, as PIL's bicubic). */
+/**
+ * Manifest interpolation names to the libvips kernels of the decode's intermediate
+ * resize ('cubic' is Catmull-Rom, as PIL's bicubic); the model's resize is PIL's own.
+ */
 export const KERNELS = {
   nearest: 'nearest',
   bilinear: 'linear',
   bicubic: 'cubic',
+  lanczos3: 'lanczos3',
+} as const;
+
+/** Manifest interpolation names to Pillow's filters (resample.ts). */
+const FILTERS = {
+  nearest: 'nearest',
+  bilinear: 'bilinear',
+  bicubic: 'bicubic',
   lanczos3: 'lanczos3',
 } as const;
 
@@ -161,33 +173,30 @@ async function decodeIntermediate(input: Buffer, target: Size | null, options: D
   } satisfies RawImage;
 }
 
-/** The model's pixels: flattened, resized and cropped from the intermediate, RGB HWC. */
-export async function modelPixels(
-  image: RawImage,
-  plan: ReturnType<typeof planDecode>,
-  pre: ImagePreprocessOptions,
-) {
-  const hasAlpha = image.channels === 2 || image.channels === 4;
-  if (!hasAlpha && plan.modelResize === null && plan.crop === null && image.channels === 3)
-    return image.data;
-  let pipeline = sharp(image.data, rawInput(image));
-  if (hasAlpha) pipeline = pipeline.flatten({ background: WHITE });
-  if (plan.modelResize !== null) {
-    pipeline = pipeline.resize(plan.modelResize.width, plan.modelResize.height, {
-      fit: 'fill',
-      kernel: KERNELS[pre.interpolation],
-    });
+/**
+ * The model's pixels, RGB HWC: flattened onto white, then resized PIL's way and
+ * centre-cropped ([Note: the model's resize is PIL's, computed here]).
+ */
+export async function modelPixels(image: RawImage, plan: DecodePlan, pre: ImagePreprocessOptions) {
+  let rgb = image.data;
+  if (image.channels !== 3) {
+    // Greyscale and alpha: libvips makes them RGB on white (small: the intermediate).
+    const hasAlpha = image.channels === 2 || image.channels === 4;
+    let pipeline = sharp(image.data, rawInput(image));
+    if (hasAlpha) pipeline = pipeline.flatten({ background: WHITE });
+    rgb = await pipeline.toColourspace('srgb').raw().toBuffer();
   }
-  if (plan.crop !== null)
-    pipeline = pipeline.extract({ ...plan.crop, width: pre.size, height: pre.size });
-  const { data, info } = await pipeline
-    .toColourspace('srgb')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3 || info.width !== pre.size || info.height !== pre.size) {
-    throw new Error(`model pixels came out ${info.width}×${info.height}×${info.channels}`);
-  }
-  return data;
+  const window = { ...(plan.crop ?? { left: 0, top: 0 }), width: pre.size, height: pre.size };
+  const { width, height } = plan.model;
+  return resampleLikePil(
+    rgb,
+    image.width,
+    image.height,
+    width,
+    height,
+    FILTERS[pre.interpolation],
+    window,
+  );
 }
 
 /** (v × rescale − mean) / std per channel, HWC bytes to CHW floats at `offset`. */

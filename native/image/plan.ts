@@ -5,15 +5,22 @@
  *
  * [Note: decode once, at the smallest size that serves both]
  * libvips shrinks JPEG (DCT scaling) and WebP on load when asked for a smaller
- * output, so decoding straight to a small size is far cheaper than decoding full
- * size. The image is therefore decoded once, oriented and resized to an
- * "intermediate" whose shortest side is at least the model input size and whose
- * longest side is at least the thumbnail size; the model tensor and the thumbnail are
- * then derived from those raw pixels in memory. When the model needs the larger
- * image (the usual case: a 224 model input and a 256 thumbnail on a 4:3 photo), the
- * intermediate is exactly the model's shortest-side resize, so the tensor has been
- * resampled once, as the reference preprocessing does; only the thumbnail is
- * resampled twice.
+ * output, so decoding straight to a small size is far cheaper than decoding full size
+ * (and a 100 MP photo never sits in memory whole). The image is therefore decoded
+ * once, oriented and resized by libvips to an "intermediate"; the model tensor and the
+ * thumbnail are then derived from those raw pixels in memory.
+ *
+ * The model's own resize is not libvips': it is PIL's bicubic, computed in
+ * resample.ts ([Note: the model's resize is PIL's, computed here]), from an
+ * intermediate whose shortest side is at least PARITY_GAP times the model input. With
+ * that much left to reduce, what libvips did before (shrink-on-load, its box
+ * pre-shrink, its own cubic) averages out in PIL's wide antialiasing kernel: on the
+ * golden photos (test/integration/preprocess-golden.test.ts, docs/search.md
+ * "Preprocessing parity") a gap of 4 left a mean difference of at most 0.003 and a
+ * max of 0.03 in normalised units against CLIP's own preprocessing, where libvips
+ * resizing straight to the model size gave up to 0.07 and 2.7 (with the old crop).
+ * A photo whose shortest side is under PARITY_GAP × the model input is decoded at
+ * full size, and the model's resize is then exactly PIL's.
  */
 
 export interface Size {
@@ -22,15 +29,24 @@ export interface Size {
 }
 
 export interface DecodePlan {
-  /** Resize of the oriented image during decode; null keeps the decoded size. */
+  /** libvips resize of the oriented image during decode; null keeps the decoded size. */
   intermediate: Size | null;
-  /** Resize of the intermediate for the model; null when it already has that size. */
-  modelResize: Size | null;
+  /** The model's resize of the whole image (before the crop), done PIL's way. */
+  model: Size;
   /** Top-left of the centre crop (shortest-crop); null for squash. */
   crop: { left: number; top: number } | null;
   /** Thumbnail size, and whether the intermediate must be resized to reach it. */
   thumbnail: (Size & { resize: boolean }) | null;
 }
+
+/**
+ * How many times the model input the intermediate's shortest side must be; see
+ * [Note: decode once, at the smallest size that serves both]. 4 is the smallest whole
+ * gap whose worst measured case is under a third of the golden bound (3: max 0.045);
+ * PIL's own `reducing_gap` documentation calls 3 and more indistinguishable from a
+ * full resample in most cases.
+ */
+export const PARITY_GAP = 4;
 
 /** The model's resize before any crop: shortest side to `size`, or both sides to it. */
 export function modelResizeSize(
@@ -39,8 +55,8 @@ export function modelResizeSize(
   mode: 'shortest-crop' | 'squash',
 ): Size {
   if (mode === 'squash') return { width: size, height: size };
-  // Truncation, as torchvision's Resize and transformers' CLIPImageProcessor compute
-  // the long side (int(size * long / short)); never below `size`, so the crop fits.
+  // Truncation, as torchvision's Resize (int(size * long / short)); never below
+  // `size`, so the crop fits.
   if (source.width <= source.height) {
     return {
       width: size,
@@ -48,6 +64,18 @@ export function modelResizeSize(
     };
   }
   return { width: Math.max(size, Math.floor((source.width * size) / source.height)), height: size };
+}
+
+/**
+ * torchvision's CenterCrop offset, int(round(excess / 2.)): Python rounds halves to
+ * even, so 59.5 gives 60 (openai/CLIP preprocesses through it; a floor, as
+ * transformers' CLIPImageProcessor does, is a pixel off when the excess is 3 mod 4).
+ */
+export function centreCropOffset(excess: number): number {
+  const half = excess / 2;
+  const floor = Math.floor(half);
+  if (half - floor !== 0.5) return Math.round(half);
+  return floor % 2 === 0 ? floor : floor + 1;
 }
 
 /** Longest side to `size`, never enlarged: a thumbnail is never bigger than its image. */
@@ -61,8 +89,8 @@ export function thumbnailSize(source: Size, size: number): Size {
   };
 }
 
-function sameSize(a: Size | null, b: Size): boolean {
-  return a !== null && a.width === b.width && a.height === b.height;
+function sameSize(a: Size, b: Size): boolean {
+  return a.width === b.width && a.height === b.height;
 }
 
 /** Plan the decode of an oriented `source` for a model input `size` and a thumbnail. */
@@ -73,42 +101,25 @@ export function planDecode(
   thumbnail: number | null,
 ): DecodePlan {
   const model = modelResizeSize(source, size, mode);
-  // transformers' CLIPImageProcessor centre crop: floor of half the excess.
   const crop =
     mode === 'shortest-crop'
-      ? { left: Math.floor((model.width - size) / 2), top: Math.floor((model.height - size) / 2) }
+      ? { left: centreCropOffset(model.width - size), top: centreCropOffset(model.height - size) }
       : null;
 
-  if (thumbnail === null) {
-    // Nothing else needs the pixels: decode straight to the model's resize.
-    return { intermediate: model, modelResize: null, crop, thumbnail: null };
-  }
-
-  const thumb = thumbnailSize(source, thumbnail);
   const shortest = Math.min(source.width, source.height);
   const longest = Math.max(source.width, source.height);
-  const scale = Math.max(size / shortest, thumbnail / longest);
-
-  let intermediate: Size | null;
-  if (scale >= 1) {
-    // The model must upscale anyway and the thumbnail is the image itself: decode at
-    // full size and let each side resize from there (small images are cheap).
-    intermediate = null;
-  } else if (mode === 'shortest-crop' && size / shortest >= thumbnail / longest) {
-    intermediate = model;
-  } else {
+  const scale = Math.max(
+    (PARITY_GAP * size) / shortest,
+    thumbnail === null ? 0 : thumbnail / longest,
+  );
+  let intermediate: Size | null = null;
+  if (scale < 1) {
     const scaled = (side: number) => Math.max(1, Math.round(side * scale));
     intermediate = { width: scaled(source.width), height: scaled(source.height) };
-    // Rounding must not take the short side under the model input.
-    if (intermediate.width < size && source.width <= source.height) intermediate.width = size;
-    if (intermediate.height < size && source.height < source.width) intermediate.height = size;
   }
 
   const decoded = intermediate ?? source;
-  return {
-    intermediate,
-    modelResize: sameSize(decoded, model) ? null : model,
-    crop,
-    thumbnail: { ...thumb, resize: !sameSize(decoded, thumb) },
-  };
+  if (thumbnail === null) return { intermediate, model, crop, thumbnail: null };
+  const thumb = thumbnailSize(source, thumbnail);
+  return { intermediate, model, crop, thumbnail: { ...thumb, resize: !sameSize(decoded, thumb) } };
 }

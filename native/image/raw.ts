@@ -6,7 +6,8 @@
  * Video frames arrive decoded, upright and small (native/ffmpeg sampleFrames), so there
  * is nothing to orient and no cheaper decode to plan for; planDecode still decides the
  * one shared intermediate, so a frame goes through exactly the steps a photo of that
- * size would, and a video's hits are comparable with photos'.
+ * size would (libvips down to the intermediate, then PIL's resize for the model:
+ * resample.ts), and a video's hits are comparable with photos'.
  */
 import sharp from 'sharp';
 import { KERNELS, modelPixels, writeTensor, writeThumbnail } from './decode.js';
