@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { decodeImage } from '../../native/image/index.js';
 import { locateFfmpeg, type FfmpegTools } from '../../native/ffmpeg/index.js';
-import { buildFilter, LibraryStore, sqlString } from '../../native/store/index.js';
+import { LibraryStore, sqlString } from '../../native/store/index.js';
 import { LanternError } from '../shared/errors.js';
 import type {
   ClipResult,

@@ -17,7 +17,10 @@ const tokenizer = ClipTokenizer.fromFile(CLIP_VOCABULARY);
 
 /** @param grid 16 cells × RGB, cell-major (`cell·3 + channel`), 0..1. */
 export function gapImageEmbedding(grid: Float32Array): Float32Array {
-  const channelMajor = Array.from({ length: 48 }, (_, i) => grid[(i % 16) * 3 + Math.floor(i / 16)] ?? 0);
+  const channelMajor = Array.from(
+    { length: 48 },
+    (_, i) => grid[(i % 16) * 3 + Math.floor(i / 16)] ?? 0,
+  );
   return Float32Array.from(normalised(referenceImage({ grid: channelMajor })));
 }
 

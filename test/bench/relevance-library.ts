@@ -33,10 +33,29 @@ const SOURCE_CELLS = 8;
 
 /** Natural colours (0..255) for when no wallpapers are installed. */
 const PALETTE = {
-  sky: [[120, 160, 210], [170, 195, 225], [200, 210, 220], [90, 120, 170]],
-  foliage: [[60, 90, 40], [90, 120, 60], [40, 60, 30], [110, 130, 80]],
-  ground: [[190, 170, 130], [150, 130, 100], [90, 90, 95], [70, 60, 50]],
-  skin: [[220, 180, 150], [180, 130, 100], [120, 80, 60]],
+  sky: [
+    [120, 160, 210],
+    [170, 195, 225],
+    [200, 210, 220],
+    [90, 120, 170],
+  ],
+  foliage: [
+    [60, 90, 40],
+    [90, 120, 60],
+    [40, 60, 30],
+    [110, 130, 80],
+  ],
+  ground: [
+    [190, 170, 130],
+    [150, 130, 100],
+    [90, 90, 95],
+    [70, 60, 50],
+  ],
+  skin: [
+    [220, 180, 150],
+    [180, 130, 100],
+    [120, 80, 60],
+  ],
 } as const;
 
 /** Each source photo's 8×8 cell means, 0..1. */
@@ -59,7 +78,8 @@ export async function sourceGrids(): Promise<Float32Array[]> {
 
 function paletteSources(): Float32Array[] {
   const rng = new Prng(0x9a1e7);
-  const pick = (list: readonly (readonly number[])[]) => list[rng.int(list.length)] ?? [128, 128, 128];
+  const pick = (list: readonly (readonly number[])[]) =>
+    list[rng.int(list.length)] ?? [128, 128, 128];
   const out: Float32Array[] = [];
   for (let s = 0; s < 40; s++) {
     const horizon = 2 + rng.int(4);

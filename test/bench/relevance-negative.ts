@@ -39,8 +39,8 @@ export const NEGATIVE_OPTIONS: [string, Combine][] = [
   ['p − n (weight 1, before)', subtract(1)],
   ['p − ½n', subtract(0.5)],
   ['p − ¼n', subtract(0.25)],
-  ['p − n\'s own direction', ownDirection(1)],
-  ['p − ½ n\'s own direction', ownDirection(0.5)],
+  ["p − n's own direction", ownDirection(1)],
+  ["p − ½ n's own direction", ownDirection(0.5)],
   [PENALTY_1, (p) => p],
   [PENALTY, (p) => p],
 ];
@@ -54,7 +54,9 @@ const PAIRS: [ColourWord, ColourWord][] = [
 ];
 
 export function measureNegativeTerms(library: readonly Embedded[], matchFloor: number): void {
-  console.log('\n| negative term | wanted kept | unwanted kept | others kept | wanted kept without the negative |');
+  console.log(
+    '\n| negative term | wanted kept | unwanted kept | others kept | wanted kept without the negative |',
+  );
   console.log('| --- | --- | --- | --- | --- |');
   for (const [name, combine] of NEGATIVE_OPTIONS) {
     let wanted = 0;
@@ -67,14 +69,18 @@ export function measureNegativeTerms(library: readonly Embedded[], matchFloor: n
       const plain = gapTextEmbedding(want);
       const query = combine(plain, gapTextEmbedding(avoid));
       const negative = gapTextEmbedding(avoid);
-      for (const [q, isPlain] of [[query, false], [plain, true]] as const) {
+      for (const [q, isPlain] of [
+        [query, false],
+        [plain, true],
+      ] as const) {
         const raw = library.map((e) => dot(q, e.vector));
         const { threshold } = relevanceCutoff({ background: raw, matchFloor });
         const scores =
           name.startsWith('penalty') && !isPlain
             ? raw.map(
                 (s, i) =>
-                  s - (name === PENALTY ? 2 : 1) * Math.max(0, dot(negative, library[i]!.vector) - s),
+                  s -
+                  (name === PENALTY ? 2 : 1) * Math.max(0, dot(negative, library[i]!.vector) - s),
               )
             : raw;
         library.forEach((e, i) => {
@@ -83,9 +89,13 @@ export function measureNegativeTerms(library: readonly Embedded[], matchFloor: n
             if (kept && e.photo.colour === want) plainWanted++;
             return;
           }
-          if (e.photo.colour === want) (wantedTotal++, kept && wanted++);
-          else if (e.photo.colour === avoid) (unwantedTotal++, kept && unwanted++);
-          else if (kept) others++;
+          if (e.photo.colour === want) {
+            wantedTotal++;
+            if (kept) wanted++;
+          } else if (e.photo.colour === avoid) {
+            unwantedTotal++;
+            if (kept) unwanted++;
+          } else if (kept) others++;
         });
       }
     }

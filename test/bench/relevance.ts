@@ -11,14 +11,8 @@
 import { relevanceCutoff } from '../../electron/engine/search/cutoff.js';
 import { COLOUR_WORDS, TOY_COLOURS, colourVector, type ColourWord } from '../toy-models/colours.js';
 import { gapImageEmbedding, gapTextEmbedding } from './relevance-gap.js';
-import {
-  mixedLibrary,
-  oneSubjectLibrary,
-  sourceGrids,
-  type Photo,
-} from './relevance-library.js';
+import { mixedLibrary, oneSubjectLibrary, sourceGrids, type Photo } from './relevance-library.js';
 import { measureNegativeTerms } from './relevance-negative.js';
-
 
 export interface Embedded {
   photo: Photo;
@@ -153,7 +147,9 @@ async function main(): Promise<void> {
   const nonsense = NONSENSE.map((text) => scoreQuery(mixed, gapTextEmbedding(text)));
   const subjects = (['red', 'blue', 'green', 'orange', 'purple'] as const).flatMap((colour, i) => {
     const library = embedLibrary(oneSubjectLibrary(100 + i, sources, colour, 200));
-    return Object.values(PHRASINGS).map((make) => scoreQuery(library, gapTextEmbedding(make(colour))));
+    return Object.values(PHRASINGS).map((make) =>
+      scoreQuery(library, gapTextEmbedding(make(colour))),
+    );
   });
   // A library 30 % about one subject: 300 blue photos among 700 real ones.
   const partLibrary = embedLibrary([

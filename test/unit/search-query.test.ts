@@ -2,10 +2,7 @@
  * @file The query algebra and the adaptive relevance cut-off, as pure functions.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_MATCH_FLOOR,
-  relevanceCutoff,
-} from '../../electron/engine/search/cutoff.js';
+import { DEFAULT_MATCH_FLOOR, relevanceCutoff } from '../../electron/engine/search/cutoff.js';
 import { parseQuery } from '../../electron/engine/search/query.js';
 
 const isJpeg = (candidate: string) => candidate.endsWith('.jpg');

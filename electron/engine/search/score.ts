@@ -23,7 +23,7 @@ export function scoreOf(query: Query, vector: Float32Array): number {
   const score = dot(query.vector, vector);
   let penalty = 0;
   for (const negative of query.negatives)
-    penalty += NEGATIVE_PENALTY * negative.weight * Math.max(0, dot(negative.vector, vector) - score);
+    penalty +=
+      NEGATIVE_PENALTY * negative.weight * Math.max(0, dot(negative.vector, vector) - score);
   return score - penalty;
 }
-

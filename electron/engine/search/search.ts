@@ -108,17 +108,17 @@ async function photoHits(
   return rows.map((row) => {
     const vector = vectors.get(row.id);
     return {
-    date: dateOf(row),
-    result: {
-      path: row.path,
-      kind: row.kind,
-      score: roundScore(vector ? scoreOf(query, vector) : 1 - row.distance),
-      takenAt: row.takenAt,
-      width: row.width,
-      height: row.height,
-      thumbnail: row.thumbnail,
-    },
-  };
+      date: dateOf(row),
+      result: {
+        path: row.path,
+        kind: row.kind,
+        score: roundScore(vector ? scoreOf(query, vector) : 1 - row.distance),
+        takenAt: row.takenAt,
+        width: row.width,
+        height: row.height,
+        thumbnail: row.thumbnail,
+      },
+    };
   });
 }
 
