@@ -20,14 +20,18 @@ import {
   buildToyClipVision,
   readBundledSignature,
 } from './toy-clip.js';
+import { TOY_CLIP_GAP_ID, buildGapText, buildGapVision } from './toy-clip-gap.js';
 
 export const TOY_CLIP_ID = 'toy-clip';
+export { TOY_CLIP_GAP_ID };
 
 export interface GeneratedToyModels {
   dir: string;
   manifestPath: string;
   visionPath: string;
   textPath: string;
+  /** The files of `toy-clip-gap` (TOY_MODELS.md, "toy CLIP with real geometry"). */
+  gap: { visionPath: string; textPath: string };
   manifest: Manifest;
 }
 
@@ -42,13 +46,14 @@ async function writeAndDescribe(
   return { path: relative, ...written };
 }
 
-/** Writes `<dir>/toy-clip/{vision,text}_model.onnx` and `<dir>/models.json`. */
+/** Writes `<dir>/<id>/{vision,text}_model.onnx` for each toy and `<dir>/models.json`. */
 export async function generateToyModels(
   dir: string,
   options: { bundledManifest?: string } = {},
 ): Promise<GeneratedToyModels> {
   const root = resolve(dir);
   await mkdir(join(root, TOY_CLIP_ID), { recursive: true });
+  await mkdir(join(root, TOY_CLIP_GAP_ID), { recursive: true });
   const sig = readBundledSignature(options.bundledManifest);
   const tokenizer = ClipTokenizer.fromFile(CLIP_VOCABULARY);
 
@@ -61,6 +66,16 @@ export async function generateToyModels(
     root,
     `${TOY_CLIP_ID}/text_model.onnx`,
     buildToyClipText(sig, tokenizer),
+  );
+  const gapVision = await writeAndDescribe(
+    root,
+    `${TOY_CLIP_GAP_ID}/vision_model.onnx`,
+    buildGapVision(sig),
+  );
+  const gapText = await writeAndDescribe(
+    root,
+    `${TOY_CLIP_GAP_ID}/text_model.onnx`,
+    buildGapText(sig, tokenizer),
   );
 
   const manifest: Manifest = {
@@ -80,6 +95,21 @@ export async function generateToyModels(
         vision: sig.vision,
         text: { tokenizer: 'clip-bpe', ...sig.text },
       },
+      {
+        id: TOY_CLIP_GAP_ID,
+        name: 'Toy CLIP with real geometry (test fixture)',
+        task: 'clip',
+        description:
+          'Colour words match colours with the score shape of real CLIP ViT-B/32; see TOY_MODELS.md.',
+        license: 'MIT',
+        source: 'test/toy-models/toy-clip-gap.ts',
+        notes: `Input/output signature copied from the ${sig.origin}; the text input's length is dynamic as in the real export.`,
+        hidden: true,
+        embeddingSize: sig.embeddingSize,
+        files: { vision: gapVision, text: gapText },
+        vision: sig.vision,
+        text: { tokenizer: 'clip-bpe', ...sig.text },
+      },
     ],
   };
   const manifestPath = join(root, 'models.json');
@@ -89,6 +119,7 @@ export async function generateToyModels(
     manifestPath,
     visionPath: join(root, vision.path),
     textPath: join(root, text.path),
+    gap: { visionPath: join(root, gapVision.path), textPath: join(root, gapText.path) },
     manifest,
   };
 }

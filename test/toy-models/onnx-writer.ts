@@ -214,6 +214,11 @@ export class GraphBuilder {
     );
   }
 
+  /** An int64 scalar constant (Range bounds, Gather indices, CumSum axes). */
+  int64(value: number): string {
+    return this.initializer(this.fresh('i64'), BigInt64Array.from([BigInt(value)]), []);
+  }
+
   /** An int64 1-D constant (axes, pads, shapes). */
   int64s(values: readonly number[]): string {
     return this.initializer(this.fresh('i64'), BigInt64Array.from(values, BigInt), [values.length]);
