@@ -2,15 +2,19 @@
  * @file Negative terms on the `toy-clip-gap` geometry (bench time only; called by
  * relevance.ts). "orange -red" should keep the orange photos and drop the red ones,
  * which score within a few hundredths of orange ones (as "night" photos score for
- * "dog"). Options: subtracting the negative embedding at weights 1, ½ and ¼, and
- * removing only the negative term's own direction (what it says beyond the texts it
- * shares the cone with). Each result goes through the chosen relevance gate.
+ * "dog"). Options: subtracting the negative embedding at weights 1, ½ and ¼,
+ * projecting its direction out of the query, and penalties on the score that leave the
+ * query vector alone. Each result goes through the chosen relevance gate.
  */
 import { relevanceCutoff } from '../../electron/engine/search/cutoff.js';
 import type { ColourWord } from '../toy-models/colours.js';
 import { gapTextEmbedding } from './relevance-gap.js';
 import type { Embedded } from './relevance.js';
 
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1] ?? 0;
+};
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * (b[i] ?? 0), 0);
 const unit = (v: Float32Array) => {
   const n = Math.sqrt(dot(v, v));
@@ -21,28 +25,31 @@ type Combine = (positive: Float32Array, negative: Float32Array) => Float32Array;
 /** A penalty on the score, the query vector left as it is: `s_p − max(0, s_n − s_p)`. */
 const PENALTY = 'penalty: s_p − 2·max(0, s_n − s_p) (chosen, query.ts)';
 const PENALTY_1 = 'penalty: s_p − max(0, s_n − s_p)';
+const MARGIN_1 = 'penalty: s_p − 2·max(0, s_n − s_p − 0.01)';
+const MARGIN_2 = 'penalty: s_p − 4·max(0, s_n − s_p − 0.01)';
+const RELATIVE =
+  "penalty on excess over each term's median: s_p − 2·max(0, (s_n − m_n) − (s_p − m_p))";
 const subtract =
   (w: number): Combine =>
   (p, n) =>
     unit(p.map((x, i) => x - w * (n[i] ?? 0)));
-/** Remove the part of n̂ not shared with p̂ (its own direction), at strength `w`. */
-const ownDirection =
-  (w: number): Combine =>
-  (p, n) => {
-    const shared = dot(unit(n), unit(p));
-    const own = unit(unit(n).map((x, i) => x - shared * (unit(p)[i] ?? 0)));
-    const along = dot(unit(n), own);
-    return unit(p.map((x, i) => x - w * along * (own[i] ?? 0)));
-  };
+/** Project the negative direction out: `p − (p·n̂)n̂`. */
+const projectOut: Combine = (p, n) => {
+  const u = unit(n);
+  const along = dot(p, u);
+  return unit(p.map((x, i) => x - along * (u[i] ?? 0)));
+};
 
 export const NEGATIVE_OPTIONS: [string, Combine][] = [
   ['p − n (weight 1, before)', subtract(1)],
   ['p − ½n', subtract(0.5)],
   ['p − ¼n', subtract(0.25)],
-  ["p − n's own direction", ownDirection(1)],
-  ["p − ½ n's own direction", ownDirection(0.5)],
+  ['p − (p·n̂)n̂ (projected out)', projectOut],
   [PENALTY_1, (p) => p],
   [PENALTY, (p) => p],
+  [RELATIVE, (p) => p],
+  [MARGIN_1, (p) => p],
+  [MARGIN_2, (p) => p],
 ];
 
 const PAIRS: [ColourWord, ColourWord][] = [
@@ -75,14 +82,25 @@ export function measureNegativeTerms(library: readonly Embedded[], matchFloor: n
       ] as const) {
         const raw = library.map((e) => dot(q, e.vector));
         const { threshold } = relevanceCutoff({ background: raw, matchFloor });
+        const negScores = library.map((e) => dot(negative, e.vector));
+        const mp = median(raw);
+        const mn = median(negScores);
         const scores =
-          name.startsWith('penalty') && !isPlain
+          (name === MARGIN_1 || name === MARGIN_2) && !isPlain
             ? raw.map(
                 (s, i) =>
-                  s -
-                  (name === PENALTY ? 2 : 1) * Math.max(0, dot(negative, library[i]!.vector) - s),
+                  s - (name === MARGIN_1 ? 2 : 4) * Math.max(0, (negScores[i] ?? 0) - s - 0.01),
               )
-            : raw;
+            : name === RELATIVE && !isPlain
+              ? raw.map((s, i) => s - 2 * Math.max(0, (negScores[i] ?? 0) - mn - (s - mp)))
+              : name.startsWith('penalty') && !isPlain
+                ? raw.map(
+                    (s, i) =>
+                      s -
+                      (name === PENALTY ? 2 : 1) *
+                        Math.max(0, dot(negative, library[i]!.vector) - s),
+                  )
+                : raw;
         library.forEach((e, i) => {
           const kept = (scores[i] ?? -1) >= threshold;
           if (isPlain) {

@@ -17,8 +17,8 @@
  *    is a property of the model (manifest `relevance.matchFloor`), never of the query.
  *
  * A result is kept when it passes either. The gap to the best hit is deliberately not
- * used: the best hit of a nonsense query is no match, and half-way to it let 58 of
- * 1 000 photos through (docs/search.md).
+ * used: the best hit of a nonsense query is no match, and half-way to it let 233 of
+ * 1 080 photos through (docs/search.md).
  */
 
 /** Robust standard deviations a result must stand above the typical photo (1 in ~30 000 by chance). */

@@ -92,7 +92,8 @@ export function parseQuery(
  * relevance gate, at −½ 7 of 40, at −¼ 14 of 40 (and 101 unrelated ones). Instead the
  * query vector holds only the positive terms (it finds and gates the candidates) and a
  * negative term is a penalty on each score: `score − 2·w·max(0, s_neg − score)`. Photos
- * that match what was asked better than the negative term keep their score; 40 of 40
- * orange photos kept, red photos 6 of 40 (docs/search.md, "Negative terms").
+ * that match what was asked better than the negative term keep their score: over five
+ * such pairs, 40 of 40 wanted photos kept, 6 of 40 excluded ones (docs/search.md,
+ * "Negative terms").
  */
 export const NEGATIVE_PENALTY = 2;
