@@ -63,6 +63,8 @@ export async function relevanceGate(context: SearchContext, query: Query): Promi
 
 interface Hit {
   result: SearchResult;
+  /** The unrounded score the gate compares. */
+  score: number;
   date: number;
 }
 
@@ -77,8 +79,8 @@ export async function searchByVector(
     ...(options.kind === 'video' ? [] : await photoHits(context, query, options, limit)),
     ...(options.kind === 'image' ? [] : await videoHits(context, query, options, threshold)),
   ].filter((hit) => hit.result.path !== options.excludePath);
-  hits.sort((a, b) => b.result.score - a.result.score);
-  const relevant = hits.filter((hit) => hit.result.score >= threshold);
+  hits.sort((a, b) => b.score - a.score);
+  const relevant = hits.filter((hit) => hit.score >= threshold);
   const kept = relevant.slice(0, limit);
   if (options.sort === 'date') kept.sort((a, b) => b.date - a.date);
   return { results: kept.map((hit) => hit.result), hidden: hits.length - relevant.length };
@@ -107,12 +109,14 @@ async function photoHits(
   }
   return rows.map((row) => {
     const vector = vectors.get(row.id);
+    const score = vector ? scoreOf(query, vector) : 1 - row.distance;
     return {
+      score,
       date: dateOf(row),
       result: {
         path: row.path,
         kind: row.kind,
-        score: roundScore(vector ? scoreOf(query, vector) : 1 - row.distance),
+        score: roundScore(score),
         takenAt: row.takenAt,
         width: row.width,
         height: row.height,
@@ -122,7 +126,10 @@ async function photoHits(
   });
 }
 
-/** Each candidate video as one result: its best frame's score and its best scene. */
+/**
+ * Each candidate video as one result: its best frame's score and its best scene. Videos
+ * below the gate come back without scenes, to be counted among the hidden.
+ */
 async function videoHits(
   context: SearchContext,
   query: Query,
@@ -135,6 +142,7 @@ async function videoHits(
     const scene = scenes[0];
     return [
       {
+        score: best,
         date: dateOf(video),
         result: {
           path: video.path,

@@ -69,8 +69,11 @@ export async function findScenes(
     if (frames.length === 0) continue;
     const scored = frames.map((frame) => ({ t: frame.t, score: scoreOf(query, frame.vector) }));
     const best = Math.max(...scored.map((f) => f.score));
-    // A video whose best frame is background is no result at all.
-    if (best < options.threshold) continue;
+    // A video whose best frame is background has no scene (and is no search result).
+    if (best < options.threshold) {
+      result.push({ video, best, scenes: [] });
+      continue;
+    }
     const ranges = findSceneRanges(scored, {
       duration: video.duration ?? frames.at(-1)?.t ?? 0,
       mergeGap: search.maxInterval,
