@@ -126,6 +126,13 @@ function truth(photo: Photo, colour: ColourWord): 'match' | 'related' | 'other' 
   return agreement >= 0.85 ? 'match' : agreement >= 0.4 ? 'related' : 'other';
 }
 
+/** A source photo whose red outweighs its blue by 0.1 on average (sand, wood, sunsets). */
+function isWarm(grid: Float32Array): boolean {
+  let warmth = 0;
+  for (let i = 0; i < grid.length; i += 3) warmth += (grid[i] ?? 0) - (grid[i + 2] ?? 0);
+  return warmth / (grid.length / 3) > 0.1;
+}
+
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const keptBy = (rule: Rule, q: ReturnType<typeof scoreQuery>) => {
   const threshold = rule(q.input);
@@ -136,6 +143,7 @@ async function main(): Promise<void> {
   const sources = await sourceGrids();
   const mixed = embedLibrary(mixedLibrary(1, sources, 1000, 8, COLOURS));
   console.log(`sources: ${sources.length} photos; mixed library: ${mixed.length} photos`);
+  console.log(`warm-toned sources: ${sources.filter(isWarm).length}`);
 
   const queries = COLOURS.flatMap((colour) =>
     Object.entries(PHRASINGS).map(([phrasing, make]) => ({
@@ -157,11 +165,14 @@ async function main(): Promise<void> {
     ...oneSubjectLibrary(8, sources, 'blue', 300),
   ]);
   const part = scoreQuery(partLibrary, gapTextEmbedding('blue'));
+  // A warm-toned library: 1 000 real photos from the wallpapers whose red outweighs blue.
+  const warm = embedLibrary(mixedLibrary(9, sources.filter(isWarm), 1000, 0, []));
+  const warmOrange = scoreQuery(warm, gapTextEmbedding('orange'));
 
   console.log(
-    '\n| rule | recall: generated colour photos | recall: all photos of the colour | precision | unrelated kept / query | nonsense kept (max of 5) | one-subject kept (min of 15) | 30 % subject: kept / unrelated kept | long vs short: photos of the colour differing / all differing |',
+    '\n| rule | recall: generated colour photos | recall: all photos of the colour | precision | unrelated kept / query | nonsense kept (max of 5) | one-subject kept (min of 15) | 30 % subject: kept / unrelated kept | long vs short: photos of the colour differing / all differing | "orange" in a warm library: kept / unrelated kept |',
   );
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const [name, rule] of RULES) {
     let generated = 0;
     let generatedFound = 0;
@@ -191,6 +202,11 @@ async function main(): Promise<void> {
     const subjectKept = Math.min(...subjects.map((q) => keptBy(rule, q).size / 200));
     const partKept = keptBy(rule, part);
     const partSubject = [...partKept].filter((i) => i >= 700).length;
+    const warmKept = [...keptBy(rule, warmOrange)];
+    const warmUnrelated = warmKept.filter((i) => {
+      const photo = warm[i]?.photo;
+      return photo ? truth(photo, 'orange') === 'other' : false;
+    }).length;
     let colourDiffering = 0;
     let allDiffering = 0;
     for (const colour of COLOURS) {
@@ -204,7 +220,7 @@ async function main(): Promise<void> {
       );
     }
     console.log(
-      `| ${name} | ${pct(generatedFound / generated)} | ${pct(matchesFound / matches)} | ${pct((judged - unrelated) / Math.max(1, judged))} | ${(unrelated / queries.length).toFixed(1)} | ${nonsenseKept} | ${pct(subjectKept)} | ${partSubject}/300 / ${partKept.size - partSubject} | ${colourDiffering} / ${allDiffering} |`,
+      `| ${name} | ${pct(generatedFound / generated)} | ${pct(matchesFound / matches)} | ${pct((judged - unrelated) / Math.max(1, judged))} | ${(unrelated / queries.length).toFixed(1)} | ${nonsenseKept} | ${pct(subjectKept)} | ${partSubject}/300 / ${partKept.size - partSubject} | ${colourDiffering} / ${allDiffering} | ${warmKept.length} / ${warmUnrelated} |`,
     );
   }
   measureNegativeTerms(mixed, TOY_GAP_MATCH_FLOOR);
