@@ -31,6 +31,7 @@ export interface VideoScenes {
   video: StoredMedia;
   /** The best frame's score. */
   best: number;
+  /** Best first; empty when the best frame is below the gate. */
   scenes: Scene[];
 }
 
