@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { decodeImage } from '../../native/image/index.js';
 import { locateFfmpeg, type FfmpegTools } from '../../native/ffmpeg/index.js';
-import { buildFilter, LibraryStore, sqlString } from '../../native/store/index.js';
+import { LibraryStore, sqlString } from '../../native/store/index.js';
 import { LanternError } from '../shared/errors.js';
 import type {
   ClipResult,
@@ -17,6 +17,7 @@ import type {
   Scene,
   IndexReport,
   LibraryStatus,
+  SearchAnswer,
   SearchOptions,
   SearchResult,
 } from '../shared/types.js';
@@ -26,9 +27,16 @@ import { mediaKindOf } from './indexer/scan.js';
 import { ModelRegistry } from './models/registry.js';
 import { clipVocabularyPath, defaultDbDir, defaultModelsDir } from './paths.js';
 import { parseQuery } from './search/query.js';
-import { DEFAULT_LIMIT, queryVector, searchByVector, type SearchContext } from './search/search.js';
+import {
+  DEFAULT_LIMIT,
+  embedQuery,
+  relevanceGate,
+  searchByVector,
+  type SearchContext,
+} from './search/search.js';
+import { vectorQuery } from './search/score.js';
 import { exportClips, requireFfmpeg, type ExportOptions } from './video/export-clips.js';
-import { findScenes, type SceneSearch } from './video/find-scenes.js';
+import { findScenes } from './video/find-scenes.js';
 import { LibraryLock } from './library-lock.js';
 import { isInsideFolder, removeRowsUnder, whyUnreadable } from './library-folders.js';
 import { servingModelFor, type ModelSide, type PendingModel } from './model-switch.js';
@@ -319,31 +327,45 @@ export class Library {
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult[]> {
+    return (await this.searchWithHidden(query, options)).results;
+  }
+
+  /** `search`, plus how many weaker matches the relevance cut-off hid. */
+  async searchWithHidden(query: string, options: SearchOptions = {}): Promise<SearchAnswer> {
     const terms = parseQuery(
       query,
       (candidate) => mediaKindOf(candidate) === 'image' && existsSync(candidate),
     );
-    return this.searchVector(await queryVector(this.searchContext(), terms), options);
+    const context = this.searchContext();
+    return searchByVector(context, await embedQuery(context, terms), options);
   }
 
   async similar(file: string, options: SearchOptions = {}): Promise<SearchResult[]> {
-    const absolute = path.resolve(file);
-    const vector = await this.searchContext().embedImageFile(absolute);
-    return this.searchVector(vector, { ...options, excludePath: absolute });
+    return (await this.similarWithHidden(file, options)).results;
   }
 
-  /** Scenes matching a prompt, best first, across the library or inside one video. */
+  async similarWithHidden(file: string, options: SearchOptions = {}): Promise<SearchAnswer> {
+    const absolute = path.resolve(file);
+    const context = this.searchContext();
+    const vector = await context.embedImageFile(absolute);
+    return searchByVector(context, vectorQuery(vector), { ...options, excludePath: absolute });
+  }
+
+  /**
+   * Scenes matching a prompt, best first, across the library or inside one video: the
+   * stretches standing above the library's relevance gate (the one photo search uses).
+   */
   async scenes(query: string, options: { video?: string; limit?: number } = {}): Promise<Scene[]> {
     const terms = parseQuery(
       query,
       (candidate) => mediaKindOf(candidate) === 'image' && existsSync(candidate),
     );
-    const vector = await queryVector(this.searchContext(), terms);
-    const found = await findScenes(
-      this.sceneSearch(),
-      vector,
-      options.video ? { video: path.resolve(options.video) } : {},
-    );
+    const context = this.searchContext();
+    const embedded = await embedQuery(context, terms);
+    const found = await findScenes(context, embedded, {
+      threshold: await relevanceGate(context, embedded),
+      ...(options.video ? { video: path.resolve(options.video) } : {}),
+    });
     return found
       .flatMap((entry) => entry.scenes)
       .sort((a, b) => b.score - a.score)
@@ -357,60 +379,6 @@ export class Library {
     options: ExportOptions,
   ): Promise<ClipResult[]> {
     return exportClips(requireFfmpeg(this.ffmpeg), path.resolve(video), ranges, options);
-  }
-
-  /** Photos by their own vectors, videos by their best-matching scene, merged. */
-  private async searchVector(
-    vector: Float32Array,
-    options: SearchOptions & { excludePath?: string },
-  ): Promise<SearchResult[]> {
-    const limit = options.limit ?? DEFAULT_LIMIT;
-    const photos =
-      options.kind === 'video'
-        ? []
-        : await searchByVector(this.searchContext(), vector, { ...options, kind: 'image' });
-    const videos = options.kind === 'image' ? [] : await this.videoResults(vector, options);
-    const dateOf = (r: SearchResult) => r.takenAt ?? 0;
-    return [...photos, ...videos]
-      .sort((a, b) => (options.sort === 'date' ? dateOf(b) - dateOf(a) : b.score - a.score))
-      .slice(0, limit);
-  }
-
-  private async videoResults(
-    vector: Float32Array,
-    options: SearchOptions & { excludePath?: string },
-  ): Promise<SearchResult[]> {
-    const where = buildFilter({ ...options, kind: 'video' });
-    const found = await findScenes(this.sceneSearch(), vector, where ? { where } : {});
-    return found
-      .filter(({ video }) => video.path !== options.excludePath)
-      .flatMap(({ video, scenes }) => {
-        const best = scenes[0];
-        if (!best) return [];
-        return [
-          {
-            path: video.path,
-            kind: 'video' as const,
-            score: best.score,
-            start: best.start,
-            end: best.end,
-            duration: video.duration,
-            takenAt: video.takenAt,
-            width: video.width,
-            height: video.height,
-            thumbnail: best.thumbnail ?? video.thumbnail,
-          },
-        ];
-      });
-  }
-
-  private sceneSearch(): SceneSearch {
-    return {
-      store: this.store,
-      thumbnailsDir: this.thumbnailsDir,
-      maxInterval: this.indexerSettings.maxFrameInterval,
-      background: () => this.background(),
-    };
   }
 
   async status(): Promise<LibraryStatus> {
@@ -516,6 +484,9 @@ export class Library {
   private searchContext(): SearchContext {
     return {
       store: this.store,
+      thumbnailsDir: this.thumbnailsDir,
+      maxInterval: this.indexerSettings.maxFrameInterval,
+      matchFloor: this.encoder.model.relevance?.matchFloor,
       embedTexts: (texts) => this.encoder.encodeTexts(texts),
       embedImageFile: (file) => this.embedImageFile(file),
       background: () => this.background(),

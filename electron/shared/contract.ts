@@ -15,7 +15,7 @@ import type {
   IndexProgress,
   IndexReport,
   LibraryStatus,
-  SearchResult,
+  SearchAnswer,
 } from './types.js';
 
 /** A phantom carrying an output type; never read at run time. */
@@ -184,14 +184,14 @@ export const contract = {
   'jobs:resume': { input: jobId, output: returns<JobSnapshot>() },
   'jobs:cancel': { input: jobId, output: returns<JobSnapshot>() },
 
-  'search:query': { input: SearchInputSchema, output: returns<SearchResult[]>() },
+  'search:query': { input: SearchInputSchema, output: returns<SearchAnswer>() },
   'search:similar': {
     input: SearchFiltersSchema.extend({
       path: absolutePath,
       limit: z.number().int().min(1).max(100_000).optional(),
       sort: z.enum(['relevance', 'date']).optional(),
     }).strict(),
-    output: returns<SearchResult[]>(),
+    output: returns<SearchAnswer>(),
   },
 
   'scenes:find': {

@@ -101,6 +101,13 @@ export interface SearchResult {
   thumbnail: string | null;
 }
 
+/** A search's answer: the relevant results, and how many weaker ones the cut-off hid. */
+export interface SearchAnswer {
+  results: SearchResult[];
+  /** Candidates below the relevance cut-off ("show weaker matches" brings them back). */
+  hidden: number;
+}
+
 export interface LibraryStatus {
   /** The chosen model. */
   model: string | null;

@@ -139,7 +139,10 @@ describe('browser shell', () => {
     expect(messages.some((m) => m.event === 'job:progress')).toBe(true);
     expect(messages.some((m) => m.event === 'library:changed')).toBe(true);
     const found = await call(6, 'search:query', { query: 'blue' });
-    expect(found).toMatchObject({ ok: true, value: [{ path: path.join(root, 'blue.jpg') }] });
+    expect(found).toMatchObject({
+      ok: true,
+      value: { results: [{ path: path.join(root, 'blue.jpg') }] },
+    });
     ws.close();
   });
 

@@ -25,7 +25,7 @@ import {
   type Result,
 } from '../../electron/shared/contract.js';
 import { ERROR_CODES, encodeError } from '../../electron/shared/errors.js';
-import type { SearchResult } from '../../electron/shared/types.js';
+import type { SearchAnswer } from '../../electron/shared/types.js';
 import {
   hostileCalls,
   hostileFrame,
@@ -361,7 +361,7 @@ describe('IPC fuzz', () => {
     expect((await jobsOf(service)).find((job) => job.id === id)?.state).toBe('done');
     const found = await service.invoke('search:query', { query: 'blue', noCutoff: true });
     expect(found.ok).toBe(true);
-    expect((found as { value: SearchResult[] }).value[0]?.path).toBe(
+    expect((found as { value: SearchAnswer }).value.results[0]?.path).toBe(
       path.join(places.photos, 'blue.jpg'),
     );
   });

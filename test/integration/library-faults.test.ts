@@ -292,7 +292,7 @@ describe('library faults', () => {
       expect(reindex).toBeDefined();
       const during = await service.invoke('search:query', { query: 'red' });
       expect(during.ok).toBe(true);
-      expect((during as { value: { path: string }[] }).value[0]?.path).toBe(
+      expect((during as { value: { results: { path: string }[] } }).value.results[0]?.path).toBe(
         path.join(root, 'red.jpg'),
       );
       expect(await waitFor(reindex?.id ?? '')).toMatchObject({ state: 'done' });

@@ -77,16 +77,24 @@ describe('search by sentence over a library of colour photos', () => {
     (await library.search(query, { noCutoff: true, limit: 100 })).map((r) => r.path);
   const pathsOf = (colours: ColourWord[]) => colours.map((c) => photoOf.get(c));
 
-  it('a negative term moves away from its colour', async () => {
-    const expected = expectedToyRanking(
-      [
-        ['red', 1],
-        ['blue', -1],
-      ],
-      COLOUR_WORDS,
-    );
+  it('a negative term lowers what looks more like it than like the query', async () => {
+    // [Note: negative terms] in query.ts: score − 2·max(0, s_neg − score).
+    const red = toyEmbedding('red');
+    const blue = toyEmbedding('blue');
+    const scoreOf = (c: ColourWord) => {
+      const s = cosine(red, toyEmbedding(c));
+      return s - 2 * Math.max(0, cosine(blue, toyEmbedding(c)) - s);
+    };
+    const expected = [...COLOUR_WORDS].sort((a, b) => scoreOf(b) - scoreOf(a));
     expect(expected.at(-1)).toBe('blue');
-    expect(await ranking('red -blue')).toEqual(pathsOf(expected));
+    const ranked = await ranking('red -blue');
+    expect(ranked[0]).toBe(photoOf.get('red'));
+    expect(ranked.at(-1)).toBe(photoOf.get('blue'));
+    // Purple leans blue: it falls behind everything that leans red.
+    expect(ranked.indexOf(photoOf.get('purple') ?? '')).toBeGreaterThan(
+      ranked.indexOf(photoOf.get('orange') ?? ''),
+    );
+    expect(ranked).toEqual(pathsOf(expected));
   });
 
   it('weights change which term dominates', async () => {

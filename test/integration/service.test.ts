@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { JobSnapshot } from '../../electron/shared/contract.js';
-import type { LibraryStatus, SearchResult } from '../../electron/shared/types.js';
+import type { LibraryStatus, SearchAnswer } from '../../electron/shared/types.js';
 import { LanternService } from '../../electron/engine/service/service.js';
 import { removeDir, tempDir } from '../fixtures/library.js';
 import { writePhoto } from '../fixtures/photos.js';
@@ -86,7 +86,9 @@ describe('engine service', () => {
 
     const search = await service.invoke('search:query', { query: 'blue' });
     expect(search.ok).toBe(true);
-    expect((search as { value: SearchResult[] }).value[0]?.path).toBe(path.join(root, 'blue.jpg'));
+    expect((search as { value: SearchAnswer }).value.results[0]?.path).toBe(
+      path.join(root, 'blue.jpg'),
+    );
     expect(service.mediaRoots()).toContain(root);
   });
 

@@ -135,7 +135,7 @@ describe('App', () => {
       'search:query': (input) => {
         if (input.query === 'nothing')
           throw new Error('The search is empty: type a few words to search for.');
-        return makeResults(3);
+        return { results: makeResults(3), hidden: 0 };
       },
     });
     render(App);

@@ -62,7 +62,7 @@ const defaults: Handlers = {
   'jobs:list': () => [],
   'library:status': () => status,
   'library:failures': () => [],
-  'search:query': () => [],
+  'search:query': () => ({ results: [], hidden: 0 }),
 };
 
 export interface FakeShell {

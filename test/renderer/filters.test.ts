@@ -27,7 +27,7 @@ const lastCall = () => invokeMock.mock.calls.at(-1);
 
 beforeEach(() => {
   invokeMock.mockReset();
-  invokeMock.mockResolvedValue([]);
+  invokeMock.mockResolvedValue({ results: [], hidden: 0 });
 });
 
 describe('Filters', () => {

@@ -5,7 +5,7 @@
  */
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { SearchResult } from '../../electron/shared/types.js';
+import type { SearchAnswer } from '../../electron/shared/types.js';
 import SearchBox from '../../renderer/src/components/search/SearchBox.svelte';
 import { ApiError, invoke } from '../../renderer/src/lib/api.js';
 import { SEARCH_DEBOUNCE_MS, SearchState } from '../../renderer/src/lib/search.svelte.js';
@@ -49,7 +49,7 @@ describe('SearchBox', () => {
   });
 
   it('searches once typing pauses for the debounce interval, with the last text only', async () => {
-    invokeMock.mockResolvedValue([]);
+    invokeMock.mockResolvedValue({ results: [], hidden: 0 });
     const { box } = setup();
     await type(box, 'b');
     await vi.advanceTimersByTimeAsync(100);
@@ -68,7 +68,7 @@ describe('SearchBox', () => {
   });
 
   it('Enter searches at once, without waiting for the debounce', async () => {
-    invokeMock.mockResolvedValue([]);
+    invokeMock.mockResolvedValue({ results: [], hidden: 0 });
     const { box } = setup();
     await type(box, 'red car');
     await fireEvent.keyDown(box, { key: 'Enter' });
@@ -78,8 +78,8 @@ describe('SearchBox', () => {
   });
 
   it('ignores a slow answer to an older query that arrives after the newer one', async () => {
-    const first = deferred<SearchResult[]>();
-    const second = deferred<SearchResult[]>();
+    const first = deferred<SearchAnswer>();
+    const second = deferred<SearchAnswer>();
     invokeMock.mockReturnValueOnce(first.promise).mockReturnValueOnce(second.promise);
     const { search, box } = setup();
 
@@ -90,19 +90,21 @@ describe('SearchBox', () => {
     expect(invokeMock).toHaveBeenCalledTimes(2);
 
     const blue = makeResults(2);
-    second.resolve(blue);
+    second.resolve({ results: blue, hidden: 0 });
     await vi.advanceTimersByTimeAsync(0);
     expect(search.results).toEqual(blue);
 
-    first.resolve(makeResults(7));
+    first.resolve({ results: makeResults(7), hidden: 0 });
     await vi.advanceTimersByTimeAsync(0);
     expect(search.results).toEqual(blue);
     expect(search.loading).toBe(false);
   });
 
   it('ignores a late error from an older query too', async () => {
-    const first = deferred<SearchResult[]>();
-    invokeMock.mockReturnValueOnce(first.promise).mockResolvedValueOnce(makeResults(1));
+    const first = deferred<SearchAnswer>();
+    invokeMock
+      .mockReturnValueOnce(first.promise)
+      .mockResolvedValueOnce({ results: makeResults(1), hidden: 0 });
     const { search, box } = setup();
     await type(box, 'red');
     await vi.advanceTimersByTimeAsync(SEARCH_DEBOUNCE_MS);
@@ -125,7 +127,7 @@ describe('SearchBox', () => {
   });
 
   it('does not call the backend for blank text, and Esc clears the box', async () => {
-    invokeMock.mockResolvedValue([]);
+    invokeMock.mockResolvedValue({ results: [], hidden: 0 });
     const { search, box } = setup();
     await type(box, '   ');
     await vi.advanceTimersByTimeAsync(SEARCH_DEBOUNCE_MS);

@@ -109,6 +109,8 @@ export async function generateToyModels(
         files: { vision: gapVision, text: gapText },
         vision: sig.vision,
         text: { tokenizer: 'clip-bpe', ...sig.text },
+        // Measured by test/bench/relevance.ts (docs/search.md, "Where relevance ends").
+        relevance: { matchFloor: 0.3 },
       },
     ],
   };

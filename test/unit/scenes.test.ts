@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { findSceneRanges, smoothScores } from '../../electron/engine/video/scenes.js';
 
-const options = { duration: 20, mergeGap: 2, padding: 0, minPeak: 0.5 };
+const options = { duration: 20, mergeGap: 2, padding: 0, gate: 0.5 };
 /** Samples every 2 s with a score function of time. */
 const sampled = (score: (t: number) => number, step = 2, until = 20) =>
   Array.from({ length: Math.floor(until / step) }, (_, i) => ({
@@ -52,6 +52,16 @@ describe('findSceneRanges', () => {
   it('reports nothing when no frame reaches the library-level threshold', () => {
     const frames = sampled((t) => (t >= 6 && t < 12 ? 0.3 : 0.1));
     expect(findSceneRanges(frames, options)).toEqual([]);
+  });
+
+  it("a stretch is a scene only where it stands above the library's gate, not the video's low point", () => {
+    // Darker grey, then a long lighter-grey stretch with one frame that just matches:
+    // half-way between the video's low and best (0.28) would call 6–20 s a scene.
+    const frames = sampled((t) => (t < 6 ? 0.25 : t >= 10 && t < 12 ? 0.33 : 0.29));
+    const ranges = findSceneRanges(frames, { ...options, gate: 0.3 });
+    expect(ranges).toHaveLength(1);
+    expect(ranges[0]?.start).toBeGreaterThanOrEqual(8);
+    expect(ranges[0]?.end).toBeLessThanOrEqual(14);
   });
 
   it('keeps a video that matches from start to end whole', () => {

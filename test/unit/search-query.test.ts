@@ -2,7 +2,7 @@
  * @file The query algebra and the adaptive relevance cut-off, as pure functions.
  */
 import { describe, expect, it } from 'vitest';
-import { relevanceCutoff } from '../../electron/engine/search/cutoff.js';
+import { DEFAULT_MATCH_FLOOR, relevanceCutoff } from '../../electron/engine/search/cutoff.js';
 import { parseQuery } from '../../electron/engine/search/query.js';
 
 const isJpeg = (candidate: string) => candidate.endsWith('.jpg');
@@ -51,31 +51,37 @@ describe('relevanceCutoff', () => {
   // A large library: unrelated photos score around 0.19 with a spread of about 0.02.
   const background = Array.from({ length: 1000 }, (_, i) => 0.19 + 0.02 * Math.sin(i * 12.9898));
 
-  it('keeps what stands well above the typical photo in a large library', () => {
-    const { threshold, median } = relevanceCutoff(background, 0.33);
+  it('keeps what stands four spreads above the typical photo in a large library', () => {
+    const { threshold, median } = relevanceCutoff({ background, matchFloor: 0.5 });
     expect(median).toBeCloseTo(0.19, 2);
-    expect(threshold).toBeGreaterThan(0.22);
-    expect(threshold).toBeLessThan(0.26);
+    expect(threshold).toBeGreaterThan(0.23);
+    expect(threshold).toBeLessThan(0.28);
   });
 
   it('adapts to the query: the same gap above a higher background moves the cut', () => {
     const shifted = background.map((s) => s + 0.08);
     expect(
-      relevanceCutoff(shifted, 0.41).threshold - relevanceCutoff(background, 0.33).threshold,
+      relevanceCutoff({ background: shifted, matchFloor: 0.9 }).threshold -
+        relevanceCutoff({ background, matchFloor: 0.9 }).threshold,
     ).toBeCloseTo(0.08, 5);
   });
 
-  it('never cuts the better half between the best hit and the typical photo', () => {
-    // A tiny library where the spread is huge: the statistical cut would drop everything.
-    const { threshold } = relevanceCutoff([0.9, -0.4, 0.1, 0.5, -0.2], 0.9);
-    expect(threshold).toBeLessThanOrEqual(0.9 - 0.5 * (0.9 - 0.1));
+  it("keeps whatever clears the model's match floor, even when the library is all matches", () => {
+    // A one-subject library: every photo is a match, so nothing stands out of it.
+    const subject = background.map((s) => s + 0.15);
+    expect(relevanceCutoff({ background: subject, matchFloor: 0.3 }).threshold).toBe(0.3);
+    expect(relevanceCutoff({ background: subject }).threshold).toBe(DEFAULT_MATCH_FLOOR);
+  });
+
+  it('does not follow the best hit down: a nonsense query gets no free half', () => {
+    // The old rule never cut above half-way to the best hit, which let the top of a
+    // nonsense query's tail through; the threshold now ignores the best hit.
+    const { threshold } = relevanceCutoff({ background, matchFloor: 0.5 });
+    expect(threshold).toBeGreaterThan(0.19 + 3 * 0.014);
   });
 
   it('does not let near-identical photos make every score stand out', () => {
-    const { spread } = relevanceCutoff(
-      Array.from({ length: 100 }, () => 0.2),
-      0.21,
-    );
+    const { spread } = relevanceCutoff({ background: Array.from({ length: 100 }, () => 0.2) });
     expect(spread).toBe(0.01);
   });
 });

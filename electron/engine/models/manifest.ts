@@ -77,6 +77,12 @@ export const ClipModelSchema = z.object({
   /** Rough figures for the model picker. */
   quality: z.string().optional(),
   speed: z.string().optional(),
+  /**
+   * Calibration of the relevance cut-off (electron/engine/search/cutoff.ts). `matchFloor`:
+   * the image–text cosine at which this model's match is a match whatever the library
+   * holds; when absent, CLIP ViT-B/32's 0.28 (docs/search.md, "Where relevance ends").
+   */
+  relevance: z.object({ matchFloor: z.number().min(-1).max(1).optional() }).optional(),
 });
 export type ClipModel = z.infer<typeof ClipModelSchema>;
 

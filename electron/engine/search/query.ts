@@ -82,3 +82,18 @@ export function parseQuery(
   }
   return terms;
 }
+
+/**
+ * [Note: negative terms] `dog -night` looks for dogs and drops the dogs that look more
+ * like night than like a dog. CLIP's text embeddings are nearly collinear (two sentences
+ * share most of their direction), so subtracting the negative embedding from the query
+ * also subtracts the shared part and moves every score down: on the `toy-clip-gap`
+ * geometry, `orange -red` at weight −1 kept none of the orange photos through the
+ * relevance gate, at −½ 7 of 40, at −¼ 14 of 40 (and 101 unrelated ones). Instead the
+ * query vector holds only the positive terms (it finds and gates the candidates) and a
+ * negative term is a penalty on each score: `score − 2·w·max(0, s_neg − score)`. Photos
+ * that match what was asked better than the negative term keep their score: over five
+ * such pairs, 40 of 40 wanted photos kept, 6 of 40 excluded ones (docs/search.md,
+ * "Negative terms").
+ */
+export const NEGATIVE_PENALTY = 2;

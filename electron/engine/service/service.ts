@@ -313,7 +313,8 @@ export class LanternService {
     'jobs:pause': ({ id }) => Promise.resolve(this.jobs.pause(id)),
     'jobs:resume': ({ id }) => Promise.resolve(this.jobs.resume(id)),
     'jobs:cancel': ({ id }) => Promise.resolve(this.jobs.cancel(id)),
-    'search:query': ({ query, ...options }) => this.requireLibrary().search(query, options),
+    'search:query': ({ query, ...options }) =>
+      this.requireLibrary().searchWithHidden(query, options),
     'scenes:find': ({ query, video, limit }) =>
       this.requireLibrary().scenes(query, {
         ...(video ? { video } : {}),
@@ -347,7 +348,8 @@ export class LanternService {
         }),
       );
     },
-    'search:similar': ({ path: file, ...options }) => this.requireLibrary().similar(file, options),
+    'search:similar': ({ path: file, ...options }) =>
+      this.requireLibrary().similarWithHidden(file, options),
   };
 }
 

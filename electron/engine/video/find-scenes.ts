@@ -1,14 +1,15 @@
 /**
- * @file Scene search over the library (engine): a query vector → the videos whose frames
- * come nearest → each video's timeline scored → matching time ranges (scenes.ts).
- * Used by `scenes:find` / `lantern scenes` and to put videos into ordinary search results.
+ * @file Scene search over the library (engine): a query → the videos whose frames come
+ * nearest → each video's timeline scored → the stretches standing above the library's
+ * relevance gate for that query (scenes.ts). Used by `scenes:find` / `lantern scenes`
+ * and by search/search.ts to put videos into ordinary search results: one gate, the
+ * photos' one, decides both.
  */
 import { whereIn, type LibraryStore, type StoredMedia } from '../../../native/store/index.js';
 import { sqlString } from '../../../native/store/index.js';
 import { LanternError } from '../../shared/errors.js';
 import type { Scene } from '../../shared/types.js';
-import { relevanceCutoff } from '../search/cutoff.js';
-import { dot } from '../util/vectors.js';
+import { scoreOf, type Query } from '../search/score.js';
 import { frameThumbnailPath } from './index-videos.js';
 import { findSceneRanges } from './scenes.js';
 
@@ -17,7 +18,7 @@ export interface SceneSearch {
   thumbnailsDir: string;
   /** Sampling interval of the index, seconds: ranges this close are merged. */
   maxInterval: number;
-  /** Library vectors the prompt is measured against (as in photo search). */
+  /** Library vectors the relevance gate measures each query against. */
   background: () => Promise<Float32Array[]>;
 }
 
@@ -28,13 +29,21 @@ const SCENE_PADDING = 0.25;
 
 export interface VideoScenes {
   video: StoredMedia;
+  /** The best frame's score. */
+  best: number;
+  /** Best first; empty when the best frame is below the gate. */
   scenes: Scene[];
 }
 
 export async function findScenes(
   search: SceneSearch,
-  query: Float32Array,
-  options: { video?: string; where?: string; limit?: number } = {},
+  query: Query,
+  options: {
+    /** The library-level relevance gate (search.ts `relevanceGate`); −∞ keeps every video. */
+    threshold: number;
+    video?: string;
+    where?: string;
+  },
 ): Promise<VideoScenes[]> {
   const { store } = search;
   let videos: StoredMedia[];
@@ -49,25 +58,28 @@ export async function findScenes(
       );
     }
   } else {
-    const hits = await store.frames.search(query, { limit: CANDIDATE_FRAMES });
+    const hits = await store.frames.search(query.vector, { limit: CANDIDATE_FRAMES });
     const ids = [...new Set(hits.map((hit) => hit.videoId))];
     if (ids.length === 0) return [];
     const clauses = [whereIn('id', ids), "kind = 'video'", options.where].filter(Boolean);
     videos = await store.listMedia({ where: clauses.map((c) => `(${c})`).join(' AND ') });
   }
-  const background = (await search.background()).map((vector) => dot(query, vector));
   const result: VideoScenes[] = [];
   for (const video of videos) {
     const frames = await store.frames.ofVideo(video.id);
     if (frames.length === 0) continue;
-    const scored = frames.map((frame) => ({ t: frame.t, score: dot(query, frame.vector) }));
+    const scored = frames.map((frame) => ({ t: frame.t, score: scoreOf(query, frame.vector) }));
     const best = Math.max(...scored.map((f) => f.score));
-    const minPeak = background.length > 0 ? relevanceCutoff(background, best).threshold : -Infinity;
+    // A video whose best frame is background has no scene (and is no search result).
+    if (best < options.threshold) {
+      result.push({ video, best, scenes: [] });
+      continue;
+    }
     const ranges = findSceneRanges(scored, {
       duration: video.duration ?? frames.at(-1)?.t ?? 0,
       mergeGap: search.maxInterval,
       padding: SCENE_PADDING,
-      minPeak,
+      gate: options.threshold,
     });
     const nearest = (t: number) =>
       frames.reduce((a, b) => (Math.abs(b.t - t) < Math.abs(a.t - t) ? b : a)).t;
@@ -79,7 +91,7 @@ export async function findScenes(
       score: Math.round(range.score * 10_000) / 10_000,
       thumbnail: frameThumbnailPath(search.thumbnailsDir, video.hash, nearest(range.peak)),
     }));
-    if (scenes.length > 0) result.push({ video, scenes });
+    result.push({ video, best, scenes });
   }
   return result;
 }

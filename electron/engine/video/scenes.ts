@@ -1,7 +1,7 @@
 /**
  * @file Finding scenes (engine): per-frame scores of a prompt along a video → temporal
- * smoothing → a threshold that adapts to the video → time ranges, merged across small
- * gaps and padded. Pure functions; the store and the encoder are the caller's.
+ * smoothing → a threshold that adapts to the video but never falls below the library's
+ * relevance gate → time ranges, merged across small gaps and padded. Pure functions; the store and the encoder are the caller's.
  *
  * [Note: scene boundaries] Frames are sampled at scene changes plus at most every
  * `interval` seconds. A range starts at its first matching sample and ends at the first
@@ -30,10 +30,10 @@ export interface SceneOptions {
   /** Seconds added before and after each range (clamped to the video). */
   padding: number;
   /**
-   * The library-level relevance threshold for this prompt: a range whose peak stays
-   * below it is not a match at all, however it compares with the rest of its video.
+   * The library-level relevance gate for this prompt (search/cutoff.ts): a frame below
+   * it is background, however it compares with the rest of its video.
    */
-  minPeak: number;
+  gate: number;
 }
 
 /**
@@ -81,7 +81,10 @@ export function findSceneRanges(
   if (frames.length === 0) return [];
   const sorted = [...frames].sort((a, b) => a.t - b.t);
   const smooth = smoothScores(sorted);
-  const threshold = videoThreshold(smooth);
+  // Half-way inside the video's own contrast places boundaries well; never below the
+  // library's gate, so a stretch only a little better than the video's low point (grey
+  // next to darker grey) is no scene.
+  const threshold = Math.max(videoThreshold(smooth), options.gate);
   const raw: SceneRange[] = [];
   let open: SceneRange | null = null;
   sorted.forEach((frame, i) => {
@@ -116,7 +119,6 @@ export function findSceneRanges(
     }
   }
   return merged
-    .filter((range) => range.score >= options.minPeak)
     .map((range) => ({
       ...range,
       start: Math.max(0, range.start - options.padding),

@@ -37,6 +37,8 @@ export class SearchState {
 
   /** Raw: 100 000 results must not become 100 000 deep proxies. */
   results = $state.raw<SearchResult[]>([]);
+  /** Weaker matches the relevance cut-off left out of `results` (0 with allMatches). */
+  hidden = $state(0);
   loading = $state(false);
   error = $state<string | null>(null);
   /** Whether `results` answers the current query (false while nothing was searched yet). */
@@ -84,6 +86,7 @@ export class SearchState {
     this.#cancelTimer();
     this.#sequence += 1;
     this.results = [];
+    this.hidden = 0;
     this.error = null;
     this.loading = false;
     this.searched = false;
@@ -96,6 +99,7 @@ export class SearchState {
     const query = this.query.trim();
     if (!this.similarTo && !query) {
       this.results = [];
+      this.hidden = 0;
       this.error = null;
       this.loading = false;
       this.searched = false;
@@ -103,7 +107,7 @@ export class SearchState {
     }
     this.loading = true;
     try {
-      const results = this.similarTo
+      const answer = this.similarTo
         ? await invoke('search:similar', { ...this.#filters(), path: this.similarTo })
         : await invoke('search:query', {
             ...this.#filters(),
@@ -111,11 +115,13 @@ export class SearchState {
             ...(this.allMatches ? { noCutoff: true } : {}),
           });
       if (sequence !== this.#sequence) return;
-      this.results = results;
+      this.results = answer.results;
+      this.hidden = answer.hidden;
       this.error = null;
     } catch (error) {
       if (sequence !== this.#sequence) return;
       this.results = [];
+      this.hidden = 0;
       this.error = errorMessage(error);
     }
     this.loading = false;
