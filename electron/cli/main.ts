@@ -7,7 +7,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { encodeError, LanternError } from '../shared/errors.js';
-import type { SearchOptions } from '../shared/types.js';
+import type { SearchAnswer, SearchOptions } from '../shared/types.js';
 import { Library, openRegistry, type LibraryOptions } from '../engine/library.js';
 import { downloadModel } from '../engine/models/download.js';
 import { defaultModelsDir } from '../engine/paths.js';
@@ -72,6 +72,16 @@ function noteReindex(library: Library): boolean {
     `Re-indexing for model ${shown(library.modelId)}: searches use ${shown(library.encoder.id)}'s index until \`lantern index\` completes a run over every folder.\n`,
   );
   return true;
+}
+
+/** Results, and how many weaker matches the relevance cut-off hid (docs/search.md). */
+function printAnswer(args: CliArgs, answer: SearchAnswer): void {
+  const { results, hidden } = answer;
+  print(
+    args,
+    { results: results.map(({ path: p, kind, score }) => ({ path: p, kind, score })), hidden },
+    () => resultLines(results, hidden),
+  );
 }
 
 async function withLibrary<T>(
@@ -299,27 +309,19 @@ async function run(argv: string[]): Promise<number> {
       return runIndex(args);
     case 'search': {
       const query = need(args.positionals.join(' ').trim() || undefined, 'a search query');
-      const results = await withLibrary(args, { access: 'read' }, (library) => {
+      const answer = await withLibrary(args, { access: 'read' }, (library) => {
         noteReindex(library);
-        return library.search(query, searchOptions(args));
+        return library.searchWithHidden(query, searchOptions(args));
       });
-      print(
-        args,
-        { results: results.map(({ path: p, kind, score }) => ({ path: p, kind, score })) },
-        () => resultLines(results),
-      );
+      printAnswer(args, answer);
       return 0;
     }
     case 'similar': {
       const file = need(args.positionals[0], 'the file to find similar photos for');
-      const results = await withLibrary(args, { access: 'read' }, (library) =>
-        library.similar(file, searchOptions(args)),
+      const answer = await withLibrary(args, { access: 'read' }, (library) =>
+        library.similarWithHidden(file, searchOptions(args)),
       );
-      print(
-        args,
-        { results: results.map(({ path: p, kind, score }) => ({ path: p, kind, score })) },
-        () => resultLines(results),
-      );
+      printAnswer(args, answer);
       return 0;
     }
     case 'status': {

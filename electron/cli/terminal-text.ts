@@ -52,9 +52,16 @@ function shownKeepingLines(text: string): string {
 
 /* The human lines of each command; every path in them goes through `shown`. */
 
-export function resultLines(results: readonly { path: string; score: number }[]): string {
-  if (results.length === 0) return 'No matches.';
-  return results.map((r) => `${r.score.toFixed(3)}  ${shown(r.path)}`).join('\n');
+export function resultLines(
+  results: readonly { path: string; score: number }[],
+  hidden = 0,
+): string {
+  const weaker =
+    hidden > 0
+      ? [`${hidden} weaker ${hidden === 1 ? 'match' : 'matches'} hidden; --all shows them.`]
+      : [];
+  if (results.length === 0) return ['No matches.', ...weaker].join('\n');
+  return [...results.map((r) => `${r.score.toFixed(3)}  ${shown(r.path)}`), ...weaker].join('\n');
 }
 
 export function indexReportLines(report: IndexReport): string {

@@ -40,6 +40,30 @@ describe('lantern command line', () => {
     });
   });
 
+  it('says how many weaker matches the cut-off hid, and --all shows them', async () => {
+    const gapDb = await tempDir();
+    try {
+      const gap = ['--db', gapDb, '--models', models, '--model', 'toy-clip-gap'];
+      expect((await lantern(['index', root, ...gap, '--json'])).code).toBe(0);
+      const json = await lantern(['search', 'blue', ...gap, '--json']);
+      const answer = JSON.parse(json.stdout) as { results: { path: string }[]; hidden: number };
+      expect(answer.results.map((r) => path.basename(r.path)).sort()).toEqual([
+        'also-blue.png',
+        'blue.jpg',
+      ]);
+      expect(answer.hidden).toBe(2);
+      const all = await lantern(['search', 'blue', ...gap, '--json', '--all']);
+      expect((JSON.parse(all.stdout) as { results: unknown[] }).results).toHaveLength(4);
+      // The human form says it in a sentence (stdout is a pipe here, so ask for it).
+      const { resultLines } = await import('../../electron/cli/terminal-text.js');
+      expect(resultLines([{ path: '/p/blue.jpg', score: 0.3 }], 2)).toContain(
+        '2 weaker matches hidden; --all shows them.',
+      );
+    } finally {
+      await removeDir(gapDb);
+    }
+  });
+
   it('searches with options before the command name', async () => {
     const result = await lantern([...global, '--json', 'search', 'a blue photo', '--limit', '5']);
     expect(result.code).toBe(0);
