@@ -16,6 +16,7 @@ import { childOutput, log, runChild } from './measure.js';
 import { boundChild, indexChild, type BoundResult, type IndexResult } from './pipeline.js';
 import { renderReport, type BenchReport, type PartInfo } from './report.js';
 import { searchChild, type SearchResult } from './search.js';
+import { searchTypingChild } from './search-typing.js';
 import { throughputChild, type ThroughputResult } from './throughput.js';
 import {
   benchVideoFile,
@@ -75,6 +76,7 @@ async function child(part: string | undefined, args: string[]): Promise<void> {
   else if (part === 'bound') result = await boundChild(a!, number(b), number(c), args.slice(3));
   else if (part === 'baseline') result = await baselineChild(a!, args.slice(1));
   else if (part === 'search') result = await searchChild(number(a), number(b), c === '1');
+  else if (part === 'search-typing') result = await searchTypingChild(number(a), number(b));
   else if (part === 'video-index') result = await videoIndexChild(a!, b!, c!);
   else throw new Error(`unknown benchmark part ${part}`);
   // Exit once the line is out: a handle the engine leaves open (an idle worker thread,
