@@ -423,14 +423,16 @@ export class LibraryStore {
     return guarded('build the vector index', this.dir, async () => {
       const rows = await media.countRows();
       if (rows < minRows) return false;
-      // LanceDB keeps one index per column: drop the old one, whatever its name.
-      for (const index of await media.listIndices())
-        if (index.columns.includes('vector')) await media.dropIndex(index.name);
+      const name = `${VECTOR_INDEX_NAME}${rows}`;
       await media.createIndex('vector', {
         config: Index.ivfPq({ distanceType: 'cosine' }),
-        name: `${VECTOR_INDEX_NAME}${rows}`,
+        name,
         replace: true,
       });
+      // The old index is dropped only now, so searches meanwhile still had one to use.
+      for (const index of await media.listIndices())
+        if (index.columns.includes('vector') && index.name !== name)
+          await media.dropIndex(index.name);
       return true;
     });
   }
