@@ -40,11 +40,12 @@ import type { FailureRow, MediaRow, StoredMedia } from './schema.js';
 
 /**
  * Rows from which a library gets a vector index (ensureVectorIndex). Exact search
- * reads every vector: ~0.25 s at 50 000 rows on a 2-core machine, five times the 50 ms
- * that search as you type allows, while the index answers text queries at 50 000 rows
- * in ~20 ms with recall@10 ≥ 0.99 (docs/benchmarks.md, "Search at 50 000 photos").
- * Below 10 000 rows exact search stays under ~50 ms and has perfect recall, and the
- * index would cost its build time after every small first run.
+ * reads every vector: 0.25 s (idle) to 0.8 s (loaded) at 50 000 rows on a 2-core
+ * machine, far over the 50 ms that search as you type allows, while the index answers
+ * text queries there within 36 ms p95 with recall@10 1.000, with or without filters
+ * (docs/benchmarks.md, "Search at 50 000 photos"). At 10 000 rows exact search still
+ * stays under 50 ms p95 with perfect recall, and a smaller library would pay the
+ * index's build time after every short run for little.
  */
 export const VECTOR_INDEX_MIN_ROWS = 10_000;
 /** IVF_PQ trains 2^8 = 256 PQ centroids per sub-vector; fewer rows cannot train it. */
@@ -62,10 +63,11 @@ const VECTOR_INDEX_NAME = 'vector_ivf_pq_rows_';
  * Candidates re-ranked with exact distances when an index answers, whatever the limit:
  * PQ distances are coarse, and re-reading the full vectors of the best candidates
  * restores the true order. On text queries at 50 000 rows, with the engine's 200
- * candidates, `npm run bench -- --search-only` measured recall@10 0.72 with 200
- * re-ranked, 0.93 with 400, 1.000 with 1 000 (p95 ~25 ms), and 1.000 at ~3 × the time
- * with the former fixed factor of 30 (6 000); docs/benchmarks.md, "Search at 50 000
- * photos". So the factor is this budget ÷ limit, at least 1. Ignored by exact search.
+ * candidates, `npm run bench -- --search-only` measured recall@10 0.70 with 200
+ * re-ranked, 0.95 with 400, 1.000 with 1 000 (p95 ≤ 36 ms), and 1.000 at 3 × the time
+ * with the former fixed factor of 30 (6 000 re-ranked); docs/benchmarks.md, "Search at
+ * 50 000 photos". So the factor is this budget ÷ limit, at least 1. Ignored by exact
+ * search.
  */
 const REFINE_CANDIDATES = 1000;
 /** Ids per `IN (…)` list, to keep each SQL statement small. */

@@ -471,7 +471,8 @@ describe('LibraryStore: vector index', () => {
   });
 
   it('builds the index at VECTOR_INDEX_MIN_ROWS and it finds the exact best match of text queries', async () => {
-    const dim = 64;
+    // CLIP ViT-B/32's size: PQ's 32 sub-vectors of 16 values, as in a real library.
+    const dim = 128;
     const cone = textImageCone(dim, random(7));
     const store = await LibraryStore.open(freshDir(), { dim, model: 'toy-clip-gap' });
     const photos = Array.from({ length: VECTOR_INDEX_MIN_ROWS }, (_, i) =>
@@ -523,7 +524,7 @@ describe('LibraryStore: vector index', () => {
  * Photos and text queries with real CLIP's text-to-image geometry, as toy-clip-gap and
  * the search benchmark draw it ([Note: text-to-image geometry of real CLIP] in
  * test/bench/vectors.ts): a shared direction, one direction per modality, and content
- * clumped around 20 topics; a query describes one topic loosely.
+ * clumped in bursts around 20 topics; a query describes one topic loosely.
  */
 function textImageCone(dim: number, next: () => number) {
   const gaussian = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
@@ -535,12 +536,14 @@ function textImageCone(dim: number, next: () => number) {
     );
     return normalise(values);
   };
+  const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]!;
   const topics = Array.from({ length: 20 }, () => content(null, 1));
+  // Bursts of shots of one moment around each subject, as in a real library.
+  const events = Array.from({ length: 400 }, () => content(pick(topics), 0.75));
   const mix = (modality: number, body: Float32Array) =>
     normalise(body.map((v, i) => 0.695 * v + (i === 0 ? 0.47 : 0) + (i === modality ? 0.545 : 0)));
-  const topic = () => topics[Math.floor(next() * topics.length)]!;
   return {
-    photo: () => mix(1, content(topic(), 0.7)),
-    text: () => mix(2, content(topic(), 0.3)),
+    photo: () => mix(1, content(pick(events), 0.92)),
+    text: () => mix(2, content(pick(topics), 0.3)),
   };
 }
