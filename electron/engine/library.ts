@@ -289,7 +289,7 @@ export class Library {
       // Compact the run's many small writes; build the vector index once the library is
       // large enough for it to pay (the store decides), or fold new rows into it.
       await side.store.optimize();
-      if (!(await side.store.hasVectorIndex())) await side.store.createVectorIndex();
+      await side.store.ensureVectorIndex();
     }
     if (complete && this.pending) await this.promotePending(side);
     return report;

@@ -39,22 +39,37 @@ import {
 import type { FailureRow, MediaRow, StoredMedia } from './schema.js';
 
 /**
- * Rows below which createVectorIndex does nothing. LanceDB's guidance: brute-force
- * search over ~100K vectors takes tens of milliseconds and an index is "usually
- * unnecessary overhead" below that (docs.lancedb.com, Vector Indexing, "Do you need
- * one?"); exact search also has perfect recall.
+ * Rows from which a library gets a vector index (ensureVectorIndex). Exact search
+ * reads every vector: 0.25 s (idle) to 0.8 s (loaded) at 50 000 rows on a 2-core
+ * machine, far over the 50 ms that search as you type allows, while the index answers
+ * text queries there within 36 ms p95 with recall@10 1.000, with or without filters
+ * (docs/benchmarks.md, "Search at 50 000 photos"). At 10 000 rows exact search still
+ * stays under 50 ms p95 with perfect recall, and a smaller library would pay the
+ * index's build time after every short run for little.
  */
-export const VECTOR_INDEX_MIN_ROWS = 100_000;
+export const VECTOR_INDEX_MIN_ROWS = 10_000;
 /** IVF_PQ trains 2^8 = 256 PQ centroids per sub-vector; fewer rows cannot train it. */
 const VECTOR_INDEX_TRAINABLE_ROWS = 256;
 /**
- * Candidates re-ranked with exact distances per result when an index answers: PQ
- * distances are coarse, and re-reading 30 × limit full vectors restores the true order
- * for little cost. `npm run bench` measured recall@10 0.895 at 10 × and 0.990 at 30 ×
- * on clustered 512-d vectors, for a few milliseconds more (docs/benchmarks.md).
- * Ignored by exact (index-less) search.
+ * An index trained on a quarter of the rows the table now holds is rebuilt: its
+ * partitions (√rows at training) have grown fourfold, and every probe reads four
+ * times the rows it was sized for. Doubling rebuilds would cost more build time than
+ * the slower probes do.
  */
-const DEFAULT_REFINE_FACTOR = 30;
+const VECTOR_INDEX_REBUILD_GROWTH = 4;
+/** The index's name records the rows it was trained on (for the growth rule above). */
+const VECTOR_INDEX_NAME = 'vector_ivf_pq_rows_';
+/**
+ * Candidates re-ranked with exact distances when an index answers, whatever the limit:
+ * PQ distances are coarse, and re-reading the full vectors of the best candidates
+ * restores the true order. On text queries at 50 000 rows, with the engine's 200
+ * candidates, `npm run bench -- --search-only` measured recall@10 0.70 with 200
+ * re-ranked, 0.95 with 400, 1.000 with 1 000 (p95 ≤ 36 ms), and 1.000 at 3 × the time
+ * with the former fixed factor of 30 (6 000 re-ranked); docs/benchmarks.md, "Search at
+ * 50 000 photos". So the factor is this budget ÷ limit, at least 1. Ignored by exact
+ * search.
+ */
+const REFINE_CANDIDATES = 1000;
 /** Ids per `IN (…)` list, to keep each SQL statement small. */
 const IDS_PER_STATEMENT = 500;
 /**
@@ -91,8 +106,13 @@ export interface VectorSearchOptions {
   where?: string;
   /** IVF partitions to probe when an index exists (LanceDB's default is 20). */
   nprobes?: number;
-  /** Re-rank this many × limit candidates exactly (default 10). */
+  /** Re-rank this many × limit candidates exactly (default: REFINE_CANDIDATES ÷ limit). */
   refineFactor?: number;
+  /**
+   * Filter after the vector search instead of before (LanceDB's prefilter, the
+   * default): measured only; a filter that keeps few rows then returns fewer hits.
+   */
+  postfilter?: boolean;
   /** Ignore any vector index: exact search over every row. */
   exact?: boolean;
 }
@@ -335,10 +355,12 @@ export class LibraryStore {
         .limit(options.limit)
         .select([...MEDIA_RECORD_COLUMNS, '_distance']);
       if (options.where !== undefined) query = query.where(options.where);
+      if (options.postfilter) query = query.postfilter();
       if (options.exact) query = query.bypassVectorIndex();
       else {
         if (options.nprobes !== undefined) query = query.nprobes(options.nprobes);
-        query = query.refineFactor(options.refineFactor ?? DEFAULT_REFINE_FACTOR);
+        const refine = Math.max(1, Math.ceil(REFINE_CANDIDATES / options.limit));
+        query = query.refineFactor(options.refineFactor ?? refine);
       }
       const result = await query.toArrow();
       const distances = numberColumn(result, '_distance');
@@ -401,13 +423,41 @@ export class LibraryStore {
     const media = this.writableMedia();
     const minRows = Math.max(options.minRows ?? VECTOR_INDEX_MIN_ROWS, VECTOR_INDEX_TRAINABLE_ROWS);
     return guarded('build the vector index', this.dir, async () => {
-      if ((await media.countRows()) < minRows) return false;
+      const rows = await media.countRows();
+      if (rows < minRows) return false;
+      const name = `${VECTOR_INDEX_NAME}${rows}`;
       await media.createIndex('vector', {
         config: Index.ivfPq({ distanceType: 'cosine' }),
+        name,
         replace: true,
       });
+      // The old index is dropped only now, so searches meanwhile still had one to use.
+      for (const index of await media.listIndices())
+        if (index.columns.includes('vector') && index.name !== name)
+          await media.dropIndex(index.name);
       return true;
     });
+  }
+
+  /**
+   * What an indexing run calls after optimize(): build the vector index once the
+   * library reaches VECTOR_INDEX_MIN_ROWS, rebuild it once the library has grown
+   * VECTOR_INDEX_REBUILD_GROWTH-fold past the rows it was trained on, else leave it
+   * (optimize() folds new rows in). Returns whether it built one.
+   */
+  async ensureVectorIndex(): Promise<boolean> {
+    const media = this.writableMedia();
+    const [rows, indices] = await guarded('read indices', this.dir, async () =>
+      Promise.all([media.countRows(), media.listIndices()]),
+    );
+    const current = indices.find((index) => index.columns.includes('vector'));
+    if (current === undefined) return this.createVectorIndex();
+    // An index built before names recorded its rows (at ≥ 100 000 rows) is kept.
+    const trained = current.name.startsWith(VECTOR_INDEX_NAME)
+      ? Number(current.name.slice(VECTOR_INDEX_NAME.length))
+      : Number.NaN;
+    if (!(rows >= trained * VECTOR_INDEX_REBUILD_GROWTH)) return false;
+    return this.createVectorIndex({ minRows: 0 });
   }
 
   /**

@@ -16,6 +16,7 @@ import { childOutput, log, runChild } from './measure.js';
 import { boundChild, indexChild, type BoundResult, type IndexResult } from './pipeline.js';
 import { renderReport, type BenchReport, type PartInfo } from './report.js';
 import { searchChild, type SearchResult } from './search.js';
+import { renderTypingSection, searchTypingChild, type TypingResult } from './search-typing.js';
 import { throughputChild, type ThroughputResult } from './throughput.js';
 import {
   benchVideoFile,
@@ -75,6 +76,7 @@ async function child(part: string | undefined, args: string[]): Promise<void> {
   else if (part === 'bound') result = await boundChild(a!, number(b), number(c), args.slice(3));
   else if (part === 'baseline') result = await baselineChild(a!, args.slice(1));
   else if (part === 'search') result = await searchChild(number(a), number(b), c === '1');
+  else if (part === 'search-typing') result = await searchTypingChild(number(a), number(b));
   else if (part === 'video-index') result = await videoIndexChild(a!, b!, c!);
   else throw new Error(`unknown benchmark part ${part}`);
   // Exit once the line is out: a handle the engine leaves open (an idle worker thread,
@@ -107,13 +109,41 @@ function commandLine(args: readonly string[]): string {
     : `node --expose-gc out/bench.js ${args.join(' ')}`.trim();
 }
 
-/** Put the video section into a report, replacing an older one (before the contention table). */
-function withVideoSection(markdown: string, section: string): string {
-  const withoutOld = markdown.replace(/## Video\n[\s\S]*?(?=\n## |$)/, '').trimEnd() + '\n';
+/** Put a section (`## heading`) into a report, replacing an older one, before the contention table. */
+function withSection(markdown: string, heading: string, section: string): string {
+  const escaped = heading.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const old = new RegExp(`## ${escaped}\\n[\\s\\S]*?(?=\\n## |$)`);
+  const withoutOld = markdown.replace(old, '').trimEnd() + '\n';
   const anchor = withoutOld.indexOf('\n## Contention');
   return anchor < 0
     ? `${withoutOld}\n${section}`
     : `${withoutOld.slice(0, anchor)}\n${section}${withoutOld.slice(anchor)}`;
+}
+
+const withVideoSection = (markdown: string, section: string) =>
+  withSection(markdown, 'Video', section);
+
+/** Libraries the search-as-you-type part measures: the index's threshold and the issue's 50 000. */
+const TYPING_ROWS = { quick: [10_000], full: [10_000, 50_000] };
+const TYPING_QUERIES = 60;
+
+async function searchTypingPart(
+  quick: boolean,
+  measure: <T>(name: string, childArgs: string[]) => Promise<T>,
+  command: string,
+): Promise<string> {
+  const load = `load average ${(os.loadavg()[0] ?? Number.NaN).toFixed(1)} when it started`;
+  const results: TypingResult[] = [];
+  for (const rows of quick ? TYPING_ROWS.quick : TYPING_ROWS.full)
+    results.push(
+      await measure<TypingResult>(`search as you type ${rows.toLocaleString('en')}`, [
+        'search-typing',
+        String(rows),
+        String(TYPING_QUERIES),
+      ]),
+    );
+  const date = new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+  return renderTypingSection(results, { command, code: codeState(), date, load });
 }
 
 async function videoPart(
@@ -157,13 +187,23 @@ async function parent(args: string[]): Promise<void> {
     return run.value;
   };
 
+  const target = quick
+    ? path.join(CACHE_DIR, 'benchmarks-quick.md')
+    : path.resolve('docs', 'benchmarks.md');
+  if (args.includes('--search-only')) {
+    // Refresh only the "Search at 50 000 photos" section (no model, no photos needed).
+    const section = await searchTypingPart(quick, measure, commandLine(args));
+    const existing = await readFile(target, 'utf8').catch(() => '# Benchmarks\n');
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(target, withSection(existing, 'Search at 50 000 photos', section));
+    process.stdout.write(`${section}\n`);
+    log(`search section written to ${path.relative(process.cwd(), target)}`);
+    return;
+  }
   log('fixtures …');
   const model = await benchModel();
   if (args.includes('--video-only')) {
     // Refresh only the video section of the last report (the rest takes ~12 minutes).
-    const target = quick
-      ? path.join(CACHE_DIR, 'benchmarks-quick.md')
-      : path.resolve('docs', 'benchmarks.md');
     const section = await videoPart(quick, measure, model.hfRoot);
     const existing = await readFile(target, 'utf8').catch(() => '# Benchmarks\n');
     await writeFile(target, withVideoSection(existing, section));
@@ -252,14 +292,16 @@ async function parent(args: string[]): Promise<void> {
     baseline,
     search,
   };
-  const markdown = withVideoSection(
+  const withVideo = withVideoSection(
     renderReport(report),
     await videoPart(quick, measure, model.hfRoot),
   );
+  const markdown = withSection(
+    withVideo,
+    'Search at 50 000 photos',
+    await searchTypingPart(quick, measure, commandLine(args)),
+  );
   process.stdout.write(`${markdown}\n`);
-  const target = quick
-    ? path.join(CACHE_DIR, 'benchmarks-quick.md')
-    : path.resolve('docs', 'benchmarks.md');
   await mkdir(path.dirname(target), { recursive: true });
   await writeFile(target, markdown);
   await writeFile(

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildFilter,
   LibraryStore,
+  VECTOR_INDEX_MIN_ROWS,
   mediaIdFor,
   whereDateBetween,
   whereKind,
@@ -468,4 +469,81 @@ describe('LibraryStore: vector index', () => {
     expect(await store.count()).toBe(3001);
     await store.close();
   });
+
+  it('builds the index at VECTOR_INDEX_MIN_ROWS and it finds the exact best match of text queries', async () => {
+    // CLIP ViT-B/32's size: PQ's 32 sub-vectors of 16 values, as in a real library.
+    const dim = 128;
+    const cone = textImageCone(dim, random(7));
+    const store = await LibraryStore.open(freshDir(), { dim, model: 'toy-clip-gap' });
+    const photos = Array.from({ length: VECTOR_INDEX_MIN_ROWS }, (_, i) =>
+      row(`/cone/${i}.jpg`, { vector: cone.photo() }),
+    );
+    for (let i = 0; i < photos.length - 1; i += 2500)
+      await store.upsertMedia(photos.slice(i, Math.min(i + 2500, photos.length - 1)));
+    expect(await store.ensureVectorIndex()).toBe(false);
+    expect(await store.hasVectorIndex()).toBe(false);
+    await store.upsertMedia(photos.slice(-1));
+    expect(await store.ensureVectorIndex()).toBe(true);
+    expect(await store.hasVectorIndex()).toBe(true);
+    expect(await store.ensureVectorIndex()).toBe(false);
+
+    for (let q = 0; q < 20; q++) {
+      const query = cone.text();
+      // The engine's request: 200 candidates, of which the relevance cut-off keeps the top.
+      const indexed = await store.vectorSearch(query, { limit: 200 });
+      const exact = await store.vectorSearch(query, { limit: 200, exact: true });
+      // Real CLIP's text-to-image band: every photo scores far from the query.
+      expect(1 - exact[0]!.distance).toBeLessThan(0.5);
+      expect(indexed[0]!.path).toBe(exact[0]!.path);
+      expect(indexed[0]!.distance).toBeCloseTo(exact[0]!.distance, 4);
+    }
+    await store.close();
+  });
+
+  it('rebuilds the index once the library has grown fourfold past the rows it was trained on', async () => {
+    const dim = 32;
+    const cone = textImageCone(dim, random(11));
+    const store = await LibraryStore.open(freshDir(), { dim, model: 'toy-clip-gap' });
+    const photos = Array.from({ length: 1200 }, (_, i) =>
+      row(`/grow/${i}.jpg`, { vector: cone.photo() }),
+    );
+    await store.upsertMedia(photos.slice(0, 300));
+    expect(await store.createVectorIndex({ minRows: 300 })).toBe(true);
+    await store.upsertMedia(photos.slice(300, 1199));
+    await store.optimize();
+    expect(await store.ensureVectorIndex()).toBe(false);
+    await store.upsertMedia(photos.slice(1199));
+    expect(await store.ensureVectorIndex()).toBe(true);
+    expect(await store.hasVectorIndex()).toBe(true);
+    expect(await store.ensureVectorIndex()).toBe(false);
+    await store.close();
+  });
 });
+
+/**
+ * Photos and text queries with real CLIP's text-to-image geometry, as toy-clip-gap and
+ * the search benchmark draw it ([Note: text-to-image geometry of real CLIP] in
+ * test/bench/vectors.ts): a shared direction, one direction per modality, and content
+ * clumped in bursts around 20 topics; a query describes one topic loosely.
+ */
+function textImageCone(dim: number, next: () => number) {
+  const gaussian = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+  // Axes 0, 1, 2: shared, image, text; content lives in the other dimensions.
+  const content = (around: Float32Array | null, cosine: number) => {
+    const sigma = Math.sqrt((1 / cosine ** 2 - 1) / (dim - 3));
+    const values = Array.from({ length: dim }, (_, i) =>
+      i < 3 ? 0 : (around?.[i] ?? 0) + (around ? sigma : 1) * gaussian(),
+    );
+    return normalise(values);
+  };
+  const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]!;
+  const topics = Array.from({ length: 20 }, () => content(null, 1));
+  // Bursts of shots of one moment around each subject, as in a real library.
+  const events = Array.from({ length: 400 }, () => content(pick(topics), 0.75));
+  const mix = (modality: number, body: Float32Array) =>
+    normalise(body.map((v, i) => 0.695 * v + (i === 0 ? 0.47 : 0) + (i === modality ? 0.545 : 0)));
+  return {
+    photo: () => mix(1, content(pick(events), 0.92)),
+    text: () => mix(2, content(pick(topics), 0.3)),
+  };
+}
