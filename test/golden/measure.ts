@@ -7,9 +7,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeImage } from '../../native/image/index.js';
 import { GOLDEN_CASES, bundledPreprocess, caseFile } from './cases.js';
-import { clipReference, difference, findPythonWithPil } from './reference.js';
+import { clipReference, difference, findPythonWithPil, lanternTensor } from './reference.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'lantern-golden-'));
 try {
@@ -18,14 +17,7 @@ try {
   for (const [i, golden] of GOLDEN_CASES.entries()) files.push(await caseFile(golden, i, dir));
   const reference = await clipReference(await findPythonWithPil(), files, dir);
   for (const [i, golden] of GOLDEN_CASES.entries()) {
-    const tensor = new Float32Array(3 * pre.size * pre.size);
-    await decodeImage(files[i]!, {
-      preprocess: pre,
-      target: tensor,
-      offset: 0,
-      maxPixels: 100_000_000,
-      thumbnail: { path: join(dir, `thumb-${i}.webp`), size: 256 },
-    });
+    const tensor = await lanternTensor(files[i]!, pre, join(dir, `thumb-${i}.webp`));
     const { mean, max } = difference(tensor, reference[i]!);
     console.log(`${golden.name}\t${mean.toFixed(4)} / ${max.toFixed(3)}`);
   }

@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { decodeImage, type ImagePreprocessOptions } from '../../native/image/index.js';
 
 const run = promisify(execFile);
 
@@ -94,4 +95,24 @@ export function difference(a: Float32Array, b: Float32Array): { mean: number; ma
     if (d > max) max = d;
   }
   return { mean: sum / a.length, max };
+}
+
+/**
+ * Lantern's own preprocessing of one file, the indexer's way (a thumbnail is cut from the
+ * same decode), as the tensor the model would get.
+ */
+export async function lanternTensor(
+  file: string,
+  pre: ImagePreprocessOptions,
+  thumbnailPath: string,
+): Promise<Float32Array> {
+  const tensor = new Float32Array(3 * pre.size * pre.size);
+  await decodeImage(file, {
+    preprocess: pre,
+    target: tensor,
+    offset: 0,
+    maxPixels: 100_000_000,
+    thumbnail: { path: thumbnailPath, size: 256 },
+  });
+  return tensor;
 }

@@ -10,11 +10,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeImage } from '../../native/image/index.js';
 import type { ImagePreprocessOptions } from '../../native/image/index.js';
 import { resampleLikePil } from '../../native/image/resample.js';
 import { GOLDEN_CASES, bundledPreprocess, caseFile, hasMateBackgrounds } from '../golden/cases.js';
-import { clipReference, difference, findPythonWithPil, pilResize } from '../golden/reference.js';
+import {
+  clipReference,
+  difference,
+  findPythonWithPil,
+  lanternTensor,
+  pilResize,
+} from '../golden/reference.js';
 
 let dir = '';
 let python = '';
@@ -50,15 +55,7 @@ describe('preprocessing equals CLIP’s (PIL) on real photos', () => {
   it.each(GOLDEN_CASES.map((golden, i) => [golden.name, i] as const))(
     '%s: mean ≤ 0.01, max ≤ 0.1',
     async (_, i) => {
-      const tensor = new Float32Array(3 * pre.size * pre.size);
-      // The indexer's path: a thumbnail is cut from the same decode.
-      await decodeImage(files[i]!, {
-        preprocess: pre,
-        target: tensor,
-        offset: 0,
-        maxPixels: 100_000_000,
-        thumbnail: { path: join(dir, `thumb-${i}.webp`), size: 256 },
-      });
+      const tensor = await lanternTensor(files[i]!, pre, join(dir, `thumb-${i}.webp`));
       const { mean, max } = difference(tensor, reference[i]!);
       const figures = `mean ${mean.toFixed(4)}, max ${max.toFixed(3)}`;
       expect(mean, figures).toBeLessThanOrEqual(0.01);
