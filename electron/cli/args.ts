@@ -94,7 +94,10 @@ function parseSeconds(value: string | undefined, option: string): number | undef
 /** `value`, or INVALID_INPUT naming what is missing. */
 export function need(value: string | undefined, what: string): string {
   if (!value)
-    throw new LanternError('INVALID_INPUT', `Missing ${what}. Run "lantern --help" for usage.`);
+    throw new LanternError(
+      'INVALID_INPUT',
+      `Missing ${what}. Run \`npx lantern --help\` for usage.`,
+    );
   return value;
 }
 
@@ -105,7 +108,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   } catch (error) {
     throw new LanternError(
       'INVALID_INPUT',
-      `${(error as Error).message}. Run "lantern --help" for usage.`,
+      `${(error as Error).message}. Run \`npx lantern --help\` for usage.`,
     );
   }
   const { values, positionals } = parsed;

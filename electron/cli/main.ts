@@ -10,7 +10,8 @@ import { encodeError, LanternError } from '../shared/errors.js';
 import type { SearchAnswer, SearchOptions } from '../shared/types.js';
 import { Library, openRegistry, type LibraryOptions } from '../engine/library.js';
 import { downloadModel } from '../engine/models/download.js';
-import { defaultModelsDir } from '../engine/paths.js';
+import { readLibrarySettings } from '../engine/library-settings.js';
+import { defaultDbDir, defaultModelsDir } from '../engine/paths.js';
 import { APP_VERSION } from '../shared/version.js';
 import { LanternService } from '../engine/service/service.js';
 import { need, parseCli, USAGE, type CliArgs } from './args.js';
@@ -69,7 +70,7 @@ function searchOptions(args: CliArgs): SearchOptions {
 function noteReindex(library: Library): boolean {
   if (library.encoder.id === library.modelId) return false;
   process.stderr.write(
-    `Re-indexing for model ${shown(library.modelId)}: searches use ${shown(library.encoder.id)}'s index until \`lantern index\` completes a run over every folder.\n`,
+    `Re-indexing for model ${shown(library.modelId)}: searches use ${shown(library.encoder.id)}'s index until \`npx lantern index\` completes a run over every folder.\n`,
   );
   return true;
 }
@@ -238,6 +239,34 @@ async function runModels(args: CliArgs): Promise<number> {
   );
 }
 
+/**
+ * `lantern status`. On a fresh machine no model is installed, and the library cannot open
+ * without one: the answer is then what library.json says and how to get the model,
+ * not an error (the library is only read, never created).
+ */
+async function runStatus(args: CliArgs): Promise<number> {
+  try {
+    const status = await withLibrary(args, { access: 'read' }, (library) => library.status());
+    print(args, status, () => statusLines(status));
+    return 0;
+  } catch (error) {
+    if (!(error instanceof LanternError) || error.code !== 'MODEL_MISSING') throw error;
+    const dbDir = path.resolve(args.db || defaultDbDir());
+    const { settings } = await readLibrarySettings(dbDir, 'read');
+    const registry = await openRegistry(args.models ? { modelsDir: args.models } : {});
+    const model = args.model || settings.model || registry.defaultClipId();
+    const fetch = `npx lantern models fetch ${model}`;
+    print(args, { library: dbDir, roots: settings.roots, model, installed: false, fetch }, () =>
+      [
+        `Library: ${shown(dbDir)}`,
+        ...settings.roots.map((root) => `  ${shown(root)}`),
+        `Model: ${model}, no model installed yet: \`${fetch}\``,
+      ].join('\n'),
+    );
+    return 0;
+  }
+}
+
 async function runScenes(args: CliArgs): Promise<number> {
   const query = need(args.positionals.join(' ').trim() || undefined, 'a prompt to find scenes for');
   if (args.exportDir && !args.video) need(undefined, '--video FILE to export the scenes of');
@@ -324,11 +353,8 @@ async function run(argv: string[]): Promise<number> {
       printAnswer(args, answer);
       return 0;
     }
-    case 'status': {
-      const status = await withLibrary(args, { access: 'read' }, (library) => library.status());
-      print(args, status, () => statusLines(status));
-      return 0;
-    }
+    case 'status':
+      return runStatus(args);
     case 'models':
       return runModels(args);
     case 'serve':
@@ -340,7 +366,7 @@ async function run(argv: string[]): Promise<number> {
     default:
       throw new LanternError(
         'INVALID_INPUT',
-        `Unknown command "${args.command}". Run "lantern --help" for usage.`,
+        `Unknown command "${args.command}". Run \`npx lantern --help\` for usage.`,
       );
   }
 }
