@@ -406,7 +406,8 @@ function predicateOf(issue: z.core.$ZodIssue, input: unknown): string {
       if (issue.origin === 'array' || issue.origin === 'set') return 'cannot be empty';
       return `must be ${issue.inclusive === false ? 'more than' : 'at least'} ${String(issue.minimum)}`;
     case 'too_big':
-      if (issue.origin === 'string') return `is too long (at most ${String(issue.maximum)} characters)`;
+      if (issue.origin === 'string')
+        return `is too long (at most ${String(issue.maximum)} characters)`;
       if (issue.origin === 'array' || issue.origin === 'set')
         return `has too many entries (at most ${String(issue.maximum)})`;
       return `must be ${issue.inclusive === false ? 'less than' : 'at most'} ${String(issue.maximum)}`;
