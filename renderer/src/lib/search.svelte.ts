@@ -28,13 +28,18 @@ export const RESULT_LIMIT = 5000;
  */
 export const LIBRARY_PAGE = 2000;
 
-const monthFormat = new Intl.DateTimeFormat(undefined, { month: 'long', year: 'numeric' });
+// In UTC on both sides: the month is already the person's, only its name is formatted here.
+const monthFormat = new Intl.DateTimeFormat(undefined, {
+  month: 'long',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
 
 /** "May 2024" for the engine's `2024-05`. */
 export function formatMonth(month: string): string {
   const match = /^(\d{4})-(\d{2})$/.exec(month);
   if (!match) return month;
-  return monthFormat.format(new Date(Number(match[1]), Number(match[2]) - 1, 1));
+  return monthFormat.format(Date.UTC(Number(match[1]), Number(match[2]) - 1, 1));
 }
 
 export class SearchState {
@@ -75,7 +80,8 @@ export class SearchState {
 
   #sequence = 0;
   #browseSequence = 0;
-  /** Pages of the current listing already asked for (loaded or on their way). */
+  /** Pages of the current listing already asked for (loaded or on their way); not shown, so not reactive. */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping nothing renders
   #pagesAsked = new Set<number>();
   #timer: ReturnType<typeof setTimeout> | null = null;
   readonly #debounceMs: number;
@@ -163,6 +169,7 @@ export class SearchState {
   /** List the library with the current filters from its first page (no query needed). */
   async browse(): Promise<void> {
     const sequence = ++this.#browseSequence;
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping nothing renders
     this.#pagesAsked = new Set([0]);
     try {
       const page = await invoke('library:browse', {
