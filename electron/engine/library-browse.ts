@@ -4,8 +4,8 @@
  * lay out every month heading before it has the pages in between.
  *
  * LanceDB's query API has no ORDER BY, so the listing is read without vectors and sorted
- * here: at 100 000 files that is ~0.4 s of a 2-core machine (docs in the report of issue 9;
- * measured with a throwaway script over a store of 100 000 rows).
+ * here: at 100 000 files one page takes 0.56–0.80 s on a loaded 2-core machine, a
+ * 1 000-file folder ~20 ms (a throwaway script over a store of 100 000 rows, 64-d vectors).
  */
 import { buildFilter, type LibraryStore, type StoredMedia } from '../../native/store/index.js';
 import type { LibraryPage, MonthCount, SearchFilters, SearchResult } from '../shared/types.js';
