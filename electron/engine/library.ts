@@ -16,6 +16,7 @@ import type {
   FailedFile,
   Scene,
   IndexReport,
+  LibraryPage,
   LibraryStatus,
   SearchAnswer,
   SearchOptions,
@@ -39,6 +40,7 @@ import { exportClips, requireFfmpeg, type ExportOptions } from './video/export-c
 import { findScenes } from './video/find-scenes.js';
 import { LibraryLock } from './library-lock.js';
 import { isInsideFolder, removeRowsUnder, whyUnreadable } from './library-folders.js';
+import { browseLibrary, type BrowseRequest } from './library-browse.js';
 import { servingModelFor, type ModelSide, type PendingModel } from './model-switch.js';
 import { readLibrarySettings, rootsFromStore } from './library-settings.js';
 import { writeFileAtomic } from './settings-file.js';
@@ -379,6 +381,11 @@ export class Library {
     options: ExportOptions,
   ): Promise<ClipResult[]> {
     return exportClips(requireFfmpeg(this.ffmpeg), path.resolve(video), ranges, options);
+  }
+
+  /** One page of the library without a query, newest first (library-browse.ts). */
+  async browse(request: BrowseRequest): Promise<LibraryPage> {
+    return browseLibrary(this.store, request);
   }
 
   async status(): Promise<LibraryStatus> {

@@ -26,6 +26,7 @@ export const CHANNEL_NAMES = [
   'library:addRoots',
   'library:removeRoot',
   'library:reindex',
+  'library:browse',
   'library:failures',
   'jobs:list',
   'jobs:pause',

@@ -14,6 +14,7 @@ import type {
   Scene,
   IndexProgress,
   IndexReport,
+  LibraryPage,
   LibraryStatus,
   SearchAnswer,
 } from './types.js';
@@ -47,7 +48,14 @@ const absolutePath = z
   .min(1)
   .max(4096)
   .refine((p) => !p.includes('\0'), { message: 'must not contain a NUL character' })
-  .refine(isAbsolutePath, { message: 'must be an absolute path' });
+  .refine(isAbsolutePath, { message: fullPathRule() });
+
+/** The absolute-path rule as a person reads it, in the form of the platform that checks it. */
+function fullPathRule(): string {
+  if (platform === 'win32') return 'must be a full path (like C:\\Photos)';
+  if (platform === undefined) return 'must be a full path (it starts with / or a drive letter)';
+  return 'must be a full path (it starts with /)';
+}
 
 /**
  * A model id: it becomes a folder name under the models folder and is echoed in error
@@ -76,6 +84,14 @@ export const SearchInputSchema = SearchFiltersSchema.extend({
   limit: z.number().int().min(1).max(100_000).optional(),
   sort: z.enum(['relevance', 'date']).optional(),
   noCutoff: z.boolean().optional(),
+}).strict();
+
+/** The most library rows one `library:browse` call returns (~200 bytes each). */
+export const BROWSE_PAGE_MAX = 5000;
+
+export const BrowseInputSchema = SearchFiltersSchema.extend({
+  offset: z.number().int().min(0).max(100_000_000),
+  limit: z.number().int().min(1).max(BROWSE_PAGE_MAX),
 }).strict();
 
 export const SettingsSchema = z
@@ -174,6 +190,8 @@ export const contract = {
     input: z.object({ path: absolutePath.optional() }).strict(),
     output: returns<JobSnapshot>(),
   },
+  /** One page of the whole library, newest first, with the month counts of all of it. */
+  'library:browse': { input: BrowseInputSchema, output: returns<LibraryPage>() },
   'library:failures': {
     input: z.object({ root: absolutePath.optional() }).strict(),
     output: returns<FailedFile[]>(),
@@ -285,12 +303,10 @@ export function parseInput<C extends Channel>(channel: C, input: unknown): Resul
   } catch {
     // zod reads the input's own properties; an exotic value (a throwing getter, a revoked
     // proxy) can make it throw. No transport delivers one, but nothing throws from here.
-    return invalid(`Invalid input for ${channel}: the value cannot be read.`);
+    return invalid('Lantern could not read this request. Try again, or restart Lantern.');
   }
   if (parsed.success) return { ok: true, value: parsed.data as ParsedInput<C> };
-  const issue = parsed.error.issues[0];
-  const where = issue && issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : '';
-  return invalid(`Invalid input for ${channel}: ${where}${describeIssue(issue)}.`);
+  return invalid(sentenceFor(parsed.error.issues[0], input));
 }
 
 function invalid(message: string): { ok: false; error: EncodedError } {
@@ -305,15 +321,115 @@ function clip(text: string): string {
 }
 
 /**
- * zod's own sentence, except where it would repeat the caller's input: unknown keys are
- * named (a few, clipped), so a megabyte-long key does not come back as a megabyte-long error.
+ * What each field is, as a person calls it: [the field, one element of it when it is a
+ * list]. [Note: sentences, not schema paths] A person sees these messages (a folder typed
+ * by hand, a date out of range), so they name the thing, never `library:addRoots: paths.0`.
  */
-function describeIssue(issue: z.core.$ZodIssue | undefined): string {
-  if (!issue) return 'not accepted';
-  if (issue.code === 'unrecognized_keys') {
-    const shown = issue.keys.slice(0, 3).map(clip).join(', ');
-    const more = issue.keys.length > 3 ? ` and ${issue.keys.length - 3} more` : '';
-    return `unexpected field${issue.keys.length === 1 ? '' : 's'} ${shown}${more}`;
+const FIELD_NAMES: Record<string, readonly [string, string?]> = {
+  paths: ['The list of folders', 'Each folder'],
+  path: ['The path of the file or folder'],
+  folder: ['The folder filter'],
+  outDir: ['The folder to save clips in'],
+  video: ['The video'],
+  query: ['The search'],
+  limit: ['The number of results'],
+  offset: ['The position in the library'],
+  kind: ['The kind of file'],
+  from: ['The start date'],
+  to: ['The end date'],
+  sort: ['The sort order'],
+  noCutoff: ['"Show weaker matches"'],
+  id: ['The id'],
+  model: ['The model'],
+  ranges: ['The list of clips', 'Each clip'],
+  start: ['The start of a clip'],
+  end: ['The end of a clip'],
+  mode: ['The cutting mode'],
+  join: ['"Join into one clip"'],
+  overwrite: ['"Overwrite"'],
+  provider: ['The provider'],
+  thumbnailSize: ['The thumbnail size'],
+  maxMegapixels: ['The largest picture size'],
+  theme: ['The theme'],
+};
+
+const TYPE_NAMES: Record<string, string> = {
+  string: 'text',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'yes or no',
+  array: 'a list',
+  object: 'a set of fields',
+};
+
+/** The thing an issue is about: the last named field, "each …" inside a list. */
+function subjectOf(path: readonly PropertyKey[]): string {
+  const last = path.findLastIndex((key) => typeof key === 'string');
+  if (last === -1) return 'This request';
+  const key = String(path[last]);
+  const names = FIELD_NAMES[key];
+  if (!names) return `The field ${clip(key)}`;
+  const inList = typeof path[last + 1] === 'number';
+  return inList && names[1] ? names[1] : names[0];
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
   }
-  return issue.message.length > 300 ? `${issue.message.slice(0, 300)}…` : issue.message;
+  return value;
+}
+
+/** What is wrong, as the rest of a sentence after its subject. */
+function predicateOf(issue: z.core.$ZodIssue, input: unknown): string {
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      // Named, a few and clipped, so a megabyte-long key does not come back as a megabyte-long error.
+      const shown = issue.keys.slice(0, 3).map(clip).join(', ');
+      const more = issue.keys.length > 3 ? ` and ${issue.keys.length - 3} more` : '';
+      return `has unexpected field${issue.keys.length === 1 ? '' : 's'} ${shown}${more}`;
+    }
+    case 'invalid_type': {
+      let present: unknown;
+      try {
+        present = valueAt(input ?? {}, issue.path);
+      } catch {
+        present = null;
+      }
+      if (present === undefined) return 'is missing';
+      return `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
+    }
+    case 'too_small':
+      if (issue.origin === 'string') return 'cannot be empty';
+      if (issue.origin === 'array' || issue.origin === 'set') return 'cannot be empty';
+      return `must be ${issue.inclusive === false ? 'more than' : 'at least'} ${String(issue.minimum)}`;
+    case 'too_big':
+      if (issue.origin === 'string')
+        return `is too long (at most ${String(issue.maximum)} characters)`;
+      if (issue.origin === 'array' || issue.origin === 'set')
+        return `has too many entries (at most ${String(issue.maximum)})`;
+      return `must be ${issue.inclusive === false ? 'less than' : 'at most'} ${String(issue.maximum)}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => clip(String(v))).join(', ')}`;
+    case 'custom':
+      // Refinements in this file word their message as the rest of a sentence.
+      return issue.message.length > 300 ? `${issue.message.slice(0, 300)}…` : issue.message;
+    default:
+      return 'is not accepted';
+  }
+}
+
+/** One sentence about the first thing wrong with a request, naming the field as a person would. */
+function sentenceFor(issue: z.core.$ZodIssue | undefined, input: unknown): string {
+  if (!issue) return 'Lantern could not accept this request. Try again, or restart Lantern.';
+  // A rule about the whole request ("each range must end after it starts") is its own sentence.
+  if (issue.code === 'custom' && issue.path.length === 0)
+    return `${capitalise(predicateOf(issue, input))}.`;
+  return `${subjectOf(issue.path)} ${predicateOf(issue, input)}.`;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

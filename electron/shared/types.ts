@@ -108,6 +108,25 @@ export interface SearchAnswer {
   hidden: number;
 }
 
+/** How many files of a listing fall in one month (`YYYY-MM`, the person's local calendar). */
+export interface MonthCount {
+  month: string;
+  count: number;
+}
+
+/**
+ * One page of the library without a query (`library:browse`): every photo and video that
+ * passes the filters, newest first by capture time, else modification time.
+ */
+export interface LibraryPage {
+  /** Rows `offset` to `offset + limit` of the listing; `score` is 0 (nothing was asked). */
+  items: SearchResult[];
+  /** How many files the whole listing has. */
+  total: number;
+  /** The whole listing's months, newest first: enough to lay out every month heading. */
+  months: MonthCount[];
+}
+
 export interface LibraryStatus {
   /** The chosen model. */
   model: string | null;

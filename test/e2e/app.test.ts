@@ -176,7 +176,7 @@ describe('Lantern in the browser shell', () => {
   it('shows a clear error for an invalid request', async () => {
     await page.getByLabel('Folder path').fill('relative/folder');
     await page.getByRole('button', { name: 'Add folder' }).click();
-    const alert = page.getByRole('alert').filter({ hasText: 'absolute path' });
+    const alert = page.getByRole('alert').filter({ hasText: 'must be a full path' });
     await expect.poll(() => alert.count()).toBeGreaterThan(0);
     expect(pageErrors).toEqual([]);
   });

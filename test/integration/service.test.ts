@@ -64,7 +64,10 @@ describe('engine service', () => {
     const relative = await service.invoke('library:addRoots', { paths: ['photos'] });
     expect(relative).toMatchObject({
       ok: false,
-      error: { code: 'INVALID_INPUT', message: expect.stringMatching(/absolute path/) as string },
+      error: {
+        code: 'INVALID_INPUT',
+        message: expect.stringMatching(/^Each folder must be a full path/) as string,
+      },
     });
     const extra = await service.invoke('app:info', { surprise: 1 });
     expect(extra.ok).toBe(false);

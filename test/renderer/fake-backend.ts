@@ -63,6 +63,7 @@ const defaults: Handlers = {
   'library:status': () => status,
   'library:failures': () => [],
   'search:query': () => ({ results: [], hidden: 0 }),
+  'library:browse': () => ({ items: [], total: 0, months: [] }),
 };
 
 export interface FakeShell {

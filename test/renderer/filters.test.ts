@@ -6,7 +6,7 @@ import { fireEvent, render, screen } from '@testing-library/svelte';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import Filters from '../../renderer/src/components/search/Filters.svelte';
 import { invoke } from '../../renderer/src/lib/api.js';
-import { RESULT_LIMIT, SearchState } from '../../renderer/src/lib/search.svelte.js';
+import { LIBRARY_PAGE, RESULT_LIMIT, SearchState } from '../../renderer/src/lib/search.svelte.js';
 
 vi.mock(import('../../renderer/src/lib/api.js'), async (importOriginal) => ({
   ...(await importOriginal()),
@@ -104,9 +104,14 @@ describe('Filters', () => {
     ]);
   });
 
-  it('with nothing typed, changing a filter does not search', async () => {
+  it('with nothing typed, changing a filter lists the library with it instead of searching', async () => {
     setup('');
     await fireEvent.click(screen.getByRole('radio', { name: 'Photos' }));
-    expect(invokeMock).not.toHaveBeenCalled();
+    expect(invokeMock).not.toHaveBeenCalledWith('search:query', expect.anything());
+    expect(invokeMock).toHaveBeenCalledWith('library:browse', {
+      kind: 'image',
+      offset: 0,
+      limit: LIBRARY_PAGE,
+    });
   });
 });

@@ -131,13 +131,14 @@ describe('SearchBox', () => {
     const { search, box } = setup();
     await type(box, '   ');
     await vi.advanceTimersByTimeAsync(SEARCH_DEBOUNCE_MS);
-    expect(invokeMock).not.toHaveBeenCalled();
+    // Blank text shows the library (library:browse); it never searches.
+    expect(invokeMock).not.toHaveBeenCalledWith('search:query', expect.anything());
 
     await type(box, 'dog');
     await fireEvent.keyDown(box, { key: 'Escape' });
     expect(search.query).toBe('');
     expect((box as HTMLInputElement).value).toBe('');
     await vi.advanceTimersByTimeAsync(SEARCH_DEBOUNCE_MS);
-    expect(invokeMock).not.toHaveBeenCalled();
+    expect(invokeMock).not.toHaveBeenCalledWith('search:query', expect.anything());
   });
 });

@@ -309,6 +309,11 @@ export class LanternService {
       return Promise.resolve(this.indexJob(roots.join(', '), roots));
     },
     'library:failures': ({ root }) => this.requireLibrary().failures(root),
+    // No library yet (no model chosen): an empty listing, as the status says no files.
+    'library:browse': (request) =>
+      this.library
+        ? this.library.browse(request)
+        : Promise.resolve({ items: [], total: 0, months: [] }),
     'jobs:list': () => Promise.resolve(this.jobs.list()),
     'jobs:pause': ({ id }) => Promise.resolve(this.jobs.pause(id)),
     'jobs:resume': ({ id }) => Promise.resolve(this.jobs.resume(id)),

@@ -5,7 +5,7 @@
  * back to an older query.
  */
 import type { ChannelInput } from '../../../electron/shared/contract.js';
-import type { SearchResult, SortOrder } from '../../../electron/shared/types.js';
+import type { MonthCount, SearchResult, SortOrder } from '../../../electron/shared/types.js';
 import { errorMessage, invoke } from './api.js';
 import { dateInputToMs } from './format.js';
 
@@ -20,6 +20,27 @@ export const SEARCH_DEBOUNCE_MS = 250;
  * at the contract's maximum of 100 000.
  */
 export const RESULT_LIMIT = 5000;
+
+/**
+ * Rows per `library:browse` call. The engine sorts the whole listing per call (~0.6 s at
+ * 100 000 files on a loaded 2-core machine), so pages are large and loaded only when their
+ * tiles come near the screen.
+ */
+export const LIBRARY_PAGE = 2000;
+
+// In UTC on both sides: the month is already the person's, only its name is formatted here.
+const monthFormat = new Intl.DateTimeFormat(undefined, {
+  month: 'long',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
+
+/** "May 2024" for the engine's `2024-05`. */
+export function formatMonth(month: string): string {
+  const match = /^(\d{4})-(\d{2})$/.exec(month);
+  if (!match) return month;
+  return monthFormat.format(Date.UTC(Number(match[1]), Number(match[2]) - 1, 1));
+}
 
 export class SearchState {
   query = $state('');
@@ -44,9 +65,24 @@ export class SearchState {
   /** Whether `results` answers the current query (false while nothing was searched yet). */
   searched = $state(false);
 
+  /**
+   * The library without a query, newest first: as long as the whole listing, with holes
+   * where a page is not loaded yet. Raw, like `results`.
+   */
+  library = $state.raw<(SearchResult | undefined)[]>([]);
+  /** The listing's months, newest first, with how many files each holds. */
+  months = $state.raw<MonthCount[]>([]);
+  /** Whether `library` answers the current filters (false before the first listing). */
+  browsed = $state(false);
+  libraryError = $state<string | null>(null);
+
   active = $derived(this.similarTo !== null || this.query.trim().length > 0);
 
   #sequence = 0;
+  #browseSequence = 0;
+  /** Pages of the current listing already asked for (loaded or on their way); not shown, so not reactive. */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping nothing renders
+  #pagesAsked = new Set<number>();
   #timer: ReturnType<typeof setTimeout> | null = null;
   readonly #debounceMs: number;
 
@@ -90,6 +126,7 @@ export class SearchState {
     this.error = null;
     this.loading = false;
     this.searched = false;
+    void this.browse();
   }
 
   /** Run the current search now; results of any earlier, slower search are ignored. */
@@ -103,6 +140,7 @@ export class SearchState {
       this.error = null;
       this.loading = false;
       this.searched = false;
+      await this.browse();
       return;
     }
     this.loading = true;
@@ -128,13 +166,69 @@ export class SearchState {
     this.searched = true;
   }
 
+  /** List the library with the current filters from its first page (no query needed). */
+  async browse(): Promise<void> {
+    const sequence = ++this.#browseSequence;
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping nothing renders
+    this.#pagesAsked = new Set([0]);
+    try {
+      const page = await invoke('library:browse', {
+        ...this.#filterFields(),
+        offset: 0,
+        limit: LIBRARY_PAGE,
+      });
+      if (sequence !== this.#browseSequence) return;
+      const items = new Array<SearchResult | undefined>(page.total);
+      page.items.forEach((item, i) => (items[i] = item));
+      this.library = items;
+      this.months = page.months;
+      this.libraryError = null;
+    } catch (error) {
+      if (sequence !== this.#browseSequence) return;
+      this.library = [];
+      this.months = [];
+      this.libraryError = errorMessage(error);
+    }
+    this.browsed = true;
+  }
+
+  /** Tiles `start` to `end` came near the screen: load the pages holding them, once each. */
+  showRange(start: number, end: number): void {
+    for (let page = Math.floor(start / LIBRARY_PAGE); page * LIBRARY_PAGE < end; page++) {
+      if (this.#pagesAsked.has(page)) continue;
+      this.#pagesAsked.add(page);
+      void this.#loadPage(page, this.#browseSequence);
+    }
+  }
+
+  async #loadPage(page: number, sequence: number): Promise<void> {
+    try {
+      const answer = await invoke('library:browse', {
+        ...this.#filterFields(),
+        offset: page * LIBRARY_PAGE,
+        limit: LIBRARY_PAGE,
+      });
+      if (sequence !== this.#browseSequence) return;
+      // The library changed between pages (files added or removed): list it afresh.
+      if (answer.total !== this.library.length) return void this.browse();
+      const items = this.library.slice();
+      answer.items.forEach((item, i) => (items[page * LIBRARY_PAGE + i] = item));
+      this.library = items;
+    } catch {
+      // Asked again when its tiles next come into view.
+      if (sequence === this.#browseSequence) this.#pagesAsked.delete(page);
+    }
+  }
+
   /** The filters as the contract takes them: absent keys, never `undefined` values. */
   #filters(): Omit<ChannelInput<'search:query'>, 'query'> {
+    return { limit: RESULT_LIMIT, sort: this.sort, ...this.#filterFields() };
+  }
+
+  #filterFields(): Omit<ChannelInput<'library:browse'>, 'offset' | 'limit'> {
     const from = dateInputToMs(this.from, 'start');
     const to = dateInputToMs(this.to, 'end');
     return {
-      limit: RESULT_LIMIT,
-      sort: this.sort,
       ...(this.kind !== 'all' ? { kind: this.kind } : {}),
       ...(this.folder ? { folder: this.folder } : {}),
       ...(from !== null ? { from } : {}),

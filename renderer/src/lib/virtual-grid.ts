@@ -64,3 +64,101 @@ export function scrollToRow(
   if (top + rowHeight > scrollTop + height) return top + rowHeight - height;
   return null;
 }
+
+/**
+ * A grid in sections, each opened by a full-width heading (the library's months). Sections
+ * are laid out from their counts alone, so every heading has its place before the tiles in
+ * between are loaded, and the scroll bar spans the whole library from the start.
+ */
+export interface SectionGeometry extends Omit<GridGeometry, 'count'> {
+  /** How many tiles each section holds, in order. */
+  sections: readonly number[];
+  headingHeight: number;
+}
+
+export interface PlacedHeading {
+  section: number;
+  top: number;
+}
+
+export interface PlacedTile {
+  /** Index of the tile in the whole listing. */
+  index: number;
+  top: number;
+  column: number;
+}
+
+export interface SectionWindow {
+  columns: number;
+  headings: PlacedHeading[];
+  tiles: PlacedTile[];
+  /** Index of the first and one past the last tile placed. */
+  start: number;
+  end: number;
+  totalHeight: number;
+}
+
+export function columnsFor(width: number, minTileWidth: number, gap: number): number {
+  return Math.max(1, Math.floor((width + gap) / (minTileWidth + gap)));
+}
+
+/** One pass over the sections (a few hundred months at most), not over the tiles. */
+export function sectionWindow(g: SectionGeometry): SectionWindow {
+  const columns = columnsFor(g.width, g.minTileWidth, g.gap);
+  const pitch = g.rowHeight + g.gap;
+  const low = Math.max(0, g.scrollTop) - g.overscanRows * pitch;
+  const high = Math.max(0, g.scrollTop) + g.height + g.overscanRows * pitch;
+  const headings: PlacedHeading[] = [];
+  const tiles: PlacedTile[] = [];
+  let top = 0;
+  let first = 0;
+  g.sections.forEach((count, section) => {
+    const rows = Math.ceil(count / columns);
+    const rowsTop = top + g.headingHeight;
+    const bottom = rowsTop + rows * pitch;
+    if (bottom > low && top < high) {
+      if (rowsTop > low) headings.push({ section, top });
+      const firstRow = Math.max(0, Math.floor((low - rowsTop) / pitch));
+      const lastRow = Math.min(rows, Math.ceil((high - rowsTop) / pitch));
+      for (let row = firstRow; row < lastRow; row++) {
+        for (let column = 0; column < columns; column++) {
+          const within = row * columns + column;
+          if (within >= count) break;
+          tiles.push({ index: first + within, top: rowsTop + row * pitch, column });
+        }
+      }
+    }
+    top = bottom;
+    first += count;
+  });
+  return {
+    columns,
+    headings,
+    tiles,
+    start: tiles[0]?.index ?? 0,
+    end: (tiles.at(-1)?.index ?? -1) + 1,
+    totalHeight: Math.max(0, top - g.gap),
+  };
+}
+
+/** Where tile `index` sits in a sectioned grid (for scrolling it into view). */
+export function sectionTileTop(
+  index: number,
+  sections: readonly number[],
+  columns: number,
+  rowHeight: number,
+  headingHeight: number,
+  gap: number,
+): number {
+  const pitch = rowHeight + gap;
+  let top = 0;
+  let first = 0;
+  for (const count of sections) {
+    if (index < first + count) {
+      return top + headingHeight + Math.floor((index - first) / columns) * pitch;
+    }
+    top += headingHeight + Math.ceil(count / columns) * pitch;
+    first += count;
+  }
+  return top;
+}
