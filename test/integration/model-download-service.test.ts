@@ -267,6 +267,18 @@ describe('downloading a model through the service (LANTERN_CATALOG, local server
     ]);
   });
 
+  it('"Use folder" says how many models a folder holds, or why it cannot use it', async () => {
+    delete process.env['LANTERN_CATALOG']; // the bundled catalog: the toy folder adds to it
+    const service = await start();
+    const refused = await service.invoke('models:useFolder', { path: catalogDir });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'MODEL_INVALID' } });
+    expect(!refused.ok && refused.error.message).toMatch(/has no models\.json/);
+    const missing = await service.invoke('models:useFolder', { path: `${catalogDir}-gone` });
+    expect(!missing.ok && missing.error.message).toMatch(/^There is no folder at /);
+    const used = await call<{ found: number }>(service, 'models:useFolder', { path: toysDir });
+    expect(used.found).toBe(2); // toy-clip and toy-clip-gap
+  });
+
   it('cancels a download and lists what arrived as partly downloaded', async () => {
     const visionFile = `${TOY_CLIP_ID}/vision_model.onnx`;
     const held = released();
