@@ -257,6 +257,9 @@ describe('downloading a model through the service (LANTERN_CATALOG, local server
     await until(() => (closed.includes(visionFile) ? true : undefined), 'the stream to stop');
     held.settle('finish');
     expect((await toyIn(service)).partialBytes).toBe(some);
+    // Download again while paused: the same job, not a second stream into the same file.
+    const again = await call<JobSnapshot>(service, 'models:fetch', { id: TOY_CLIP_ID });
+    expect(again.id).toBe(job.id);
 
     await call<JobSnapshot>(service, 'jobs:resume', { id: job.id });
     const done = await until(ended(job.id), 'the resumed download');

@@ -261,6 +261,11 @@ export class LanternService {
     'models:fetch': async ({ id, allowUnverified }) => {
       const registry = await this.registry();
       const entry = registry.get(id);
+      // A second click (or a second window) joins the download already under way.
+      const live = this.jobs
+        .list()
+        .find((job) => job.kind === 'download' && job.label === entry.id && isLive(job.state));
+      if (live) return live;
       // Labelled with the id: the picker finds the job by it, and `use` needs the id.
       return this.jobs.enqueue('download', entry.id, async (context) => {
         const outcome = await runDownloadJob(entry, registry.dirOf(entry.id), context, {
@@ -363,6 +368,10 @@ function notReadySentence(code: ErrorCode, message: string): string {
   if (code === 'MODEL_CHECKSUM')
     return 'The chosen model’s files are damaged and were not loaded: download it again below.';
   return message;
+}
+
+function isLive(state: JobSnapshot['state']): boolean {
+  return state === 'queued' || state === 'running' || state === 'paused';
 }
 
 /** Refuse a model folder with a sentence the person can act on, before the registry reads it. */
