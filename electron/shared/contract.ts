@@ -113,6 +113,10 @@ export interface ModelSummary {
   task: string;
   installed: boolean;
   sizeBytes: number | null;
+  /** The catalog's rough download size when an exact one is not published. */
+  approxSizeBytes: number | null;
+  /** Partly downloaded (e.g. before a restart): bytes on disk so far; null when not started. */
+  partialBytes: number | null;
   license: string;
   source: string;
   description: string;
@@ -152,6 +156,8 @@ export interface JobSnapshot {
   /** Clips written by an export job. */
   clips: ClipResult[] | null;
   error: EncodedError | null;
+  /** A finished download: whether every file's SHA-256 matched the catalog's. */
+  verified?: boolean;
 }
 
 const jobId = z.object({ id: z.string().min(1).max(100) }).strict();
@@ -165,13 +171,20 @@ export const contract = {
   'models:list': { input: empty, output: returns<ModelSummary[]>() },
   /** Starts a download job; progress arrives as `job:progress`. */
   'models:fetch': {
-    input: z.object({ id: modelId }).strict(),
+    input: z
+      .object({
+        id: modelId,
+        /** The person confirmed a model with no published checksum. */
+        allowUnverified: z.boolean().optional(),
+      })
+      .strict(),
     output: returns<JobSnapshot>(),
   },
   /** Use the models in a folder the person already has (with its own models.json or a model id's files). */
   'models:useFolder': {
     input: z.object({ path: absolutePath }).strict(),
-    output: returns<ModelSummary[]>(),
+    /** Every model, and how many of them that folder holds (the picker says "found N"). */
+    output: returns<{ models: ModelSummary[]; found: number }>(),
   },
 
   'library:status': { input: empty, output: returns<LibraryStatus>() },

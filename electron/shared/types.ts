@@ -52,7 +52,8 @@ export interface IndexReport {
 }
 
 export interface IndexProgress {
-  phase: 'scanning' | 'indexing' | 'finishing';
+  /** 'verifying': a model download comparing its files with their published SHA-256. */
+  phase: 'scanning' | 'indexing' | 'finishing' | 'verifying';
   done: number;
   total: number;
   /** Files per second over the recent window. */

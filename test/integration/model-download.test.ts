@@ -228,7 +228,8 @@ describe('downloadModel', () => {
     );
     expect(error).toBeInstanceOf(LanternError);
     expect((error as LanternError).code).toBe('NETWORK_UNAVAILABLE');
-    expect((error as LanternError).message).toContain('--models DIR');
+    // Said in the app as well as the CLI: what to do, with no command-line advice.
+    expect((error as LanternError).message).toContain('Check your connection and try again');
   });
 
   it('refuses files without a SHA-256 unless allowed explicitly', async () => {

@@ -149,9 +149,12 @@ describe('engine service', () => {
       ok: true,
       value: {
         ready: false,
-        notReadyReason: expect.stringMatching(/models fetch|--models/) as string,
+        notReadyReason: expect.stringMatching(/download one below/) as string,
       },
     });
+    // The first-run page shows this sentence: no CLI advice, no path inside the models folder.
+    const reason = (info as { value: { notReadyReason: string } }).value.notReadyReason;
+    expect(reason).not.toMatch(/lantern models fetch|--models|\.onnx|\//);
     expect(await bare.invoke('search:query', { query: 'red' })).toMatchObject({
       ok: false,
       error: { code: 'MODEL_MISSING' },

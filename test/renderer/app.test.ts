@@ -16,6 +16,8 @@ const model: ModelSummary = {
   task: 'clip',
   installed: false,
   sizeBytes: 605_000_000,
+  approxSizeBytes: null,
+  partialBytes: null,
   license: 'MIT',
   source: 'https://huggingface.co/openai/clip-vit-base-patch32',
   description: 'Fast and small.',

@@ -14,13 +14,28 @@ import type { ModelEntry, ModelFile } from './manifest.js';
 import { checkFile, filesOf, hashFile, rememberVerified, resolveInside } from './registry.js';
 
 export interface DownloadProgress {
+  /**
+   * 'downloading' while bytes arrive; 'verifying' while the file's SHA-256 is compared with
+   * the manifest's (the app shows it as "verifying checksum…").
+   */
+  phase: 'downloading' | 'verifying';
   /** The file's path as the manifest names it. */
   file: string;
   received: number;
   /** Full size of the file; null when neither the manifest nor the server says. */
   total: number | null;
   bytesPerSecond: number;
+  /** Bytes of the whole model so far (files already in place count whole). */
+  modelReceived: number;
+  /** Size of the whole model; null while a file's size is unknown. */
+  modelTotal: number | null;
 }
+
+/** What `onProgress` of one file reports; downloadModel adds the model-wide figures. */
+type FileProgress = Omit<DownloadProgress, 'modelReceived' | 'modelTotal'>;
+type FileOptions = Omit<DownloadOptions, 'onProgress'> & {
+  onProgress?: (progress: FileProgress) => void;
+};
 
 export interface DownloadOptions {
   signal?: AbortSignal;
@@ -68,19 +83,33 @@ export async function downloadModel(
     );
   }
   await mkdir(destDir, { recursive: true });
+  const sizes = files.map((f) => f.size);
+  const modelTotal = sizes.every((n) => n !== undefined) ? sizes.reduce((a, b) => a + b, 0) : null;
+  let before = 0; // bytes of the files already done, so progress covers the whole model
+  const fileOpts: FileOptions = {
+    ...opts,
+    onProgress: (p) => opts.onProgress?.({ ...p, modelReceived: before + p.received, modelTotal }),
+  };
   const results: DownloadedFile[] = [];
   for (const [i, file] of files.entries()) {
     const check = checks[i];
     if (check?.ok) {
       // Already installed and verified (or installed unverified on purpose): fetch nothing.
       const total = file.size ?? null;
-      opts.onProgress?.({ file: file.path, received: total ?? 0, total, bytesPerSecond: 0 });
+      fileOpts.onProgress?.({
+        phase: 'downloading',
+        file: file.path,
+        received: total ?? 0,
+        total,
+        bytesPerSecond: 0,
+      });
       const verified = check.reason === 'verified';
       results.push({ file: file.path, path: check.path, skipped: true, verified });
-      continue;
+    } else {
+      if (opts.signal?.aborted) throw cancelled(entry, file);
+      results.push(await downloadFile(entry, destDir, file, fileOpts));
     }
-    if (opts.signal?.aborted) throw cancelled(entry, file);
-    results.push(await downloadFile(entry, destDir, file, opts));
+    before += file.size ?? 0;
   }
   return results;
 }
@@ -89,7 +118,7 @@ async function downloadFile(
   entry: ModelEntry,
   destDir: string,
   file: ModelFile,
-  opts: DownloadOptions,
+  opts: FileOptions,
 ): Promise<DownloadedFile> {
   const finalPath = resolveInside(destDir, file.path);
   if (file.url === undefined) {
@@ -117,8 +146,12 @@ async function downloadFile(
   if (file.size !== undefined && received < file.size) {
     throw new LanternError(
       'DOWNLOAD_FAILED',
-      `The download of ${file.path} for ${entry.id} stopped early; run the same command again to resume it.`,
+      `The download of ${file.path} for ${entry.id} stopped early; try again to resume it where it stopped.`,
     );
+  }
+  if (file.sha256 !== undefined) {
+    const total = file.size ?? received;
+    opts.onProgress?.({ phase: 'verifying', file: file.path, received, total, bytesPerSecond: 0 });
   }
   const actual = hash.digest('hex');
   if (
@@ -148,7 +181,7 @@ async function fetchInto(
   partPath: string,
   have: number,
   hash: Hash,
-  opts: DownloadOptions,
+  opts: FileOptions,
 ): Promise<number> {
   const doFetch = opts.fetch ?? fetch;
   const request = (from: number): Promise<Response> =>
@@ -178,7 +211,7 @@ async function fetchInto(
     await response.body?.cancel();
     throw new LanternError(
       'DOWNLOAD_FAILED',
-      `${new URL(url).host} answered HTTP ${response.status} for ${file.path} of ${entry.id}; try again later, or download it yourself and point --models at its folder.`,
+      `${new URL(url).host} answered HTTP ${response.status} for ${file.path} of ${entry.id}; try again later (the download resumes where it stopped).`,
     );
   }
 
@@ -195,7 +228,7 @@ async function fetchInto(
       return;
     lastReport = now;
     const bytesPerSecond = (received - start) / Math.max((now - began) / 1000, 0.001);
-    opts.onProgress({ file: file.path, received, total, bytesPerSecond });
+    opts.onProgress({ phase: 'downloading', file: file.path, received, total, bytesPerSecond });
   };
   try {
     // undici types the body as ReadableStream<any>; fetch bodies are always bytes.
@@ -227,23 +260,35 @@ function translate(error: unknown, entry: ModelEntry, file: ModelFile, url: stri
   if (error instanceof LanternError) return error;
   if (isAbort(error)) return cancelled(entry, file);
   const host = new URL(url).host;
+  if (isCutMidway(error)) {
+    return new LanternError(
+      'DOWNLOAD_FAILED',
+      `The connection to ${host} closed in the middle of ${file.path} of ${entry.id}; try again to resume where it stopped.`,
+      { cause: error },
+    );
+  }
   if (isNetworkError(error)) {
     return new LanternError(
       'NETWORK_UNAVAILABLE',
-      `Could not reach ${host} to download ${entry.id}. Check your connection, or download the files listed in \`lantern models list --json\` yourself and point Lantern at their folder with --models DIR.`,
+      `Could not reach ${host} to download ${entry.id}. Check your connection and try again; what already arrived is kept.`,
       { cause: error },
     );
   }
   const reason = error instanceof Error ? error.message : String(error);
   return new LanternError(
     'DOWNLOAD_FAILED',
-    `Downloading ${file.path} of ${entry.id} from ${host} failed (${reason}); run the same command again to resume.`,
+    `Downloading ${file.path} of ${entry.id} from ${host} failed (${reason}); try again to resume where it stopped.`,
     { cause: error },
   );
 }
 
 function isAbort(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+}
+
+/** undici's TypeError('terminated'): the body stopped before its end (a reply, not no reply). */
+function isCutMidway(error: unknown): boolean {
+  return error instanceof TypeError && error.message === 'terminated';
 }
 
 function isNetworkError(error: unknown): boolean {
@@ -261,7 +306,7 @@ function isNetworkError(error: unknown): boolean {
 function cancelled(entry: ModelEntry, file: ModelFile): LanternError {
   return new LanternError(
     'CANCELLED',
-    `The download of ${file.path} for ${entry.id} was cancelled; run it again to resume where it stopped.`,
+    `The download of ${file.path} for ${entry.id} was stopped; start it again to resume where it stopped.`,
   );
 }
 

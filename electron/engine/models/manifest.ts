@@ -74,6 +74,11 @@ export const ClipModelSchema = z.object({
     /** Token id used to pad to the context length. */
     padToken: z.number().int().nonnegative(),
   }),
+  /**
+   * Bytes to download, roughly, for a model whose files do not all have a published size
+   * (the picker says "about 1.7 GB" rather than "size unknown").
+   */
+  approxSize: z.number().int().positive().optional(),
   /** Rough figures for the model picker. */
   quality: z.string().optional(),
   speed: z.string().optional(),

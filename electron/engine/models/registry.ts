@@ -32,6 +32,13 @@ export interface ModelInfo {
   installed: boolean;
   /** Sum of the file sizes; null when the manifest leaves a size out. */
   sizeBytes: number | null;
+  /** The manifest's rough download size when `sizeBytes` is null (else null). */
+  approxSizeBytes: number | null;
+  /**
+   * Not installed but partly downloaded (a `.part` file is there): the bytes on disk so
+   * far, which the next download resumes from. Null when no download was started.
+   */
+  partialBytes: number | null;
   license: string;
   source: string;
   origin: ModelOrigin;
@@ -74,6 +81,26 @@ export interface RegistryOptions {
   extraDirs?: string[];
   /** Where `models.json` is bundled; defaults to LANTERN_RESOURCES, then a search upwards. */
   resourcesDir?: string;
+  /**
+   * A catalog that replaces the bundled `models.json` (see [Note: catalog override]);
+   * defaults to the LANTERN_CATALOG environment variable.
+   */
+  catalogPath?: string;
+}
+
+/**
+ * [Note: catalog override] `LANTERN_CATALOG=<file>` replaces the bundled
+ * `resources/models.json` with another catalog in the same format: an organisation that
+ * mirrors the models on its own server lists its URLs there, and the tests point it at a
+ * local HTTP server serving toy models. Its models are downloaded into the models folder
+ * like the bundled ones; folders with their own models.json still add to it.
+ */
+export function catalogPathFrom(
+  opts: Pick<RegistryOptions, 'resourcesDir' | 'catalogPath'>,
+): string {
+  const chosen = opts.catalogPath ?? process.env['LANTERN_CATALOG'];
+  if (chosen) return path.resolve(chosen);
+  return path.join(opts.resourcesDir ?? findResourcesDir(), 'models.json');
 }
 
 export class ModelRegistry {
@@ -85,7 +112,6 @@ export class ModelRegistry {
 
   static async load(opts: RegistryOptions): Promise<ModelRegistry> {
     const models = new Map<string, Registered>();
-    const resources = opts.resourcesDir ?? findResourcesDir();
     const add = (entry: ModelEntry, origin: ModelOrigin, dir: string, from: string): void => {
       if (models.has(entry.id)) {
         throw new LanternError(
@@ -96,7 +122,7 @@ export class ModelRegistry {
       for (const file of filesOf(entry)) resolveInside(dir, file.path); // fail early, not in list()
       models.set(entry.id, { entry, origin, dir });
     };
-    const bundledPath = path.join(resources, 'models.json');
+    const bundledPath = catalogPathFrom(opts);
     for (const entry of (await readManifest(bundledPath)).models) {
       add(entry, 'bundled', path.join(path.resolve(opts.modelsDir), entry.id), bundledPath);
     }
@@ -121,8 +147,14 @@ export class ModelRegistry {
       const installed = files.every((f) => isPresent(resolveInside(dir, f.path), f.size));
       const known = sizes.every((n) => n !== undefined);
       const sizeBytes = known ? sizes.reduce((x, y) => x + y, 0) : null;
+      const approx = entry.task === 'clip' ? (entry.approxSize ?? null) : null;
+      const approxSizeBytes = sizeBytes === null ? approx : null;
+      const partialBytes = installed ? null : bytesSoFar(dir, files);
       const [license, source] = [text('license', 'unknown'), text('source', '')];
-      return { id, name, task, hidden, installed, sizeBytes, license, source, origin, dir };
+      return {
+        ...{ id, name, task, hidden, installed, sizeBytes, approxSizeBytes, partialBytes },
+        ...{ license, source, origin, dir },
+      };
     });
   }
 
@@ -250,6 +282,32 @@ async function readManifest(file: string): Promise<Manifest> {
   const issue = parsed.error.issues[0];
   const where = issue ? `${issue.path.join('.')}: ${issue.message}` : 'unknown problem';
   throw new LanternError('MODEL_INVALID', `${file} is not a valid model manifest (${where}).`);
+}
+
+/** Bytes of an unfinished download: whole files in place plus `.part` files; null if none. */
+function bytesSoFar(dir: string, files: ModelFile[]): number | null {
+  let total = 0;
+  let started = false;
+  for (const file of files) {
+    const full = resolveInside(dir, file.path);
+    const part = sizeOf(`${full}.part`);
+    if (part !== null) {
+      started = true;
+      total += part;
+    } else if (isPresent(full, file.size)) {
+      total += sizeOf(full) ?? 0;
+    }
+  }
+  return started ? total : null;
+}
+
+function sizeOf(file: string): number | null {
+  try {
+    const st = statSync(file);
+    return st.isFile() ? st.size : null;
+  } catch {
+    return null;
+  }
 }
 
 function isPresent(file: string, size: number | undefined): boolean {

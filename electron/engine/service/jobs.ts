@@ -13,18 +13,24 @@ export interface JobContext {
   signal: AbortSignal;
   pause: PauseGate;
   progress: (progress: IndexProgress) => void;
+  /**
+   * Called each time the person pauses the job: work that cannot wait between batches (a
+   * download stream) stops here and resumes later. Returns the function that unsubscribes.
+   */
+  onPause: (listener: () => void) => () => void;
 }
 
-/** What a job returns: an indexing report, the clips it wrote, or nothing. */
+/** What a job returns: an indexing report, the clips it wrote, a download's check, or nothing. */
 export type JobWork = (
   context: JobContext,
-) => Promise<IndexReport | { clips: ClipResult[] } | null>;
+) => Promise<IndexReport | { clips: ClipResult[] } | { verified: boolean } | null>;
 
 interface Job {
   snapshot: JobSnapshot;
   work: JobWork;
   controller: AbortController;
   pause: PauseGate;
+  pauseListeners: Set<() => void>;
   finished: Promise<void>;
   finish: () => void;
 }
@@ -56,6 +62,7 @@ export class JobQueue {
       work,
       controller: new AbortController(),
       pause: new PauseGate(),
+      pauseListeners: new Set(),
       finished,
       finish,
     };
@@ -79,6 +86,7 @@ export class JobQueue {
     if (job.snapshot.state === 'running' || job.snapshot.state === 'queued') {
       job.pause.pause();
       this.update(job, { state: 'paused' });
+      for (const listener of job.pauseListeners) listener();
     }
     return job.snapshot;
   }
@@ -139,11 +147,16 @@ export class JobQueue {
         signal: job.controller.signal,
         pause: job.pause,
         progress: (progress) => this.update(job, { progress }),
+        onPause: (listener) => {
+          job.pauseListeners.add(listener);
+          return () => job.pauseListeners.delete(listener);
+        },
       });
       const report = outcome && 'indexed' in outcome ? outcome : null;
       const clips = outcome && 'clips' in outcome ? outcome.clips : null;
+      const verified = outcome && 'verified' in outcome ? { verified: outcome.verified } : {};
       const cancelled = job.controller.signal.aborted || report?.cancelled === true;
-      this.update(job, { state: cancelled ? 'cancelled' : 'done', report, clips });
+      this.update(job, { state: cancelled ? 'cancelled' : 'done', report, clips, ...verified });
     } catch (error) {
       this.update(
         job,

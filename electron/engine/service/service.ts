@@ -4,6 +4,7 @@
  * utility process (electron/worker) and the browser shell (`lantern serve`) — so there is
  * one set of handlers and only the wire differs (DESIGN.md, Processes).
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   parseInput,
@@ -21,7 +22,7 @@ import { encodeError, LanternError, type ErrorCode } from '../../shared/errors.j
 import type { LibraryStatus } from '../../shared/types.js';
 import { APP_VERSION } from '../../shared/version.js';
 import { Library, openRegistry } from '../library.js';
-import { downloadModel } from '../models/download.js';
+import { runDownloadJob } from '../models/download-job.js';
 import { filesOf, type ModelRegistry } from '../models/registry.js';
 import { defaultDbDir, defaultModelsDir } from '../paths.js';
 import { JobQueue } from './jobs.js';
@@ -135,7 +136,7 @@ export class LanternService {
       this.notReadyReason = null;
     } catch (error) {
       const { code, message } = encodeError(error);
-      this.notReadyReason = message;
+      this.notReadyReason = notReadySentence(code, message);
       // A library another process writes keeps its code; anything else sends the person
       // to the setup screen, as before.
       this.notReadyCode = code === 'LIBRARY_BUSY' ? code : 'MODEL_MISSING';
@@ -194,6 +195,8 @@ export class LanternService {
           task: info.task,
           installed: info.installed,
           sizeBytes: info.sizeBytes,
+          approxSizeBytes: info.approxSizeBytes,
+          partialBytes: info.partialBytes,
           license: info.license,
           source: info.source,
           description: clip?.description ?? '',
@@ -255,34 +258,33 @@ export class LanternService {
       return settings;
     },
     'models:list': () => this.listModels(),
-    'models:fetch': async ({ id }) => {
+    'models:fetch': async ({ id, allowUnverified }) => {
       const registry = await this.registry();
       const entry = registry.get(id);
-      return this.jobs.enqueue('download', entry.name, async ({ signal, progress }) => {
-        await downloadModel(entry, path.join(this.modelsDir, entry.id), {
-          signal,
-          onProgress: (p) =>
-            progress({
-              phase: 'indexing',
-              done: p.received,
-              total: p.total ?? 0,
-              rate: p.bytesPerSecond,
-              etaSeconds:
-                p.total && p.bytesPerSecond > 0 ? (p.total - p.received) / p.bytesPerSecond : null,
-              currentFile: p.file,
-            }),
+      // A second click (or a second window) joins the download already under way.
+      const live = this.jobs
+        .list()
+        .find((job) => job.kind === 'download' && job.label === entry.id && isLive(job.state));
+      if (live) return live;
+      // Labelled with the id: the picker finds the job by it, and `use` needs the id.
+      return this.jobs.enqueue('download', entry.id, async (context) => {
+        const outcome = await runDownloadJob(entry, registry.dirOf(entry.id), context, {
+          ...(allowUnverified !== undefined ? { allowUnverified } : {}),
         });
+        // The first model makes the library ready before the job reports done, so the
+        // page that waits for it can move on to adding folders.
         if (!this.library) {
           this.modelId = entry.id;
           await this.openLibrary();
         }
-        return null;
+        return outcome;
       });
     },
     'models:useFolder': async ({ path: folder }) => {
       if (!this.settings.modelFolders.includes(folder)) {
         // Read the folder's models.json before keeping it: a folder kept in the settings
         // that cannot be read would make every later open of the library fail.
+        await checkModelFolder(folder);
         await openRegistry({
           modelsDir: this.modelsDir,
           extraModelDirs: [...(this.options.extraModelDirs ?? []), folder],
@@ -291,7 +293,10 @@ export class LanternService {
         await writeStoredSettings(this.dbDir, this.settings);
       }
       if (!this.library) await this.openLibrary();
-      return this.listModels();
+      const inFolder = (await this.registry())
+        .list()
+        .filter((info) => info.origin === 'folder' && info.dir === path.resolve(folder));
+      return { models: await this.listModels(), found: inFolder.length };
     },
     'library:status': () => (this.library ? this.library.status() : Promise.resolve(EMPTY_STATUS)),
     'library:addRoots': ({ paths }) => Promise.resolve(this.indexJob(paths.join(', '), paths)),
@@ -356,6 +361,40 @@ export class LanternService {
     'search:similar': ({ path: file, ...options }) =>
       this.requireLibrary().similarWithHidden(file, options),
   };
+}
+
+/**
+ * Why the app is not ready, for the first-run page: what to do there, not the CLI's
+ * advice or the model folder's internals. Other reasons (a busy library) keep their words.
+ */
+function notReadySentence(code: ErrorCode, message: string): string {
+  if (code === 'MODEL_MISSING')
+    return 'No model is installed yet: download one below, or use a folder that already holds one.';
+  if (code === 'MODEL_CHECKSUM')
+    return 'The chosen model’s files are damaged and were not loaded: download it again below.';
+  return message;
+}
+
+function isLive(state: JobSnapshot['state']): boolean {
+  return state === 'queued' || state === 'running' || state === 'paused';
+}
+
+/** Refuse a model folder with a sentence the person can act on, before the registry reads it. */
+async function checkModelFolder(folder: string): Promise<void> {
+  const dir = await stat(folder).catch(() => null);
+  if (!dir?.isDirectory()) {
+    throw new LanternError(
+      'NOT_FOUND',
+      `There is no folder at ${folder}; type the full path of the folder that holds the model files.`,
+    );
+  }
+  const manifest = await stat(path.join(folder, 'models.json')).catch(() => null);
+  if (!manifest?.isFile()) {
+    throw new LanternError(
+      'MODEL_INVALID',
+      `${folder} has no models.json, so Lantern cannot tell which model its files are; use the folder that holds models.json next to the model files (docs/models.md), or download a model above.`,
+    );
+  }
 }
 
 /** The fields of a partial update that were actually given. */

@@ -3,6 +3,7 @@
  * `jobs:list` and kept current by `job:progress` events. Finished jobs stay listed until
  * dismissed, so the outcome is not missed.
  */
+import { untrack } from 'svelte';
 import { SvelteSet } from 'svelte/reactivity';
 import type { JobSnapshot } from '../../../electron/shared/contract.js';
 import { errorMessage, invoke, on } from './api.js';
@@ -21,7 +22,8 @@ export function jobTitle(job: JobSnapshot): string {
     case 'export':
       return `Exporting ${job.label}`;
     case 'download':
-      return `Downloading ${job.label}`;
+      // Labelled with the model's id (the picker finds the job by it).
+      return `Downloading model ${job.label}`;
   }
 }
 
@@ -31,6 +33,11 @@ export class JobsState {
   /** Finished jobs the person has put away. */
   readonly dismissed = new SvelteSet<string>();
   error = $state<string | null>(null);
+  /**
+   * How many views show download jobs beside their model (the setup page's picker): while
+   * one does, the progress region leaves downloads to it rather than showing them twice.
+   */
+  inlineDownloadViews = $state(0);
 
   /** Jobs to show: every live one and finished ones not yet dismissed, oldest first. */
   visible = $derived(Object.values(this.byId).filter((job) => !this.dismissed.has(job.id)));
@@ -74,6 +81,30 @@ export class JobsState {
     };
   }
 
+  /** Say a view shows downloads itself; returns the function that says it stopped. */
+  showDownloadsInline(): () => void {
+    // Called from an effect: read the count untracked, or the effect would rerun on its write.
+    untrack(() => (this.inlineDownloadViews += 1));
+    return () => untrack(() => (this.inlineDownloadViews -= 1));
+  }
+
+  /**
+   * Start a failed or stopped download again: it resumes from the bytes already on disk.
+   * The person confirmed the model when the first try began, so a model without a published
+   * checksum is allowed again rather than asked about twice.
+   */
+  async retry(job: JobSnapshot): Promise<void> {
+    if (job.kind !== 'download') return;
+    try {
+      const next = await invoke('models:fetch', { id: job.label, allowUnverified: true });
+      this.dismissed.add(job.id);
+      this.update(next);
+      this.error = null;
+    } catch (error) {
+      this.error = errorMessage(error);
+    }
+  }
+
   dismiss(id: string): void {
     this.dismissed.add(id);
   }
@@ -87,10 +118,8 @@ export class JobsState {
     }
   }
 
-  /** The newest job of a kind whose label matches, e.g. the download of one model. */
+  /** The newest job not dismissed of a kind whose label matches, e.g. a model's download. */
   find(kind: JobSnapshot['kind'], label: string): JobSnapshot | undefined {
-    return Object.values(this.byId)
-      .filter((job) => job.kind === kind && job.label === label)
-      .at(-1);
+    return this.visible.filter((job) => job.kind === kind && job.label === label).at(-1);
   }
 }
