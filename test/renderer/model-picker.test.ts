@@ -75,6 +75,11 @@ function firstRun() {
       return { ...settings, model };
     },
     'library:status': () => ({ ...status, roots: [], images: 0, failed: 0 }),
+    // As the engine does: the failures are unreadable until a model has opened the library.
+    'library:failures': () => {
+      if (!model) throw new Error('No model is installed yet.');
+      return [];
+    },
     'models:list': () => [b32, l14],
     'models:fetch': () => download({ state: 'queued', progress: null }),
     'jobs:pause': () => download({ state: 'paused' }),
