@@ -8,23 +8,9 @@ import { describe, expect, it } from 'vitest';
 import type { JobSnapshot, ModelSummary } from '../../electron/shared/contract.js';
 import App from '../../renderer/src/App.svelte';
 import { installFakeBackend, readyInfo, status } from './fake-backend.js';
-import { makeResults } from './fixtures.js';
+import { makeResults, modelSummary } from './fixtures.js';
 
-const model: ModelSummary = {
-  id: 'clip-vit-b32',
-  name: 'CLIP ViT-B/32',
-  task: 'clip',
-  installed: false,
-  sizeBytes: 605_000_000,
-  approxSizeBytes: null,
-  partialBytes: null,
-  license: 'MIT',
-  source: 'https://huggingface.co/openai/clip-vit-base-patch32',
-  description: 'Fast and small.',
-  quality: 'good',
-  speed: 'fast',
-  verified: true,
-};
+const model: ModelSummary = modelSummary();
 
 const job = (over: Partial<JobSnapshot>): JobSnapshot => ({
   id: 'j1',

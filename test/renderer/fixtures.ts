@@ -2,6 +2,7 @@
  * @file Test data for the renderer's component tests: search results in any number, and
  * a video result with its scenes.
  */
+import type { ModelSummary } from '../../electron/shared/contract.js';
 import type { Scene, SearchResult } from '../../electron/shared/types.js';
 
 /** `count` image results named img-0.jpg, img-1.jpg, … with falling scores. */
@@ -65,4 +66,24 @@ export function makeScenes(): Scene[] {
       thumbnail: '/cache/frames/a.webp',
     },
   ];
+}
+
+/** A model card's facts as models:list gives them: CLIP ViT-B/32, not yet downloaded. */
+export function modelSummary(over: Partial<ModelSummary> = {}): ModelSummary {
+  return {
+    id: 'clip-vit-b32',
+    name: 'CLIP ViT-B/32',
+    task: 'clip',
+    installed: false,
+    sizeBytes: 605_000_000,
+    approxSizeBytes: null,
+    partialBytes: null,
+    license: 'MIT',
+    source: 'https://huggingface.co/openai/clip-vit-base-patch32',
+    description: 'Fast and small.',
+    quality: 'good',
+    speed: 'fast',
+    verified: true,
+    ...over,
+  };
 }

@@ -10,22 +10,14 @@ import { describe, expect, it } from 'vitest';
 import type { JobSnapshot, ModelSummary } from '../../electron/shared/contract.js';
 import App from '../../renderer/src/App.svelte';
 import { installFakeBackend, readyInfo, settings, status } from './fake-backend.js';
+import { modelSummary } from './fixtures.js';
 
-const b32: ModelSummary = {
-  id: 'clip-vit-b32',
-  name: 'CLIP ViT-B/32',
-  task: 'clip',
-  installed: false,
-  sizeBytes: 605_000_000,
-  approxSizeBytes: null,
+const b32: ModelSummary = modelSummary({
   partialBytes: 100_000_000,
-  license: 'MIT',
   source: 'https://example.org/b32',
   description: 'Fast.',
   quality: 'baseline',
-  speed: 'fast',
-  verified: true,
-};
+});
 
 const l14: ModelSummary = {
   ...b32,
