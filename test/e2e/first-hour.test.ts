@@ -1,0 +1,210 @@
+/**
+ * @file End to end, the first hour as a new user meets it: an empty models folder and an
+ * empty library; a model downloaded through the UI from a local mirror (a catalog given by
+ * LANTERN_CATALOG, a node:http server on 127.0.0.1 serving the toy model's files slowly
+ * enough to watch), a failure with its reason and a retry, the checksum verified, the first
+ * folder added, indexing to the end, the library shown without a query, and a search. The
+ * real renderer in Debian's Chromium, the real engine through `lantern serve`.
+ * Screenshots go to test-artifacts/e2e/first-hour-*.png.
+ */
+import { readFile, mkdir, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startLantern } from '../fixtures/cli.js';
+import { removeDir, tempDir } from '../fixtures/library.js';
+import { writePhoto } from '../fixtures/photos.js';
+
+const CHROMIUM = process.env.LANTERN_CHROMIUM ?? '/usr/bin/chromium';
+const ARTIFACTS = path.resolve('test-artifacts/e2e');
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const MODEL = 'toy-clip-gap';
+
+interface CatalogModel {
+  id: string;
+  name: string;
+  hidden?: boolean;
+  files: Record<string, { path: string; size: number; sha256: string; url?: string }>;
+}
+
+/**
+ * Serves the toy models folder; the first request for the text model answers 500 (a
+ * mirror's hiccup), and every body is sent in small slices so the progress is visible.
+ */
+function startMirror(dir: string): Promise<{ server: http.Server; base: string }> {
+  let failedOnce = false;
+  const server = http.createServer((request, response) => {
+    void (async () => {
+      const name = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname).slice(1);
+      if (name.endsWith('text_model.onnx') && !failedOnce) {
+        failedOnce = true;
+        response.writeHead(500).end('mirror hiccup');
+        return;
+      }
+      const data = await readFile(path.join(dir, name)).catch(() => null);
+      if (!data) {
+        response.writeHead(404).end();
+        return;
+      }
+      const range = /^bytes=(\d+)-$/.exec(request.headers.range ?? '');
+      const start = range?.[1] ? Number(range[1]) : 0;
+      const body = data.subarray(start);
+      response.writeHead(range ? 206 : 200, {
+        'content-length': body.length,
+        ...(range ? { 'content-range': `bytes ${start}-${data.length - 1}/${data.length}` } : {}),
+      });
+      const slice = Math.max(1, Math.ceil(body.length / 25));
+      for (let i = 0; i < body.length && !response.destroyed; i += slice) {
+        response.write(body.subarray(i, i + slice));
+        await new Promise((r) => setTimeout(r, 40));
+      }
+      response.end();
+    })();
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({ server, base: `http://127.0.0.1:${port}` });
+    }),
+  );
+}
+
+describe('the first hour, in the browser shell', () => {
+  let root: string;
+  let db: string;
+  let models: string;
+  let catalogDir: string;
+  let mirror: http.Server;
+  let serve: ChildProcess;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    [root, db, models, catalogDir] = await Promise.all([
+      tempDir(),
+      tempDir(),
+      tempDir(),
+      tempDir(),
+    ]);
+    await mkdir(ARTIFACTS, { recursive: true });
+    for (const colour of ['red', 'green', 'blue', 'yellow'] as const)
+      await writePhoto(root, { colour, width: 320, height: 240 });
+
+    const toys = inject('toyModelsDir');
+    const mirrored = await startMirror(toys);
+    mirror = mirrored.server;
+    const manifest = JSON.parse(await readFile(path.join(toys, 'models.json'), 'utf8')) as {
+      version: number;
+      models: CatalogModel[];
+    };
+    const toy = manifest.models.find((m) => m.id === MODEL);
+    if (!toy) throw new Error(`${MODEL} is not among the toy models`);
+    const files = Object.fromEntries(
+      Object.entries(toy.files).map(([key, file]) => [
+        key,
+        { ...file, path: path.basename(file.path), url: `${mirrored.base}/${file.path}` },
+      ]),
+    );
+    const catalog = path.join(catalogDir, 'catalog.json');
+    await writeFile(
+      catalog,
+      JSON.stringify({ version: manifest.version, models: [{ ...toy, hidden: false, files }] }),
+    );
+
+    const run = startLantern(['serve', '--db', db, '--models', models], {
+      LANTERN_CATALOG: catalog,
+    });
+    serve = run.child;
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      run.child.stdout?.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const line = out.split('\n')[0];
+        if (out.includes('\n') && line) resolve(line.trim());
+      });
+      void run.done.then((r) => reject(new Error(`lantern serve exited: ${r.stderr}`)));
+    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 860 },
+      colorScheme: 'light',
+    });
+    page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(url);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    serve?.kill('SIGTERM');
+    mirror?.close();
+    for (const dir of [root, db, models, catalogDir]) await removeDir(dir);
+  });
+
+  const shot = (name: string) =>
+    page.screenshot({ path: path.join(ARTIFACTS, `first-hour-${name}.png`) });
+
+  it('downloads the model with progress, says why it failed, and retries to a verified model', async () => {
+    await expect.poll(() => page.getByRole('heading', { name: 'Choose a model' }).count()).toBe(1);
+    const body = () => page.locator('body').innerText();
+    // No command-line advice or internal paths on the first-run page.
+    expect(await body()).not.toMatch(/lantern models fetch|--models|vision_model\.onnx/);
+    await shot('1-choose-model');
+
+    await page.getByRole('button', { name: /^Download/ }).click();
+    // Progress in bytes while the vision file arrives slowly, then the mirror's failure.
+    await expect.poll(body, { timeout: 20_000 }).toMatch(/of 2\.\d MB/);
+    await shot('2-downloading');
+    const retry = page.getByRole('button', { name: 'Retry download' });
+    await expect.poll(() => retry.count(), { timeout: 30_000 }).toBe(1);
+    expect(await body()).toMatch(/500/);
+    await shot('3-failed');
+
+    await retry.click();
+    await expect.poll(body, { timeout: 60_000 }).toMatch(/checksum verified/);
+    await expect
+      .poll(() => page.getByRole('heading', { name: 'Add your first folder' }).count(), {
+        timeout: 20_000,
+      })
+      .toBe(1);
+    await shot('4-verified');
+  });
+
+  it('adds the first folder, indexes it, and shows the library without a query', async () => {
+    await page.getByLabel('Folder path').fill(root);
+    await page.getByRole('button', { name: 'Add folder' }).click();
+    const progress = page.getByRole('region', { name: 'Progress' });
+    await expect
+      .poll(() => progress.textContent(), { timeout: 60_000 })
+      .toMatch(/finished — 4 indexed/);
+    const tiles = page.getByRole('list', { name: 'Library' }).getByRole('listitem');
+    await expect.poll(() => tiles.count(), { timeout: 20_000 }).toBe(4);
+    // Grouped by month: the files were just written, so this month.
+    const month = new Date().toLocaleString('en-US', { month: 'long', year: 'numeric' });
+    await expect.poll(() => page.getByRole('heading', { name: month }).count()).toBe(1);
+    await shot('5-library');
+  });
+
+  it('searches the new library by sentence', async () => {
+    await page.getByRole('searchbox', { name: 'Search' }).fill('a blue photo');
+    await expect
+      .poll(() => page.getByRole('button', { name: 'blue.jpg', exact: true }).count(), {
+        timeout: 20_000,
+      })
+      .toBe(1);
+    await shot('6-search');
+    expect(pageErrors).toEqual([]);
+  });
+});
