@@ -14,6 +14,11 @@ export async function removeRowsUnder(store: LibraryStore, root: string): Promis
   await store.deleteMedia(rows.map((row) => row.id));
 }
 
+/** The folder itself or anything inside it. */
+export function isAtOrInsideFolder(file: string, folder: string): boolean {
+  return file === folder || isInsideFolder(file, folder);
+}
+
 export function isInsideFolder(file: string, folder: string): boolean {
   const relative = path.relative(folder, file);
   return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);

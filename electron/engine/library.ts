@@ -39,7 +39,12 @@ import { vectorQuery } from './search/score.js';
 import { exportClips, requireFfmpeg, type ExportOptions } from './video/export-clips.js';
 import { findScenes } from './video/find-scenes.js';
 import { LibraryLock } from './library-lock.js';
-import { isInsideFolder, removeRowsUnder, whyUnreadable } from './library-folders.js';
+import {
+  isAtOrInsideFolder,
+  isInsideFolder,
+  removeRowsUnder,
+  whyUnreadable,
+} from './library-folders.js';
 import { browseLibrary, type BrowseRequest } from './library-browse.js';
 import { servingModelFor, type ModelSide, type PendingModel } from './model-switch.js';
 import { readLibrarySettings, rootsFromStore } from './library-settings.js';
@@ -320,6 +325,13 @@ export class Library {
     await previous.encoder.close();
   }
 
+  /** Abort the index runs that match, and wait until each has stopped writing. */
+  private async stopRuns(matching: (run: ActiveRun) => boolean): Promise<void> {
+    const stopping = [...this.runs].filter(matching);
+    for (const run of stopping) run.controller.abort();
+    await Promise.all(stopping.map((run) => run.done));
+  }
+
   private refuseReadOnly(what: string): void {
     if (this.readOnly)
       throw new LanternError(
@@ -402,6 +414,7 @@ export class Library {
       })),
     );
     const pending = this.pending;
+    const pendingRows = pending ? await pending.store.count() : 0;
     return {
       model: this.modelId,
       provider: this.encoder.provider,
@@ -414,8 +427,8 @@ export class Library {
         ? {
             model: pending.resolved.model.id,
             servingModel: this.encoder.id,
-            done: await pending.store.count(),
-            total: Math.max(rows.length, await pending.store.count()),
+            done: pendingRows,
+            total: Math.max(rows.length, pendingRows),
           }
         : null,
       warnings: [...this.warnings],
@@ -430,11 +443,9 @@ export class Library {
   async removeRoot(folder: string): Promise<void> {
     this.refuseReadOnly('remove a folder');
     const root = path.resolve(folder);
-    const overlaps = (other: string) =>
-      other === root || isInsideFolder(other, root) || isInsideFolder(root, other);
-    const stopping = [...this.runs].filter((run) => run.roots.some(overlaps));
-    for (const run of stopping) run.controller.abort();
-    await Promise.all(stopping.map((run) => run.done));
+    await this.stopRuns((run) =>
+      run.roots.some((other) => isAtOrInsideFolder(other, root) || isInsideFolder(root, other)),
+    );
     // A root nested in another stays covered by the outer one: keep those rows.
     const covered = this.settings.roots.some(
       (other) => other !== root && isInsideFolder(root, other),
@@ -458,7 +469,7 @@ export class Library {
         }
       }
       const failed = (await this.store.listFailures())
-        .filter((f) => f.path === root || isInsideFolder(f.path, root))
+        .filter((f) => isAtOrInsideFolder(f.path, root))
         .map((f) => f.path);
       await this.store.clearFailures(failed);
     }
@@ -473,8 +484,7 @@ export class Library {
 
   async close(): Promise<void> {
     try {
-      for (const run of this.runs) run.controller.abort();
-      await Promise.all([...this.runs].map((run) => run.done));
+      await this.stopRuns(() => true);
       await this.serving.store.close();
       await this.serving.encoder.close();
       if (this.pending) {

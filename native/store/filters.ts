@@ -40,8 +40,13 @@ export function whereUnderFolder(folder: string, separator: string = sep): strin
   return `starts_with(path, ${sqlString(prefix)})`;
 }
 
+/** The date a person thinks of for a file: when it was taken, else when it last changed. */
+export function mediaDate(row: { takenAt: number | null; mtime: number }): number {
+  return row.takenAt ?? row.mtime;
+}
+
 /**
- * Inclusive bounds on the date a person thinks of for a file: its capture time, or
+ * Inclusive bounds on the date a person thinks of for a file (mediaDate): its capture time, or
  * its modification time when it has none (as SearchFilters in electron/shared/types.ts
  * defines it). Written without COALESCE so it stays plain comparisons.
  */

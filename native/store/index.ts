@@ -18,6 +18,7 @@ export type {
 export type { FailureRow, MediaRow, StoredMedia, StoreMediaKind } from './schema.js';
 export {
   buildFilter,
+  mediaDate,
   sqlNumber,
   sqlString,
   whereAll,

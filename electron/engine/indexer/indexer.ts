@@ -20,6 +20,7 @@ import { ProgressMeter } from './progress.js';
 import { runVideoPass } from '../video/video-pass.js';
 import type { FfmpegTools } from '../../../native/ffmpeg/index.js';
 import { scanRoot, type ScannedFile, type ScanProblem } from './scan.js';
+import { isAtOrInsideFolder, isInsideFolder } from '../library-folders.js';
 
 export interface IndexerSettings {
   /** The ffmpeg for videos, or the sentence saying why there is none. */
@@ -77,15 +78,15 @@ export async function indexRoots(
     irregular.push(...result.irregular);
     links.push(...result.unreachableLinks);
   }
-  const inRoots = (file: string) => absoluteRoots.some((root) => isInside(file, root));
+  const inRoots = (file: string) => absoluteRoots.some((root) => isInsideFolder(file, root));
   const existing = (await store.listMedia()).filter((row) => inRoots(row.path));
   // A link that cannot be followed is an unreadable folder (or file) when the library
   // holds something under it; a stray dangling link is nobody's business.
-  const under = (file: string, folder: string) => file === folder || isInside(file, folder);
   for (const link of links)
-    if (existing.some((row) => under(row.path, link.path))) unreadable.push(link);
+    if (existing.some((row) => isAtOrInsideFolder(row.path, link.path))) unreadable.push(link);
   // [Note: nothing is deleted on an absence of evidence] in scan.ts.
-  const offline = (file: string) => unreadable.some((problem) => under(file, problem.path));
+  const offline = (file: string) =>
+    unreadable.some((problem) => isAtOrInsideFolder(file, problem.path));
 
   const existingByPath = new Map(existing.map((row) => [row.path, row]));
   const scannedPaths = new Set(scanned.map((file) => file.path));
@@ -220,16 +221,18 @@ export async function indexRoots(
   // Failures are current after a complete run: clear the old ones under these roots,
   // except under folders that could not be read this time (nothing is known there).
   for (const problem of irregular) {
-    const root = absoluteRoots.find((r) => isInside(problem.path, r)) ?? '';
+    const root = absoluteRoots.find((r) => isInsideFolder(problem.path, r)) ?? '';
     failures.push({ path: problem.path, root, code: problem.code, error: problem.error });
     report.failed.push({ path: problem.path, error: problem.error });
   }
   for (const problem of unreadable) {
-    const root = absoluteRoots.find((r) => problem.path === r || isInside(problem.path, r)) ?? '';
+    const root = absoluteRoots.find((r) => isAtOrInsideFolder(problem.path, r)) ?? '';
     failures.push({ path: problem.path, root, code: problem.code, error: problem.error });
   }
   const oldFailures = (await store.listFailures())
-    .filter((f) => absoluteRoots.some((root) => under(f.path, root)) && !offline(f.path))
+    .filter(
+      (f) => absoluteRoots.some((root) => isAtOrInsideFolder(f.path, root)) && !offline(f.path),
+    )
     .map((f) => f.path);
   await store.clearFailures(oldFailures);
   await store.recordFailures(failures);
@@ -258,11 +261,6 @@ class VanishedRows {
   remaining(): StoredMedia[] {
     return [...this.byHash.values()].flat();
   }
-}
-
-function isInside(file: string, root: string): boolean {
-  const relative = path.relative(root, file);
-  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
 }
 
 function fileFields(file: ScannedFile) {

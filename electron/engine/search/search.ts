@@ -5,8 +5,8 @@
  * best frame (video/find-scenes.ts), both measured against the same library background.
  * `similar` is the same search with a file's own vector as the query.
  */
-import type { LibraryStore, MediaRow } from '../../../native/store/index.js';
-import { buildFilter } from '../../../native/store/index.js';
+import type { LibraryStore } from '../../../native/store/index.js';
+import { buildFilter, mediaDate } from '../../../native/store/index.js';
 import { LanternError } from '../../shared/errors.js';
 import type { SearchAnswer, SearchOptions, SearchResult } from '../../shared/types.js';
 import { dot, normalize } from '../util/vectors.js';
@@ -112,7 +112,7 @@ async function photoHits(
     const score = vector ? scoreOf(query, vector) : 1 - row.distance;
     return {
       score,
-      date: dateOf(row),
+      date: mediaDate(row),
       result: {
         path: row.path,
         kind: row.kind,
@@ -138,32 +138,26 @@ async function videoHits(
 ): Promise<Hit[]> {
   const where = buildFilter({ ...options, kind: 'video' });
   const found = await findScenes(context, query, { threshold, ...(where ? { where } : {}) });
-  return found.flatMap(({ video, scenes, best }) => {
+  return found.map(({ video, scenes, best }) => {
     const scene = scenes[0];
-    return [
-      {
-        score: best,
-        date: dateOf(video),
-        result: {
-          path: video.path,
-          kind: 'video' as const,
-          score: roundScore(best),
-          ...(scene ? { start: scene.start, end: scene.end } : {}),
-          duration: video.duration,
-          takenAt: video.takenAt,
-          width: video.width,
-          height: video.height,
-          thumbnail: scene?.thumbnail ?? video.thumbnail,
-        },
+    return {
+      score: best,
+      date: mediaDate(video),
+      result: {
+        path: video.path,
+        kind: 'video' as const,
+        score: roundScore(best),
+        ...(scene ? { start: scene.start, end: scene.end } : {}),
+        duration: video.duration,
+        takenAt: video.takenAt,
+        width: video.width,
+        height: video.height,
+        thumbnail: scene?.thumbnail ?? video.thumbnail,
       },
-    ];
+    };
   });
 }
 
 function roundScore(score: number): number {
   return Math.round(score * 10_000) / 10_000;
-}
-
-function dateOf(row: Pick<MediaRow, 'takenAt' | 'mtime'>): number {
-  return row.takenAt ?? row.mtime;
 }
