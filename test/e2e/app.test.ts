@@ -7,34 +7,20 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startLantern } from '../fixtures/cli.js';
+import { ARTIFACTS, openBrowserShell } from '../fixtures/browser-shell.js';
 import { removeDir, tempDir } from '../fixtures/library.js';
 import { writePhoto } from '../fixtures/photos.js';
 import type { ChildProcess } from 'node:child_process';
-
-const CHROMIUM = process.env.LANTERN_CHROMIUM ?? '/usr/bin/chromium';
-const ARTIFACTS = path.resolve('test-artifacts/e2e');
-// Chromium as the environment notes advise: no sandbox as root, no background network.
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 describe('Lantern in the browser shell', () => {
   let root: string;
   let db: string;
   let server: ChildProcess;
-  let url: string;
   let browser: Browser;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
     root = await tempDir();
@@ -48,33 +34,14 @@ describe('Lantern in the browser shell', () => {
     }
     await writeFile(path.join(root, 'broken.jpg'), 'not a photo');
 
-    const run = startLantern([
-      'serve',
+    ({ server, browser, page, pageErrors } = await openBrowserShell([
       '--db',
       db,
       '--models',
       inject('toyModelsDir'),
       '--model',
       'toy-clip',
-    ]);
-    server = run.child;
-    url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      run.child.stdout?.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const line = out.split('\n')[0];
-        if (out.includes('\n') && line) resolve(line.trim());
-      });
-      void run.done.then((r) => reject(new Error(`lantern serve exited: ${r.stderr}`)));
-    });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    const context = await browser.newContext({
-      viewport: { width: 1280, height: 800 },
-      colorScheme: 'light',
-    });
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(url);
+    ]));
   }, 60_000);
 
   afterAll(async () => {

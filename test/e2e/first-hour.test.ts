@@ -12,23 +12,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startLantern } from '../fixtures/cli.js';
+import { ARTIFACTS, openBrowserShell } from '../fixtures/browser-shell.js';
 import { removeDir, tempDir } from '../fixtures/library.js';
 import { writePhoto } from '../fixtures/photos.js';
 
-const CHROMIUM = process.env.LANTERN_CHROMIUM ?? '/usr/bin/chromium';
-const ARTIFACTS = path.resolve('test-artifacts/e2e');
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const MODEL = 'toy-clip-gap';
 
 interface CatalogModel {
@@ -89,7 +78,7 @@ describe('the first hour, in the browser shell', () => {
   let serve: ChildProcess;
   let browser: Browser;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
     [root, db, models, catalogDir] = await Promise.all([
@@ -123,27 +112,15 @@ describe('the first hour, in the browser shell', () => {
       JSON.stringify({ version: manifest.version, models: [{ ...toy, hidden: false, files }] }),
     );
 
-    const run = startLantern(['serve', '--db', db, '--models', models], {
-      LANTERN_CATALOG: catalog,
-    });
-    serve = run.child;
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      run.child.stdout?.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const line = out.split('\n')[0];
-        if (out.includes('\n') && line) resolve(line.trim());
-      });
-      void run.done.then((r) => reject(new Error(`lantern serve exited: ${r.stderr}`)));
-    });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    const context = await browser.newContext({
+    ({
+      server: serve,
+      browser,
+      page,
+      pageErrors,
+    } = await openBrowserShell(['--db', db, '--models', models], {
+      env: { LANTERN_CATALOG: catalog },
       viewport: { width: 1280, height: 860 },
-      colorScheme: 'light',
-    });
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(url);
+    }));
   }, 60_000);
 
   afterAll(async () => {
