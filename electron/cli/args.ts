@@ -181,7 +181,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
 export const USAGE = `Usage: lantern <command> [options]
 
 Commands:
-  index <folder>...          index photos in these folders (incremental; Ctrl+C stops cleanly)
+  index <folder>...          index photos and videos in these folders (incremental; Ctrl+C stops cleanly)
   search "<query>"           search by sentence; query algebra: dog +beach -night, 2:dog, an image path
   similar <file>             photos that look like this one
   status                     library folders, counts, model and execution provider
@@ -206,4 +206,6 @@ Options (before or after the command):
   --from DATE, --to DATE     capture date range (YYYY-MM-DD or ISO time)
   --sort relevance|date      result order
   --all                      no relevance cut-off: return the nearest N whatever their score
+
+In a clone of Lantern, type \`npx lantern <command>\` (\`npm link\` once puts \`lantern\` on the PATH).
 `;

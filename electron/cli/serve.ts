@@ -83,13 +83,20 @@ function requestUrl(request: IncomingMessage, port: number): URL | null {
   }
 }
 
+/**
+ * The 403 body. The URL was printed by whatever started the shell (`npm start`,
+ * `npx lantern serve`), so the sentence names no command.
+ */
+const FORBIDDEN_TEXT =
+  'Forbidden: open the address Lantern printed when it started (it carries the access token).';
+
 /** Refuse an upgrade with a complete HTTP answer, then let go of the socket. */
 function refuseUpgrade(socket: Duplex, status: 400 | 403): void {
   if (!socket.writable) {
     socket.destroy();
     return;
   }
-  const body = status === 403 ? "Forbidden: open the URL that 'lantern serve' printed." : '';
+  const body = status === 403 ? FORBIDDEN_TEXT : '';
   socket.once('finish', () => socket.destroy());
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
@@ -142,8 +149,7 @@ export async function startBrowserShell(
   const server = createServer((request, response) => {
     const url = requestUrl(request, port);
     if (!url) return sendText(response, 400, 'Bad request.');
-    if (!authorised(request, url))
-      return sendText(response, 403, "Forbidden: open the URL that 'lantern serve' printed.");
+    if (!authorised(request, url)) return sendText(response, 403, FORBIDDEN_TEXT);
     const handle =
       url.pathname === '/media'
         ? serveMedia(service.mediaRoots(), url, request, response)

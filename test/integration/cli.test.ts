@@ -155,7 +155,7 @@ describe('lantern command line', () => {
     const emptyModels = await tempDir();
     const result = await lantern(['search', 'red', '--db', otherDb, '--models', emptyModels]);
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/lantern models fetch clip-vit-b32/);
+    expect(result.stderr).toMatch(/npx lantern models fetch clip-vit-b32/);
     await removeDir(otherDb);
     await removeDir(emptyModels);
   });

@@ -317,7 +317,7 @@ describe('ModelRegistry', () => {
     const registry = await ModelRegistry.load({ modelsDir: path.join(tmp, 'models') });
     const missing = await registry.resolveClip('clip-vit-b32').catch((e: unknown) => e);
     expect(missing).toMatchObject({ code: 'MODEL_MISSING' });
-    expect((missing as Error).message).toContain('lantern models fetch clip-vit-b32');
+    expect((missing as Error).message).toContain('npx lantern models fetch clip-vit-b32');
     expect((missing as Error).message).toContain('--models');
 
     expect(() => registry.get('nope')).toThrow(LanternError);

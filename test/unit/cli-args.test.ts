@@ -53,7 +53,7 @@ describe('parseCli', () => {
       /--kind is "image" or "video"/,
     );
     expect(() => parseCli(['search', 'x', '--from', 'yesterday'])).toThrow(/--from needs a date/);
-    expect(() => parseCli(['search', '--colour', 'red'])).toThrow(/lantern --help/);
+    expect(() => parseCli(['search', '--colour', 'red'])).toThrow(/npx lantern --help/);
   });
 
   it('refuses an empty folder name to index (it would index the working directory)', () => {

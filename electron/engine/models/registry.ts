@@ -191,7 +191,9 @@ export class ModelRegistry {
       const result = await checkFile(dir, file, { useCache: true });
       if (result.ok) return result.path;
       if (result.reason !== 'missing') {
-        const fix = file.url ? `run \`lantern models fetch ${id}\` again` : 'copy a good one in';
+        const fix = file.url
+          ? `run \`npx lantern models fetch ${id}\` again`
+          : 'copy a good one in';
         const why = `${result.path} is damaged (${result.reason}) and will not be loaded`;
         throw new LanternError('MODEL_CHECKSUM', `${why}; delete it and ${fix}.`);
       }
@@ -199,7 +201,7 @@ export class ModelRegistry {
       throw new LanternError(
         'MODEL_MISSING',
         origin === 'bundled'
-          ? `${result.path} is missing; run \`lantern models fetch ${id}\`, or point --models at a folder that holds ${wanted.join(' and ')}.`
+          ? `${result.path} is missing; run \`npx lantern models fetch ${id}\`, or point --models at a folder that holds ${wanted.join(' and ')}.`
           : `${result.path} is missing; copy the model's files into ${dir} next to its models.json.`,
       );
     };
