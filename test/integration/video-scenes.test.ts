@@ -89,6 +89,14 @@ describe('video scenes', () => {
     expect(scene?.peak).toBeLessThanOrEqual(9);
   });
 
+  it('ends the blue scene at the cut to green, not a moment into the green shot', async () => {
+    // A keyframe every second puts samples on both cuts (4 s, 9 s): the scene is exactly
+    // the blue shot, to within a frame (1/25 s); a ¼ s pad showed red before and green after.
+    const [scene] = await library.scenes('blue', { video: mp4.path });
+    expect(Math.abs((scene?.start ?? 0) - 4)).toBeLessThan(0.04);
+    expect(Math.abs((scene?.end ?? 0) - 9)).toBeLessThan(0.04);
+  });
+
   it('finds scenes across the library in every container', async () => {
     const purple = await library.scenes('purple');
     expect(purple[0]?.path).toBe(webm.path);

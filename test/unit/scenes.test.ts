@@ -1,10 +1,13 @@
 /**
- * @file Scene finding as a pure function: ranges from per-frame scores.
+ * @file Scene finding as a pure function (ranges from per-frame scores), and scene search
+ * over a stand-in store: a scene ends at the cut, not a moment into the next shot.
  */
 import { describe, expect, it } from 'vitest';
+import type { LibraryStore, StoredMedia } from '../../native/store/index.js';
+import { findScenes } from '../../electron/engine/video/find-scenes.js';
 import { findSceneRanges, smoothScores } from '../../electron/engine/video/scenes.js';
 
-const options = { duration: 20, mergeGap: 2, padding: 0, gate: 0.5 };
+const options = { duration: 20, mergeGap: 2, gate: 0.5 };
 /** Samples every 2 s with a score function of time. */
 const sampled = (score: (t: number) => number, step = 2, until = 20) =>
   Array.from({ length: Math.floor(until / step) }, (_, i) => ({
@@ -42,11 +45,21 @@ describe('findSceneRanges', () => {
     expect(ranges[1]?.end).toBeGreaterThanOrEqual(10);
   });
 
-  it('pads and clamps to the video', () => {
-    const frames = sampled((t) => (t < 4 ? 0.9 : 0.1));
-    const [range] = findSceneRanges(frames, { ...options, padding: 0.5 });
-    expect(range?.start).toBe(0);
-    expect(range?.end).toBeCloseTo(4.5);
+  it('ends a range at the first sample past it and starts it at the cut, unpadded', () => {
+    // Cuts at 5.3 and 9 caught by the sampler between the regular 2 s samples.
+    const frames = [
+      ...sampled((t) => (t >= 5.3 && t < 9 ? 0.9 : 0.1)),
+      { t: 5.3, score: 0.9 },
+      { t: 9, score: 0.1 },
+    ];
+    const [range] = findSceneRanges(frames, options);
+    expect(range).toMatchObject({ start: 5.3, end: 9 });
+  });
+
+  it('never ends a range before it starts when the duration is probed short', () => {
+    const frames = sampled((t) => (t >= 18 ? 0.9 : 0.1));
+    const [range] = findSceneRanges(frames, { ...options, duration: 17.9 });
+    expect(range).toMatchObject({ start: 18, end: 18 });
   });
 
   it('reports nothing when no frame reaches the library-level threshold', () => {
@@ -70,6 +83,44 @@ describe('findSceneRanges', () => {
       options,
     );
     expect(range).toMatchObject({ start: 0, end: 20 });
+  });
+});
+
+describe('findScenes', () => {
+  const video = {
+    id: 'v1',
+    path: '/videos/street.mp4',
+    kind: 'video',
+    hash: 'abc',
+    duration: 20,
+  } as StoredMedia;
+  const blue = Float32Array.of(1, 0);
+  const red = Float32Array.of(0, 1);
+  /** Regular samples every 2 s plus the sampler's scene-change samples at the cuts (5.3, 9). */
+  const frames = [0, 2, 4, 5.3, 6, 8, 9, 10, 12, 14, 16, 18].map((t) => ({
+    videoId: video.id,
+    t,
+    vector: t >= 5.3 && t < 9 ? blue : red,
+  }));
+  const store = {
+    listMedia: () => Promise.resolve([video]),
+    frames: { ofVideo: () => Promise.resolve(frames) },
+  } as unknown as LibraryStore;
+  const search = {
+    store,
+    thumbnailsDir: '/thumbnails',
+    maxInterval: 2,
+    background: () => Promise.resolve([]),
+  };
+
+  it('a scene spans exactly its shot: no time of the shot before or the next one', async () => {
+    const [found] = await findScenes(
+      search,
+      { vector: blue, negatives: [] },
+      { threshold: 0.5, video: video.path },
+    );
+    // A padded scene (5.05–9.25) played the last frames of red before and the first of red after.
+    expect(found?.scenes).toEqual([expect.objectContaining({ start: 5.3, end: 9, peak: 5.3 })]);
   });
 });
 

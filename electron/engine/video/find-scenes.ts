@@ -24,8 +24,6 @@ export interface SceneSearch {
 
 /** Frames fetched across the library to choose which videos to score in full. */
 const CANDIDATE_FRAMES = 400;
-/** Seconds added before and after each scene, so a clip does not start mid-gesture. */
-const SCENE_PADDING = 0.25;
 
 export interface VideoScenes {
   video: StoredMedia;
@@ -78,7 +76,6 @@ export async function findScenes(
     const ranges = findSceneRanges(scored, {
       duration: video.duration ?? frames.at(-1)?.t ?? 0,
       mergeGap: search.maxInterval,
-      padding: SCENE_PADDING,
       gate: options.threshold,
     });
     const nearest = (t: number) =>

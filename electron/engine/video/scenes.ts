@@ -1,12 +1,17 @@
 /**
  * @file Finding scenes (engine): per-frame scores of a prompt along a video → temporal
  * smoothing → a threshold that adapts to the video but never falls below the library's
- * relevance gate → time ranges, merged across small gaps and padded. Pure functions; the store and the encoder are the caller's.
+ * relevance gate → time ranges, merged across small gaps. Pure functions; the store and
+ * the encoder are the caller's.
  *
  * [Note: scene boundaries] Frames are sampled at scene changes plus at most every
  * `interval` seconds. A range starts at its first matching sample and ends at the first
  * sample after it that does not match (or the video's end), so a boundary is off by at
- * most one sampling interval, and exactly right when the sampler caught the cut.
+ * most one sampling interval, and exactly right when the sampler caught the cut. Ranges
+ * are not padded: when the sampler caught the cut, the end already is the cut, and any
+ * time added after it plays the next shot (a ¼ s pad showed its first frames); time
+ * added before a start that is a cut plays the previous shot. A player stops just before
+ * `end`, a clip is cut up to it.
  */
 
 export interface ScoredFrame {
@@ -27,8 +32,6 @@ export interface SceneOptions {
   duration: number;
   /** Gaps up to this many seconds between two ranges are bridged. */
   mergeGap: number;
-  /** Seconds added before and after each range (clamped to the video). */
-  padding: number;
   /**
    * The library-level relevance gate for this prompt (search/cutoff.ts): a frame below
    * it is background, however it compares with the rest of its video.
@@ -102,7 +105,8 @@ export function findSceneRanges(
     }
   });
   if (open) {
-    (open as SceneRange).end = options.duration;
+    // A duration probed a little short of the last sample must not end a range before it starts.
+    (open as SceneRange).end = Math.max(options.duration, (open as SceneRange).start);
     raw.push(open);
   }
   const merged: SceneRange[] = [];
@@ -118,11 +122,5 @@ export function findSceneRanges(
       merged.push({ ...range });
     }
   }
-  return merged
-    .map((range) => ({
-      ...range,
-      start: Math.max(0, range.start - options.padding),
-      end: Math.min(options.duration, Math.max(range.end, range.start) + options.padding),
-    }))
-    .sort((a, b) => b.score - a.score);
+  return merged.sort((a, b) => b.score - a.score);
 }
