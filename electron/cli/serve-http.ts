@@ -11,6 +11,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { openServableMedia, parseRange } from '../engine/service/media-access.js';
+import { answerStream, streamQuery, type FfmpegPaths } from '../engine/service/playback-stream.js';
 import { contentSecurityPolicy } from '../shared/content-policy.js';
 
 export const LOOPBACK = '127.0.0.1';
@@ -89,6 +90,8 @@ export async function serveMedia(
   url: URL,
   request: IncomingMessage,
   response: ServerResponse,
+  ffmpeg:
+    FfmpegPaths | string = 'Video playback needs ffmpeg, which this server was started without.',
 ): Promise<void> {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     response.setHeader('allow', 'GET, HEAD');
@@ -98,6 +101,12 @@ export async function serveMedia(
   const media = await openServableMedia(url.searchParams.get('path') ?? '', roots);
   if (!media) {
     sendText(response, 404, 'Not found');
+    return;
+  }
+  const stream = streamQuery(url.searchParams);
+  if (stream) {
+    await media.handle.close().catch(() => undefined);
+    await serveStream(media.path, ffmpeg, stream, request, response);
     return;
   }
   let streaming = false;
@@ -130,6 +139,34 @@ export async function serveMedia(
     // The stream closes the descriptor itself; on every other path it is closed here.
     if (!streaming) await media.handle.close().catch(() => undefined);
   }
+}
+
+/** A video Chromium cannot play, as a proxy stream ([Note: playing what Chromium cannot]). */
+async function serveStream(
+  file: string,
+  ffmpeg: FfmpegPaths | string,
+  query: NonNullable<ReturnType<typeof streamQuery>>,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const answer = await answerStream(file, ffmpeg, query);
+  if (!answer.ok) {
+    sendText(response, answer.status, answer.message);
+    return;
+  }
+  const { stream } = answer;
+  // The player going away (closed, or seeking elsewhere) ends ffmpeg at once.
+  response.once('close', () => stream.stop());
+  const headers = Object.fromEntries(
+    Object.entries(answer.headers).map(([name, value]) => [name.toLowerCase(), value]),
+  );
+  response.writeHead(200, { ...ALWAYS, ...headers, 'content-security-policy': MEDIA_POLICY });
+  if (request.method === 'HEAD') {
+    stream.stop();
+    response.end();
+    return;
+  }
+  await send(stream.body, response);
 }
 
 /**

@@ -152,7 +152,7 @@ export async function startBrowserShell(
     if (!authorised(request, url)) return sendText(response, 403, FORBIDDEN_TEXT);
     const handle =
       url.pathname === '/media'
-        ? serveMedia(service.mediaRoots(), url, request, response)
+        ? serveMedia(service.mediaRoots(), url, request, response, service.ffmpegTools())
         : serveStatic(root, url, response, { port, cookie });
     handle.catch(() => {
       if (!response.headersSent) sendText(response, 500, 'Internal error.');

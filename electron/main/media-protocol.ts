@@ -8,13 +8,18 @@
  * paths, a kind Lantern indexes, a regular file. Every refusal is the same 404, so a
  * page cannot probe which files exist.
  */
+import { Readable } from 'node:stream';
+import type { FfmpegPaths } from '../../native/ffmpeg/locate.js';
 import { openServableMedia } from '../engine/service/media-access.js';
+import { answerStream, mainProcessFfmpeg, streamQuery } from '../engine/service/playback-stream.js';
 import { mediaResponse, textResponse } from './file-response.js';
 import { MEDIA_HOST } from './security.js';
 
 export interface MediaSource {
   /** The servable folders; `refresh` asks for fresh ones instead of a cached list. */
   roots(refresh?: boolean): Promise<string[]>;
+  /** The ffmpeg proxy streams use, or why there is none (default: found like the engine's). */
+  ffmpeg?(): Promise<FfmpegPaths | string>;
 }
 
 /**
@@ -33,6 +38,11 @@ export function createMediaHandler(source: MediaSource): (request: Request) => P
       (await openServableMedia(requested, await source.roots())) ??
       (await openServableMedia(requested, await source.roots(true)));
     if (!media) return textResponse(404, 'Not found');
+    const stream = streamQuery(new URL(request.url).searchParams);
+    if (stream) {
+      await media.handle.close().catch(() => undefined);
+      return streamResponse(media.path, await (source.ffmpeg ?? mainProcessFfmpeg)(), stream);
+    }
     return mediaResponse(media, request, {
       'Content-Type': media.contentType,
       'Content-Security-Policy': MEDIA_POLICY,
@@ -40,6 +50,27 @@ export function createMediaHandler(source: MediaSource): (request: Request) => P
       'Cache-Control': 'no-cache',
     });
   };
+}
+
+/** A video Chromium cannot play, as a proxy stream ([Note: playing what Chromium cannot]). */
+async function streamResponse(
+  file: string,
+  ffmpeg: FfmpegPaths | string,
+  query: NonNullable<ReturnType<typeof streamQuery>>,
+): Promise<Response> {
+  const answer = await answerStream(file, ffmpeg, query);
+  if (!answer.ok) return textResponse(answer.status, answer.message);
+  // Cancelling the body (the player closed or seeks elsewhere) destroys the Node stream,
+  // which stops ffmpeg.
+  const body = Readable.toWeb(answer.stream.body) as ReadableStream<Uint8Array>;
+  return new Response(body, {
+    status: 200,
+    headers: {
+      ...answer.headers,
+      'Content-Security-Policy': MEDIA_POLICY,
+      'X-Content-Type-Options': 'nosniff',
+    },
+  });
 }
 
 /** The absolute path a media:// URL names, or null when the URL is not one of ours. */

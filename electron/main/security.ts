@@ -36,7 +36,9 @@ export const MEDIA_HOST = 'local';
  */
 export const CONTENT_SECURITY_POLICY = contentSecurityPolicy({
   media: [`${MEDIA_SCHEME}:`],
-  connect: [],
+  // The player fetches proxy streams of videos Chromium cannot play from media:// and
+  // feeds them to Media Source Extensions ([Note: playing what Chromium cannot]).
+  connect: [`${MEDIA_SCHEME}:`],
 });
 
 export function isAppUrl(url: string): boolean {

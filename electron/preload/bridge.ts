@@ -36,6 +36,7 @@ export const CHANNEL_NAMES = [
   'search:similar',
   'scenes:find',
   'clip:export',
+  'media:playback',
   'dialog:pickFolders',
   'media:reveal',
 ] as const satisfies readonly Channel[];

@@ -16,6 +16,7 @@ import type {
   IndexReport,
   LibraryPage,
   LibraryStatus,
+  PlaybackInfo,
   SearchAnswer,
 } from './types.js';
 
@@ -254,6 +255,16 @@ export const contract = {
         message: 'each range must end after it starts',
       }),
     output: returns<JobSnapshot>(),
+  },
+
+  /**
+   * How the player opens a video: as it is, or through the proxy stream the media URL
+   * serves with `stream=<seconds>` ([Note: playing what Chromium cannot]). `transcode`
+   * asks for an encoded stream after a file chosen for direct play failed to decode.
+   */
+  'media:playback': {
+    input: z.object({ path: absolutePath, transcode: z.boolean().optional() }).strict(),
+    output: returns<PlaybackInfo>(),
   },
 
   /** Shell-only channels: the main process answers them itself (the browser shell refuses). */

@@ -153,6 +153,18 @@ export interface LibraryStatus {
 }
 
 /** A stretch of a video that matches a prompt. */
+/** How the player opens a video (contract channel media:playback). */
+export interface PlaybackInfo {
+  /** `direct`: the file itself; `stream`: the proxy, fed to Media Source Extensions. */
+  mode: 'direct' | 'stream';
+  /** For MediaSource.addSourceBuffer; null for direct play. */
+  mime: string | null;
+  /** Seconds, as ffprobe reads the file (0 when unknown). */
+  duration: number;
+  /** One sentence for the person: why it plays as it does, or why it cannot. */
+  reason: string;
+}
+
 export interface Scene {
   path: string;
   start: number;

@@ -86,6 +86,7 @@ describe('probeVideo: containers and codecs', () => {
     ['h264', 'mp4'],
     ['vp9', 'webm'],
     ['mjpeg', 'avi'],
+    ['mpeg4', 'avi'],
   ];
   it.each(cases)(
     '%s in %s: duration, frame rate, size, codecs, audio',
@@ -113,7 +114,9 @@ describe('probeVideo: containers and codecs', () => {
         hasAudio: true,
       } satisfies Partial<VideoProbe>);
       expect(probe.container).toContain(container);
-      expect(probe.audioCodec).toBe({ h264: 'aac', vp9: 'opus', mjpeg: 'pcm_s16le' }[codec]);
+      expect(probe.audioCodec).toBe(
+        { h264: 'aac', vp9: 'opus', mjpeg: 'pcm_s16le', mpeg4: 'mp3' }[codec],
+      );
       expect(probe.streams.map((s) => s.type)).toEqual(['video', 'audio']);
     },
   );

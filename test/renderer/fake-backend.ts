@@ -64,6 +64,7 @@ const defaults: Handlers = {
   'library:failures': () => [],
   'search:query': () => ({ results: [], hidden: 0 }),
   'library:browse': () => ({ items: [], total: 0, months: [] }),
+  'media:playback': () => ({ mode: 'direct', mime: null, duration: 0, reason: 'Plays as it is.' }),
 };
 
 export interface FakeShell {

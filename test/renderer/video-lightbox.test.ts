@@ -44,10 +44,13 @@ function setup(query = 'waves') {
 }
 
 describe('Lightbox with a video', () => {
-  it('shows the video from mediaUrl with controls, loading only its metadata', () => {
+  it('shows the video from mediaUrl with controls, loading only its metadata', async () => {
     const { video } = setup();
-    expect(video.getAttribute('src')).toBe(
-      `/media?path=${encodeURIComponent('/videos/beach.mp4')}`,
+    // The engine is asked how to open it first (media:playback: direct here).
+    await vi.waitFor(() =>
+      expect(video.getAttribute('src')).toBe(
+        `/media?path=${encodeURIComponent('/videos/beach.mp4')}`,
+      ),
     );
     expect(video.controls).toBe(true);
     expect(video.getAttribute('preload')).toBe('metadata');

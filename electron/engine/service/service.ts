@@ -6,6 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { FfmpegPaths } from '../../../native/ffmpeg/locate.js';
 import {
   parseInput,
   type ChannelOutput,
@@ -25,7 +26,10 @@ import { Library, openRegistry } from '../library.js';
 import { runDownloadJob } from '../models/download-job.js';
 import { filesOf, type ModelRegistry } from '../models/registry.js';
 import { defaultDbDir, defaultModelsDir } from '../paths.js';
+import { videoExtensions } from '../../../native/ffmpeg/extensions.js';
 import { JobQueue } from './jobs.js';
+import { resolveServablePath } from './media-access.js';
+import { playbackInfo } from './playback-stream.js';
 import { readStoredSettings, writeStoredSettings, type StoredSettings } from './settings.js';
 
 export interface ServiceOptions {
@@ -103,6 +107,11 @@ export class LanternService {
   /** Absolute folders whose files may be served to the renderer. */
   mediaRoots(): string[] {
     return this.library ? [...this.library.roots, this.library.thumbnailsDir] : [];
+  }
+
+  /** The ffmpeg video playback streams with, or the sentence saying why there is none. */
+  ffmpegTools(): FfmpegPaths | string {
+    return this.library?.ffmpeg ?? 'The library is not open yet.';
   }
 
   /** Stop jobs (the running one finishes its current batch and writes it) and close the store. */
@@ -330,6 +339,15 @@ export class LanternService {
         ...(video ? { video } : {}),
         ...(limit ? { limit } : {}),
       }),
+    'media:playback': async ({ path: requested, transcode }) => {
+      const file = await resolveServablePath(requested, this.mediaRoots());
+      if (!file || !videoExtensions.includes(path.extname(file).slice(1).toLowerCase()))
+        throw new LanternError(
+          'NOT_FOUND',
+          `${path.basename(requested)} is not a video in the library.`,
+        );
+      return playbackInfo(file, this.ffmpegTools(), transcode === true);
+    },
     'clip:export': ({ path: video, ranges, mode, outDir, join, overwrite }) => {
       const library = this.requireLibrary();
       const label = `${path.basename(video)}: ${ranges.length} clip${ranges.length === 1 ? '' : 's'}`;
