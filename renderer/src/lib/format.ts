@@ -46,6 +46,11 @@ export function formatCount(n: number): string {
   return n.toLocaleString();
 }
 
+/** "1 video", "1,204 photos": a count with its noun in the right number. */
+export function countOf(n: number, one: string, many: string): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 export function formatDate(ms: number | null): string {
