@@ -149,7 +149,7 @@ export function createSocketTransport(url: string, options: SocketOptions = {}):
             waiting.splice(waiting.indexOf(call), 1);
             settle(
               failure(
-                'Lantern is not reachable. Check that `lantern serve` is still running, and open the address it printed (it carries the access token).',
+                'Lantern is not reachable. Check that Lantern (`npm start` or `npx lantern serve`) is still running in its terminal, and open the address it printed (it carries the access token).',
               ),
             );
           }, connectTimeoutMs),
