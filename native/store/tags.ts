@@ -81,7 +81,7 @@ export interface TagDecision {
 }
 
 /** Values per `IN (…)` list, to keep each SQL statement small. */
-const VALUES_PER_STATEMENT = 200;
+const VALUES_PER_STATEMENT = 500;
 const COLUMNS = [
   'key',
   'hash',
