@@ -9,6 +9,8 @@ import { resolve } from 'node:path';
 export { LibraryStore, VECTOR_INDEX_MIN_ROWS } from './library-store.js';
 export { FrameTable, frameId } from './frames.js';
 export type { FrameHit, FrameRow } from './frames.js';
+export { TagTable, TAGS_TABLE, tagKey } from './tags.js';
+export type { TagDecision, TagRow, TagSource, TagState, TagSuggestion } from './tags.js';
 export type {
   OpenStoreOptions,
   StoredModel,

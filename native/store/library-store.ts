@@ -1,6 +1,7 @@
 /**
  * @file LibraryStore: the library database (LanceDB in a folder). Tables `media` (one
- * row per file, with its vector) and `failures` (files that could not be indexed),
+ * row per file, with its vector), `failures` (files that could not be indexed) and
+ * `tags` (tags.ts, one for the whole library),
  * plus `lantern-store.json` with the model and embedding size the vectors belong to.
  * Runs in the engine worker (plain Node); one process writes a library at a time.
  *
@@ -21,6 +22,7 @@ import { chunks, lastPerKey } from './batching.js';
 import { guarded, StoreError } from './errors.js';
 import { whereIn, sqlString } from './filters.js';
 import { FrameTable, frameSchema } from './frames.js';
+import { TagTable, TAGS_TABLE, tagSchema } from './tags.js';
 import { readMeta, tablesFor, tablesOfModel, writeMeta, type StoreMeta } from './meta.js';
 import { openRecovering, rebuildMeta } from './recovery.js';
 import {
@@ -136,6 +138,8 @@ export class LibraryStore {
     private readonly failures: Table | null,
     /** Sampled video frames (frames.ts). */
     readonly frames: FrameTable,
+    /** Tags of files, shared by every model ([Note: tags follow the file's content…] in tags.ts). */
+    readonly tags: TagTable,
     private meta: StoreMeta,
   ) {}
 
@@ -199,6 +203,7 @@ export class LibraryStore {
           null,
           null,
           new FrameTable(null, dim, dir),
+          new TagTable(null, null, dir),
           empty,
         );
       }
@@ -223,6 +228,14 @@ export class LibraryStore {
       const media = await openOrCreate(tables.media, mediaSchema(dim));
       const frames = await openOrCreate(tables.frames, frameSchema(dim));
       const failures = await openOrCreate('failures', failureSchema());
+      // Created on the first tag written, so a library that never tags has no tags table.
+      const tags = new TagTable(
+        names.includes(TAGS_TABLE) ? await openRecovering(db, TAGS_TABLE, dir, warnings) : null,
+        readOnly
+          ? null
+          : () => db.createEmptyTable(TAGS_TABLE, tagSchema(), { mode: 'create', existOk: true }),
+        dir,
+      );
       if (media) {
         const storedDim = vectorDimension(await media.schema());
         if (storedDim !== dim)
@@ -243,6 +256,7 @@ export class LibraryStore {
         media,
         failures,
         new FrameTable(frames, dim, dir),
+        tags,
         meta,
       );
     });
@@ -472,6 +486,7 @@ export class LibraryStore {
       await media.optimize({ cleanupOlderThan });
       await failures.optimize({ cleanupOlderThan });
       await this.frames.optimize(cleanupOlderThan);
+      await this.tags.optimize(cleanupOlderThan);
     });
   }
 
@@ -480,6 +495,7 @@ export class LibraryStore {
     this.media?.close();
     this.failures?.close();
     this.frames.close();
+    this.tags.close();
     this.db?.close();
   }
 

@@ -1,0 +1,483 @@
+/**
+ * @file The `tags` table: which tag each file carries, in which state (suggested,
+ * accepted, rejected) and from where (the auto-tagger, the person, a learned tag, the
+ * file's own keywords). Runs in the engine worker (plain Node).
+ *
+ * [Note: tags follow the file's content, not its path or model]
+ * One `tags` table per library, not one per model ([Note: one set of tables per model] in
+ * meta.ts): a tag the person rejected must stay rejected after a model change (issue 10),
+ * and accepted tags are the person's work. Rows are keyed by `key` = `<content hash>|<tag>`,
+ * the SHA-256 of the file's bytes that media rows carry in `hash`, so a file moved or
+ * renamed (a new media id) keeps its tags, and identical copies share them. A file whose
+ * bytes change (an edit) starts again untagged. Writes are mergeInserts on `key`, so
+ * writing the same rows again after a crash replaces rather than duplicates them
+ * ([Note: store writes are atomic and idempotent] in library-store.ts).
+ *
+ * [Note: what a suggestion may change]
+ * A decision the person made is never undone by a run. `suggest` leaves a rejected row as it
+ * is, whatever the new score, model or source; on an accepted row it refreshes only what a
+ * run measures (score, model, video ranges), so an accepted tag shows the current model's
+ * score and where in a video it holds, while its state and source stay. Only `setState`
+ * changes a state.
+ */
+import { createRequire } from 'node:module';
+import type { Table } from '@lancedb/lancedb';
+import type * as ArrowModule from 'apache-arrow';
+import { chunks, lastPerKey } from './batching.js';
+import { readColumn } from './columns.js';
+import { guarded, StoreError } from './errors.js';
+import { sqlString, whereIn } from './filters.js';
+
+// See [Note: one Arrow instance] in schema.ts.
+const arrow = createRequire(import.meta.url)('apache-arrow') as typeof ArrowModule;
+
+export const TAGS_TABLE = 'tags';
+
+export type TagState = 'suggested' | 'accepted' | 'rejected';
+export type TagSource = 'auto' | 'user' | 'learned' | 'keyword';
+
+const STATES: readonly TagState[] = ['suggested', 'accepted', 'rejected'];
+const SOURCES: readonly TagSource[] = ['auto', 'user', 'learned', 'keyword'];
+/** Which state wins when two tags merge into one (mergeTag): the person's decisions first. */
+const STATE_STRENGTH: Record<TagState, number> = { suggested: 0, rejected: 1, accepted: 2 };
+
+export interface TagRow {
+  /** `<hash>|<tag>` (tagKey). */
+  key: string;
+  /** SHA-256 of the file's bytes (the media row's `hash`). */
+  hash: string;
+  /** Tag id, e.g. 'colours/red'. */
+  tag: string;
+  state: TagState;
+  source: TagSource;
+  /** The tagger's score when it last looked; null for tags nobody scored (user, keyword). */
+  score: number | null;
+  /** The model whose run last scored it. */
+  model: string | null;
+  /** For videos: the stretches, in seconds, where the tag holds. */
+  ranges: Array<[number, number]> | null;
+  /** When the row last changed, ms since the epoch. */
+  updatedAt: number;
+}
+
+/** One tag a run suggests for one file. */
+export interface TagSuggestion {
+  hash: string;
+  tag: string;
+  score: number;
+  model?: string | null;
+  ranges?: Array<[number, number]> | null;
+  /** 'auto' (the vocabulary) unless a learned tag suggests it. */
+  source?: 'auto' | 'learned';
+}
+
+/** One decision: `tag` on the file `hash` is now `state`. */
+export interface TagDecision {
+  hash: string;
+  tag: string;
+  state: TagState;
+  /** Default: the row's present source, or 'user' for a row that did not exist. */
+  source?: TagSource;
+}
+
+/** Values per `IN (…)` list, to keep each SQL statement small. */
+const VALUES_PER_STATEMENT = 500;
+const COLUMNS = [
+  'key',
+  'hash',
+  'tag',
+  'state',
+  'source',
+  'score',
+  'model',
+  'ranges',
+  'updated_at',
+] as const;
+
+export function tagKey(hash: string, tag: string): string {
+  return `${hash}|${tag}`;
+}
+
+export function tagSchema(): ArrowModule.Schema {
+  const text = (name: string, nullable = false) =>
+    new arrow.Field(name, new arrow.Utf8(), nullable);
+  return new arrow.Schema([
+    text('key'),
+    text('hash'),
+    text('tag'),
+    text('state'),
+    text('source'),
+    new arrow.Field('score', new arrow.Float64(), true),
+    text('model', true),
+    text('ranges', true),
+    new arrow.Field('updated_at', new arrow.Float64(), false),
+  ]);
+}
+
+function toArrow(rows: readonly TagRow[]): ArrowModule.Table {
+  const schema = tagSchema();
+  const values: Record<(typeof COLUMNS)[number], (string | number | null)[]> = {
+    key: rows.map((r) => r.key),
+    hash: rows.map((r) => r.hash),
+    tag: rows.map((r) => r.tag),
+    state: rows.map((r) => r.state),
+    source: rows.map((r) => r.source),
+    score: rows.map((r) => r.score),
+    model: rows.map((r) => r.model),
+    ranges: rows.map((r) => (r.ranges === null ? null : JSON.stringify(r.ranges))),
+    updated_at: rows.map((r) => r.updatedAt),
+  };
+  const struct = arrow.makeData({
+    type: new arrow.Struct(schema.fields),
+    length: rows.length,
+    nullCount: 0,
+    children: schema.fields.map((field): ArrowModule.Data => {
+      const column = values[field.name as (typeof COLUMNS)[number]];
+      return arrow.vectorFromArray(column, field.type as ArrowModule.DataType).data[0]!;
+    }),
+  });
+  return new arrow.Table([new arrow.RecordBatch(schema, struct)]);
+}
+
+function fromArrow(result: ArrowModule.Table): TagRow[] {
+  const [key, hash, tag, state, source, score, model, ranges, updatedAt] = COLUMNS.map((name) =>
+    readColumn(result, name),
+  );
+  const rows: TagRow[] = [];
+  for (let i = 0; i < result.numRows; i++) {
+    const rangeText = ranges![i];
+    rows.push({
+      key: String(key![i]),
+      hash: String(hash![i]),
+      tag: String(tag![i]),
+      state: String(state![i]) as TagState,
+      source: String(source![i]) as TagSource,
+      score: score![i] === null ? null : Number(score![i]),
+      model: model![i] === null ? null : String(model![i]),
+      ranges:
+        typeof rangeText === 'string' ? (JSON.parse(rangeText) as Array<[number, number]>) : null,
+      updatedAt: Number(updatedAt![i]),
+    });
+  }
+  return rows;
+}
+
+/** Bad input is the caller's bug; say which value, before anything is written. */
+function check(
+  hash: string,
+  tag: string,
+  extra?: { state?: string | undefined; source?: string | undefined },
+): void {
+  const problem =
+    hash === '' || hash.includes('|')
+      ? `the file hash "${hash}" is empty or holds "|"`
+      : tag.trim() === ''
+        ? 'the tag is empty'
+        : extra?.state !== undefined && !STATES.includes(extra.state as TagState)
+          ? `"${extra.state}" is not a tag state (${STATES.join(', ')})`
+          : extra?.source !== undefined && !SOURCES.includes(extra.source as TagSource)
+            ? `"${extra.source}" is not a tag source (${SOURCES.join(', ')})`
+            : null;
+  if (problem !== null)
+    throw new StoreError('INVALID_INPUT', `Cannot save the tag "${tag}": ${problem}.`);
+}
+
+function checkRanges(tag: string, ranges: Array<[number, number]> | null | undefined): void {
+  for (const range of ranges ?? []) {
+    const [start, end] = range;
+    if (!(Number.isFinite(start) && Number.isFinite(end) && start <= end))
+      throw new StoreError(
+        'INVALID_INPUT',
+        `Cannot save the tag "${tag}": the time range ${JSON.stringify(range)} is not [start, end] seconds.`,
+      );
+  }
+}
+
+function readOnly(dir: string): StoreError {
+  return new StoreError(
+    'INVALID_INPUT',
+    `The library at ${dir} is open for reading only; another process holds it for writing.`,
+  );
+}
+
+export class TagTable {
+  constructor(
+    /** Null until the table exists (a new library, or one opened read-only): reads are empty. */
+    private table: Table | null,
+    /** Creates the table on the first write; null in a read-only store. */
+    private readonly create: (() => Promise<Table>) | null,
+    private readonly dir: string,
+  ) {}
+
+  /**
+   * Upsert suggestions; see [Note: what a suggestion may change]. An earlier suggestion's
+   * score, model, ranges and source are replaced.
+   */
+  async suggest(rows: readonly TagSuggestion[]): Promise<void> {
+    if (rows.length === 0) return;
+    this.refuseReadOnly();
+    for (const row of rows) {
+      check(row.hash, row.tag, { source: row.source ?? 'auto' });
+      checkRanges(row.tag, row.ranges);
+      if (!Number.isFinite(row.score))
+        throw new StoreError(
+          'INVALID_INPUT',
+          `Cannot save the tag "${row.tag}": its score ${row.score} is not a number.`,
+        );
+    }
+    const unique = lastPerKey(rows, (r) => tagKey(r.hash, r.tag));
+    const existing = await this.byKey(unique.map((r) => r.hash));
+    const now = Date.now();
+    const writes: TagRow[] = [];
+    for (const row of unique) {
+      const key = tagKey(row.hash, row.tag);
+      const before = existing.get(key);
+      if (before?.state === 'rejected') continue;
+      const measured = { score: row.score, model: row.model ?? null, ranges: row.ranges ?? null };
+      if (before?.state === 'accepted') writes.push({ ...before, ...measured, updatedAt: now });
+      else
+        writes.push({
+          key,
+          hash: row.hash,
+          tag: row.tag,
+          state: 'suggested',
+          source: row.source ?? 'auto',
+          ...measured,
+          updatedAt: now,
+        });
+    }
+    await this.write(writes, 'save tag suggestions');
+  }
+
+  /** A re-run for one file (replaceSuggestionsOfFiles for one). */
+  async replaceSuggestions(
+    hash: string,
+    model: string,
+    rows: readonly Omit<TagSuggestion, 'hash' | 'model'>[],
+  ): Promise<void> {
+    await this.replaceSuggestionsOfFiles(model, [{ hash, rows }]);
+  }
+
+  /**
+   * A re-run over files: what it suggests is saved (suggest), and suggested rows of those
+   * files that it no longer suggests are removed, whatever their source; accepted and
+   * rejected rows stay. One write and a few deletes for the whole batch of files.
+   */
+  async replaceSuggestionsOfFiles(
+    model: string,
+    runs: readonly { hash: string; rows: readonly Omit<TagSuggestion, 'hash' | 'model'>[] }[],
+  ): Promise<void> {
+    if (runs.length === 0) return;
+    this.refuseReadOnly();
+    const suggestions = runs.flatMap((run) =>
+      run.rows.map((row) => ({ ...row, hash: run.hash, model })),
+    );
+    for (const run of runs) check(run.hash, '(any)');
+    await this.suggest(suggestions);
+    const wanted = new Set(suggestions.map((row) => tagKey(row.hash, row.tag)));
+    const existing = await this.byKey(runs.map((run) => run.hash));
+    const stale = [...existing.values()]
+      .filter((row) => row.state === 'suggested' && !wanted.has(row.key))
+      .map((row) => row.key);
+    await this.deleteWhereIn('key', stale, 'remove old tag suggestions');
+  }
+
+  /** Accept or reject `tag` on many files at once (setStates). */
+  async setState(
+    hashes: readonly string[],
+    tag: string,
+    state: TagState,
+    source?: TagSource,
+  ): Promise<void> {
+    await this.setStates(
+      hashes.map((hash) =>
+        source === undefined ? { hash, tag, state } : { hash, tag, state, source },
+      ),
+    );
+  }
+
+  /**
+   * Record decisions, creating rows that did not exist (a tag added by hand: source 'user';
+   * a rejection before any suggestion keeps it from ever being suggested). With
+   * `keepDecisions`, rows already accepted or rejected are left as they are: what re-reading
+   * a file's own keywords at each index uses, so a keyword the person rejected stays so.
+   */
+  async setStates(
+    decisions: readonly TagDecision[],
+    options: { keepDecisions?: boolean } = {},
+  ): Promise<void> {
+    if (decisions.length === 0) return;
+    this.refuseReadOnly();
+    for (const d of decisions) check(d.hash, d.tag, { state: d.state, source: d.source });
+    const unique = lastPerKey(decisions, (d) => tagKey(d.hash, d.tag));
+    const existing = await this.byKey(unique.map((d) => d.hash));
+    const now = Date.now();
+    const writes: TagRow[] = [];
+    for (const d of unique) {
+      const key = tagKey(d.hash, d.tag);
+      const before = existing.get(key);
+      if (before && options.keepDecisions && before.state !== 'suggested') continue;
+      writes.push({
+        ...(before ?? { key, hash: d.hash, tag: d.tag, score: null, model: null, ranges: null }),
+        state: d.state,
+        source: d.source ?? before?.source ?? 'user',
+        updatedAt: now,
+      });
+    }
+    await this.write(writes, 'save tag decisions');
+  }
+
+  /** Every row of these files, by file then tag. */
+  async forFiles(hashes: readonly string[]): Promise<TagRow[]> {
+    const rows = [...(await this.byKey(hashes)).values()];
+    return rows.sort((a, b) => a.hash.localeCompare(b.hash) || a.tag.localeCompare(b.tag));
+  }
+
+  /** Files per tag, counting only rows in `state` when given. */
+  async countByTag(state?: TagState): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    const table = this.table;
+    if (!table) return counts;
+    const result = await guarded('count tags', this.dir, () => {
+      let query = table.query().select(['tag']);
+      if (state !== undefined) query = query.where(`state = ${sqlString(state)}`);
+      return query.toArrow();
+    });
+    for (const tag of readColumn(result, 'tag'))
+      counts.set(String(tag), (counts.get(String(tag)) ?? 0) + 1);
+    return counts;
+  }
+
+  /** Hashes of the files that carry `tag` in one of `states`. */
+  async filesWithTag(tag: string, states: readonly TagState[] = ['accepted']): Promise<string[]> {
+    const table = this.table;
+    if (!table || states.length === 0) return [];
+    const result = await guarded('find tagged files', this.dir, () =>
+      table
+        .query()
+        .where(`tag = ${sqlString(tag)} AND ${whereIn('state', states)}`)
+        .select(['hash'])
+        .toArrow(),
+    );
+    return [...new Set(readColumn(result, 'hash').map(String))];
+  }
+
+  /** A vocabulary rename; onto a tag that already has rows it is a merge (mergeTag). */
+  async renameTag(from: string, to: string): Promise<void> {
+    await this.mergeTag(from, to);
+  }
+
+  /**
+   * Fold `from` into `into`. Per file the stronger state wins (accepted > rejected >
+   * suggested), with that row's source and measurements; on equal states `into`'s row stays,
+   * with the higher score. `into`'s rows are written before `from`'s are deleted, so a crash
+   * between leaves both, and merging again finishes the job.
+   */
+  async mergeTag(from: string, into: string): Promise<void> {
+    if (into.trim() === '')
+      throw new StoreError('INVALID_INPUT', `Cannot merge the tag "${from}" into an empty name.`);
+    this.refuseReadOnly();
+    const table = this.table;
+    if (!table || from === into) return;
+    const result = await guarded('read tags to merge', this.dir, () =>
+      table
+        .query()
+        .where(whereIn('tag', [from, into]))
+        .select([...COLUMNS])
+        .toArrow(),
+    );
+    const rows = fromArrow(result);
+    const target = new Map(rows.filter((r) => r.tag === into).map((r) => [r.hash, r]));
+    const now = Date.now();
+    const writes: TagRow[] = [];
+    for (const moved of rows.filter((r) => r.tag === from)) {
+      const kept = target.get(moved.hash);
+      const moves = { key: tagKey(moved.hash, into), tag: into, updatedAt: now };
+      if (!kept) writes.push({ ...moved, ...moves });
+      else if (STATE_STRENGTH[moved.state] > STATE_STRENGTH[kept.state])
+        writes.push({ ...moved, ...moves });
+      else if (moved.state === kept.state && (moved.score ?? -Infinity) > (kept.score ?? -Infinity))
+        writes.push({ ...kept, score: moved.score, updatedAt: now });
+    }
+    await this.write(writes, 'merge tags');
+    await guarded('merge tags', this.dir, () => table.delete(`tag = ${sqlString(from)}`));
+  }
+
+  /** Forget the tags of files no media row has any more (the caller checks that). */
+  async removeFiles(hashes: readonly string[]): Promise<void> {
+    await this.deleteWhereIn('hash', hashes, 'remove tags');
+  }
+
+  async count(): Promise<number> {
+    const table = this.table;
+    if (!table) return 0;
+    return guarded('count tags', this.dir, () => table.countRows());
+  }
+
+  /** Compact small writes and prune old versions (see LibraryStore.optimize). */
+  async optimize(cleanupOlderThan: Date): Promise<void> {
+    await this.table?.optimize({ cleanupOlderThan });
+  }
+
+  close(): void {
+    this.table?.close();
+  }
+
+  /** Existing rows of these files by key, read a few hundred files per statement. */
+  private async byKey(hashes: readonly string[]): Promise<Map<string, TagRow>> {
+    const found = new Map<string, TagRow>();
+    const table = this.table;
+    if (!table || hashes.length === 0) return found;
+    await guarded('read tags', this.dir, async () => {
+      for (const part of chunks([...new Set(hashes)], VALUES_PER_STATEMENT)) {
+        const result = await table
+          .query()
+          .where(whereIn('hash', part))
+          .select([...COLUMNS])
+          .toArrow();
+        for (const row of fromArrow(result)) found.set(row.key, row);
+      }
+    });
+    return found;
+  }
+
+  /** One mergeInsert on `key`: the batch becomes visible whole or not at all. */
+  private async write(rows: readonly TagRow[], what: string): Promise<void> {
+    if (rows.length === 0) return;
+    const table = await this.writable();
+    await guarded(what, this.dir, () =>
+      table
+        .mergeInsert('key')
+        .whenMatchedUpdateAll()
+        .whenNotMatchedInsertAll()
+        .execute(toArrow(rows)),
+    );
+  }
+
+  private async deleteWhereIn(
+    column: 'key' | 'hash',
+    values: readonly string[],
+    what: string,
+  ): Promise<void> {
+    if (values.length === 0) return;
+    this.refuseReadOnly();
+    const table = this.table;
+    if (!table) return;
+    await guarded(what, this.dir, async () => {
+      for (const part of chunks(values, VALUES_PER_STATEMENT))
+        await table.delete(whereIn(column, part));
+    });
+  }
+
+  /** The table to write to, created on the first write of a writable store. */
+  private async writable(): Promise<Table> {
+    const create = this.create;
+    if (!create) throw readOnly(this.dir);
+    this.table ??= await guarded('create the tags table', this.dir, create);
+    return this.table;
+  }
+
+  private refuseReadOnly(): void {
+    if (!this.create) throw readOnly(this.dir);
+  }
+}

@@ -1,0 +1,312 @@
+/**
+ * @file Integration tests of the `tags` table (native/store/tags.ts) on real LanceDB in
+ * temporary folders: states, re-runs, vocabulary edits, moves, model changes, read-only
+ * stores and large batches. Runs under vitest in plain Node.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LibraryStore, mediaIdFor, TAGS_TABLE } from '../../native/store/index.js';
+import type { MediaRow, TagRow } from '../../native/store/index.js';
+
+const DIM = 4;
+let base = '';
+let counter = 0;
+beforeAll(async () => {
+  base = await mkdtemp(join(tmpdir(), 'lantern-tags-'));
+});
+afterAll(async () => {
+  await rm(base, { recursive: true, force: true });
+});
+
+function freshDir(): string {
+  counter += 1;
+  return join(base, `library-${counter}`);
+}
+
+/** A content hash as media rows carry it (64 hex digits). */
+function hashOf(n: number): string {
+  return n.toString(16).padStart(64, '0');
+}
+const A = hashOf(1);
+const B = hashOf(2);
+const C = hashOf(3);
+
+function open(dir: string, model = 'toy-clip', readOnly = false): Promise<LibraryStore> {
+  return LibraryStore.open(dir, { dim: DIM, model, readOnly });
+}
+
+/** tag → state of one file's rows. */
+async function statesOf(store: LibraryStore, hash: string): Promise<Record<string, string>> {
+  const rows = await store.tags.forFiles([hash]);
+  return Object.fromEntries(rows.map((row) => [row.tag, row.state]));
+}
+
+function mediaRow(path: string, hash: string): MediaRow {
+  return {
+    id: mediaIdFor(path),
+    path,
+    root: '/lib',
+    kind: 'image',
+    size: 1000,
+    mtime: Date.UTC(2020, 0, 1),
+    hash,
+    width: 640,
+    height: 480,
+    takenAt: null,
+    duration: null,
+    thumbnail: null,
+    camera: null,
+    lat: null,
+    lon: null,
+    model: 'toy-clip',
+    vector: Float32Array.from([1, 0, 0, 0]),
+  };
+}
+
+describe('tags table', () => {
+  it('is created on the first tag written, and stores every column', async () => {
+    const dir = freshDir();
+    const store = await open(dir);
+    expect(existsSync(join(dir, `${TAGS_TABLE}.lance`))).toBe(false);
+    expect(await store.tags.forFiles([A])).toEqual([]);
+    await store.tags.suggest([
+      { hash: A, tag: 'colours/red', score: 0.31, model: 'toy-clip', ranges: [[1.5, 4]] },
+    ]);
+    expect(existsSync(join(dir, `${TAGS_TABLE}.lance`))).toBe(true);
+    const [row] = await store.tags.forFiles([A]);
+    expect(row).toMatchObject<Partial<TagRow>>({
+      key: `${A}|colours/red`,
+      hash: A,
+      tag: 'colours/red',
+      state: 'suggested',
+      source: 'auto',
+      score: 0.31,
+      model: 'toy-clip',
+      ranges: [[1.5, 4]],
+    });
+    expect(row!.updatedAt).toBeGreaterThan(0);
+    await store.close();
+  });
+
+  it('keeps a rejected tag rejected through suggest and replaceSuggestions, and refreshes only the measurements of an accepted one', async () => {
+    const store = await open(freshDir());
+    const tags = store.tags;
+    await tags.suggest([
+      { hash: A, tag: 'red', score: 0.3, model: 'm1' },
+      { hash: A, tag: 'blue', score: 0.3, model: 'm1' },
+      { hash: A, tag: 'green', score: 0.3, model: 'm1' },
+    ]);
+    await tags.setState([A], 'red', 'rejected');
+    await tags.setState([A], 'blue', 'accepted');
+    await tags.suggest([
+      { hash: A, tag: 'red', score: 0.9, model: 'm2', source: 'learned' },
+      { hash: A, tag: 'blue', score: 0.8, model: 'm2', ranges: [[0, 2]] },
+      { hash: A, tag: 'green', score: 0.5, model: 'm2' },
+    ]);
+    const rows = new Map((await tags.forFiles([A])).map((row) => [row.tag, row]));
+    expect(rows.get('red')).toMatchObject({
+      state: 'rejected',
+      score: 0.3,
+      model: 'm1',
+      source: 'auto',
+    });
+    expect(rows.get('blue')).toMatchObject({
+      state: 'accepted',
+      score: 0.8,
+      model: 'm2',
+      ranges: [[0, 2]],
+    });
+    expect(rows.get('green')).toMatchObject({ state: 'suggested', score: 0.5, model: 'm2' });
+
+    // A re-run that suggests red again and no longer suggests green.
+    await tags.replaceSuggestions(A, 'm3', [
+      { tag: 'red', score: 0.95 },
+      { tag: 'purple', score: 0.4 },
+    ]);
+    expect(await statesOf(store, A)).toEqual({
+      red: 'rejected',
+      blue: 'accepted',
+      purple: 'suggested',
+    });
+    expect(await tags.filesWithTag('red', ['suggested', 'accepted'])).toEqual([]);
+    await store.close();
+  });
+
+  it('replaces the suggestions of many files in one call, leaving other files alone', async () => {
+    const store = await open(freshDir());
+    await store.tags.suggest([
+      { hash: A, tag: 'red', score: 0.3 },
+      { hash: B, tag: 'red', score: 0.3 },
+      { hash: C, tag: 'red', score: 0.3 },
+    ]);
+    await store.tags.replaceSuggestionsOfFiles('m', [
+      { hash: A, rows: [{ tag: 'blue', score: 0.5 }] },
+      { hash: B, rows: [] },
+    ]);
+    expect(await statesOf(store, A)).toEqual({ blue: 'suggested' });
+    expect(await statesOf(store, B)).toEqual({});
+    expect(await statesOf(store, C)).toEqual({ red: 'suggested' });
+    await store.close();
+  });
+
+  it('accepts and rejects in bulk, creating rows a person adds by hand, and keeps decisions when asked', async () => {
+    const store = await open(freshDir());
+    const tags = store.tags;
+    await tags.suggest([{ hash: A, tag: 'beach', score: 0.4, source: 'learned' }]);
+    await tags.setState([A, B, C], 'beach', 'accepted');
+    const rows = await tags.forFiles([A, B, C]);
+    expect(rows.map((r) => [r.hash, r.state, r.source, r.score])).toEqual([
+      [A, 'accepted', 'learned', 0.4],
+      [B, 'accepted', 'user', null],
+      [C, 'accepted', 'user', null],
+    ]);
+    // A file's own keywords, read again at each index, do not undo the person's decision.
+    await tags.setState([B], 'beach', 'rejected');
+    await tags.setStates(
+      [
+        { hash: B, tag: 'beach', state: 'accepted', source: 'keyword' },
+        { hash: B, tag: 'holiday', state: 'accepted', source: 'keyword' },
+      ],
+      { keepDecisions: true },
+    );
+    const b = new Map((await tags.forFiles([B])).map((r) => [r.tag, r]));
+    expect(b.get('beach')).toMatchObject({ state: 'rejected', source: 'user' });
+    expect(b.get('holiday')).toMatchObject({ state: 'accepted', source: 'keyword' });
+    await expect(tags.setState([A], 'beach', 'maybe' as 'accepted')).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    await store.close();
+  });
+
+  it('counts files per tag and finds the files of a tag by state', async () => {
+    const store = await open(freshDir());
+    const tags = store.tags;
+    await tags.suggest([
+      { hash: A, tag: 'red', score: 0.3 },
+      { hash: B, tag: 'red', score: 0.3 },
+      { hash: C, tag: 'blue', score: 0.3 },
+    ]);
+    await tags.setState([A], 'red', 'accepted');
+    expect(await tags.countByTag()).toEqual(
+      new Map([
+        ['red', 2],
+        ['blue', 1],
+      ]),
+    );
+    expect(await tags.countByTag('accepted')).toEqual(new Map([['red', 1]]));
+    expect(await tags.filesWithTag('red')).toEqual([A]);
+    expect((await tags.filesWithTag('red', ['suggested', 'accepted'])).sort()).toEqual([A, B]);
+    await store.close();
+  });
+
+  it('merges tags keeping the stronger state per file, and renames', async () => {
+    const store = await open(freshDir());
+    const tags = store.tags;
+    await tags.suggest([
+      { hash: A, tag: 'sea', score: 0.2 },
+      { hash: A, tag: 'ocean', score: 0.7 },
+      { hash: B, tag: 'sea', score: 0.5 },
+      { hash: B, tag: 'ocean', score: 0.5 },
+      { hash: C, tag: 'sea', score: 0.6 },
+    ]);
+    await tags.setState([A], 'sea', 'accepted'); // accepted beats ocean's suggestion
+    await tags.setState([B], 'ocean', 'rejected'); // rejected beats sea's suggestion
+    await tags.mergeTag('sea', 'ocean');
+    const rows = await tags.forFiles([A, B, C]);
+    expect(rows.map((r) => [r.hash, r.tag, r.state, r.score])).toEqual([
+      [A, 'ocean', 'accepted', 0.2],
+      [B, 'ocean', 'rejected', 0.5],
+      [C, 'ocean', 'suggested', 0.6],
+    ]);
+    expect(rows.map((r) => r.key)).toEqual([`${A}|ocean`, `${B}|ocean`, `${C}|ocean`]);
+
+    await tags.renameTag('ocean', 'water');
+    expect((await tags.forFiles([A, B, C])).map((r) => [r.tag, r.state])).toEqual([
+      ['water', 'accepted'],
+      ['water', 'rejected'],
+      ['water', 'suggested'],
+    ]);
+    expect(await tags.count()).toBe(3);
+    await store.close();
+  });
+
+  it('keeps states across closing, reopening, a model change and a move of the file', async () => {
+    const dir = freshDir();
+    const first = await open(dir, 'model-one');
+    await first.upsertMedia([mediaRow('/lib/old/a.jpg', A)]);
+    await first.tags.suggest([{ hash: A, tag: 'red', score: 0.3, model: 'model-one' }]);
+    await first.tags.setState([A], 'red', 'rejected');
+    await first.tags.setState([A], 'cat', 'accepted');
+    await first.close();
+
+    // Another model, and the file moved: a new path and media id, the same bytes.
+    const second = await open(dir, 'model-two');
+    await second.upsertMedia([mediaRow('/lib/new/a-renamed.jpg', A)]);
+    const [moved] = await second.listMedia();
+    expect(moved!.path).toBe('/lib/new/a-renamed.jpg');
+    await second.tags.replaceSuggestions(moved!.hash, 'model-two', [{ tag: 'red', score: 0.99 }]);
+    expect(await statesOf(second, moved!.hash)).toEqual({ red: 'rejected', cat: 'accepted' });
+    await second.close();
+  });
+
+  it('answers empty from a read-only store without the table, never creating it, and refuses writes', async () => {
+    const dir = freshDir();
+    await (await open(dir)).close();
+    const reader = await open(dir, 'toy-clip', true);
+    expect(await reader.tags.forFiles([A])).toEqual([]);
+    expect(await reader.tags.countByTag()).toEqual(new Map());
+    expect(await reader.tags.filesWithTag('red')).toEqual([]);
+    expect(await reader.tags.count()).toBe(0);
+    await expect(reader.tags.setState([A], 'red', 'accepted')).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    await reader.close();
+    expect(existsSync(join(dir, `${TAGS_TABLE}.lance`))).toBe(false);
+
+    // A library that was never created reads empty too.
+    const missing = await open(freshDir(), 'toy-clip', true);
+    expect(await missing.tags.countByTag('accepted')).toEqual(new Map());
+    await missing.close();
+  });
+
+  it('reads tags written by the writer from a read-only store', async () => {
+    const dir = freshDir();
+    const writer = await open(dir);
+    await writer.tags.setState([A], 'red', 'accepted');
+    await writer.close();
+    const reader = await open(dir, 'toy-clip', true);
+    expect(await statesOf(reader, A)).toEqual({ red: 'accepted' });
+    await expect(reader.tags.mergeTag('red', 'blue')).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    await reader.close();
+  });
+
+  it('removes the tags of files no longer in the library', async () => {
+    const store = await open(freshDir());
+    await store.tags.setState([A, B], 'red', 'accepted');
+    await store.tags.removeFiles([A]);
+    expect(await store.tags.filesWithTag('red')).toEqual([B]);
+    await store.close();
+  });
+
+  it('writes 10 000 rows in one call in batches, and writing them again does not duplicate them', async () => {
+    const store = await open(freshDir());
+    // One tag on each of 10 000 files: reading their rows back names 10 000 hashes.
+    const hashes = Array.from({ length: 10_000 }, (_, i) => hashOf(1000 + i));
+    const rows = hashes.map((hash) => ({ hash, tag: 'red', score: 0.3 }));
+    await store.tags.suggest(rows);
+    expect(await store.tags.count()).toBe(10_000);
+    await store.tags.setState(hashes, 'red', 'rejected');
+    await store.tags.suggest(rows);
+    expect(await store.tags.count()).toBe(10_000);
+    expect(await store.tags.countByTag('rejected')).toEqual(new Map([['red', 10_000]]));
+    expect((await store.tags.forFiles(hashes)).length).toBe(10_000);
+    await store.tags.removeFiles(hashes);
+    expect(await store.tags.count()).toBe(0);
+    await store.close();
+  }, 120_000);
+});
