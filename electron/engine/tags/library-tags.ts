@@ -1,0 +1,155 @@
+/**
+ * @file A library's tags as people name them (engine): finding a tag by its name, a
+ * synonym or its id; the vocabulary with counts; accepting and rejecting a tag on a file;
+ * the tags of files with their names and states. The rows live in the store's `tags`
+ * table, keyed by file content ([Note: tags follow the file's content, not its path or
+ * model] in native/store/tags.ts); this module turns paths and names into those keys.
+ */
+import path from 'node:path';
+import { sqlString, type LibraryStore, type StoredMedia } from '../../../native/store/index.js';
+import type { TagRow, TagSource, TagState } from '../../../native/store/tags.js';
+import { LanternError } from '../../shared/errors.js';
+import type { TagDef, Vocabulary } from './vocabulary.js';
+
+export interface FileTag {
+  /** Tag id, e.g. 'colours/red'. */
+  tag: string;
+  name: string;
+  category: string;
+  score: number | null;
+  state: TagState;
+  source: TagSource;
+  /** For videos: where the tag holds, in seconds. */
+  ranges?: Array<[number, number]>;
+}
+
+export interface FileTags {
+  path: string;
+  tags: FileTag[];
+}
+
+export interface TagCount {
+  id: string;
+  name: string;
+  category: string;
+  hidden: boolean;
+  accepted: number;
+  suggested: number;
+  rejected: number;
+}
+
+const fold = (text: string) => text.trim().toLowerCase();
+
+/**
+ * The tag a person means: its id ('colours/red'), its name ('Red'), a synonym, or
+ * 'Category|Name' as the --vocab format and XMP's hierarchical keywords write it.
+ * Case does not matter. A name two categories share needs its category or id.
+ */
+export function resolveTag(vocabulary: Vocabulary, words: string): TagDef {
+  const wanted = fold(words);
+  const [category, name] = wanted.includes('|') ? wanted.split('|', 2).map(fold) : [null, wanted];
+  const byId = vocabulary.tags.find((tag) => tag.id === wanted);
+  if (byId) return byId;
+  const matches = vocabulary.tags.filter(
+    (tag) =>
+      (category === null || fold(tag.category) === category) &&
+      [tag.name, ...tag.synonyms].some((word) => fold(word) === name),
+  );
+  const [only, ...others] = matches;
+  if (only && others.length === 0) return only;
+  if (only)
+    throw new LanternError(
+      'INVALID_INPUT',
+      `"${words}" names ${matches.length} tags (${matches.map((tag) => tag.id).join(', ')}); give the one you mean as its id.`,
+    );
+  throw new LanternError(
+    'NOT_FOUND',
+    `No tag is called "${words}". \`npx lantern tags list\` shows the vocabulary.`,
+  );
+}
+
+/** The media rows of files given by path; a path not in the library is named. */
+export async function mediaOfPaths(
+  store: LibraryStore,
+  paths: readonly string[],
+): Promise<StoredMedia[]> {
+  const rows: StoredMedia[] = [];
+  for (const file of paths) {
+    const absolute = path.resolve(file);
+    const [row] = await store.listMedia({ where: `path = ${sqlString(absolute)}` });
+    if (!row)
+      throw new LanternError(
+        'NOT_FOUND',
+        `${absolute} is not in the library; index its folder first (\`npx lantern index <folder>\`).`,
+      );
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** Accept or reject a tag on files given by path. */
+export async function decideTag(
+  store: LibraryStore,
+  vocabulary: Vocabulary,
+  paths: readonly string[],
+  words: string,
+  state: 'accepted' | 'rejected',
+): Promise<FileTags[]> {
+  const tag = resolveTag(vocabulary, words);
+  const media = await mediaOfPaths(store, paths);
+  await store.tags.setState(
+    media.map((row) => row.hash),
+    tag.id,
+    state,
+  );
+  return tagsOfFiles(store, vocabulary, media);
+}
+
+/** Each file's tags, accepted first, then by score; tags no longer in the vocabulary keep their id. */
+export async function tagsOfFiles(
+  store: LibraryStore,
+  vocabulary: Vocabulary,
+  media: readonly StoredMedia[],
+  options: { states?: readonly TagState[] } = {},
+): Promise<FileTags[]> {
+  const rows = await store.tags.forFiles([...new Set(media.map((row) => row.hash))]);
+  const byHash = new Map<string, TagRow[]>();
+  for (const row of rows) byHash.set(row.hash, [...(byHash.get(row.hash) ?? []), row]);
+  const defs = new Map(vocabulary.tags.map((tag) => [tag.id, tag]));
+  const order: Record<TagState, number> = { accepted: 0, suggested: 1, rejected: 2 };
+  return media.map((file) => ({
+    path: file.path,
+    tags: (byHash.get(file.hash) ?? [])
+      .filter((row) => !options.states || options.states.includes(row.state))
+      .filter((row) => !defs.get(row.tag)?.hidden)
+      .sort((a, b) => order[a.state] - order[b.state] || (b.score ?? 0) - (a.score ?? 0))
+      .map((row) => {
+        const def = defs.get(row.tag);
+        return {
+          tag: row.tag,
+          name: def?.name ?? row.tag,
+          category: def?.category ?? '',
+          score: row.score,
+          state: row.state,
+          source: row.source,
+          ...(row.ranges ? { ranges: row.ranges } : {}),
+        };
+      }),
+  }));
+}
+
+/** The vocabulary with how many files carry each tag in each state. */
+export async function countTags(store: LibraryStore, vocabulary: Vocabulary): Promise<TagCount[]> {
+  const [accepted, suggested, rejected] = await Promise.all(
+    (['accepted', 'suggested', 'rejected'] as const).map((state) => store.tags.countByTag(state)),
+  );
+  return vocabulary.tags.map((tag) => ({
+    id: tag.id,
+    name: tag.name,
+    category: tag.category,
+    hidden: tag.hidden,
+    accepted: accepted?.get(tag.id) ?? 0,
+    suggested: suggested?.get(tag.id) ?? 0,
+    rejected: rejected?.get(tag.id) ?? 0,
+  }));
+}
