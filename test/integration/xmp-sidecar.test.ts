@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endExiftool } from '../../native/xmp/exiftool.js';
+import { endExiftool, sharedExiftool } from '../../native/xmp/exiftool.js';
 import { readKeywords } from '../../native/xmp/keywords.js';
 import { writeTagSidecar } from '../../native/xmp/sidecar.js';
 import { tempDir } from '../fixtures/library.js';
@@ -255,5 +255,23 @@ describe('readKeywords', () => {
     expect(await readKeywords(jpeg)).toEqual([
       { keyword: 'grandma', category: 'People', origin: 'sidecar' },
     ]);
+  });
+});
+
+describe('the shared ExifTool', () => {
+  it('that cannot start is EXIFTOOL_MISSING with a sentence, and starts again once it can', async () => {
+    await endExiftool();
+    process.env['LANTERN_EXIFTOOL'] = join(dir, 'no-such-exiftool');
+    try {
+      const error = await sharedExiftool().catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ code: 'EXIFTOOL_MISSING' });
+      expect((error as Error).message).toMatch(/ExifTool could not start.*install Perl/);
+    } finally {
+      delete process.env['LANTERN_EXIFTOOL'];
+    }
+    const jpeg = await photo();
+    expect((await writeTagSidecar(jpeg, { subjects: ['beach'], hierarchical: [] })).changed).toBe(
+      true,
+    );
   });
 });
