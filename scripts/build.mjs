@@ -12,6 +12,8 @@ const external = [
   '@lancedb/lancedb',
   'apache-arrow',
   '@huggingface/transformers',
+  // Finds and spawns the exiftool script of exiftool-vendored.pl at run time.
+  'exiftool-vendored',
 ];
 const common = {
   bundle: true,
