@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'LIBRARY_BUSY',
   'INFERENCE_FAILED',
   'FFMPEG_MISSING',
+  'EXIFTOOL_MISSING',
   'CANCELLED',
   'INTERNAL',
 ] as const;

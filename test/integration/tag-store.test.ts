@@ -8,8 +8,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LibraryStore, mediaIdFor, TAGS_TABLE } from '../../native/store/index.js';
-import type { MediaRow, TagRow } from '../../native/store/index.js';
+import { LibraryStore, TAGS_TABLE } from '../../native/store/index.js';
+import type { TagRow } from '../../native/store/index.js';
+import { hashOf, mediaRow } from '../fixtures/store-rows.js';
 
 const DIM = 4;
 let base = '';
@@ -26,10 +27,6 @@ function freshDir(): string {
   return join(base, `library-${counter}`);
 }
 
-/** A content hash as media rows carry it (64 hex digits). */
-function hashOf(n: number): string {
-  return n.toString(16).padStart(64, '0');
-}
 const A = hashOf(1);
 const B = hashOf(2);
 const C = hashOf(3);
@@ -42,28 +39,6 @@ function open(dir: string, model = 'toy-clip', readOnly = false): Promise<Librar
 async function statesOf(store: LibraryStore, hash: string): Promise<Record<string, string>> {
   const rows = await store.tags.forFiles([hash]);
   return Object.fromEntries(rows.map((row) => [row.tag, row.state]));
-}
-
-function mediaRow(path: string, hash: string): MediaRow {
-  return {
-    id: mediaIdFor(path),
-    path,
-    root: '/lib',
-    kind: 'image',
-    size: 1000,
-    mtime: Date.UTC(2020, 0, 1),
-    hash,
-    width: 640,
-    height: 480,
-    takenAt: null,
-    duration: null,
-    thumbnail: null,
-    camera: null,
-    lat: null,
-    lon: null,
-    model: 'toy-clip',
-    vector: Float32Array.from([1, 0, 0, 0]),
-  };
 }
 
 describe('tags table', () => {
