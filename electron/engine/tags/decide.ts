@@ -14,20 +14,31 @@
  * Neighbouring tags (red and orange, dusk and night) both clear their thresholds on the
  * same photo. In an `exclusive` category (a photo has one dominant colour, one season)
  * only the best tag may be suggested, and only when it leads the runner-up clearly;
- * a photo that is between two gets neither rather than a coin toss. Tags are compared
- * by their lift over their own typical photo (score − median), not by raw cosine,
- * because a tag whose baseline is high (orange ≈ 0.27) would otherwise beat one whose
- * baseline is low (purple ≈ 0.20) on photos that are neither.
+ * with EXCLUSIVE_MARGIN a photo between two would get neither rather than a coin toss.
+ * Rivals are compared by raw cosine: comparing lifts over each tag's median was measured
+ * too and lost recall (red 67 %, yellow 33 %, pink 17 %), because a tag whose library
+ * leans its way (a warm library for red) has a high median and loses its own photos.
  */
 import { relevanceCutoff } from '../search/cutoff.js';
 import { dot } from '../util/vectors.js';
 
 /**
- * Lift (score − median) by which the best tag of an exclusive category must lead the
- * runner-up: measured on toy-clip-gap (docs/tagging.md), where a photo of a colour
- * leads its nearest neighbour colour by ≥ 0.03 and a photo between two by less.
+ * Score by which the best tag of an exclusive category must lead the runner-up. Measured
+ * on toy-clip-gap (docs/tagging.md): every margin tried above 0 (0.005, 0.01) lost
+ * recall on red, orange and pink photos and bought no precision, so the measured best is
+ * "the best tag only"; kept as a parameter so a model with noisier neighbours can ask
+ * for a lead.
  */
-export const EXCLUSIVE_MARGIN = 0.01;
+export const EXCLUSIVE_MARGIN = 0;
+/**
+ * Least rise of a tagged photo over the tag's own typical photo. The search gate alone
+ * (min(m + 4s, floor)) falls back to the model's floor for colour-like tags, whose
+ * spread is wide, and a tag whose typical photo already scores near the floor (brown in
+ * an earthy library: median 0.32 > floor 0.30) would tag half the library. A match
+ * stands ≈ 0.07–0.1 above the baseline in CLIP's geometry; 0.05 was the measured best
+ * (0.03 kept unrelated yellow and green photos, 0.07 lost brown photos).
+ */
+export const MIN_LIFT = 0.05;
 /** Photos the slider helper lists on either side of the threshold. */
 export const SLIDER_NEIGHBOURS = 5;
 
@@ -47,6 +58,8 @@ export interface CalibrationOptions {
   matchFloor?: number | undefined;
   /** User-set, added to the threshold. */
   offset?: number;
+  /** Least rise over the tag's typical photo; MIN_LIFT unless told. */
+  minLift?: number;
 }
 
 /** Calibrate one tag on a sample of the library's vectors (its background). */
@@ -58,7 +71,8 @@ export function calibrateTag(
   const background = libraryVectors.map((v) => dot(tagVector, v));
   const cutoff = relevanceCutoff({ background, matchFloor: options.matchFloor });
   const offset = options.offset ?? 0;
-  return { ...cutoff, threshold: cutoff.threshold + offset, offset };
+  const base = Math.max(cutoff.threshold, cutoff.median + (options.minLift ?? MIN_LIFT));
+  return { ...cutoff, threshold: base + offset, offset };
 }
 
 /** The same calibration with another offset (the slider moves it; the background is unchanged). */
@@ -79,12 +93,12 @@ export interface TagSuggestion {
   score: number;
   /** score − threshold: how clearly the photo passed. */
   margin: number;
-  /** Exclusive categories: the lift by which it led the category's runner-up. */
+  /** Exclusive categories: the score by which it led the category's runner-up. */
   lead?: number;
 }
 
 export interface DecideOptions {
-  /** Lift the best exclusive tag must lead by; EXCLUSIVE_MARGIN unless told. */
+  /** Score by which the best exclusive tag must lead; EXCLUSIVE_MARGIN unless told. */
   exclusiveMargin?: number;
 }
 
@@ -97,10 +111,7 @@ export function decideTags(
 ): TagSuggestion[] {
   const needed = options.exclusiveMargin ?? EXCLUSIVE_MARGIN;
   const out: TagSuggestion[] = [];
-  const exclusive = new Map<
-    string,
-    { id: string; score: number; lift: number; passes: boolean }[]
-  >();
+  const exclusive = new Map<string, { id: string; score: number; passes: boolean }[]>();
   for (const tag of tags) {
     const calibration = calibrations.get(tag.id);
     if (!calibration) continue; // not calibrated yet: suggest nothing rather than guess
@@ -111,14 +122,14 @@ export function decideTags(
       continue;
     }
     const rivals = exclusive.get(tag.category) ?? [];
-    rivals.push({ id: tag.id, score, lift: score - calibration.median, passes });
+    rivals.push({ id: tag.id, score, passes });
     exclusive.set(tag.category, rivals);
   }
   for (const rivals of exclusive.values()) {
-    rivals.sort((a, b) => b.lift - a.lift);
+    rivals.sort((a, b) => b.score - a.score);
     const [best, runnerUp] = rivals;
     if (!best?.passes) continue;
-    const lead = runnerUp ? best.lift - runnerUp.lift : Infinity;
+    const lead = runnerUp ? best.score - runnerUp.score : Infinity;
     if (lead < needed) continue;
     const threshold = calibrations.get(best.id)?.threshold ?? best.score;
     out.push({ id: best.id, score: best.score, margin: best.score - threshold, lead });

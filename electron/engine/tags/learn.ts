@@ -9,6 +9,10 @@
  * - `logistic`: L2-regularised logistic regression on the embeddings, positives against
  *   the given negatives or, without them, a random sample of the library (which may hold
  *   a few unmarked positives; the strong L2 keeps them from mattering much).
+ * Measured on toy-clip-gap (3 warm examples, docs/tagging.md), logistic regression found
+ * 26 of 33 warm photos at 100 % precision, the prototype 21 of 33 at 94 %: the library
+ * negatives teach it which directions every photo shares (the modality cone, the content
+ * term), which the prototype's cosine counts as likeness. So logistic is the default.
  * Either way the threshold is calibrated like a text tag's (search/cutoff.ts): the score
  * a photo needs to stand STANDOUT robust spreads above the library's typical photo, but
  * never above the weakest example, so the examples themselves are always found again.
@@ -35,7 +39,7 @@ export interface LearnedTag {
 }
 
 export interface LearnOptions {
-  /** Default: 'prototype' (docs/tagging.md says why). */
+  /** Default: 'logistic' (docs/tagging.md says why). */
   method?: LearnMethod;
   /** Seed of the negative sample, so a tag learns the same way twice. */
   seed?: number;
@@ -54,7 +58,7 @@ export function learnTag(
       `A learned tag needs at least ${MIN_EXAMPLES} example photos (got ${examples.length}); mark ${MIN_EXAMPLES - examples.length} more photo(s) as this tag.`,
     );
   }
-  const method = options.method ?? 'prototype';
+  const method = options.method ?? 'logistic';
   const examplesSet = new Set(examples);
   const background = library.filter((v) => !examplesSet.has(v));
   const score =
