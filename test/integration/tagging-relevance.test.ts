@@ -3,10 +3,11 @@
  * Lantern's real preprocessing (preprocessRaw) and the real ClipEncoder: a library of
  * 1 032 photos — 900 square crops of the MATE wallpapers (real photos, flipped and
  * exposed differently) and 12 photos per colour word (half solid, half the colour over
- * most of a real crop) — tagged with the 11 colour tags of a prompt-ensembled
- * vocabulary (gray left out: the toy gives grey the direction of white, docs/search.md). Per-tag calibration plus the exclusive-colour margin gives every
- * coloured photo its colour and real photos no unrelated colour, where the best single
- * global cosine threshold does clearly worse; a tag learned from 3 warm photos finds
+ * most of a real crop) — tagged with 10 colour tags of a prompt-ensembled vocabulary
+ * (gray is left out: the toy gives grey the direction of white, so a gray tag is a
+ * white tag there; docs/search.md leaves it out too). Per-tag calibration plus the
+ * exclusive category gives the coloured photos their colour and real photos next to no
+ * unrelated colour, where every single global cosine threshold does clearly worse; a tag learned from 3 warm photos finds
  * the rest of the warm family. The table it prints is docs/tagging.md's.
  */
 import { readdirSync } from 'node:fs';
