@@ -9,12 +9,11 @@
  * - `logistic`: L2-regularised logistic regression on the embeddings, positives against
  *   the given negatives or, without them, a random sample of the library (which may hold
  *   a few unmarked positives; the strong L2 keeps them from mattering much).
- * Measured on toy-clip-gap (3 warm examples, docs/tagging.md), logistic regression found
- * 26 of 33 warm photos at 100 % precision, the prototype 21 of 33 at 94 %: the library
- * negatives teach it which directions every photo shares (the modality cone, the content
- * term), which the prototype's cosine counts as likeness. So logistic is the default.
+ * Measured on toy-clip-gap (3 warm examples, docs/tagging.md): logistic regression found
+ * 26 of 33 warm photos at 100 % precision, the prototype 21 of 33 at 94 %, so logistic
+ * is the default.
  * Either way the threshold is calibrated like a text tag's (search/cutoff.ts): the score
- * a photo needs to stand STANDOUT robust spreads above the library's typical photo, but
+ * a photo needs to stand 4 robust spreads above the library's typical photo, but
  * never above the weakest example, so the examples themselves are always found again.
  */
 import { LanternError } from '../../shared/errors.js';
