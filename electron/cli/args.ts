@@ -29,6 +29,9 @@ export interface CliArgs {
   end: number | undefined;
   out: string | undefined;
   overwrite: boolean;
+  /** A tag vocabulary in the text format (engine/tags/vocab-text.ts). */
+  vocab: string | undefined;
+  writeXmp: boolean;
   help: boolean;
   version: boolean;
 }
@@ -55,6 +58,8 @@ const OPTIONS = {
   end: { type: 'string' },
   out: { type: 'string' },
   overwrite: { type: 'boolean' },
+  vocab: { type: 'string' },
+  'write-xmp': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -173,6 +178,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     end: parseSeconds(values.end, 'end'),
     out: values.out,
     overwrite: values.overwrite ?? false,
+    vocab: values.vocab,
+    writeXmp: values['write-xmp'] ?? false,
     help: values.help ?? false,
     version: values.version ?? false,
   };
@@ -193,6 +200,12 @@ Commands:
                              --export DIR [--mode fast|accurate] to write one clip per scene
   cut <video> --start S --end E --out FILE [--mode fast|accurate] [--overwrite]
                              cut a clip; fast cuts on keyframes and reports the real start/end
+  tag <folder> [--vocab FILE] [--write-xmp]
+                             suggest tags for the indexed files in a folder (your accepted and
+                             rejected tags are kept); --write-xmp writes accepted ones to sidecars
+  tags list                  the tag vocabulary, with how many files carry each tag
+  tags accept|reject <file> <tag> [--write-xmp]
+                             decide a tag on a file (a rejected tag is never suggested again)
 
 Options (before or after the command):
   --db DIR                   library database folder      (env LANTERN_DB)
@@ -206,6 +219,8 @@ Options (before or after the command):
   --from DATE, --to DATE     capture date range (YYYY-MM-DD or ISO time)
   --sort relevance|date      result order
   --all                      no relevance cut-off: return the nearest N whatever their score
+  --vocab FILE               tags to use, one per line as Category|Tag or Tag (# comments)
+  --write-xmp                write accepted tags to XMP sidecars (photo.jpg.xmp; originals untouched)
 
 In a clone of Lantern, type \`npx lantern <command>\` (\`npm link\` once puts \`lantern\` on the PATH).
 `;

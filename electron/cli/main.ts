@@ -16,6 +16,7 @@ import { APP_VERSION } from '../shared/version.js';
 import { LanternService } from '../engine/service/service.js';
 import { need, parseCli, USAGE, type CliArgs } from './args.js';
 import { runCut } from './cut-command.js';
+import { runTag, runTags } from './tag-command.js';
 import { startBrowserShell } from './serve.js';
 import { createProgressReporter } from './progress-bar.js';
 import {
@@ -363,6 +364,10 @@ async function run(argv: string[]): Promise<number> {
       return runScenes(args);
     case 'cut':
       return runCut(args);
+    case 'tag':
+      return runTag(args, withLibrary);
+    case 'tags':
+      return runTags(args, withLibrary);
     default:
       throw new LanternError(
         'INVALID_INPUT',

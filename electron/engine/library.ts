@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { decodeImage } from '../../native/image/index.js';
 import { locateFfmpeg, type FfmpegTools } from '../../native/ffmpeg/index.js';
+import type { TaggerContext } from './tags/tagger.js';
 import { LibraryStore, sqlString } from '../../native/store/index.js';
 import { LanternError } from '../shared/errors.js';
 import type {
@@ -496,6 +497,18 @@ export class Library {
       this.writerLock?.release();
       this.writerLock = null;
     }
+  }
+
+  /** What the tagger needs of this library (engine/tags/tagger.ts). */
+  taggingContext(): TaggerContext {
+    return {
+      store: this.store,
+      modelId: this.encoder.id,
+      matchFloor: this.encoder.model.relevance?.matchFloor,
+      encodeText: (texts) => this.encoder.encodeTexts(texts),
+      background: () => this.background(),
+      cacheDir: this.dbDir,
+    };
   }
 
   private searchContext(): SearchContext {

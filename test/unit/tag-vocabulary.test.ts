@@ -61,11 +61,11 @@ describe('the bundled vocabulary', () => {
     }
   });
 
-  it('has the 11 colour tags of the toy models, not exclusive, each prompt naming its colour', () => {
+  it('has the 11 colour tags of the toy models, exclusive (a dominant colour), each prompt naming its colour', () => {
     const colours = bundled.tags.filter((t) => t.category === 'Colours');
     expect(colours.map((t) => t.name.toLowerCase()).sort()).toEqual([...COLOUR_WORDS].sort());
     for (const tag of colours) {
-      expect(tag.exclusive).toBe(false);
+      expect(tag.exclusive).toBe(true);
       expect(tag.id).toBe(`colours/${tag.name.toLowerCase()}`);
     }
     expect(tagPrompts(byId(bundled, 'colours/blue')!)).toContain('a photo that is mostly blue.');

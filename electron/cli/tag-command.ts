@@ -1,0 +1,165 @@
+/**
+ * @file `lantern tag` and `lantern tags`: suggesting tags for a folder's indexed files,
+ * listing the vocabulary with counts, and accepting or rejecting a tag on a file, with
+ * accepted tags optionally written to XMP sidecars (docs/tagging.md, docs/xmp.md).
+ * Tagging reads the vectors the index holds; it decodes no image.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Library } from '../engine/library.js';
+import { isAtOrInsideFolder } from '../engine/library-folders.js';
+import { countTags, decideTag, tagsOfFiles, type FileTags } from '../engine/tags/library-tags.js';
+import { closeSidecarWriter, writeAcceptedTags } from '../engine/tags/sidecars.js';
+import { Tagger } from '../engine/tags/tagger.js';
+import { parseVocabText } from '../engine/tags/vocab-text.js';
+import {
+  loadVocabulary,
+  withCategoryDefaults,
+  type Vocabulary,
+} from '../engine/tags/vocabulary.js';
+import { LanternError } from '../shared/errors.js';
+import { need, type CliArgs } from './args.js';
+import { createProgressReporter } from './progress-bar.js';
+import { print, shown } from './terminal-text.js';
+
+type WithLibrary = <T>(
+  args: CliArgs,
+  use: { access: 'read' | 'write'; purpose?: string },
+  work: (library: Library) => Promise<T>,
+) => Promise<T>;
+
+/** The bundled vocabulary, or the tags of a --vocab file with their categories' prompts. */
+async function vocabularyFor(args: CliArgs): Promise<Vocabulary> {
+  const bundled = await loadVocabulary();
+  if (!args.vocab) return bundled;
+  const text = await readFile(path.resolve(args.vocab), 'utf8').catch((error: unknown) => {
+    throw new LanternError(
+      'NOT_FOUND',
+      `--vocab ${args.vocab} could not be read (${String(error)}).`,
+    );
+  });
+  const tags = withCategoryDefaults(parseVocabText(text), bundled);
+  if (tags.length === 0)
+    throw new LanternError('INVALID_INPUT', `--vocab ${args.vocab} holds no tags.`);
+  return { ...bundled, tags };
+}
+
+/** The JSON a script reads: per file, its suggested and accepted tags. */
+function tagAnswer(files: readonly FileTags[]) {
+  return {
+    files: files.map((file) => ({
+      path: file.path,
+      tags: file.tags.map(({ tag, name, score, state }) => ({ tag, name, score, state })),
+    })),
+  };
+}
+
+function tagLines(files: readonly FileTags[]): string {
+  return files
+    .map((file) => {
+      const tags = file.tags
+        .map(
+          (tag) =>
+            `${tag.name}${tag.state === 'accepted' ? ' ✓' : tag.state === 'rejected' ? ' ✗' : ''}`,
+        )
+        .join(', ');
+      return `${shown(file.path)}\n  ${tags || '(no tags)'}`;
+    })
+    .join('\n');
+}
+
+async function writeSidecars(args: CliArgs, files: readonly FileTags[]): Promise<void> {
+  if (!args.writeXmp) return;
+  try {
+    const report = await writeAcceptedTags(files);
+    for (const failure of report.failed)
+      process.stderr.write(`Sidecar not written for ${shown(failure.path)}: ${failure.error}\n`);
+    process.stderr.write(
+      `XMP sidecars: ${report.written.length} written, ${report.unchanged} already up to date.\n`,
+    );
+  } finally {
+    await closeSidecarWriter();
+  }
+}
+
+export async function runTag(args: CliArgs, withLibrary: WithLibrary): Promise<number> {
+  const folder = path.resolve(need(args.positionals[0], 'the folder to tag'));
+  const vocabulary = await vocabularyFor(args);
+  const files = await withLibrary(
+    args,
+    { access: 'write', purpose: 'lantern tag' },
+    async (library) => {
+      const media = (await library.store.listMedia()).filter((row) =>
+        isAtOrInsideFolder(row.path, folder),
+      );
+      if (media.length === 0)
+        throw new LanternError(
+          'NOT_FOUND',
+          `No indexed files under ${folder}; run \`npx lantern index ${folder}\` first.`,
+        );
+      const progress = createProgressReporter(process.stderr);
+      const started = Date.now();
+      const tagger = await Tagger.prepare(library.taggingContext(), vocabulary);
+      await tagger.tagMedia(media, {
+        onProgress: (done, total) => {
+          const rate = done / Math.max(0.001, (Date.now() - started) / 1000);
+          const etaSeconds = rate > 0 ? (total - done) / rate : null;
+          progress.update({
+            phase: 'indexing',
+            done,
+            total,
+            rate,
+            etaSeconds,
+            currentFile: folder,
+          });
+        },
+      });
+      progress.done();
+      return tagsOfFiles(library.store, vocabulary, media, { states: ['accepted', 'suggested'] });
+    },
+  );
+  await writeSidecars(args, files);
+  print(args, tagAnswer(files), () => tagLines(files));
+  return 0;
+}
+
+export async function runTags(args: CliArgs, withLibrary: WithLibrary): Promise<number> {
+  const [verb, file, words] = args.positionals;
+  const vocabulary = await vocabularyFor(args);
+  if (verb === 'list' || verb === undefined) {
+    const counts = await withLibrary(args, { access: 'read' }, (library) =>
+      countTags(library.store, vocabulary),
+    );
+    print(args, { tags: counts }, () =>
+      counts
+        .map(
+          (tag) =>
+            `${tag.category}|${tag.name}${tag.hidden ? ' (hidden)' : ''}: ${tag.accepted} accepted, ${tag.suggested} suggested`,
+        )
+        .join('\n'),
+    );
+    return 0;
+  }
+  if (verb !== 'accept' && verb !== 'reject')
+    throw new LanternError(
+      'INVALID_INPUT',
+      `\`tags ${verb}\` is not a tags command; use \`tags list\`, \`tags accept <file> <tag>\` or \`tags reject <file> <tag>\`.`,
+    );
+  const target = need(file, 'the file to tag');
+  const tagWords = need(words, 'the tag (its name, a synonym or its id)');
+  const files = await withLibrary(
+    args,
+    { access: 'write', purpose: `lantern tags ${verb}` },
+    (library) =>
+      decideTag(
+        library.store,
+        vocabulary,
+        [target],
+        tagWords,
+        verb === 'accept' ? 'accepted' : 'rejected',
+      ),
+  );
+  await writeSidecars(args, files);
+  print(args, tagAnswer(files), () => tagLines(files));
+  return 0;
+}

@@ -1,0 +1,138 @@
+/**
+ * @file Tagging a library's files (engine): the vocabulary's tags embedded with the
+ * current model (prompt ensembling, cached per model: tag-embeddings.ts), each tag
+ * calibrated on a sample of the library (decide.ts, docs/tagging.md), then every file's
+ * stored vector decided against them and the suggestions saved in the store's `tags`
+ * table, where the person's accepted and rejected tags are never overwritten
+ * ([Note: what a suggestion may change] in native/store/tags.ts). No image is decoded
+ * again: tagging reads the vectors the index already holds.
+ */
+import type { LibraryStore, StoredMedia } from '../../../native/store/index.js';
+import { LanternError } from '../../shared/errors.js';
+import { calibrateTag, decideTags, type DecidableTag, type TagCalibration } from './decide.js';
+import { TagEmbeddingCache, type EncodeText } from './tag-embeddings.js';
+import { tagPrompts, type Vocabulary } from './vocabulary.js';
+
+/** What the tagger needs of an open library (Library.taggingContext). */
+export interface TaggerContext {
+  store: LibraryStore;
+  /** The model whose vectors the store holds (and whose text encoder embeds the tags). */
+  modelId: string;
+  matchFloor?: number | undefined;
+  encodeText: EncodeText;
+  /** An even sample of the library's vectors: each tag's background. */
+  background: () => Promise<Float32Array[]>;
+  /** Where tag vectors are cached between runs (the library folder). */
+  cacheDir: string;
+}
+
+export interface TagRunOptions {
+  signal?: AbortSignal | undefined;
+  /** Files decided so far, of `total`. */
+  onProgress?: (done: number, total: number) => void;
+  /** Per-tag offsets the person set (added to the calibrated threshold). */
+  offsets?: ReadonlyMap<string, number>;
+}
+
+/** Texts embedded per call: progress stays visible on a large vocabulary. */
+const PROMPTS_PER_CALL = 64;
+/** Files decided and written per store write. */
+const FILES_PER_BATCH = 256;
+
+export class Tagger {
+  private constructor(
+    private readonly context: TaggerContext,
+    private readonly tags: readonly DecidableTag[],
+    private readonly calibrations: ReadonlyMap<string, TagCalibration>,
+  ) {}
+
+  /** Embed and calibrate the vocabulary's visible tags for this library. */
+  static async prepare(
+    context: TaggerContext,
+    vocabulary: Vocabulary,
+    options: TagRunOptions = {},
+  ): Promise<Tagger> {
+    const visible = vocabulary.tags.filter((tag) => !tag.hidden);
+    if (visible.length === 0)
+      throw new LanternError(
+        'INVALID_INPUT',
+        'Every tag of the vocabulary is hidden; show one to tag with it.',
+      );
+    const background = await context.background();
+    if (background.length === 0)
+      throw new LanternError(
+        'NOT_FOUND',
+        'The library has no indexed files to tag yet; index a folder first (`npx lantern index <folder>`).',
+      );
+    const cache = await TagEmbeddingCache.open(context.cacheDir);
+    const encode: EncodeText = async (texts) => {
+      const out: Float32Array[] = [];
+      for (let i = 0; i < texts.length; i += PROMPTS_PER_CALL) {
+        if (options.signal?.aborted) throw new LanternError('CANCELLED', 'Tagging was cancelled.');
+        out.push(...(await context.encodeText(texts.slice(i, i + PROMPTS_PER_CALL))));
+      }
+      return out;
+    };
+    const tags: DecidableTag[] = [];
+    const calibrations = new Map<string, TagCalibration>();
+    for (const tag of visible) {
+      const vector = await cache.vectorFor(context.modelId, tagPrompts(tag), encode);
+      tags.push({ id: tag.id, category: tag.category, exclusive: tag.exclusive, vector });
+      calibrations.set(
+        tag.id,
+        calibrateTag(vector, background, {
+          matchFloor: context.matchFloor,
+          offset: options.offsets?.get(tag.id) ?? 0,
+        }),
+      );
+    }
+    await cache.save();
+    return new Tagger(context, tags, calibrations);
+  }
+
+  /** The calibrated threshold of a tag (for the slider and the CLI's report). */
+  calibration(tagId: string): TagCalibration | undefined {
+    return this.calibrations.get(tagId);
+  }
+
+  /**
+   * Decide every file and save the suggestions; a file's earlier suggestions that no
+   * longer hold are removed, the person's decisions are kept. Returns how many files
+   * got at least one suggestion.
+   */
+  async tagMedia(media: readonly StoredMedia[], options: TagRunOptions = {}): Promise<number> {
+    const { store, modelId } = this.context;
+    let tagged = 0;
+    for (let i = 0; i < media.length; i += FILES_PER_BATCH) {
+      if (options.signal?.aborted) throw new LanternError('CANCELLED', 'Tagging was cancelled.');
+      const batch = media.slice(i, i + FILES_PER_BATCH);
+      const vectors = await vectorsOf(store, batch);
+      // Identical files share one hash and one set of tags: decide each hash once.
+      const runs = new Map<string, { hash: string; rows: { tag: string; score: number }[] }>();
+      batch.forEach((row, index) => {
+        const vector = vectors[index];
+        if (!vector || runs.has(row.hash)) return;
+        const rows = decideTags(vector, this.tags, this.calibrations).map((s) => ({
+          tag: s.id,
+          score: Math.round(s.score * 10_000) / 10_000,
+        }));
+        if (rows.length > 0) tagged += 1;
+        runs.set(row.hash, { hash: row.hash, rows });
+      });
+      await store.tags.replaceSuggestionsOfFiles(modelId, [...runs.values()]);
+      options.onProgress?.(Math.min(media.length, i + batch.length), media.length);
+    }
+    return tagged;
+  }
+}
+
+/** Each file's stored vector, index for index (undefined where a row went missing). */
+async function vectorsOf(
+  store: LibraryStore,
+  media: readonly StoredMedia[],
+): Promise<(Float32Array | undefined)[]> {
+  const vectors = await store.getVectors(media.map((row) => row.id));
+  if (vectors.length === media.length) return vectors;
+  // A row removed meanwhile (a folder removed while tagging): ask one by one.
+  return Promise.all(media.map(async (row) => (await store.getVectors([row.id]))[0]));
+}
