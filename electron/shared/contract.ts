@@ -18,6 +18,8 @@ import type {
   LibraryStatus,
   PlaybackInfo,
   SearchAnswer,
+  FileTags,
+  TagCount,
 } from './types.js';
 
 /** A phantom carrying an output type; never read at run time. */
@@ -143,7 +145,7 @@ export interface AppInfo {
   notReadyReason: string | null;
 }
 
-export type JobKind = 'index' | 'download' | 'export';
+export type JobKind = 'index' | 'download' | 'export' | 'tag';
 export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
 
 export interface JobSnapshot {
@@ -159,6 +161,8 @@ export interface JobSnapshot {
   error: EncodedError | null;
   /** A finished download: whether every file's SHA-256 matched the catalog's. */
   verified?: boolean;
+  /** A finished tagging job: files it looked at, and how many got a suggestion. */
+  tagged?: { files: number; suggested: number };
 }
 
 const jobId = z.object({ id: z.string().min(1).max(100) }).strict();
@@ -254,6 +258,30 @@ export const contract = {
       .refine((input) => input.ranges.every((r) => r.end > r.start), {
         message: 'each range must end after it starts',
       }),
+    output: returns<JobSnapshot>(),
+  },
+
+  /** The tag vocabulary with how many files carry each tag in each state. */
+  'tags:list': { input: empty, output: returns<TagCount[]>() },
+  /** Each file's tags (suggested, accepted and rejected), accepted first. */
+  'tags:ofFiles': {
+    input: z.object({ paths: z.array(absolutePath).min(1).max(1000) }).strict(),
+    output: returns<FileTags[]>(),
+  },
+  /** Accept or reject a tag (by id, name or synonym) on files; a rejection is for good. */
+  'tags:decide': {
+    input: z
+      .object({
+        paths: z.array(absolutePath).min(1).max(10_000),
+        tag: z.string().trim().min(1).max(200),
+        state: z.enum(['accepted', 'rejected']),
+      })
+      .strict(),
+    output: returns<FileTags[]>(),
+  },
+  /** Starts a tagging job over the library, or one folder of it. */
+  'tags:run': {
+    input: z.object({ root: absolutePath.optional() }).strict(),
     output: returns<JobSnapshot>(),
   },
 

@@ -153,6 +153,38 @@ export interface LibraryStatus {
 }
 
 /** A stretch of a video that matches a prompt. */
+export type TagState = 'suggested' | 'accepted' | 'rejected';
+export type TagSource = 'auto' | 'user' | 'learned' | 'keyword';
+
+/** One tag of one file (engine/tags/library-tags.ts). */
+export interface FileTag {
+  /** Tag id, e.g. 'colours/red'. */
+  tag: string;
+  name: string;
+  category: string;
+  score: number | null;
+  state: TagState;
+  source: TagSource;
+  /** For videos: where the tag holds, in seconds. */
+  ranges?: Array<[number, number]>;
+}
+
+export interface FileTags {
+  path: string;
+  tags: FileTag[];
+}
+
+/** A vocabulary tag with how many files carry it in each state. */
+export interface TagCount {
+  id: string;
+  name: string;
+  category: string;
+  hidden: boolean;
+  accepted: number;
+  suggested: number;
+  rejected: number;
+}
+
 /** How the player opens a video (contract channel media:playback). */
 export interface PlaybackInfo {
   /** `direct`: the file itself; `stream`: the proxy, fed to Media Source Extensions. */

@@ -64,6 +64,8 @@ const REAL_WORK_CAP: Partial<Record<Channel, number>> = {
   'search:similar': 20,
   'scenes:find': 20,
   'clip:export': 6,
+  'tags:run': 4,
+  'tags:decide': 10,
 };
 
 const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES);

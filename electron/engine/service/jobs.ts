@@ -23,7 +23,13 @@ export interface JobContext {
 /** What a job returns: an indexing report, the clips it wrote, a download's check, or nothing. */
 export type JobWork = (
   context: JobContext,
-) => Promise<IndexReport | { clips: ClipResult[] } | { verified: boolean } | null>;
+) => Promise<
+  | IndexReport
+  | { clips: ClipResult[] }
+  | { verified: boolean }
+  | { tagged: { files: number; suggested: number } }
+  | null
+>;
 
 interface Job {
   snapshot: JobSnapshot;
@@ -155,8 +161,15 @@ export class JobQueue {
       const report = outcome && 'indexed' in outcome ? outcome : null;
       const clips = outcome && 'clips' in outcome ? outcome.clips : null;
       const verified = outcome && 'verified' in outcome ? { verified: outcome.verified } : {};
+      const tagged = outcome && 'tagged' in outcome ? { tagged: outcome.tagged } : {};
       const cancelled = job.controller.signal.aborted || report?.cancelled === true;
-      this.update(job, { state: cancelled ? 'cancelled' : 'done', report, clips, ...verified });
+      this.update(job, {
+        state: cancelled ? 'cancelled' : 'done',
+        report,
+        clips,
+        ...verified,
+        ...tagged,
+      });
     } catch (error) {
       this.update(
         job,

@@ -30,6 +30,7 @@ import { videoExtensions } from '../../../native/ffmpeg/extensions.js';
 import { JobQueue } from './jobs.js';
 import { resolveServablePath } from './media-access.js';
 import { playbackInfo } from './playback-stream.js';
+import { tagHandlers } from './tag-handlers.js';
 import { readStoredSettings, writeStoredSettings, type StoredSettings } from './settings.js';
 
 export interface ServiceOptions {
@@ -339,6 +340,7 @@ export class LanternService {
         ...(video ? { video } : {}),
         ...(limit ? { limit } : {}),
       }),
+    ...tagHandlers(() => this.requireLibrary(), this.jobs),
     'media:playback': async ({ path: requested, transcode }) => {
       const file = await resolveServablePath(requested, this.mediaRoots());
       if (!file || !videoExtensions.includes(path.extname(file).slice(1).toLowerCase()))

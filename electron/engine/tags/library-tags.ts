@@ -7,36 +7,12 @@
  */
 import path from 'node:path';
 import { sqlString, type LibraryStore, type StoredMedia } from '../../../native/store/index.js';
-import type { TagRow, TagSource, TagState } from '../../../native/store/tags.js';
+import type { TagRow } from '../../../native/store/tags.js';
 import { LanternError } from '../../shared/errors.js';
+import type { FileTag, FileTags, TagCount, TagState } from '../../shared/types.js';
 import type { TagDef, Vocabulary } from './vocabulary.js';
 
-export interface FileTag {
-  /** Tag id, e.g. 'colours/red'. */
-  tag: string;
-  name: string;
-  category: string;
-  score: number | null;
-  state: TagState;
-  source: TagSource;
-  /** For videos: where the tag holds, in seconds. */
-  ranges?: Array<[number, number]>;
-}
-
-export interface FileTags {
-  path: string;
-  tags: FileTag[];
-}
-
-export interface TagCount {
-  id: string;
-  name: string;
-  category: string;
-  hidden: boolean;
-  accepted: number;
-  suggested: number;
-  rejected: number;
-}
+export type { FileTag, FileTags, TagCount };
 
 const fold = (text: string) => text.trim().toLowerCase();
 

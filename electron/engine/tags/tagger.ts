@@ -32,6 +32,8 @@ export interface TagRunOptions {
   onProgress?: (done: number, total: number) => void;
   /** Per-tag offsets the person set (added to the calibrated threshold). */
   offsets?: ReadonlyMap<string, number>;
+  /** Awaited before each batch: a paused job waits here, between writes. */
+  beforeBatch?: () => Promise<void>;
 }
 
 /** Texts embedded per call: progress stays visible on a large vocabulary. */
@@ -104,6 +106,7 @@ export class Tagger {
     const { store, modelId } = this.context;
     let tagged = 0;
     for (let i = 0; i < media.length; i += FILES_PER_BATCH) {
+      await options.beforeBatch?.();
       if (options.signal?.aborted) throw new LanternError('CANCELLED', 'Tagging was cancelled.');
       const batch = media.slice(i, i + FILES_PER_BATCH);
       const vectors = await vectorsOf(store, batch);

@@ -24,6 +24,8 @@ export function jobTitle(job: JobSnapshot): string {
     case 'download':
       // Labelled with the model's id (the picker finds the job by it).
       return `Downloading model ${job.label}`;
+    case 'tag':
+      return `Tagging ${job.label}`;
   }
 }
 

@@ -1,0 +1,71 @@
+/**
+ * @file The contract's tags:* channels (engine service): the vocabulary with counts, a
+ * file's tags, accepting and rejecting, and the tagging job (progress, pause between
+ * batches, cancel). Apart from service.ts so the service stays a table of small handlers;
+ * the work itself is engine/tags (tagger.ts, library-tags.ts).
+ */
+import type { ChannelOutput, ParsedInput } from '../../shared/contract.js';
+import { LanternError } from '../../shared/errors.js';
+import { isAtOrInsideFolder } from '../library-folders.js';
+import type { Library } from '../library.js';
+import { countTags, decideTag, mediaOfPaths, tagsOfFiles } from '../tags/library-tags.js';
+import { Tagger } from '../tags/tagger.js';
+import { loadVocabulary, type Vocabulary } from '../tags/vocabulary.js';
+import type { JobQueue } from './jobs.js';
+
+type TagChannel = 'tags:list' | 'tags:ofFiles' | 'tags:decide' | 'tags:run';
+type TagHandlers = {
+  [C in TagChannel]: (input: ParsedInput<C>) => Promise<ChannelOutput<C>>;
+};
+
+export function tagHandlers(requireLibrary: () => Library, jobs: JobQueue): TagHandlers {
+  // Loaded once: the bundled file does not change while the app runs.
+  let vocabulary: Promise<Vocabulary> | null = null;
+  const vocab = () => (vocabulary ??= loadVocabulary());
+
+  return {
+    'tags:list': async () => countTags(requireLibrary().store, await vocab()),
+    'tags:ofFiles': async ({ paths }) => {
+      const library = requireLibrary();
+      return tagsOfFiles(library.store, await vocab(), await mediaOfPaths(library.store, paths));
+    },
+    'tags:decide': async ({ paths, tag, state }) =>
+      decideTag(requireLibrary().store, await vocab(), paths, tag, state),
+    'tags:run': ({ root }) => {
+      const library = requireLibrary();
+      const label = root ?? 'the whole library';
+      return Promise.resolve(
+        jobs.enqueue('tag', label, async ({ signal, pause, progress }) => {
+          const all = await library.store.listMedia();
+          const media = root ? all.filter((row) => isAtOrInsideFolder(row.path, root)) : all;
+          if (media.length === 0)
+            throw new LanternError(
+              'NOT_FOUND',
+              root
+                ? `No indexed files under ${root}; index the folder first.`
+                : 'The library has no indexed files to tag yet.',
+            );
+          const started = Date.now();
+          const tagger = await Tagger.prepare(library.taggingContext(), await vocab(), { signal });
+          const suggested = await tagger.tagMedia(media, {
+            signal,
+            beforeBatch: () => pause.wait(signal),
+            onProgress: (done, total) => {
+              const elapsed = (Date.now() - started) / 1000;
+              const rate = elapsed > 0 ? done / elapsed : 0;
+              progress({
+                phase: 'indexing',
+                done,
+                total,
+                rate,
+                etaSeconds: rate > 0 ? (total - done) / rate : null,
+                currentFile: null,
+              });
+            },
+          });
+          return { tagged: { files: media.length, suggested } };
+        }),
+      );
+    },
+  };
+}

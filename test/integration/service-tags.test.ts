@@ -1,0 +1,87 @@
+/**
+ * @file The tags:* channels of the engine service, as the app calls them: a tagging job
+ * over the library (progress, then a finished snapshot with its counts), each file's
+ * tags, a decision by tag name that a later job keeps, the vocabulary with counts, and a
+ * refusal for an empty library. Real service, store and toy-clip-gap model.
+ */
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import type { JobSnapshot } from '../../electron/shared/contract.js';
+import type { FileTags, TagCount } from '../../electron/shared/types.js';
+import { LanternService } from '../../electron/engine/service/service.js';
+import { removeDir, tempDir } from '../fixtures/library.js';
+import { writePhoto } from '../fixtures/photos.js';
+
+const COLOURS = ['red', 'green', 'blue', 'yellow'] as const;
+
+describe('tags channels', () => {
+  let root: string;
+  let db: string;
+  let service: LanternService;
+  let jobs: JobSnapshot[];
+
+  beforeEach(async () => {
+    [root, db] = await Promise.all([tempDir(), tempDir()]);
+    for (const colour of COLOURS) await writePhoto(root, { colour });
+    service = await LanternService.create({
+      shell: 'browser',
+      dbDir: db,
+      modelsDir: inject('toyModelsDir'),
+      modelId: 'toy-clip-gap',
+    });
+    jobs = [];
+    service.on('job:progress', (job) => jobs.push(job));
+  });
+
+  afterEach(async () => {
+    await service.close();
+    await removeDir(root);
+    await removeDir(db);
+  });
+
+  async function value<T>(
+    result: Promise<{ ok: boolean; value?: unknown; error?: unknown }>,
+  ): Promise<T> {
+    const answer = await result;
+    if (!answer.ok) throw new Error(JSON.stringify(answer.error));
+    return answer.value as T;
+  }
+
+  async function finish(job: JobSnapshot): Promise<JobSnapshot> {
+    await expect
+      .poll(
+        () =>
+          jobs.find((j) => j.id === job.id && ['done', 'failed', 'cancelled'].includes(j.state)),
+        {
+          timeout: 60_000,
+        },
+      )
+      .toBeTruthy();
+    return jobs.filter((j) => j.id === job.id).at(-1)!;
+  }
+
+  it('refuses to tag a library with nothing indexed, with a sentence', async () => {
+    const job = await finish(await value<JobSnapshot>(service.invoke('tags:run', {})));
+    expect(job.state).toBe('failed');
+    expect(job.error?.message).toMatch(/no indexed files/);
+  });
+
+  it('runs a tagging job, lists file tags, and keeps a rejection through the next job', async () => {
+    await finish(await value<JobSnapshot>(service.invoke('library:addRoots', { paths: [root] })));
+    const done = await finish(await value<JobSnapshot>(service.invoke('tags:run', {})));
+    expect(done).toMatchObject({ kind: 'tag', state: 'done', tagged: { files: 4 } });
+    expect(jobs.some((j) => j.id === done.id && j.state === 'running' && j.progress)).toBe(true);
+
+    const blue = path.join(root, 'blue.jpg');
+    const [before] = await value<FileTags[]>(service.invoke('tags:ofFiles', { paths: [blue] }));
+    expect(before?.tags[0]).toMatchObject({ tag: 'colours/blue', state: 'suggested' });
+
+    await value(service.invoke('tags:decide', { paths: [blue], tag: 'Blue', state: 'rejected' }));
+    await finish(await value<JobSnapshot>(service.invoke('tags:run', { root })));
+    const [after] = await value<FileTags[]>(service.invoke('tags:ofFiles', { paths: [blue] }));
+    expect(after?.tags.find((tag) => tag.tag === 'colours/blue')?.state).toBe('rejected');
+
+    const counts = await value<TagCount[]>(service.invoke('tags:list', {}));
+    expect(counts.find((tag) => tag.id === 'colours/blue')?.rejected).toBe(1);
+  });
+});
