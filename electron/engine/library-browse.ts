@@ -26,11 +26,12 @@ function monthOf(ms: number): string {
   return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}`;
 }
 
-function resultOf(row: StoredMedia): SearchResult {
+/** A stored file as the grid shows it; `score` where a ranking gave one (else 0). */
+export function resultOf(row: StoredMedia, score = 0): SearchResult {
   return {
     path: row.path,
     kind: row.kind,
-    score: 0,
+    score,
     ...(row.kind === 'video' ? { duration: row.duration } : {}),
     takenAt: row.takenAt,
     width: row.width,

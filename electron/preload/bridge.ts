@@ -39,6 +39,7 @@ export const CHANNEL_NAMES = [
   'tags:list',
   'tags:ofFiles',
   'tags:decide',
+  'tags:review',
   'tags:run',
   'media:playback',
   'dialog:pickFolders',

@@ -20,6 +20,7 @@ import type {
   SearchAnswer,
   FileTags,
   TagCount,
+  TagReviewPage,
 } from './types.js';
 
 /** A phantom carrying an output type; never read at run time. */
@@ -278,6 +279,18 @@ export const contract = {
       })
       .strict(),
     output: returns<FileTags[]>(),
+  },
+  /** The review queue: files carrying a tag in one state, strongest first, a page at a time. */
+  'tags:review': {
+    input: z
+      .object({
+        tag: z.string().trim().min(1).max(200),
+        state: z.enum(['suggested', 'accepted', 'rejected']).optional(),
+        limit: z.number().int().min(1).max(1000).optional(),
+        offset: z.number().int().min(0).optional(),
+      })
+      .strict(),
+    output: returns<TagReviewPage>(),
   },
   /** Starts a tagging job over the library, or one folder of it. */
   'tags:run': {

@@ -185,6 +185,14 @@ export interface TagCount {
   rejected: number;
 }
 
+/** The review queue of one tag (contract channel tags:review). */
+export interface TagReviewPage {
+  tag: { id: string; name: string; category: string };
+  /** Files carrying the tag in the asked state, strongest score first. */
+  items: SearchResult[];
+  total: number;
+}
+
 /** How the player opens a video (contract channel media:playback). */
 export interface PlaybackInfo {
   /** `direct`: the file itself; `stream`: the proxy, fed to Media Source Extensions. */

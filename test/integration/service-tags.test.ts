@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { JobSnapshot } from '../../electron/shared/contract.js';
-import type { FileTags, TagCount } from '../../electron/shared/types.js';
+import type { FileTags, TagCount, TagReviewPage } from '../../electron/shared/types.js';
 import { LanternService } from '../../electron/engine/service/service.js';
 import { removeDir, tempDir } from '../fixtures/library.js';
 import { writePhoto } from '../fixtures/photos.js';
@@ -83,5 +83,15 @@ describe('tags channels', () => {
 
     const counts = await value<TagCount[]>(service.invoke('tags:list', {}));
     expect(counts.find((tag) => tag.id === 'colours/blue')?.rejected).toBe(1);
+
+    // The review queue: the rejected blue photo, and the red photo among red's suggestions.
+    const rejected = await value<TagReviewPage>(
+      service.invoke('tags:review', { tag: 'blue', state: 'rejected' }),
+    );
+    expect(rejected.items.map((item) => path.basename(item.path))).toEqual(['blue.jpg']);
+    const red = await value<TagReviewPage>(service.invoke('tags:review', { tag: 'colours/red' }));
+    expect(red.tag).toEqual({ id: 'colours/red', name: 'Red', category: 'Colours' });
+    expect(red.items[0]).toMatchObject({ path: path.join(root, 'red.jpg'), kind: 'image' });
+    expect(red.items[0]!.score).toBeGreaterThan(0.3);
   });
 });

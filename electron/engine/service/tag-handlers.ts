@@ -8,12 +8,18 @@ import type { ChannelOutput, ParsedInput } from '../../shared/contract.js';
 import { LanternError } from '../../shared/errors.js';
 import { isAtOrInsideFolder } from '../library-folders.js';
 import type { Library } from '../library.js';
-import { countTags, decideTag, mediaOfPaths, tagsOfFiles } from '../tags/library-tags.js';
+import {
+  countTags,
+  decideTag,
+  mediaOfPaths,
+  reviewQueue,
+  tagsOfFiles,
+} from '../tags/library-tags.js';
 import { Tagger } from '../tags/tagger.js';
 import { loadVocabulary, type Vocabulary } from '../tags/vocabulary.js';
 import type { JobQueue } from './jobs.js';
 
-type TagChannel = 'tags:list' | 'tags:ofFiles' | 'tags:decide' | 'tags:run';
+type TagChannel = 'tags:list' | 'tags:ofFiles' | 'tags:decide' | 'tags:review' | 'tags:run';
 type TagHandlers = {
   [C in TagChannel]: (input: ParsedInput<C>) => Promise<ChannelOutput<C>>;
 };
@@ -31,6 +37,12 @@ export function tagHandlers(requireLibrary: () => Library, jobs: JobQueue): TagH
     },
     'tags:decide': async ({ paths, tag, state }) =>
       decideTag(requireLibrary().store, await vocab(), paths, tag, state),
+    'tags:review': async ({ tag, state, limit, offset }) =>
+      reviewQueue(requireLibrary().store, await vocab(), tag, {
+        state: state ?? 'suggested',
+        limit: limit ?? 200,
+        offset: offset ?? 0,
+      }),
     'tags:run': ({ root }) => {
       const library = requireLibrary();
       const label = root ?? 'the whole library';

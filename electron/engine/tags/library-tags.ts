@@ -6,10 +6,22 @@
  * model] in native/store/tags.ts); this module turns paths and names into those keys.
  */
 import path from 'node:path';
-import { sqlString, type LibraryStore, type StoredMedia } from '../../../native/store/index.js';
+import {
+  sqlString,
+  whereIn,
+  type LibraryStore,
+  type StoredMedia,
+} from '../../../native/store/index.js';
+import { resultOf } from '../library-browse.js';
 import type { TagRow } from '../../../native/store/tags.js';
 import { LanternError } from '../../shared/errors.js';
-import type { FileTag, FileTags, TagCount, TagState } from '../../shared/types.js';
+import type {
+  FileTag,
+  FileTags,
+  TagCount,
+  TagReviewPage,
+  TagState,
+} from '../../shared/types.js';
 import type { TagDef, Vocabulary } from './vocabulary.js';
 
 export type { FileTag, FileTags, TagCount };
@@ -128,4 +140,43 @@ export async function countTags(store: LibraryStore, vocabulary: Vocabulary): Pr
     suggested: suggested?.get(tag.id) ?? 0,
     rejected: rejected?.get(tag.id) ?? 0,
   }));
+}
+
+export type ReviewPage = TagReviewPage;
+
+/** Hashes per `IN (…)` list when looking up media rows. */
+const HASHES_PER_QUERY = 500;
+
+/**
+ * The files that carry a tag in one state (the review queue: suggestions to accept or
+ * reject), strongest first; one path per content (identical copies share their tags).
+ */
+export async function reviewQueue(
+  store: LibraryStore,
+  vocabulary: Vocabulary,
+  words: string,
+  options: { state: TagState; limit: number; offset: number },
+): Promise<ReviewPage> {
+  const tag = resolveTag(vocabulary, words);
+  const hashes = await store.tags.filesWithTag(tag.id, [options.state]);
+  const scores = new Map(
+    (await store.tags.forFiles(hashes))
+      .filter((row) => row.tag === tag.id)
+      .map((row) => [row.hash, row.score ?? 0]),
+  );
+  const byHash = new Map<string, StoredMedia>();
+  for (let i = 0; i < hashes.length; i += HASHES_PER_QUERY) {
+    const rows = await store.listMedia({
+      where: whereIn('hash', hashes.slice(i, i + HASHES_PER_QUERY)),
+    });
+    for (const row of rows) if (!byHash.has(row.hash)) byHash.set(row.hash, row);
+  }
+  const items = [...byHash.values()]
+    .map((row) => resultOf(row, scores.get(row.hash) ?? 0))
+    .sort((a, b) => b.score - a.score || a.path.localeCompare(b.path));
+  return {
+    tag: { id: tag.id, name: tag.name, category: tag.category },
+    items: items.slice(options.offset, options.offset + options.limit),
+    total: items.length,
+  };
 }
