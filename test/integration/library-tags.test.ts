@@ -31,9 +31,9 @@ beforeAll(async () => {
   store = await LibraryStore.open(dir, { dim: 4, model: 'toy-clip' });
   // Two paths with the same bytes share their tags; the dog photo is another file.
   await store.upsertMedia([
-    mediaRow(BEACH, hashOf(1)),
-    mediaRow(COPY, hashOf(1)),
-    mediaRow(DOG, hashOf(2)),
+    mediaRow(BEACH, { hash: hashOf(1) }),
+    mediaRow(COPY, { hash: hashOf(1) }),
+    mediaRow(DOG, { hash: hashOf(2) }),
   ]);
 });
 afterAll(async () => {

@@ -16,6 +16,7 @@ import {
   whereKind,
   whereUnderFolder,
 } from '../../native/store/index.js';
+import { mediaRow } from '../fixtures/store-rows.js';
 import type { MediaRow } from '../../native/store/index.js';
 
 const DIM = 8;
@@ -49,26 +50,7 @@ function axisVector(axis: number, lean = 0, dim = DIM): Float32Array {
 }
 
 function row(path: string, overrides: Partial<MediaRow> = {}): MediaRow {
-  return {
-    id: mediaIdFor(path),
-    path,
-    root: '/lib',
-    kind: 'image',
-    size: 1000,
-    mtime: Date.UTC(2020, 0, 1),
-    hash: `hash-of-${path}`,
-    width: 640,
-    height: 480,
-    takenAt: null,
-    duration: null,
-    thumbnail: null,
-    camera: null,
-    lat: null,
-    lon: null,
-    model: 'toy-clip',
-    vector: axisVector(0),
-    ...overrides,
-  };
+  return mediaRow(path, { vector: axisVector(0), ...overrides });
 }
 
 /** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */

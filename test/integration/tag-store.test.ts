@@ -211,7 +211,7 @@ describe('tags table', () => {
   it('keeps states across closing, reopening, a model change and a move of the file', async () => {
     const dir = freshDir();
     const first = await open(dir, 'model-one');
-    await first.upsertMedia([mediaRow('/lib/old/a.jpg', A)]);
+    await first.upsertMedia([mediaRow('/lib/old/a.jpg', { hash: A })]);
     await first.tags.suggest([{ hash: A, tag: 'red', score: 0.3, model: 'model-one' }]);
     await first.tags.setState([A], 'red', 'rejected');
     await first.tags.setState([A], 'cat', 'accepted');
@@ -219,7 +219,7 @@ describe('tags table', () => {
 
     // Another model, and the file moved: a new path and media id, the same bytes.
     const second = await open(dir, 'model-two');
-    await second.upsertMedia([mediaRow('/lib/new/a-renamed.jpg', A)]);
+    await second.upsertMedia([mediaRow('/lib/new/a-renamed.jpg', { hash: A })]);
     const [moved] = await second.listMedia();
     expect(moved!.path).toBe('/lib/new/a-renamed.jpg');
     await second.tags.replaceSuggestions(moved!.hash, 'model-two', [{ tag: 'red', score: 0.99 }]);

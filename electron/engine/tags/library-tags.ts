@@ -15,13 +15,7 @@ import {
 import { resultOf } from '../library-browse.js';
 import type { TagRow } from '../../../native/store/tags.js';
 import { LanternError } from '../../shared/errors.js';
-import type {
-  FileTag,
-  FileTags,
-  TagCount,
-  TagReviewPage,
-  TagState,
-} from '../../shared/types.js';
+import type { FileTag, FileTags, TagCount, TagReviewPage, TagState } from '../../shared/types.js';
 import type { TagDef, Vocabulary } from './vocabulary.js';
 
 export type { FileTag, FileTags, TagCount };
