@@ -78,11 +78,22 @@ function noteReindex(library: Library): boolean {
 
 /** Results, and how many weaker matches the relevance cut-off hid (docs/search.md). */
 function printAnswer(args: CliArgs, answer: SearchAnswer): void {
-  const { results, hidden } = answer;
+  const { results, hidden, facets = [] } = answer;
   print(
     args,
-    { results: results.map(({ path: p, kind, score }) => ({ path: p, kind, score })), hidden },
-    () => resultLines(results, hidden),
+    {
+      results: results.map(({ path: p, kind, score }) => ({ path: p, kind, score })),
+      hidden,
+      facets,
+    },
+    () =>
+      [
+        resultLines(results, hidden),
+        // The tags the results carry: what `tag:` could narrow them to.
+        ...(facets.length > 0
+          ? [`Tags: ${facets.map((facet) => `${facet.name} (${facet.count})`).join(', ')}`]
+          : []),
+      ].join('\n'),
   );
 }
 

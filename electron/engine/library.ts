@@ -34,6 +34,7 @@ import {
   embedQuery,
   relevanceGate,
   searchByVector,
+  searchText,
   type SearchContext,
 } from './search/search.js';
 import { vectorQuery } from './search/score.js';
@@ -347,12 +348,12 @@ export class Library {
 
   /** `search`, plus how many weaker matches the relevance cut-off hid. */
   async searchWithHidden(query: string, options: SearchOptions = {}): Promise<SearchAnswer> {
-    const terms = parseQuery(
+    return searchText(
+      this.searchContext(),
       query,
+      options,
       (candidate) => mediaKindOf(candidate) === 'image' && existsSync(candidate),
     );
-    const context = this.searchContext();
-    return searchByVector(context, await embedQuery(context, terms), options);
   }
 
   async similar(file: string, options: SearchOptions = {}): Promise<SearchResult[]> {

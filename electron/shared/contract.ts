@@ -88,6 +88,8 @@ export const SearchInputSchema = SearchFiltersSchema.extend({
   limit: z.number().int().min(1).max(100_000).optional(),
   sort: z.enum(['relevance', 'date']).optional(),
   noCutoff: z.boolean().optional(),
+  /** Tags every result carries (SearchOptions.tags). */
+  tags: z.array(z.string().trim().min(1).max(200)).max(50).optional(),
 }).strict();
 
 /** The most library rows one `library:browse` call returns (~200 bytes each). */

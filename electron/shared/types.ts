@@ -86,6 +86,19 @@ export interface SearchOptions extends SearchFilters {
   sort?: SortOrder | undefined;
   /** Return everything up to `limit`, ignoring the adaptive relevance cut-off. */
   noCutoff?: boolean | undefined;
+  /**
+   * Only files carrying every one of these tags, accepted or suggested (a tag's id, name,
+   * synonym or `Category|Name`; the same as `tag:` in the query, docs/search.md "Tags").
+   */
+  tags?: string[] | undefined;
+}
+
+/** One tag the results' files carry, and how many of the results carry it. */
+export interface TagFacet {
+  /** Tag id, e.g. 'colours/red'. */
+  tag: string;
+  name: string;
+  count: number;
 }
 
 export interface SearchResult {
@@ -107,6 +120,8 @@ export interface SearchAnswer {
   results: SearchResult[];
   /** Candidates below the relevance cut-off ("show weaker matches" brings them back). */
   hidden: number;
+  /** The tags the results carry, most common first, at most 12 (engine/tags/facets.ts). */
+  facets?: TagFacet[];
 }
 
 /** How many files of a listing fall in one month (`YYYY-MM`, the person's local calendar). */

@@ -4,10 +4,13 @@
  *   two dogs running +beach -night      three terms: a phrase, +beach, −night
  *   2:dog +0.5:beach                    weights
  *   "/photos/ref.jpg" +snow             an image file as a term (search by example)
+ *   tag:beach sunset -tag:snow          files tagged beach and not snow, ranked by "sunset"
  *
  * Unmarked words run together into one phrase, because a sentence is what CLIP reads
  * best; `+` and `-` at the start of a word open a new term (a hyphen inside a word, as in
  * "t-shirt", does not). A term that names an existing image file is embedded as an image.
+ * `tag:` words are filters, not terms: they are lifted out of the query (the words around
+ * them still read as one phrase) and resolved to tag ids by search/tag-filter.ts.
  */
 import { LanternError } from '../../shared/errors.js';
 
@@ -19,24 +22,67 @@ export interface QueryTerm {
   weight: number;
 }
 
+/** A `tag:` word: files carrying the tag (`tag:beach`), or not (`-tag:snow`). */
+export interface TagTerm {
+  /** What the person typed after `tag:`: a name, synonym, id or `Category|Name`. */
+  words: string;
+  exclude: boolean;
+}
+
+/** A search query: the terms to embed, and the tags that filter the files. */
+export interface ParsedSearch {
+  terms: QueryTerm[];
+  tags: TagTerm[];
+}
+
 const WEIGHT_PREFIX = /^(\d+(?:\.\d+)?):(.*)$/s;
+/** `tag:` in any case; what follows is the tag (quotes already removed by `words`). */
+const TAG_PREFIX = /^tag:(.*)$/is;
 
 /** Split into words, keeping quoted stretches whole (quotes removed). */
-function words(query: string): { text: string; quoted: boolean }[] {
-  const out: { text: string; quoted: boolean }[] = [];
-  const pattern = /([+-]?(?:\d+(?:\.\d+)?:)?)"([^"]*)"|(\S+)/g;
+function words(query: string): { text: string; quoted: boolean; tagged: boolean }[] {
+  const out: { text: string; quoted: boolean; tagged: boolean }[] = [];
+  // A quoted stretch may follow a sign, a weight or `tag:` (`tag:"city street"`).
+  const pattern = /([+-]?(?:\d+(?:\.\d+)?:|tag:)?)"([^"]*)"|(\S+)/gi;
   for (const match of query.matchAll(pattern)) {
-    if (match[3] !== undefined) out.push({ text: match[3], quoted: false });
-    else out.push({ text: `${match[1] ?? ''}${match[2] ?? ''}`, quoted: true });
+    if (match[3] !== undefined) out.push({ text: match[3], quoted: false, tagged: false });
+    else {
+      const prefix = match[1] ?? '';
+      // "tag:beach" wholly in quotes is words to search for; tag:"beach" is a tag.
+      const tagged = /tag:$/i.test(prefix);
+      out.push({ text: `${prefix}${match[2] ?? ''}`, quoted: true, tagged });
+    }
   }
   return out;
 }
 
+/**
+ * The terms of a query, refusing `tag:` (for callers that have no files to filter, such as
+ * scene search) and queries with nothing to look for.
+ */
 export function parseQuery(
   query: string,
   isImageFile: (candidate: string) => boolean = () => false,
 ): QueryTerm[] {
+  const { terms, tags } = parseSearch(query, isImageFile);
+  if (tags.length > 0)
+    throw new LanternError(
+      'INVALID_INPUT',
+      `"tag:${tags[0]?.words ?? ''}" filters search results and cannot be used here: search for words only.`,
+    );
+  return terms;
+}
+
+/**
+ * A query's terms and its `tag:` filters. A query of tags alone is a listing (no terms);
+ * one with nothing to look for (empty, or only exclusions) is refused with a sentence.
+ */
+export function parseSearch(
+  query: string,
+  isImageFile: (candidate: string) => boolean = () => false,
+): ParsedSearch {
   const terms: QueryTerm[] = [];
+  const tags: TagTerm[] = [];
   let current: { sign: number; weight: number; parts: string[]; quoted: boolean } | null = null;
   const finish = () => {
     if (!current) return;
@@ -54,11 +100,21 @@ export function parseQuery(
       sign = text.startsWith('-') ? -1 : 1;
       text = text.slice(1);
     }
+    const tag = !word.quoted || word.tagged ? TAG_PREFIX.exec(text) : null;
+    if (tag) {
+      tags.push({ words: tagWords(tag[1] ?? ''), exclude: sign < 0 });
+      continue; // not a term: the phrase around it goes on
+    }
     let weight: number | null = null;
     const weighted = WEIGHT_PREFIX.exec(text);
     if (weighted && weighted[2]) {
       weight = Number(weighted[1]);
       text = weighted[2];
+      if (TAG_PREFIX.test(text))
+        throw new LanternError(
+          'INVALID_INPUT',
+          `A tag has no weight: write "${text}" without "${weighted[1]}:".`,
+        );
     }
     // A sign, a weight, a quoted stretch or an image path starts a new term.
     const startsTerm =
@@ -72,15 +128,32 @@ export function parseQuery(
     }
   }
   finish();
-  if (terms.length === 0)
+  const looksFor = terms.some((term) => term.weight > 0) || tags.some((tag) => !tag.exclude);
+  if (terms.length === 0 && tags.length === 0)
     throw new LanternError('INVALID_INPUT', 'The search is empty: type a few words to search for.');
-  if (!terms.some((term) => term.weight > 0)) {
+  if (!looksFor) {
     throw new LanternError(
       'INVALID_INPUT',
       'The search only excludes things: add at least one term to look for, e.g. "beach -night".',
     );
   }
-  return terms;
+  if (terms.length > 0 && !terms.some((term) => term.weight > 0))
+    throw new LanternError(
+      'INVALID_INPUT',
+      'The search only excludes things besides its tags: add a word to look for, e.g. "tag:beach sunset -night", or drop the "-" words.',
+    );
+  return { terms, tags };
+}
+
+/** The tag named after `tag:`, checked not to be empty. */
+function tagWords(words: string): string {
+  const trimmed = words.trim();
+  if (trimmed === '')
+    throw new LanternError(
+      'INVALID_INPUT',
+      '"tag:" needs a tag after it, e.g. tag:beach or tag:"city street".',
+    );
+  return trimmed;
 }
 
 /**

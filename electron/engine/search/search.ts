@@ -3,17 +3,22 @@
  * nearest photos and videos in the store, filtered, cut off where relevance ends, sorted.
  * Photos and videos go through the same gate: a photo by its own vector, a video by its
  * best frame (video/find-scenes.ts), both measured against the same library background.
- * `similar` is the same search with a file's own vector as the query.
+ * `similar` is the same search with a file's own vector as the query. Tags (`tag:beach`,
+ * the `tags` filter) narrow the files before the vector search (tag-filter.ts); a query of
+ * tags alone lists the tagged files, newest first. Every answer carries its tag facets.
  */
-import type { LibraryStore } from '../../../native/store/index.js';
-import { buildFilter, mediaDate } from '../../../native/store/index.js';
+import type { LibraryStore, StoredMedia } from '../../../native/store/index.js';
+import { buildFilter, mediaDate, whereAll } from '../../../native/store/index.js';
 import { LanternError } from '../../shared/errors.js';
-import type { SearchAnswer, SearchOptions, SearchResult } from '../../shared/types.js';
+import type { SearchAnswer, SearchOptions, SearchResult, TagFacet } from '../../shared/types.js';
+import { tagFacets } from '../tags/facets.js';
+import type { Vocabulary } from '../tags/vocabulary.js';
 import { dot, normalize } from '../util/vectors.js';
 import { findScenes, type SceneSearch } from '../video/find-scenes.js';
 import { relevanceCutoff } from './cutoff.js';
-import type { QueryTerm } from './query.js';
+import { parseSearch, type QueryTerm, type TagTerm } from './query.js';
 import { scoreOf, type Query } from './score.js';
+import { bundledVocabulary, resolveTagFilter, whereTagged } from './tag-filter.js';
 
 export const DEFAULT_LIMIT = 50;
 /** Candidates fetched beyond `limit`, so the cut-off and date sort see enough results. */
@@ -25,6 +30,24 @@ export interface SearchContext extends SceneSearch {
   embedImageFile(path: string): Promise<Float32Array>;
   /** The serving model's match floor (manifest `relevance.matchFloor`), if it states one. */
   matchFloor?: number | undefined;
+  /** The vocabulary `tag:` names and facets resolve in; the bundled one when absent. */
+  vocabulary?: (() => Promise<Vocabulary>) | undefined;
+}
+
+/**
+ * A typed query, end to end: parse, resolve its tags (an unknown tag is refused before
+ * anything is embedded), embed, search. `isImageFile` says which words are image paths.
+ */
+export async function searchText(
+  context: SearchContext,
+  text: string,
+  options: SearchOptions,
+  isImageFile: (candidate: string) => boolean,
+): Promise<SearchAnswer> {
+  const { terms, tags } = parseSearch(text, isImageFile);
+  const tagged = await tagWhere(context, options, tags);
+  if (terms.length === 0) return taggedListing(context, options, tagged ?? null);
+  return searchFiltered(context, await embedQuery(context, terms), options, tagged);
 }
 
 export async function embedQuery(
@@ -66,33 +89,122 @@ interface Hit {
   /** The unrounded score the gate compares. */
   score: number;
   date: number;
+  /** The file's content hash, which its tags are keyed by. */
+  hash: string;
 }
 
+/** The search's options with its tags' `where` clause (tagWhere). */
+type Filtered = SearchOptions & { tagged: string | undefined };
+
+/** Search by an embedded query (a typed query's, or a file's own vector for `similar`). */
 export async function searchByVector(
   context: SearchContext,
   query: Query,
   options: SearchOptions & { excludePath?: string },
 ): Promise<SearchAnswer> {
+  return searchFiltered(context, query, options, await tagWhere(context, options, []));
+}
+
+/**
+ * The `where` clause of the search's tags (the `tags` field and the query's `tag:` words):
+ * undefined when there are none, null when no file carries them.
+ */
+async function tagWhere(
+  context: SearchContext,
+  options: SearchOptions,
+  queryTags: readonly TagTerm[],
+): Promise<string | undefined | null> {
+  const terms = [...(options.tags ?? []).map((words) => ({ words, exclude: false })), ...queryTags];
+  if (terms.length === 0) return undefined;
+  const vocabulary = await (context.vocabulary ?? bundledVocabulary)();
+  return whereTagged(context.store, await resolveTagFilter(context.store, vocabulary, terms));
+}
+
+async function searchFiltered(
+  context: SearchContext,
+  query: Query,
+  options: SearchOptions & { excludePath?: string },
+  tagged: string | undefined | null,
+): Promise<SearchAnswer> {
+  if (tagged === null) return { results: [], hidden: 0 };
   const limit = options.limit ?? DEFAULT_LIMIT;
   const threshold = options.noCutoff ? -Infinity : await relevanceGate(context, query);
+  const filtered = { ...options, tagged };
   const hits = [
-    ...(options.kind === 'video' ? [] : await photoHits(context, query, options, limit)),
-    ...(options.kind === 'image' ? [] : await videoHits(context, query, options, threshold)),
+    ...(options.kind === 'video' ? [] : await photoHits(context, query, filtered, limit)),
+    ...(options.kind === 'image' ? [] : await videoHits(context, query, filtered, threshold)),
   ].filter((hit) => hit.result.path !== options.excludePath);
   hits.sort((a, b) => b.score - a.score);
   const relevant = hits.filter((hit) => hit.score >= threshold);
   const kept = relevant.slice(0, limit);
   if (options.sort === 'date') kept.sort((a, b) => b.date - a.date);
-  return { results: kept.map((hit) => hit.result), hidden: hits.length - relevant.length };
+  return {
+    results: kept.map((hit) => hit.result),
+    hidden: hits.length - relevant.length,
+    ...(await facetsOf(context, kept)),
+  };
+}
+
+/**
+ * A query of tags alone: every file the tags (and the other filters) allow, newest first,
+ * up to `limit`. No relevance cut-off: nothing was asked to rank by, so a score is 0.
+ */
+async function taggedListing(
+  context: SearchContext,
+  options: SearchOptions,
+  tagged: string | null,
+): Promise<SearchAnswer> {
+  if (tagged === null) return { results: [], hidden: 0 };
+  const where = whereAll(buildFilter(options), tagged);
+  const rows = await context.store.listMedia(where === undefined ? {} : { where });
+  // Newest first; the path breaks ties so that the same query lists the same files.
+  rows.sort(
+    (a, b) => mediaDate(b) - mediaDate(a) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0),
+  );
+  const kept = rows
+    .slice(0, options.limit ?? DEFAULT_LIMIT)
+    .map((row) => ({ score: 0, date: mediaDate(row), hash: row.hash, result: listed(row) }));
+  return {
+    results: kept.map((hit) => hit.result),
+    hidden: 0,
+    ...(await facetsOf(context, kept)),
+  };
+}
+
+function listed(row: StoredMedia): SearchResult {
+  return {
+    path: row.path,
+    kind: row.kind,
+    score: 0,
+    ...(row.kind === 'video' ? { duration: row.duration } : {}),
+    takenAt: row.takenAt,
+    width: row.width,
+    height: row.height,
+    thumbnail: row.thumbnail,
+  };
+}
+
+/**
+ * `facets`: the tags the kept results carry (tags/facets.ts), one read of the tags table;
+ * nothing when there are no results, so an empty answer stays `{ results: [], hidden }`.
+ */
+async function facetsOf(
+  context: SearchContext,
+  kept: readonly Hit[],
+): Promise<{ facets?: TagFacet[] }> {
+  if (kept.length === 0) return {};
+  const vocabulary = await (context.vocabulary ?? bundledVocabulary)();
+  const hashes = kept.map((hit) => hit.hash);
+  return { facets: await tagFacets(context.store, vocabulary, hashes) };
 }
 
 async function photoHits(
   context: SearchContext,
   query: Query,
-  options: SearchOptions,
+  options: Filtered,
   limit: number,
 ): Promise<Hit[]> {
-  const where = buildFilter({ ...options, kind: 'image' });
+  const where = whereAll(buildFilter({ ...options, kind: 'image' }), options.tagged);
   const fetch =
     options.noCutoff && options.sort !== 'date' ? limit + 1 : Math.max(limit + 1, MIN_CANDIDATES);
   const rows = await context.store.vectorSearch(query.vector, {
@@ -113,6 +225,7 @@ async function photoHits(
     return {
       score,
       date: mediaDate(row),
+      hash: row.hash,
       result: {
         path: row.path,
         kind: row.kind,
@@ -133,16 +246,17 @@ async function photoHits(
 async function videoHits(
   context: SearchContext,
   query: Query,
-  options: SearchOptions,
+  options: Filtered,
   threshold: number,
 ): Promise<Hit[]> {
-  const where = buildFilter({ ...options, kind: 'video' });
+  const where = whereAll(buildFilter({ ...options, kind: 'video' }), options.tagged);
   const found = await findScenes(context, query, { threshold, ...(where ? { where } : {}) });
   return found.map(({ video, scenes, best }) => {
     const scene = scenes[0];
     return {
       score: best,
       date: mediaDate(video),
+      hash: video.hash,
       result: {
         path: video.path,
         kind: 'video' as const,
