@@ -305,7 +305,7 @@ export function applyEdits(base: Vocabulary, edits: readonly VocabularyEdit[]): 
     if (i < 0)
       throw new LanternError(
         'NOT_FOUND',
-        `Vocabulary edit ${edit} (${op}) names the tag '${id}', which the vocabulary does not have; remove that edit or use an id from 'lantern tags list'.`,
+        `Vocabulary edit ${edit} (${op}) names the tag '${id}', which the vocabulary does not have; remove that edit or use an id from 'npx lantern tags list'.`,
       );
     return i;
   };
