@@ -11,7 +11,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { lantern } from '../fixtures/cli.js';
-import { removeDir, tempDir } from '../fixtures/library.js';
+import { openGapLibrary, removeDir, tempDir } from '../fixtures/library.js';
 import { TOY_COLOURS, type ColourWord } from '../toy-models/colours.js';
 
 const REAL = '/usr/share/backgrounds/mate/nature';
@@ -111,6 +111,27 @@ describe('lantern tags learn', () => {
     // The vocabulary run removes suggestions it did not make; the learned tag is back.
     const family = warm.filter((file) => !examples.includes(file));
     expect(family.filter((file) => warmTag(file) === 'suggested').length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('learns again from the accepted and rejected files, without examples given', async () => {
+    // The person rejects the one other photo (Wood.jpg) the first run suggested.
+    const library = await openGapLibrary(db);
+    try {
+      const [wood] = await library.store.listMedia({
+        where: `path = '${path.join(root, 'Wood.jpg')}'`,
+      });
+      await library.store.tags.setState([wood!.hash], 'learned/warm', 'rejected');
+    } finally {
+      await library.close();
+    }
+    const result = await lantern(['tags', 'learn', 'Warm', ...global]);
+    expect(result.code).toBe(0);
+    const suggested = (JSON.parse(result.stdout) as LearnAnswer).suggested.map((f) => f.path);
+    expect(suggested).not.toContain(path.join(root, 'Wood.jpg'));
+    const saved = JSON.parse(await readFile(path.join(db, 'learned-tags.json'), 'utf8')) as {
+      tags: { positives: number; negatives: number }[];
+    };
+    expect(saved.tags[0]).toMatchObject({ positives: 3, negatives: 1 });
   });
 
   it('refuses fewer than three examples with the sentence saying how many more', async () => {
