@@ -32,6 +32,10 @@ export interface CliArgs {
   /** A tag vocabulary in the text format (engine/tags/vocab-text.ts). */
   vocab: string | undefined;
   writeXmp: boolean;
+  /** `tags learn`: example files (--examples a.jpg b.jpg, or the flag repeated). */
+  examples: string[];
+  /** `tags learn`: counter-example files (--negatives, as --examples). */
+  negatives: string[];
   help: boolean;
   version: boolean;
 }
@@ -60,6 +64,8 @@ const OPTIONS = {
   overwrite: { type: 'boolean' },
   vocab: { type: 'string' },
   'write-xmp': { type: 'boolean' },
+  examples: { type: 'string', multiple: true },
+  negatives: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -96,6 +102,33 @@ function parseSeconds(value: string | undefined, option: string): number | undef
   return seconds;
 }
 
+type ListOption = 'examples' | 'negatives';
+type ParsedToken = NonNullable<ReturnType<typeof parseArgs>['tokens']>[number];
+
+/**
+ * `--examples a.jpg b.jpg c.jpg`: parseArgs gives an option one value, so the words after
+ * it, up to the next option (or `--`), are its files too rather than positionals. The
+ * flag may also be repeated (`--examples a.jpg --examples b.jpg`). No comma lists: a
+ * comma is a legal character in a file name.
+ */
+function fileLists(tokens: readonly ParsedToken[]): {
+  positionals: string[];
+  lists: Record<ListOption, string[]>;
+} {
+  const positionals: string[] = [];
+  const lists: Record<ListOption, string[]> = { examples: [], negatives: [] };
+  let open: ListOption | null = null;
+  for (const token of tokens) {
+    if (token.kind === 'option-terminator') open = null;
+    else if (token.kind === 'option') {
+      open = token.name === 'examples' || token.name === 'negatives' ? token.name : null;
+      if (open && token.value !== undefined) lists[open].push(token.value);
+    } else if (open) lists[open].push(token.value);
+    else positionals.push(token.value);
+  }
+  return { positionals, lists };
+}
+
 /** `value`, or INVALID_INPUT naming what is missing. */
 export function need(value: string | undefined, what: string): string {
   if (!value)
@@ -109,14 +142,21 @@ export function need(value: string | undefined, what: string): string {
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliArgs {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: argv,
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+      tokens: true,
+    });
   } catch (error) {
     throw new LanternError(
       'INVALID_INPUT',
       `${(error as Error).message}. Run \`npx lantern --help\` for usage.`,
     );
   }
-  const { values, positionals } = parsed;
+  const { values } = parsed;
+  const { positionals, lists } = fileLists(parsed.tokens);
   const limit = values.limit === undefined ? undefined : Number(values.limit);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
     throw new LanternError(
@@ -180,6 +220,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     overwrite: values.overwrite ?? false,
     vocab: values.vocab,
     writeXmp: values['write-xmp'] ?? false,
+    examples: lists.examples,
+    negatives: lists.negatives,
     help: values.help ?? false,
     version: values.version ?? false,
   };
@@ -206,6 +248,9 @@ Commands:
   tags list                  the tag vocabulary, with how many files carry each tag
   tags accept|reject <file> <tag> [--write-xmp]
                              decide a tag on a file (a rejected tag is never suggested again)
+  tags learn <name> --examples F... [--negatives F...]
+                             learn a tag from 3 or more indexed example files and suggest it
+                             across the library; accepted and rejected files refine it next time
 
 Options (before or after the command):
   --db DIR                   library database folder      (env LANTERN_DB)

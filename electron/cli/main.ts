@@ -16,6 +16,7 @@ import { APP_VERSION } from '../shared/version.js';
 import { LanternService } from '../engine/service/service.js';
 import { need, parseCli, USAGE, type CliArgs } from './args.js';
 import { runCut } from './cut-command.js';
+import { runLearn } from './learn-command.js';
 import { runTag, runTags } from './tag-command.js';
 import { startBrowserShell } from './serve.js';
 import { createProgressReporter } from './progress-bar.js';
@@ -378,6 +379,7 @@ async function run(argv: string[]): Promise<number> {
     case 'tag':
       return runTag(args, withLibrary);
     case 'tags':
+      if (args.positionals[0] === 'learn') return runLearn(args, withLibrary);
       return runTags(args, withLibrary);
     default:
       throw new LanternError(

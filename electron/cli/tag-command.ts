@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Library } from '../engine/library.js';
 import { isAtOrInsideFolder } from '../engine/library-folders.js';
+import { applyLearnedTags } from '../engine/tags/learned-tags.js';
 import { countTags, decideTag, tagsOfFiles, type FileTags } from '../engine/tags/library-tags.js';
 import { closeSidecarWriter, writeAcceptedTags } from '../engine/tags/sidecars.js';
 import { Tagger } from '../engine/tags/tagger.js';
@@ -115,6 +116,8 @@ export async function runTag(args: CliArgs, withLibrary: WithLibrary): Promise<n
         },
       });
       progress.done();
+      // After the vocabulary's run, which removes suggestions it did not make itself.
+      await applyLearnedTags(library.store, library.dbDir, library.encoder.id, media);
       return tagsOfFiles(library.store, vocabulary, media, { states: ['accepted', 'suggested'] });
     },
   );

@@ -21,6 +21,7 @@ import { runVideoPass } from '../video/video-pass.js';
 import type { FfmpegTools } from '../../../native/ffmpeg/index.js';
 import { scanRoot, type ScannedFile, type ScanProblem } from './scan.js';
 import { isAtOrInsideFolder, isInsideFolder } from '../library-folders.js';
+import { KeywordRecorder } from '../tags/keywords-at-index.js';
 
 export interface IndexerSettings {
   /** The ffmpeg for videos, or the sentence saying why there is none. */
@@ -124,9 +125,14 @@ export async function indexRoots(
   // A moved file's old row goes only after its new row is written (resumable indexing).
   const pendingMoveDeletes: string[] = [];
   const failures: FailedFile[] = [];
+  // A photo's own keywords become 'keyword' tags (engine/tags/keywords-at-index.ts).
+  const keywords = new KeywordRecorder(store);
   let lastFlush = performance.now();
   const flush = async () => {
     lastFlush = performance.now();
+    // Keywords before their media rows: a crash between leaves rows to index again, whose
+    // keywords are then written again (idempotent), never rows whose keywords are lost.
+    await keywords.flush();
     if (pendingRows.length > 0) await store.upsertMedia(pendingRows.splice(0));
     if (pendingMoveDeletes.length > 0) await store.deleteMedia(pendingMoveDeletes.splice(0));
   };
@@ -170,6 +176,7 @@ export async function indexRoots(
         const vector = vectors[i];
         if (vector) pendingRows.push(rowFor(item, vector, encoder.id));
       });
+      keywords.add(items.map((item) => ({ path: item.file.path, hash: item.hash })));
       report.indexed += items.length;
       if (
         pendingRows.length >= WRITE_BATCH_ROWS ||
@@ -185,6 +192,8 @@ export async function indexRoots(
     },
   });
   await flush();
+  // Ends ExifTool if a sidecar started it; on an error, the engine's shutdown ends it.
+  await keywords.finish();
 
   await runVideoPass(videos, {
     store,
