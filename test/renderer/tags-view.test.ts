@@ -22,6 +22,7 @@ interface FakeTag {
 }
 
 const VOCAB: FakeTag[] = [
+  { id: 'animals/cat', name: 'Cat', category: 'Animals' },
   { id: 'colours/red', name: 'Red', category: 'Colours' },
   { id: 'colours/blue', name: 'Blue', category: 'Colours' },
   { id: 'colours/green', name: 'Green', category: 'Colours' },
@@ -125,7 +126,8 @@ describe('the tag vocabulary', () => {
   it('groups tags by category in vocabulary order, in-use tags first, hidden ones left out', () => {
     const fake = blueQueue();
     const groups = groupTags(fake.handlers['tags:list'](), '');
-    expect(groups.map((g) => g.category)).toEqual(['Colours', 'Scenes']);
+    // Animals comes first in the vocabulary, but no file has any of its tags.
+    expect(groups.map((g) => g.category)).toEqual(['Colours', 'Scenes', 'Animals']);
     // Green has no file: it sinks below Red and Blue; Secret is hidden.
     expect(groups[0]?.tags.map((t) => t.name)).toEqual(['Red', 'Blue', 'Green']);
     expect(groups[1]?.tags.map((t) => t.name)).toEqual(['Beach', 'Forest']);

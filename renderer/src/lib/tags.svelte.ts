@@ -29,8 +29,8 @@ export function inUse(tag: TagCount): boolean {
 
 /**
  * The vocabulary by category, in the vocabulary's own order; tags matching `filter` (name,
- * id or category, any case), hidden ones left out, and within a category the tags in use
- * first (the engine's order kept), so unused ones sink rather than vanish.
+ * id or category, any case), hidden ones left out; categories and, within each, tags in
+ * use first (the engine's order kept otherwise), so unused ones sink rather than vanish.
  */
 export function groupTags(tags: readonly TagCount[], filter: string): TagGroup[] {
   const needle = filter.trim().toLowerCase();
@@ -48,11 +48,14 @@ export function groupTags(tags: readonly TagCount[], filter: string): TagGroup[]
     group.push(tag);
     groups.set(tag.category, group);
   }
-  return [...groups].map(([category, list]) => ({
+  const all = [...groups].map(([category, list]) => ({
     category,
     tags: [...list.filter(inUse), ...list.filter((tag) => !inUse(tag))],
     files: list.reduce((sum, tag) => sum + tag.accepted + tag.suggested, 0),
   }));
+  // Categories too: with 14 of them, the ones a run found something in would otherwise sit
+  // below hundreds of empty tags.
+  return [...all.filter((group) => group.files > 0), ...all.filter((group) => group.files === 0)];
 }
 
 export class TagsState {
