@@ -119,6 +119,19 @@ describe('accepting and rejecting by path', () => {
     expect(counts).toHaveLength(vocabulary.tags.length);
   });
 
+  it('decides a keyword tag the library holds by the word it came from', async () => {
+    await store.tags.setStates([
+      { hash: hashOf(2), tag: 'keywords/grandma-s-garden', state: 'accepted', source: 'keyword' },
+    ]);
+    const [dog] = await decideTag(store, vocabulary, [DOG], "Grandma's garden", 'rejected');
+    expect(dog?.tags.find((tag) => tag.tag === 'keywords/grandma-s-garden')?.state).toBe(
+      'rejected',
+    );
+    await expect(
+      decideTag(store, vocabulary, [DOG], 'keywords/never-seen', 'accepted'),
+    ).rejects.toThrow(/No tag is called/);
+  });
+
   it('names a file that is not in the library', async () => {
     await expect(
       decideTag(store, vocabulary, ['/elsewhere/cat.jpg'], 'red', 'accepted'),

@@ -13,7 +13,7 @@
  */
 import { whereIn, type LibraryStore, type TagState } from '../../../native/store/index.js';
 import { LanternError } from '../../shared/errors.js';
-import { resolveTag } from '../tags/library-tags.js';
+import { resolveStoredTag } from '../tags/library-tags.js';
 import { loadVocabulary, type Vocabulary } from '../tags/vocabulary.js';
 import type { TagTerm } from './query.js';
 
@@ -62,12 +62,9 @@ async function tagIdOf(
   words: string,
 ): Promise<string> {
   try {
-    return resolveTag(vocabulary, words).id;
+    return (await resolveStoredTag(store, vocabulary, words)).id;
   } catch (error) {
     if (!(error instanceof LanternError) || error.code !== 'NOT_FOUND') throw error;
-    const id = words.trim().toLowerCase();
-    const states: TagState[] = ['accepted', 'suggested', 'rejected'];
-    if (id.includes('/') && (await store.tags.filesWithTag(id, states)).length > 0) return id;
     throw new LanternError(
       'INVALID_INPUT',
       `The search asks for tag:${words}, but no tag is called "${words}". \`npx lantern tags list\` lists the tags; a tag's name, a synonym, its id (colours/red) or Category|Name all work, in quotes when it has spaces (tag:"city street").`,

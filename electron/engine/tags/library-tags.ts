@@ -16,7 +16,7 @@ import { resultOf } from '../library-browse.js';
 import type { TagRow } from '../../../native/store/tags.js';
 import { LanternError } from '../../shared/errors.js';
 import type { FileTag, FileTags, TagCount, TagReviewPage, TagState } from '../../shared/types.js';
-import type { TagDef, Vocabulary } from './vocabulary.js';
+import { slugify, type TagDef, type Vocabulary } from './vocabulary.js';
 
 export type { FileTag, FileTags, TagCount };
 
@@ -50,6 +50,40 @@ export function resolveTag(vocabulary: Vocabulary, words: string): TagDef {
   );
 }
 
+/** Where tags that are not in the vocabulary come from, by id prefix. */
+const OUTSIDE_VOCABULARY: Readonly<Record<string, string>> = {
+  keywords: 'Keywords',
+  learned: 'Learned',
+};
+
+/**
+ * resolveTag, and beyond the vocabulary the tags a library holds of its own: a photo's
+ * existing keywords (`keywords/<slug>`) and learned tags (`learned/<slug>`), by id or by
+ * the words they were made from. NOT_FOUND when neither knows them.
+ */
+export async function resolveStoredTag(
+  store: LibraryStore,
+  vocabulary: Vocabulary,
+  words: string,
+): Promise<Pick<TagDef, 'id' | 'name' | 'category'>> {
+  try {
+    return resolveTag(vocabulary, words);
+  } catch (error) {
+    if (!(error instanceof LanternError) || error.code !== 'NOT_FOUND') throw error;
+    const wanted = fold(words);
+    const candidates = wanted.includes('/')
+      ? [wanted]
+      : Object.keys(OUTSIDE_VOCABULARY).map((prefix) => `${prefix}/${slugify(words)}`);
+    const states: TagState[] = ['accepted', 'suggested', 'rejected'];
+    for (const id of candidates) {
+      if ((await store.tags.filesWithTag(id, states)).length === 0) continue;
+      const [prefix = '', rest = id] = id.split('/', 2);
+      return { id, name: rest, category: OUTSIDE_VOCABULARY[prefix] ?? prefix };
+    }
+    throw error;
+  }
+}
+
 /** The media rows of files given by path; a path not in the library is named. */
 export async function mediaOfPaths(
   store: LibraryStore,
@@ -77,7 +111,7 @@ export async function decideTag(
   words: string,
   state: 'accepted' | 'rejected',
 ): Promise<FileTags[]> {
-  const tag = resolveTag(vocabulary, words);
+  const tag = await resolveStoredTag(store, vocabulary, words);
   const media = await mediaOfPaths(store, paths);
   await store.tags.setState(
     media.map((row) => row.hash),
@@ -151,7 +185,7 @@ export async function reviewQueue(
   words: string,
   options: { state: TagState; limit: number; offset: number },
 ): Promise<ReviewPage> {
-  const tag = resolveTag(vocabulary, words);
+  const tag = await resolveStoredTag(store, vocabulary, words);
   const hashes = await store.tags.filesWithTag(tag.id, [options.state]);
   const scores = new Map(
     (await store.tags.forFiles(hashes))
