@@ -18,6 +18,8 @@ import { need, parseCli, USAGE, type CliArgs } from './args.js';
 import { runCut } from './cut-command.js';
 import { runLearn } from './learn-command.js';
 import { runTag, runTags } from './tag-command.js';
+import { tagFolders } from '../engine/tags/tag-folders.js';
+import { loadVocabulary } from '../engine/tags/vocabulary.js';
 import { startBrowserShell } from './serve.js';
 import { createProgressReporter } from './progress-bar.js';
 import {
@@ -150,6 +152,17 @@ async function runIndex(args: CliArgs): Promise<number> {
           onProgress: (p) => bar.update(p),
         });
         bar.done();
+        // Once the library has been tagged, what was just indexed is tagged too.
+        if (library.taggingOn && !result.cancelled) {
+          const folders = args.positionals.map((folder) => path.resolve(folder));
+          const tagged = await tagFolders(library, await loadVocabulary(), folders, {
+            signal: controller.signal,
+            requireFiles: false,
+          });
+          process.stderr.write(
+            `Tagged ${tagged.files} files (${tagged.suggested} with suggestions): tagging is on for this library.\n`,
+          );
+        }
         if (switching && library.encoder.id === library.modelId)
           process.stderr.write(
             `Model ${library.modelId}'s index is complete: searches use it now.\n`,

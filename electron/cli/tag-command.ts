@@ -8,10 +8,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Library } from '../engine/library.js';
 import { isAtOrInsideFolder } from '../engine/library-folders.js';
-import { applyLearnedTags } from '../engine/tags/learned-tags.js';
 import { countTags, decideTag, tagsOfFiles, type FileTags } from '../engine/tags/library-tags.js';
 import { closeSidecarWriter, writeAcceptedTags } from '../engine/tags/sidecars.js';
-import { Tagger } from '../engine/tags/tagger.js';
+import { tagFolders } from '../engine/tags/tag-folders.js';
 import { parseVocabText } from '../engine/tags/vocab-text.js';
 import {
   loadVocabulary,
@@ -90,18 +89,10 @@ export async function runTag(args: CliArgs, withLibrary: WithLibrary): Promise<n
     args,
     { access: 'write', purpose: 'lantern tag' },
     async (library) => {
-      const media = (await library.store.listMedia()).filter((row) =>
-        isAtOrInsideFolder(row.path, folder),
-      );
-      if (media.length === 0)
-        throw new LanternError(
-          'NOT_FOUND',
-          `No indexed files under ${folder}; run \`npx lantern index ${folder}\` first.`,
-        );
       const progress = createProgressReporter(process.stderr);
       const started = Date.now();
-      const tagger = await Tagger.prepare(library.taggingContext(), vocabulary);
-      await tagger.tagMedia(media, {
+      await tagFolders(library, vocabulary, [folder], {
+        turnOn: !args.vocab,
         onProgress: (done, total) => {
           const rate = done / Math.max(0.001, (Date.now() - started) / 1000);
           const etaSeconds = rate > 0 ? (total - done) / rate : null;
@@ -116,8 +107,9 @@ export async function runTag(args: CliArgs, withLibrary: WithLibrary): Promise<n
         },
       });
       progress.done();
-      // After the vocabulary's run, which removes suggestions it did not make itself.
-      await applyLearnedTags(library.store, library.dbDir, library.encoder.id, media);
+      const media = (await library.store.listMedia()).filter((row) =>
+        isAtOrInsideFolder(row.path, folder),
+      );
       return tagsOfFiles(library.store, vocabulary, media, { states: ['accepted', 'suggested'] });
     },
   );

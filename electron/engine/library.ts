@@ -78,6 +78,8 @@ export interface LibraryOptions {
 interface LibrarySettings {
   roots: string[];
   model: string | null;
+  /** Set by the first tagging run: from then on, newly indexed files are tagged too. */
+  tagging?: boolean;
 }
 
 /** Background sample size for the relevance cut-off: enough for stable percentiles. */
@@ -230,6 +232,16 @@ export class Library {
 
   get thumbnailsDir(): string {
     return path.join(this.dbDir, 'thumbnails');
+  }
+
+  /** Whether files are tagged as they are indexed (on since the library's first tag run). */
+  get taggingOn(): boolean {
+    return this.settings.tagging === true;
+  }
+
+  /** Turn tagging at index time on (a tag run does, once). */
+  async turnTaggingOn(): Promise<void> {
+    if (!this.taggingOn) await this.saveSettings({ ...this.settings, tagging: true });
   }
 
   /** The folders this library indexes. */

@@ -94,4 +94,21 @@ describe('tags channels', () => {
     expect(red.items[0]).toMatchObject({ path: path.join(root, 'red.jpg'), kind: 'image' });
     expect(red.items[0]!.score).toBeGreaterThan(0.3);
   });
+
+  it('tags files as they are indexed once the library has been tagged, and not before', async () => {
+    await finish(await value<JobSnapshot>(service.invoke('library:addRoots', { paths: [root] })));
+    const red = path.join(root, 'red.jpg');
+    // Never tagged: indexing leaves no suggestions.
+    const [untagged] = await value<FileTags[]>(service.invoke('tags:ofFiles', { paths: [red] }));
+    expect(untagged?.tags).toEqual([]);
+
+    await finish(await value<JobSnapshot>(service.invoke('tags:run', {})));
+    // A photo arriving later is tagged by the index job itself.
+    await writePhoto(root, { colour: 'purple' });
+    await finish(await value<JobSnapshot>(service.invoke('library:reindex', { path: root })));
+    const [purple] = await value<FileTags[]>(
+      service.invoke('tags:ofFiles', { paths: [path.join(root, 'purple.jpg')] }),
+    );
+    expect(purple?.tags[0]).toMatchObject({ tag: 'colours/purple', state: 'suggested' });
+  });
 });

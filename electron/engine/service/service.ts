@@ -30,7 +30,8 @@ import { videoExtensions } from '../../../native/ffmpeg/extensions.js';
 import { JobQueue } from './jobs.js';
 import { resolveServablePath } from './media-access.js';
 import { playbackInfo } from './playback-stream.js';
-import { tagHandlers } from './tag-handlers.js';
+import { bundledVocabulary, tagHandlers } from './tag-handlers.js';
+import { tagFolders } from '../tags/tag-folders.js';
 import { readStoredSettings, writeStoredSettings, type StoredSettings } from './settings.js';
 
 export interface ServiceOptions {
@@ -183,7 +184,14 @@ export class LanternService {
     const library = this.requireLibrary();
     return this.jobs.enqueue('index', label, async ({ signal, pause, progress }) => {
       try {
-        return await library.index(folders, { signal, pause, onProgress: progress });
+        const report = await library.index(folders, { signal, pause, onProgress: progress });
+        // Once the library has been tagged, what was just indexed is tagged too.
+        if (library.taggingOn && !report.cancelled && !signal.aborted)
+          await tagFolders(library, await bundledVocabulary(), folders, {
+            signal,
+            requireFiles: false,
+          });
+        return report;
       } finally {
         await this.publishStatus();
       }

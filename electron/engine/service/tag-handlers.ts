@@ -5,8 +5,6 @@
  * the work itself is engine/tags (tagger.ts, library-tags.ts).
  */
 import type { ChannelOutput, ParsedInput } from '../../shared/contract.js';
-import { LanternError } from '../../shared/errors.js';
-import { isAtOrInsideFolder } from '../library-folders.js';
 import type { Library } from '../library.js';
 import {
   countTags,
@@ -15,7 +13,7 @@ import {
   reviewQueue,
   tagsOfFiles,
 } from '../tags/library-tags.js';
-import { Tagger } from '../tags/tagger.js';
+import { tagFolders } from '../tags/tag-folders.js';
 import { loadVocabulary, type Vocabulary } from '../tags/vocabulary.js';
 import type { JobQueue } from './jobs.js';
 
@@ -24,10 +22,13 @@ type TagHandlers = {
   [C in TagChannel]: (input: ParsedInput<C>) => Promise<ChannelOutput<C>>;
 };
 
+// Loaded once: the bundled file does not change while the app runs.
+let vocabulary: Promise<Vocabulary> | null = null;
+/** The bundled vocabulary, read once per process. */
+export const bundledVocabulary = (): Promise<Vocabulary> => (vocabulary ??= loadVocabulary());
+
 export function tagHandlers(requireLibrary: () => Library, jobs: JobQueue): TagHandlers {
-  // Loaded once: the bundled file does not change while the app runs.
-  let vocabulary: Promise<Vocabulary> | null = null;
-  const vocab = () => (vocabulary ??= loadVocabulary());
+  const vocab = bundledVocabulary;
 
   return {
     'tags:list': async () => countTags(requireLibrary().store, await vocab()),
@@ -48,18 +49,8 @@ export function tagHandlers(requireLibrary: () => Library, jobs: JobQueue): TagH
       const label = root ?? 'the whole library';
       return Promise.resolve(
         jobs.enqueue('tag', label, async ({ signal, pause, progress }) => {
-          const all = await library.store.listMedia();
-          const media = root ? all.filter((row) => isAtOrInsideFolder(row.path, root)) : all;
-          if (media.length === 0)
-            throw new LanternError(
-              'NOT_FOUND',
-              root
-                ? `No indexed files under ${root}; index the folder first.`
-                : 'The library has no indexed files to tag yet.',
-            );
           const started = Date.now();
-          const tagger = await Tagger.prepare(library.taggingContext(), await vocab(), { signal });
-          const suggested = await tagger.tagMedia(media, {
+          const tagged = await tagFolders(library, await vocab(), root ? [root] : null, {
             signal,
             beforeBatch: () => pause.wait(signal),
             onProgress: (done, total) => {
@@ -75,7 +66,7 @@ export function tagHandlers(requireLibrary: () => Library, jobs: JobQueue): TagH
               });
             },
           });
-          return { tagged: { files: media.length, suggested } };
+          return { tagged };
         }),
       );
     },
