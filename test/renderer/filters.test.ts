@@ -88,6 +88,14 @@ describe('Filters', () => {
     expect(lastCall()?.[1]).toMatchObject({ folder: '/videos' });
   });
 
+  it('offers no relevance sort or cut-off while the library is listed without a query', () => {
+    setup('');
+    expect(screen.queryByRole('combobox', { name: 'Sort' })).toBeNull();
+    expect(screen.queryByRole('checkbox', { name: 'Show weaker matches' })).toBeNull();
+    // The filters that do apply to the listing stay.
+    expect(screen.getByRole('combobox', { name: 'Folder' })).toBeTruthy();
+  });
+
   it('"Show weaker matches" turns the relevance cut-off off', async () => {
     setup();
     await fireEvent.click(screen.getByRole('checkbox', { name: 'Show weaker matches' }));

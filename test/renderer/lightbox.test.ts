@@ -3,7 +3,7 @@
  * mediaUrl, stepped with ←/→ and Home/End, closed with Esc; "Reveal in file manager"
  * only where the desktop shell can do it.
  */
-import { fireEvent, render, screen } from '@testing-library/svelte';
+import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
 import type { Shell } from '../../renderer/src/lib/api.js';
 import Lightbox from '../../renderer/src/components/search/Lightbox.svelte';
@@ -45,6 +45,14 @@ describe('Lightbox', () => {
     );
     expect(dialog.textContent).toContain('/photos/img-1.jpg');
     expect(dialog.textContent).toContain('640 × 480');
+  });
+
+  it('shows a score only for a file a search ranked, not for one listed by date', () => {
+    const ranked = setup(1);
+    expect(ranked.dialog.textContent).toContain('Score');
+    cleanup();
+    render(Lightbox, { ...ranked, results: makeResults(5).map((r) => ({ ...r, score: 0 })) });
+    expect(screen.getByRole('dialog').textContent).not.toContain('Score');
   });
 
   it('steps with the arrow keys, jumps with Home and End, and closes with Esc', async () => {
