@@ -5,7 +5,12 @@
  * back to an older query.
  */
 import type { ChannelInput } from '../../../electron/shared/contract.js';
-import type { MonthCount, SearchResult, SortOrder } from '../../../electron/shared/types.js';
+import type {
+  MonthCount,
+  SearchResult,
+  SortOrder,
+  TagFacet,
+} from '../../../electron/shared/types.js';
 import { errorMessage, invoke } from './api.js';
 import { dateInputToMs } from './format.js';
 
@@ -60,6 +65,8 @@ export class SearchState {
   results = $state.raw<SearchResult[]>([]);
   /** Weaker matches the relevance cut-off left out of `results` (0 with allMatches). */
   hidden = $state(0);
+  /** The tags the results carry, with counts (the engine's facets; none for "similar"). */
+  facets = $state.raw<TagFacet[]>([]);
   loading = $state(false);
   error = $state<string | null>(null);
   /** Whether `results` answers the current query (false while nothing was searched yet). */
@@ -111,6 +118,15 @@ export class SearchState {
     void this.run();
   }
 
+  /** Narrow the search to a tag: `tag:<id>` joins the query (once), and it runs now. */
+  addTag(tag: string): void {
+    const term = `tag:${tag}`;
+    if (this.query.split(/\s+/).includes(term)) return;
+    this.query = `${this.query.trim()} ${term}`.trim();
+    this.similarTo = null;
+    void this.run();
+  }
+
   /** Search by an example image through the query algebra, so words can be added to it. */
   searchByImage(path: string): void {
     this.setQuery(`"${path}"`);
@@ -123,6 +139,7 @@ export class SearchState {
     this.#sequence += 1;
     this.results = [];
     this.hidden = 0;
+    this.facets = [];
     this.error = null;
     this.loading = false;
     this.searched = false;
@@ -155,11 +172,13 @@ export class SearchState {
       if (sequence !== this.#sequence) return;
       this.results = answer.results;
       this.hidden = answer.hidden;
+      this.facets = answer.facets ?? [];
       this.error = null;
     } catch (error) {
       if (sequence !== this.#sequence) return;
       this.results = [];
       this.hidden = 0;
+      this.facets = [];
       this.error = errorMessage(error);
     }
     this.loading = false;
