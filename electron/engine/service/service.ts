@@ -30,7 +30,8 @@ import { videoExtensions } from '../../../native/ffmpeg/extensions.js';
 import { JobQueue } from './jobs.js';
 import { resolveServablePath } from './media-access.js';
 import { playbackInfo } from './playback-stream.js';
-import { bundledVocabulary, tagHandlers } from './tag-handlers.js';
+import { tagHandlers } from './tag-handlers.js';
+import { bundledVocabulary } from '../search/tag-filter.js';
 import { tagFolders } from '../tags/tag-folders.js';
 import { readStoredSettings, writeStoredSettings, type StoredSettings } from './settings.js';
 

@@ -14,18 +14,13 @@ import {
   tagsOfFiles,
 } from '../tags/library-tags.js';
 import { tagFolders } from '../tags/tag-folders.js';
-import { loadVocabulary, type Vocabulary } from '../tags/vocabulary.js';
+import { bundledVocabulary } from '../search/tag-filter.js';
 import type { JobQueue } from './jobs.js';
 
 type TagChannel = 'tags:list' | 'tags:ofFiles' | 'tags:decide' | 'tags:review' | 'tags:run';
 type TagHandlers = {
   [C in TagChannel]: (input: ParsedInput<C>) => Promise<ChannelOutput<C>>;
 };
-
-// Loaded once: the bundled file does not change while the app runs.
-let vocabulary: Promise<Vocabulary> | null = null;
-/** The bundled vocabulary, read once per process. */
-export const bundledVocabulary = (): Promise<Vocabulary> => (vocabulary ??= loadVocabulary());
 
 export function tagHandlers(requireLibrary: () => Library, jobs: JobQueue): TagHandlers {
   const vocab = bundledVocabulary;

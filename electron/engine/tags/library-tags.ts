@@ -6,12 +6,7 @@
  * model] in native/store/tags.ts); this module turns paths and names into those keys.
  */
 import path from 'node:path';
-import {
-  sqlString,
-  whereIn,
-  type LibraryStore,
-  type StoredMedia,
-} from '../../../native/store/index.js';
+import { whereIn, type LibraryStore, type StoredMedia } from '../../../native/store/index.js';
 import { resultOf } from '../library-browse.js';
 import type { TagRow } from '../../../native/store/tags.js';
 import { LanternError } from '../../shared/errors.js';
@@ -49,6 +44,9 @@ export function resolveTag(vocabulary: Vocabulary, words: string): TagDef {
     `No tag is called "${words}". \`npx lantern tags list\` shows the vocabulary.`,
   );
 }
+
+/** Paths or hashes per `IN (…)` list when looking up media rows. */
+const HASHES_PER_QUERY = 500;
 
 /** Where tags that are not in the vocabulary come from, by id prefix. */
 const OUTSIDE_VOCABULARY: Readonly<Record<string, string>> = {
@@ -89,18 +87,24 @@ export async function mediaOfPaths(
   store: LibraryStore,
   paths: readonly string[],
 ): Promise<StoredMedia[]> {
-  const rows: StoredMedia[] = [];
-  for (const file of paths) {
-    const absolute = path.resolve(file);
-    const [row] = await store.listMedia({ where: `path = ${sqlString(absolute)}` });
+  const wanted = paths.map((file) => path.resolve(file));
+  // One query per batch of paths, not per path: tags:decide takes up to 10 000 at once.
+  const byPath = new Map<string, StoredMedia>();
+  for (let i = 0; i < wanted.length; i += HASHES_PER_QUERY) {
+    const rows = await store.listMedia({
+      where: whereIn('path', wanted.slice(i, i + HASHES_PER_QUERY)),
+    });
+    for (const row of rows) byPath.set(row.path, row);
+  }
+  return wanted.map((absolute) => {
+    const row = byPath.get(absolute);
     if (!row)
       throw new LanternError(
         'NOT_FOUND',
         `${absolute} is not in the library; index its folder first (\`npx lantern index <folder>\`).`,
       );
-    rows.push(row);
-  }
-  return rows;
+    return row;
+  });
 }
 
 /** Accept or reject a tag on files given by path. */
@@ -171,9 +175,6 @@ export async function countTags(store: LibraryStore, vocabulary: Vocabulary): Pr
 }
 
 export type ReviewPage = TagReviewPage;
-
-/** Hashes per `IN (…)` list when looking up media rows. */
-const HASHES_PER_QUERY = 500;
 
 /**
  * The files that carry a tag in one state (the review queue: suggestions to accept or
