@@ -19,7 +19,7 @@ import { runCut } from './cut-command.js';
 import { runLearn } from './learn-command.js';
 import { runTag, runTags } from './tag-command.js';
 import { tagFolders } from '../engine/tags/tag-folders.js';
-import { loadVocabulary } from '../engine/tags/vocabulary.js';
+import { libraryVocabulary } from '../engine/tags/library-vocabulary.js';
 import { startBrowserShell } from './serve.js';
 import { createProgressReporter } from './progress-bar.js';
 import {
@@ -155,10 +155,15 @@ async function runIndex(args: CliArgs): Promise<number> {
         // Once the library has been tagged, what was just indexed is tagged too.
         if (library.taggingOn && !result.cancelled) {
           const folders = args.positionals.map((folder) => path.resolve(folder));
-          const tagged = await tagFolders(library, await loadVocabulary(), folders, {
-            signal: controller.signal,
-            requireFiles: false,
-          });
+          const tagged = await tagFolders(
+            library,
+            await libraryVocabulary(library.dbDir),
+            folders,
+            {
+              signal: controller.signal,
+              requireFiles: false,
+            },
+          );
           process.stderr.write(
             `Tagged ${tagged.files} files (${tagged.suggested} with suggestions): tagging is on for this library.\n`,
           );

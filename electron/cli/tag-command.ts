@@ -12,11 +12,8 @@ import { countTags, decideTag, tagsOfFiles, type FileTags } from '../engine/tags
 import { closeSidecarWriter, writeAcceptedTags } from '../engine/tags/sidecars.js';
 import { tagFolders } from '../engine/tags/tag-folders.js';
 import { parseVocabText } from '../engine/tags/vocab-text.js';
-import {
-  loadVocabulary,
-  withCategoryDefaults,
-  type Vocabulary,
-} from '../engine/tags/vocabulary.js';
+import { libraryVocabulary, tagOffsets } from '../engine/tags/library-vocabulary.js';
+import { withCategoryDefaults, type Vocabulary } from '../engine/tags/vocabulary.js';
 import { LanternError } from '../shared/errors.js';
 import { need, type CliArgs } from './args.js';
 import { createProgressReporter } from './progress-bar.js';
@@ -28,9 +25,12 @@ type WithLibrary = <T>(
   work: (library: Library) => Promise<T>,
 ) => Promise<T>;
 
-/** The bundled vocabulary, or the tags of a --vocab file with their categories' prompts. */
-async function vocabularyFor(args: CliArgs): Promise<Vocabulary> {
-  const bundled = await loadVocabulary();
+/**
+ * The library's vocabulary (bundled plus the person's edits), or the tags of a --vocab file
+ * with their categories' prompts.
+ */
+async function vocabularyFor(args: CliArgs, library: Library): Promise<Vocabulary> {
+  const bundled = await libraryVocabulary(library.dbDir);
   if (!args.vocab) return bundled;
   const text = await readFile(path.resolve(args.vocab), 'utf8').catch((error: unknown) => {
     throw new LanternError(
@@ -84,11 +84,11 @@ async function writeSidecars(args: CliArgs, files: readonly FileTags[]): Promise
 
 export async function runTag(args: CliArgs, withLibrary: WithLibrary): Promise<number> {
   const folder = path.resolve(need(args.positionals[0], 'the folder to tag'));
-  const vocabulary = await vocabularyFor(args);
   const files = await withLibrary(
     args,
     { access: 'write', purpose: 'lantern tag' },
     async (library) => {
+      const vocabulary = await vocabularyFor(args, library);
       const progress = createProgressReporter(process.stderr);
       const started = Date.now();
       await tagFolders(library, vocabulary, [folder], {
@@ -120,10 +120,9 @@ export async function runTag(args: CliArgs, withLibrary: WithLibrary): Promise<n
 
 export async function runTags(args: CliArgs, withLibrary: WithLibrary): Promise<number> {
   const [verb, file, words] = args.positionals;
-  const vocabulary = await vocabularyFor(args);
   if (verb === 'list' || verb === undefined) {
-    const counts = await withLibrary(args, { access: 'read' }, (library) =>
-      countTags(library.store, vocabulary),
+    const counts = await withLibrary(args, { access: 'read' }, async (library) =>
+      countTags(library.store, await vocabularyFor(args, library), await tagOffsets(library.dbDir)),
     );
     print(args, { tags: counts }, () =>
       counts
@@ -145,10 +144,10 @@ export async function runTags(args: CliArgs, withLibrary: WithLibrary): Promise<
   const files = await withLibrary(
     args,
     { access: 'write', purpose: `lantern tags ${verb}` },
-    (library) =>
+    async (library) =>
       decideTag(
         library.store,
-        vocabulary,
+        await vocabularyFor(args, library),
         [target],
         tagWords,
         verb === 'accept' ? 'accepted' : 'rejected',

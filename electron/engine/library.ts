@@ -51,6 +51,7 @@ import { browseLibrary, type BrowseRequest } from './library-browse.js';
 import { servingModelFor, type ModelSide, type PendingModel } from './model-switch.js';
 import { readLibrarySettings, rootsFromStore } from './library-settings.js';
 import { writeFileAtomic } from './settings-file.js';
+import { libraryVocabulary } from './tags/library-vocabulary.js';
 
 export interface LibraryOptions {
   dbDir?: string;
@@ -533,6 +534,7 @@ export class Library {
       embedTexts: (texts) => this.encoder.encodeTexts(texts),
       embedImageFile: (file) => this.embedImageFile(file),
       background: () => this.background(),
+      vocabulary: () => libraryVocabulary(this.dbDir),
     };
   }
 

@@ -19,7 +19,9 @@ import type {
   PlaybackInfo,
   SearchAnswer,
   FileTags,
+  LearnedTagAnswer,
   TagCount,
+  TagPreview,
   TagReviewPage,
 } from './types.js';
 
@@ -74,6 +76,12 @@ const modelId = z
     message: 'must not contain control characters',
   });
 
+/** A tag's id, name or synonym, or a phrase of the person's own (the engine checks more). */
+const tagWords = z.string().trim().min(1).max(200);
+
+/** Added to a tag's calibrated threshold; the engine's MAX_OFFSET (library-vocabulary.ts). */
+const tagOffset = z.number().min(-0.2).max(0.2);
+
 export const SearchFiltersSchema = z
   .object({
     kind: z.enum(['image', 'video']).optional(),
@@ -109,6 +117,11 @@ export const SettingsSchema = z
     /** Decompression-bomb guard, in megapixels. */
     maxMegapixels: z.number().min(1).max(1000),
     theme: z.enum(['system', 'light', 'dark']),
+    /**
+     * Write accepted tags to XMP sidecars next to the photos (photo.jpg.xmp, or an existing
+     * photo.xmp), for digiKam, darktable and Lightroom; off until the person turns it on.
+     */
+    writeXmp: z.boolean(),
   })
   .strict();
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -293,6 +306,72 @@ export const contract = {
       })
       .strict(),
     output: returns<TagReviewPage>(),
+  },
+  /**
+   * Edit the library's vocabulary (kept in the library, over the bundled one): add a tag
+   * (a phrase of the person's own: it is decided across the library at once), rename,
+   * hide (its suggestions go; accepted tags stay) or merge one tag into another (its files
+   * follow). Returns the vocabulary with counts.
+   */
+  'tags:edit': {
+    input: z
+      .object({
+        edit: z.discriminatedUnion('op', [
+          z
+            .object({
+              op: z.literal('add'),
+              name: tagWords,
+              category: tagWords,
+              synonyms: z.array(tagWords).max(50).optional(),
+            })
+            .strict(),
+          z.object({ op: z.literal('rename'), id: tagWords, name: tagWords }).strict(),
+          z.object({ op: z.literal('hide'), id: tagWords, hidden: z.boolean() }).strict(),
+          z.object({ op: z.literal('merge'), from: tagWords, into: tagWords }).strict(),
+        ]),
+      })
+      .strict(),
+    output: returns<TagCount[]>(),
+  },
+  /**
+   * What a tag (by id or name) or an unsaved phrase would tag at its calibrated threshold
+   * plus `offset` (default: the tag's saved offset, else 0): the count and the files that
+   * just make it and just miss. Cheap to call again as a slider moves.
+   */
+  'tags:preview': {
+    input: z
+      .object({
+        tag: tagWords.optional(),
+        phrase: tagWords.optional(),
+        offset: tagOffset.optional(),
+        /** Files shown on each side of the threshold. */
+        near: z.number().int().min(1).max(48).optional(),
+      })
+      .strict()
+      .refine((input) => (input.tag === undefined) !== (input.phrase === undefined), {
+        message: 'give either a tag or a phrase',
+      }),
+    output: returns<TagPreview>(),
+  },
+  /** Save a tag's threshold offset and decide that tag again across the library. */
+  'tags:threshold': {
+    input: z.object({ tag: tagWords, offset: tagOffset }).strict(),
+    output: returns<TagCount[]>(),
+  },
+  /**
+   * Learn a tag from example files (at least 3) and optional counter-examples; it is
+   * suggested across the library, and learned again from what the person accepts and
+   * rejects of it.
+   */
+  'tags:learn': {
+    input: z
+      .object({
+        name: tagWords,
+        examples: z.array(absolutePath).min(3).max(1000),
+        negatives: z.array(absolutePath).max(1000).optional(),
+      })
+      .strict(),
+    output: returns<LearnedTagAnswer>(),
   },
   /** Starts a tagging job over the library, or one folder of it. */
   'tags:run': {

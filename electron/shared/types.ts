@@ -189,12 +189,21 @@ export interface FileTags {
   tags: FileTag[];
 }
 
+/**
+ * Where a tag comes from: the bundled vocabulary, a phrase the person added, a photo's own
+ * keywords (read at index time), or a tag learned from examples.
+ */
+export type TagOrigin = 'vocabulary' | 'custom' | 'keyword' | 'learned';
+
 /** A vocabulary tag with how many files carry it in each state. */
 export interface TagCount {
   id: string;
   name: string;
   category: string;
   hidden: boolean;
+  origin: TagOrigin;
+  /** The person's threshold offset (tags:threshold); 0 when the calibrated one stands. */
+  offset: number;
   accepted: number;
   suggested: number;
   rejected: number;
@@ -206,6 +215,46 @@ export interface TagReviewPage {
   /** Files carrying the tag in the asked state, strongest score first. */
   items: SearchResult[];
   total: number;
+}
+
+/** One file near a tag's threshold, for the slider (contract channel tags:preview). */
+export interface TagPreviewFile {
+  path: string;
+  kind: MediaKind;
+  score: number;
+  thumbnail: string | null;
+}
+
+/**
+ * What a tag or phrase would tag at a threshold (contract channel tags:preview): the
+ * calibrated threshold (docs/tagging.md), the count at calibrated + offset, and the files
+ * that just make it and just miss. `histogram` holds every scored file's score in equal
+ * bins from `min` to `max`, so the slider can show a count while it moves.
+ */
+export interface TagPreview {
+  /** The saved tag previewed; null for a phrase not saved yet. */
+  tag: { id: string; name: string; category: string } | null;
+  calibrated: number;
+  offset: number;
+  threshold: number;
+  /** Files scored (one per content). */
+  total: number;
+  /** Files at or above `threshold`. */
+  count: number;
+  histogram: { min: number; max: number; counts: number[] };
+  /** The weakest files that pass, weakest first. */
+  justIn: TagPreviewFile[];
+  /** The strongest files that miss, strongest first. */
+  justMiss: TagPreviewFile[];
+}
+
+/** A tag learned from examples (contract channel tags:learn, `lantern tags learn --json`). */
+export interface LearnedTagAnswer {
+  /** 'learned/<slug>'. */
+  tag: string;
+  threshold: number;
+  /** Files it now suggests, strongest first (examples and counter-examples left out). */
+  suggested: { path: string; score: number }[];
 }
 
 /** How the player opens a video (contract channel media:playback). */

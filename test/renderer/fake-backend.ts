@@ -41,6 +41,7 @@ export const settings: Settings = {
   thumbnailSize: 256,
   maxMegapixels: 100,
   theme: 'system',
+  writeXmp: false,
 };
 
 export const status: LibraryStatus = {

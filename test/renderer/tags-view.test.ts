@@ -54,6 +54,8 @@ function fakeTagging(states: Record<string, Record<string, State>>) {
       return {
         ...tag,
         hidden: tag.hidden ?? false,
+        origin: 'vocabulary' as const,
+        offset: 0,
         accepted: of.filter((s) => s === 'accepted').length,
         suggested: of.filter((s) => s === 'suggested').length,
         rejected: of.filter((s) => s === 'rejected').length,

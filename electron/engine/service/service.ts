@@ -31,7 +31,7 @@ import { JobQueue } from './jobs.js';
 import { resolveServablePath } from './media-access.js';
 import { playbackInfo } from './playback-stream.js';
 import { tagHandlers } from './tag-handlers.js';
-import { bundledVocabulary } from '../search/tag-filter.js';
+import { libraryVocabulary } from '../tags/library-vocabulary.js';
 import { tagFolders } from '../tags/tag-folders.js';
 import { readStoredSettings, writeStoredSettings, type StoredSettings } from './settings.js';
 
@@ -188,7 +188,7 @@ export class LanternService {
         const report = await library.index(folders, { signal, pause, onProgress: progress });
         // Once the library has been tagged, what was just indexed is tagged too.
         if (library.taggingOn && !report.cancelled && !signal.aborted)
-          await tagFolders(library, await bundledVocabulary(), folders, {
+          await tagFolders(library, await libraryVocabulary(library.dbDir), folders, {
             signal,
             requireFiles: false,
           });

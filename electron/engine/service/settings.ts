@@ -18,6 +18,7 @@ export const DEFAULT_SETTINGS: StoredSettings = {
   thumbnailSize: 256,
   maxMegapixels: 100,
   theme: 'system',
+  writeXmp: false,
   modelFolders: [],
 };
 

@@ -13,20 +13,35 @@ import {
   reviewQueue,
   tagsOfFiles,
 } from '../tags/library-tags.js';
+import { learnLibraryTag } from '../tags/learned-tags.js';
+import { libraryVocabulary, tagOffsets } from '../tags/library-vocabulary.js';
 import { tagFolders } from '../tags/tag-folders.js';
-import { bundledVocabulary } from '../search/tag-filter.js';
+import { previewTag, setTagThreshold } from '../tags/threshold.js';
+import { editVocabulary } from '../tags/vocabulary-edits.js';
 import type { JobQueue } from './jobs.js';
 
-type TagChannel = 'tags:list' | 'tags:ofFiles' | 'tags:decide' | 'tags:review' | 'tags:run';
+type TagChannel =
+  | 'tags:list'
+  | 'tags:ofFiles'
+  | 'tags:decide'
+  | 'tags:review'
+  | 'tags:run'
+  | 'tags:edit'
+  | 'tags:preview'
+  | 'tags:threshold'
+  | 'tags:learn';
 type TagHandlers = {
   [C in TagChannel]: (input: ParsedInput<C>) => Promise<ChannelOutput<C>>;
 };
 
 export function tagHandlers(requireLibrary: () => Library, jobs: JobQueue): TagHandlers {
-  const vocab = bundledVocabulary;
+  const vocab = () => libraryVocabulary(requireLibrary().dbDir);
 
   return {
-    'tags:list': async () => countTags(requireLibrary().store, await vocab()),
+    'tags:list': async () => {
+      const library = requireLibrary();
+      return countTags(library.store, await vocab(), await tagOffsets(library.dbDir));
+    },
     'tags:ofFiles': async ({ paths }) => {
       const library = requireLibrary();
       return tagsOfFiles(library.store, await vocab(), await mediaOfPaths(library.store, paths));
@@ -39,6 +54,17 @@ export function tagHandlers(requireLibrary: () => Library, jobs: JobQueue): TagH
         limit: limit ?? 200,
         offset: offset ?? 0,
       }),
+    'tags:edit': ({ edit }) => editVocabulary(requireLibrary(), edit),
+    'tags:preview': (input) => previewTag(requireLibrary(), input),
+    'tags:threshold': (input) => setTagThreshold(requireLibrary(), input),
+    'tags:learn': ({ name, examples, negatives }) => {
+      const library = requireLibrary();
+      return learnLibraryTag(library.store, library.dbDir, library.encoder.id, {
+        name,
+        examples,
+        negatives: negatives ?? [],
+      });
+    },
     'tags:run': ({ root }) => {
       const library = requireLibrary();
       const label = root ?? 'the whole library';

@@ -159,7 +159,11 @@ export async function tagsOfFiles(
 }
 
 /** The vocabulary with how many files carry each tag in each state. */
-export async function countTags(store: LibraryStore, vocabulary: Vocabulary): Promise<TagCount[]> {
+export async function countTags(
+  store: LibraryStore,
+  vocabulary: Vocabulary,
+  offsets: ReadonlyMap<string, number> = new Map(),
+): Promise<TagCount[]> {
   const [accepted, suggested, rejected] = await Promise.all(
     (['accepted', 'suggested', 'rejected'] as const).map((state) => store.tags.countByTag(state)),
   );
@@ -168,6 +172,8 @@ export async function countTags(store: LibraryStore, vocabulary: Vocabulary): Pr
     name: tag.name,
     category: tag.category,
     hidden: tag.hidden,
+    origin: tag.custom ? ('custom' as const) : ('vocabulary' as const),
+    offset: offsets.get(tag.id) ?? 0,
     accepted: accepted?.get(tag.id) ?? 0,
     suggested: suggested?.get(tag.id) ?? 0,
     rejected: rejected?.get(tag.id) ?? 0,

@@ -8,6 +8,7 @@ import { isAtOrInsideFolder } from '../library-folders.js';
 import type { Library } from '../library.js';
 import { LanternError } from '../../shared/errors.js';
 import { applyLearnedTags } from './learned-tags.js';
+import { tagOffsets } from './library-vocabulary.js';
 import { Tagger, type TagRunOptions } from './tagger.js';
 import type { Vocabulary } from './vocabulary.js';
 
@@ -42,7 +43,12 @@ export async function tagFolders(
         : 'The library has no indexed files to tag yet; index a folder first.',
     );
   }
-  const tagger = await Tagger.prepare(library.taggingContext(), vocabulary, options);
+  // The person's slider settings, unless the caller brings its own (a --vocab run).
+  const offsets = options.offsets ?? (await tagOffsets(library.dbDir));
+  const tagger = await Tagger.prepare(library.taggingContext(), vocabulary, {
+    ...options,
+    offsets,
+  });
   const suggested = await tagger.tagMedia(media, options);
   // After the vocabulary's run, which removes suggestions it did not make itself.
   await applyLearnedTags(library.store, library.dbDir, library.encoder.id, media);

@@ -25,6 +25,8 @@ export interface TagDef {
   /** Tags of an exclusive category compete: a photo gets at most one (e.g. time of day). */
   exclusive: boolean;
   hidden: boolean;
+  /** Added by the person (a vocabulary edit), not bundled with Lantern. */
+  custom?: boolean;
 }
 
 /** A category as the bundled file defines it; user categories have none (generic templates). */
@@ -275,7 +277,7 @@ export function tagPrompts(tag: TagDef): string[] {
 
 /** User edits, applied over the bundled vocabulary (stored per library as JSON). */
 export type VocabularyEdit =
-  | { op: 'add'; name: string; category: string; synonyms?: string[] }
+  | { op: 'add'; name: string; category: string; synonyms?: string[] | undefined }
   | { op: 'rename'; id: string; name: string }
   | { op: 'hide'; id: string; hidden: boolean }
   | { op: 'merge'; from: string; into: string }; // from's synonyms join into's; from disappears
@@ -334,6 +336,7 @@ export function applyEdits(base: Vocabulary, edits: readonly VocabularyEdit[]): 
           templates: known ? [...known.templates] : [],
           exclusive: known?.exclusive ?? false,
           hidden: false,
+          custom: true,
         });
         break;
       }
