@@ -120,11 +120,14 @@ export class TagTable {
   /**
    * A re-run over files: what it suggests is saved (suggest), and suggested rows of those
    * files that it no longer suggests are removed, whatever their source; accepted and
-   * rejected rows stay. One write and a few deletes for the whole batch of files.
+   * rejected rows stay. One write and a few deletes for the whole batch of files. With
+   * `tags`, the run decided only those tags (a threshold moved, a tag added): only their
+   * stale suggestions go, every other tag's rows stay as they are.
    */
   async replaceSuggestionsOfFiles(
     model: string,
     runs: readonly { hash: string; rows: readonly Omit<TagSuggestion, 'hash' | 'model'>[] }[],
+    options: { tags?: ReadonlySet<string> | undefined } = {},
   ): Promise<void> {
     if (runs.length === 0) return;
     this.refuseReadOnly();
@@ -137,8 +140,22 @@ export class TagTable {
     const existing = await this.byKey(runs.map((run) => run.hash));
     const stale = [...existing.values()]
       .filter((row) => row.state === 'suggested' && !wanted.has(row.key))
+      .filter((row) => !options.tags || options.tags.has(row.tag))
       .map((row) => row.key);
     await this.deleteWhereIn('key', stale, 'remove old tag suggestions');
+  }
+
+  /**
+   * Remove every suggestion of `tag` (a tag the person hid); accepted and rejected rows
+   * stay, they are the person's decisions.
+   */
+  async removeSuggestionsOfTag(tag: string): Promise<void> {
+    this.refuseReadOnly();
+    const table = this.table;
+    if (!table) return;
+    await guarded('remove tag suggestions', this.dir, () =>
+      table.delete(`tag = ${sqlString(tag)} AND state = ${sqlString('suggested')}`),
+    );
   }
 
   /** Accept or reject `tag` on many files at once (setStates). */

@@ -5,6 +5,7 @@
  * the work itself is engine/tags (tagger.ts, library-tags.ts).
  */
 import type { ChannelOutput, ParsedInput } from '../../shared/contract.js';
+import { LanternError } from '../../shared/errors.js';
 import type { Library } from '../library.js';
 import {
   countTags,
@@ -54,9 +55,15 @@ export function tagHandlers(requireLibrary: () => Library, jobs: JobQueue): TagH
         limit: limit ?? 200,
         offset: offset ?? 0,
       }),
-    'tags:edit': ({ edit }) => editVocabulary(requireLibrary(), edit),
+    'tags:edit': async ({ edit }) => {
+      refuseWhileTagging(jobs);
+      return editVocabulary(requireLibrary(), edit);
+    },
     'tags:preview': (input) => previewTag(requireLibrary(), input),
-    'tags:threshold': (input) => setTagThreshold(requireLibrary(), input),
+    'tags:threshold': async (input) => {
+      refuseWhileTagging(jobs);
+      return setTagThreshold(requireLibrary(), input);
+    },
     'tags:learn': ({ name, examples, negatives }) => {
       const library = requireLibrary();
       return learnLibraryTag(library.store, library.dbDir, library.encoder.id, {
@@ -92,4 +99,17 @@ export function tagHandlers(requireLibrary: () => Library, jobs: JobQueue): TagH
       );
     },
   };
+}
+
+/** A running tagging job decides with the vocabulary it started with (vocabulary-edits.ts). */
+function refuseWhileTagging(jobs: JobQueue): void {
+  if (
+    jobs
+      .list()
+      .some((job) => job.kind === 'tag' && ['queued', 'running', 'paused'].includes(job.state))
+  )
+    throw new LanternError(
+      'LIBRARY_BUSY',
+      'A tagging job is running; change the tags when it has finished, or cancel it first.',
+    );
 }

@@ -11,7 +11,7 @@ import type { LibraryStore, StoredMedia } from '../../../native/store/index.js';
 import { LanternError } from '../../shared/errors.js';
 import { calibrateTag, decideTags, type DecidableTag, type TagCalibration } from './decide.js';
 import { TagEmbeddingCache, type EncodeText } from './tag-embeddings.js';
-import { tagPrompts, type Vocabulary } from './vocabulary.js';
+import { tagPrompts, type TagDef, type Vocabulary } from './vocabulary.js';
 
 /** What the tagger needs of an open library (Library.taggingContext). */
 export interface TaggerContext {
@@ -34,6 +34,12 @@ export interface TagRunOptions {
   offsets?: ReadonlyMap<string, number>;
   /** Awaited before each batch: a paused job waits here, between writes. */
   beforeBatch?: () => Promise<void>;
+  /**
+   * Decide only these tag ids (a moved threshold, an added or shown tag): their rivals in
+   * an exclusive category are prepared too, as the rule needs them, but only these tags'
+   * suggestions are written or removed; every other tag's rows stay as they are.
+   */
+  only?: readonly string[] | undefined;
 }
 
 /** Texts embedded per call: progress stays visible on a large vocabulary. */
@@ -46,6 +52,8 @@ export class Tagger {
     private readonly context: TaggerContext,
     private readonly tags: readonly DecidableTag[],
     private readonly calibrations: ReadonlyMap<string, TagCalibration>,
+    /** The tags whose rows this tagger writes; null: all it prepared. */
+    private readonly only: ReadonlySet<string> | null,
   ) {}
 
   /** Embed and calibrate the vocabulary's visible tags for this library. */
@@ -54,7 +62,10 @@ export class Tagger {
     vocabulary: Vocabulary,
     options: TagRunOptions = {},
   ): Promise<Tagger> {
-    const visible = vocabulary.tags.filter((tag) => !tag.hidden);
+    const only = options.only ? new Set(options.only) : null;
+    const visible = vocabulary.tags.filter((tag) => !tag.hidden && (!only || needed(tag, only)));
+    if (visible.length === 0 && only)
+      throw new LanternError('NOT_FOUND', `No tag to decide among ${[...only].join(', ')}.`);
     if (visible.length === 0)
       throw new LanternError(
         'INVALID_INPUT',
@@ -89,7 +100,16 @@ export class Tagger {
       );
     }
     await cache.save();
-    return new Tagger(context, tags, calibrations);
+    return new Tagger(context, tags, calibrations, only);
+
+    /** A tag to decide, or a rival in an exclusive category of one. */
+    function needed(tag: TagDef, wanted: ReadonlySet<string>): boolean {
+      if (wanted.has(tag.id)) return true;
+      return (
+        tag.exclusive &&
+        vocabulary.tags.some((t) => wanted.has(t.id) && t.exclusive && t.category === tag.category)
+      );
+    }
   }
 
   /** The calibrated threshold of a tag (for the slider and the CLI's report). */
@@ -115,14 +135,15 @@ export class Tagger {
       batch.forEach((row, index) => {
         const vector = vectors[index];
         if (!vector || runs.has(row.hash)) return;
-        const rows = decideTags(vector, this.tags, this.calibrations).map((s) => ({
-          tag: s.id,
-          score: Math.round(s.score * 10_000) / 10_000,
-        }));
+        const rows = decideTags(vector, this.tags, this.calibrations)
+          .filter((s) => !this.only || this.only.has(s.id))
+          .map((s) => ({ tag: s.id, score: Math.round(s.score * 10_000) / 10_000 }));
         if (rows.length > 0) tagged += 1;
         runs.set(row.hash, { hash: row.hash, rows });
       });
-      await store.tags.replaceSuggestionsOfFiles(modelId, [...runs.values()]);
+      await store.tags.replaceSuggestionsOfFiles(modelId, [...runs.values()], {
+        tags: this.only ?? undefined,
+      });
       options.onProgress?.(Math.min(media.length, i + batch.length), media.length);
     }
     return tagged;
