@@ -127,6 +127,45 @@ describe('tags table', () => {
     await store.close();
   });
 
+  it('re-decides only the tags it is told to, leaving other tags’ suggestions alone', async () => {
+    const store = await open(freshDir());
+    await store.tags.suggest([
+      { hash: A, tag: 'red', score: 0.3 },
+      { hash: A, tag: 'sky', score: 0.4 },
+      { hash: B, tag: 'red', score: 0.3 },
+      { hash: B, tag: 'sky', score: 0.4 },
+    ]);
+    await store.tags.setState([B], 'red', 'accepted');
+    // A run of 'red' alone (a moved threshold): A loses red, sky stays everywhere.
+    await store.tags.replaceSuggestionsOfFiles(
+      'm',
+      [
+        { hash: A, rows: [] },
+        { hash: B, rows: [] },
+      ],
+      { tags: new Set(['red']) },
+    );
+    expect(await statesOf(store, A)).toEqual({ sky: 'suggested' });
+    expect(await statesOf(store, B)).toEqual({ red: 'accepted', sky: 'suggested' });
+    await store.close();
+  });
+
+  it('removes every suggestion of a hidden tag and keeps the person’s decisions of it', async () => {
+    const store = await open(freshDir());
+    await store.tags.suggest([
+      { hash: A, tag: 'red', score: 0.3 },
+      { hash: B, tag: 'red', score: 0.3 },
+      { hash: C, tag: 'sky', score: 0.3 },
+    ]);
+    await store.tags.setState([B], 'red', 'accepted');
+    await store.tags.setState([C], 'red', 'rejected');
+    await store.tags.removeSuggestionsOfTag('red');
+    expect(await statesOf(store, A)).toEqual({});
+    expect(await statesOf(store, B)).toEqual({ red: 'accepted' });
+    expect(await statesOf(store, C)).toEqual({ red: 'rejected', sky: 'suggested' });
+    await store.close();
+  });
+
   it('accepts and rejects in bulk, creating rows a person adds by hand, and keeps decisions when asked', async () => {
     const store = await open(freshDir());
     const tags = store.tags;
