@@ -248,6 +248,8 @@ Commands:
   tags list                  the tag vocabulary, with how many files carry each tag
   tags accept|reject <file> <tag> [--write-xmp]
                              decide a tag on a file (a rejected tag is never suggested again)
+  tags export [--out FILE]   the library's vocabulary as Category|Tag lines (hidden tags as comments)
+  tags import <file>         add the tags of such a file that the vocabulary lacks
   tags learn <name> --examples F... [--negatives F...]
                              learn a tag from 3 or more indexed example files and suggest it
                              across the library; accepted and rejected files refine it next time

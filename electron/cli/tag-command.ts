@@ -4,14 +4,26 @@
  * accepted tags optionally written to XMP sidecars (docs/tagging.md, docs/xmp.md).
  * Tagging reads the vectors the index holds; it decodes no image.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Library } from '../engine/library.js';
 import { isAtOrInsideFolder } from '../engine/library-folders.js';
-import { countTags, decideTag, tagsOfFiles, type FileTags } from '../engine/tags/library-tags.js';
-import { closeSidecarWriter, writeAcceptedTags } from '../engine/tags/sidecars.js';
+import { readStoredSettings } from '../engine/service/settings.js';
+import { readLearnedTags, relearnLibraryTag } from '../engine/tags/learned-tags.js';
+import {
+  countTags,
+  decideTag,
+  resolveStoredTag,
+  tagsOfFiles,
+  type FileTags,
+} from '../engine/tags/library-tags.js';
+import { closeSidecarWriter, learnedTagNames, writeAcceptedTags } from '../engine/tags/sidecars.js';
 import { tagFolders } from '../engine/tags/tag-folders.js';
-import { parseVocabText } from '../engine/tags/vocab-text.js';
+import {
+  exportVocabularyText,
+  importVocabularyText,
+  parseVocabText,
+} from '../engine/tags/vocab-text.js';
 import { libraryVocabulary, tagOffsets } from '../engine/tags/library-vocabulary.js';
 import { withCategoryDefaults, type Vocabulary } from '../engine/tags/vocabulary.js';
 import { LanternError } from '../shared/errors.js';
@@ -68,10 +80,14 @@ function tagLines(files: readonly FileTags[]): string {
     .join('\n');
 }
 
-async function writeSidecars(args: CliArgs, files: readonly FileTags[]): Promise<void> {
-  if (!args.writeXmp) return;
+/** Accepted tags to sidecars when --write-xmp is given or the library has writeXmp on. */
+async function writeSidecars(
+  files: readonly FileTags[],
+  sidecars: { write: boolean; learnedNames: ReadonlyMap<string, string> },
+): Promise<void> {
+  if (!sidecars.write) return;
   try {
-    const report = await writeAcceptedTags(files);
+    const report = await writeAcceptedTags(files, sidecars.learnedNames);
     for (const failure of report.failed)
       process.stderr.write(`Sidecar not written for ${shown(failure.path)}: ${failure.error}\n`);
     process.stderr.write(
@@ -82,9 +98,15 @@ async function writeSidecars(args: CliArgs, files: readonly FileTags[]): Promise
   }
 }
 
+/** Whether to write sidecars, and the learned tags' names they are written under. */
+async function sidecarChoice(args: CliArgs, library: Library) {
+  const write = args.writeXmp || (await readStoredSettings(library.dbDir)).writeXmp;
+  return { write, learnedNames: write ? await learnedTagNames(library.dbDir) : new Map() };
+}
+
 export async function runTag(args: CliArgs, withLibrary: WithLibrary): Promise<number> {
   const folder = path.resolve(need(args.positionals[0], 'the folder to tag'));
-  const files = await withLibrary(
+  const { files, sidecars } = await withLibrary(
     args,
     { access: 'write', purpose: 'lantern tag' },
     async (library) => {
@@ -110,10 +132,15 @@ export async function runTag(args: CliArgs, withLibrary: WithLibrary): Promise<n
       const media = (await library.store.listMedia()).filter((row) =>
         isAtOrInsideFolder(row.path, folder),
       );
-      return tagsOfFiles(library.store, vocabulary, media, { states: ['accepted', 'suggested'] });
+      return {
+        files: await tagsOfFiles(library.store, vocabulary, media, {
+          states: ['accepted', 'suggested'],
+        }),
+        sidecars: await sidecarChoice(args, library),
+      };
     },
   );
-  await writeSidecars(args, files);
+  await writeSidecars(files, sidecars);
   print(args, tagAnswer(files), () => tagLines(files));
   return 0;
 }
@@ -122,38 +149,100 @@ export async function runTags(args: CliArgs, withLibrary: WithLibrary): Promise<
   const [verb, file, words] = args.positionals;
   if (verb === 'list' || verb === undefined) {
     const counts = await withLibrary(args, { access: 'read' }, async (library) =>
-      countTags(library.store, await vocabularyFor(args, library), await tagOffsets(library.dbDir)),
+      countTags(
+        library.store,
+        await vocabularyFor(args, library),
+        await tagOffsets(library.dbDir),
+        await readLearnedTags(library.dbDir),
+      ),
     );
+    const origin = (tag: (typeof counts)[number]) =>
+      tag.origin === 'vocabulary' ? '' : ` (${tag.origin})`;
     print(args, { tags: counts }, () =>
       counts
         .map(
           (tag) =>
-            `${tag.category}|${tag.name}${tag.hidden ? ' (hidden)' : ''}: ${tag.accepted} accepted, ${tag.suggested} suggested`,
+            `${tag.category}|${tag.name}${origin(tag)}${tag.hidden ? ' (hidden)' : ''}: ${tag.accepted} accepted, ${tag.suggested} suggested`,
         )
         .join('\n'),
     );
     return 0;
   }
+  if (verb === 'export') return runExport(args, withLibrary);
+  if (verb === 'import') return runImport(args, withLibrary);
   if (verb !== 'accept' && verb !== 'reject')
     throw new LanternError(
       'INVALID_INPUT',
-      `\`tags ${verb}\` is not a tags command; use \`tags list\`, \`tags accept <file> <tag>\` or \`tags reject <file> <tag>\`.`,
+      `\`tags ${verb}\` is not a tags command; use \`tags list\`, \`tags accept <file> <tag>\`, \`tags reject <file> <tag>\`, \`tags export\` or \`tags import <file>\`.`,
     );
   const target = need(file, 'the file to tag');
   const tagWords = need(words, 'the tag (its name, a synonym or its id)');
-  const files = await withLibrary(
+  const { files, sidecars } = await withLibrary(
     args,
     { access: 'write', purpose: `lantern tags ${verb}` },
-    async (library) =>
-      decideTag(
+    async (library) => {
+      const vocabulary = await vocabularyFor(args, library);
+      const { id } = await resolveStoredTag(library.store, vocabulary, tagWords);
+      const decided = await decideTag(
         library.store,
-        await vocabularyFor(args, library),
+        vocabulary,
         [target],
-        tagWords,
+        id,
         verb === 'accept' ? 'accepted' : 'rejected',
-      ),
+      );
+      // A learned tag learns again from the decision (learned-tags.ts).
+      if (id.startsWith('learned/'))
+        await relearnLibraryTag(library.store, library.dbDir, library.encoder.id, id);
+      return { files: decided, sidecars: await sidecarChoice(args, library) };
+    },
   );
-  await writeSidecars(args, files);
+  await writeSidecars(files, sidecars);
   print(args, tagAnswer(files), () => tagLines(files));
+  return 0;
+}
+
+/**
+ * `lantern tags export [--out FILE]`: the library's vocabulary as text (vocab-text.ts),
+ * hidden tags as comments. Without --out the text itself goes to stdout.
+ */
+async function runExport(args: CliArgs, withLibrary: WithLibrary): Promise<number> {
+  const vocabulary = await withLibrary(args, { access: 'read' }, (library) =>
+    libraryVocabulary(library.dbDir),
+  );
+  const text = exportVocabularyText(vocabulary);
+  if (!args.out) {
+    process.stdout.write(text);
+    return 0;
+  }
+  const out = path.resolve(args.out);
+  await writeFile(out, text, 'utf8').catch((error: unknown) => {
+    throw new LanternError(
+      'STORE_FAILED',
+      `--out ${args.out} could not be written (${String(error)}); choose a folder you can write to.`,
+    );
+  });
+  const tags = vocabulary.tags.filter((tag) => !tag.hidden).length;
+  print(args, { out, tags }, () => `Wrote ${tags} tags to ${out}.`);
+  return 0;
+}
+
+/** `lantern tags import FILE`: the file's tags the vocabulary lacks are added as edits. */
+async function runImport(args: CliArgs, withLibrary: WithLibrary): Promise<number> {
+  const file = path.resolve(need(args.positionals[1], 'the vocabulary file to import'));
+  const text = await readFile(file, 'utf8').catch((error: unknown) => {
+    throw new LanternError('NOT_FOUND', `${file} could not be read (${String(error)}).`);
+  });
+  const result = await withLibrary(
+    args,
+    { access: 'write', purpose: 'lantern tags import' },
+    (library) => importVocabularyText(library.dbDir, text),
+  );
+  print(args, result, () =>
+    [
+      `Added ${result.added.length} tag(s); ${result.present.length} were already in the vocabulary.`,
+      ...result.added.map((id) => `  + ${id}`),
+      ...result.skipped.map((skip) => `  not added: ${skip.tag}: ${skip.error}`),
+    ].join('\n'),
+  );
   return 0;
 }

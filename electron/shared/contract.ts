@@ -161,7 +161,8 @@ export interface AppInfo {
   notReadyReason: string | null;
 }
 
-export type JobKind = 'index' | 'download' | 'export' | 'tag';
+/** 'xmp': writing every file's accepted tags to its XMP sidecar (writeXmp turned on). */
+export type JobKind = 'index' | 'download' | 'export' | 'tag' | 'xmp';
 export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
 
 export interface JobSnapshot {

@@ -279,6 +279,20 @@ export class TagTable {
     await guarded('merge tags', this.dir, () => table.delete(`tag = ${sqlString(from)}`));
   }
 
+  /**
+   * Remove `tag`'s suggestions on these files (a learned tag learned again no longer passes
+   * them); accepted and rejected rows stay.
+   */
+  async removeSuggestions(tag: string, hashes: readonly string[]): Promise<void> {
+    if (hashes.length === 0) return;
+    this.refuseReadOnly();
+    const existing = await this.byKey(hashes);
+    const stale = hashes
+      .map((hash) => existing.get(tagKey(hash, tag)))
+      .flatMap((row) => (row?.state === 'suggested' ? [row.key] : []));
+    await this.deleteWhereIn('key', stale, 'remove old tag suggestions');
+  }
+
   /** Forget the tags of files no media row has any more (the caller checks that). */
   async removeFiles(hashes: readonly string[]): Promise<void> {
     await this.deleteWhereIn('hash', hashes, 'remove tags');

@@ -134,6 +134,83 @@ describe('lantern tags learn', () => {
     expect(saved.tags[0]).toMatchObject({ positives: 3, negatives: 1 });
   });
 
+  it('learns again when a suggestion is rejected or accepted, and drops stale suggestions', async () => {
+    const library = await openGapLibrary(db);
+    let suggested: string[];
+    let planted: string;
+    try {
+      const media = await library.store.listMedia();
+      const pathOf = new Map(media.map((row) => [row.hash, row.path]));
+      const rows = await library.store.tags.forFiles(media.map((row) => row.hash));
+      const carrying = new Set(rows.filter((r) => r.tag === 'learned/warm').map((r) => r.hash));
+      const hashes = await library.store.tags.filesWithTag('learned/warm', ['suggested']);
+      suggested = hashes.map((hash) => pathOf.get(hash)!).sort();
+      // A suggestion an earlier model of the tag made on a photo the current one leaves
+      // out: learned again, the tag keeps it only if the new model passes it.
+      const untouched = media.find((row) => !carrying.has(row.hash))!;
+      planted = untouched.path;
+      await library.store.tags.suggest([
+        { hash: untouched.hash, tag: 'learned/warm', score: 99, source: 'learned' },
+      ]);
+    } finally {
+      await library.close();
+    }
+    expect(suggested.length).toBeGreaterThanOrEqual(2);
+    const [rejected, accepted] = suggested as [string, string];
+    expect((await lantern(['tags', 'reject', rejected, 'learned/warm', ...global])).code).toBe(0);
+    expect((await lantern(['tags', 'accept', accepted, 'Warm', ...global])).code).toBe(0);
+
+    const saved = JSON.parse(await readFile(path.join(db, 'learned-tags.json'), 'utf8')) as {
+      tags: {
+        positives: number;
+        negatives: number;
+        threshold: number;
+        bias: number;
+        weights: number[];
+      }[];
+    };
+    // Learned again from 3 examples + the accepted one, Wood.jpg + the rejected one.
+    const model = saved.tags[0]!;
+    expect(model).toMatchObject({ positives: 4, negatives: 2 });
+    const after = await openGapLibrary(db);
+    try {
+      const media = await after.store.listMedia();
+      const rows = (await after.store.tags.forFiles(media.map((row) => row.hash))).filter(
+        (row) => row.tag === 'learned/warm',
+      );
+      const stateOf = (file: string) =>
+        rows.find((row) => row.hash === media.find((m) => m.path === file)?.hash)?.state;
+      expect(stateOf(rejected)).toBe('rejected');
+      expect(stateOf(accepted)).toBe('accepted');
+      // Every suggestion left is one the saved model makes: the planted one (score 99)
+      // is gone or was scored again by the new model.
+      const vectors = await after.store.getVectors(media.map((row) => row.id));
+      const scoreOf = new Map(
+        media.map((row, i) => [
+          row.hash,
+          model.weights.reduce((s, w, d) => s + w * (vectors[i]![d] ?? 0), model.bias),
+        ]),
+      );
+      const left = rows.filter((row) => row.state === 'suggested');
+      for (const row of left) {
+        expect(row.score, media.find((m) => m.hash === row.hash)?.path).not.toBe(99);
+        expect(scoreOf.get(row.hash)!).toBeGreaterThanOrEqual(model.threshold - 1e-3);
+      }
+      console.log(`planted ${path.basename(planted)}: ${stateOf(planted) ?? 'removed'}`);
+    } finally {
+      await after.close();
+    }
+    const list = JSON.parse((await lantern(['tags', 'list', ...global])).stdout) as {
+      tags: { id: string; name: string; origin: string; accepted: number; rejected: number }[];
+    };
+    expect(list.tags.find((tag) => tag.id === 'learned/warm')).toMatchObject({
+      name: 'Warm',
+      origin: 'learned',
+      accepted: 4,
+      rejected: 2,
+    });
+  });
+
   it('refuses fewer than three examples with the sentence saying how many more', async () => {
     const result = await lantern([
       'tags',

@@ -3,14 +3,17 @@
  * narrow, query-dependent score shape of real CLIP): a folder of coloured photos among
  * real photos gets its colour tags, a rejected tag stays rejected after re-running,
  * accepted tags reach an XMP sidecar that Debian's exiftool reads, and the vocabulary
- * lists counts. Real CLI, real store, real ExifTool.
+ * lists counts, with a photo's own keywords as tags of origin 'keyword'; the vocabulary
+ * exports as text and imports into a fresh library as the same tags. Real CLI, real
+ * store, real ExifTool.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { lantern } from '../fixtures/cli.js';
+import { saveVocabularyEdit } from '../../electron/engine/tags/library-vocabulary.js';
 import { removeDir, tempDir } from '../fixtures/library.js';
 import { writePhoto } from '../fixtures/photos.js';
 
@@ -111,5 +114,63 @@ describe('lantern tag / tags', () => {
     expect(unknown.stderr).toMatch(/No tag is called "flux capacitor"/);
     const outside = await lantern(['tags', 'accept', '/nowhere/x.jpg', 'red', ...global]);
     expect(outside.stderr).toMatch(/\/nowhere\/x\.jpg is not in the library/);
+  });
+
+  it("lists a photo's own keywords as tags of origin keyword, beside the vocabulary", async () => {
+    const folder = await tempDir();
+    try {
+      const photo = await writePhoto(folder, { colour: 'red', name: 'keyworded.jpg' });
+      await run('exiftool', ['-overwrite_original', '-XMP-dc:Subject=Harbour Walk', photo]);
+      expect((await lantern(['index', folder, ...global])).code).toBe(0);
+      const list = JSON.parse((await lantern(['tags', 'list', ...global])).stdout) as {
+        tags: { id: string; name: string; category: string; origin: string; accepted: number }[];
+      };
+      expect(list.tags.find((tag) => tag.id === 'keywords/harbour-walk')).toMatchObject({
+        origin: 'keyword',
+        category: 'Keywords',
+        accepted: 1,
+      });
+      expect(list.tags.find((tag) => tag.id === 'colours/red')).toMatchObject({
+        origin: 'vocabulary',
+      });
+    } finally {
+      await removeDir(folder);
+    }
+  });
+
+  it('exports the vocabulary as text that imports into a fresh library as the same tags', async () => {
+    const extra = path.join(db, 'extra.txt');
+    await writeFile(extra, 'Places|Harbour = port, marina\nColours|Red\n');
+    const imported = await lantern(['tags', 'import', extra, ...global]);
+    expect(imported.code).toBe(0);
+    expect(JSON.parse(imported.stdout)).toEqual({
+      added: ['places/harbour'],
+      present: ['colours/red'],
+      skipped: [],
+    });
+    const exported = path.join(db, 'exported.txt');
+    expect((await lantern(['tags', 'export', '--out', exported, ...global])).code).toBe(0);
+    const text = await readFile(exported, 'utf8');
+    expect(text).toMatch(/^Places\|Harbour = port, marina$/m);
+
+    const fresh = await tempDir();
+    try {
+      const freshGlobal = ['--db', fresh, ...global.slice(2)];
+      const again = JSON.parse(
+        (await lantern(['tags', 'import', exported, ...freshGlobal])).stdout,
+      ) as { added: string[]; present: string[] };
+      expect(again.added).toEqual(['places/harbour']);
+      const freshText = await lantern(['tags', 'export', ...freshGlobal]);
+      expect(freshText.code).toBe(0);
+      expect(freshText.stdout).toBe(text);
+    } finally {
+      await removeDir(fresh);
+    }
+
+    // A hidden tag is exported as a comment: importing the file never adds or shows it.
+    await saveVocabularyEdit(db, { op: 'hide', id: 'colours/purple', hidden: true });
+    const hidden = await lantern(['tags', 'export', ...global]);
+    expect(hidden.stdout).not.toMatch(/^Colours\|Purple/m);
+    expect(hidden.stdout).toMatch(/^# Colours\|Purple/m);
   });
 });

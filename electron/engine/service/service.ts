@@ -30,7 +30,7 @@ import { videoExtensions } from '../../../native/ffmpeg/extensions.js';
 import { JobQueue } from './jobs.js';
 import { resolveServablePath } from './media-access.js';
 import { playbackInfo } from './playback-stream.js';
-import { tagHandlers } from './tag-handlers.js';
+import { enqueueSidecarJob, tagHandlers } from './tag-handlers.js';
 import { libraryVocabulary } from '../tags/library-vocabulary.js';
 import { tagFolders } from '../tags/tag-folders.js';
 import { readStoredSettings, writeStoredSettings, type StoredSettings } from './settings.js';
@@ -255,6 +255,8 @@ export class LanternService {
           'Wait for the current job to finish (or cancel it) before changing the model or provider.',
         );
       }
+      // Turning XMP sidecars on writes the tags already accepted, as a job (docs/xmp.md).
+      const xmpTurnedOn = rest.writeXmp === true && !this.settings.writeXmp;
       this.settings = { ...this.settings, ...definedOnly(rest) };
       if (model !== undefined && model !== null) this.modelId = model;
       await writeStoredSettings(this.dbDir, this.settings);
@@ -272,6 +274,7 @@ export class LanternService {
           maxPixels: this.settings.maxMegapixels * 1e6,
         });
       }
+      if (xmpTurnedOn && this.library) enqueueSidecarJob(this.library, this.jobs);
       const settings = this.currentSettings();
       this.emit('settings:changed', settings);
       return settings;
@@ -349,7 +352,11 @@ export class LanternService {
         ...(video ? { video } : {}),
         ...(limit ? { limit } : {}),
       }),
-    ...tagHandlers(() => this.requireLibrary(), this.jobs),
+    ...tagHandlers(
+      () => this.requireLibrary(),
+      this.jobs,
+      () => this.settings.writeXmp,
+    ),
     'media:playback': async ({ path: requested, transcode }) => {
       const file = await resolveServablePath(requested, this.mediaRoots());
       if (!file || !videoExtensions.includes(path.extname(file).slice(1).toLowerCase()))

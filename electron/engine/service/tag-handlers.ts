@@ -4,17 +4,19 @@
  * batches, cancel). Apart from service.ts so the service stays a table of small handlers;
  * the work itself is engine/tags (tagger.ts, library-tags.ts).
  */
-import type { ChannelOutput, ParsedInput } from '../../shared/contract.js';
+import type { ChannelOutput, JobSnapshot, ParsedInput } from '../../shared/contract.js';
 import { LanternError } from '../../shared/errors.js';
 import type { Library } from '../library.js';
 import {
   countTags,
   decideTag,
   mediaOfPaths,
+  resolveStoredTag,
   reviewQueue,
   tagsOfFiles,
 } from '../tags/library-tags.js';
-import { learnLibraryTag } from '../tags/learned-tags.js';
+import { learnLibraryTag, readLearnedTags, relearnLibraryTag } from '../tags/learned-tags.js';
+import { writeContentSidecars, writeLibrarySidecars } from '../tags/sidecars.js';
 import { libraryVocabulary, tagOffsets } from '../tags/library-vocabulary.js';
 import { tagFolders } from '../tags/tag-folders.js';
 import { previewTag, setTagThreshold } from '../tags/threshold.js';
@@ -35,20 +37,50 @@ type TagHandlers = {
   [C in TagChannel]: (input: ParsedInput<C>) => Promise<ChannelOutput<C>>;
 };
 
-export function tagHandlers(requireLibrary: () => Library, jobs: JobQueue): TagHandlers {
+/**
+ * The tags:* handlers. `writeXmp` reads the library's setting at each call: with it on, a
+ * decision (and a learned tag's examples) goes to the files' XMP sidecars at once.
+ */
+export function tagHandlers(
+  requireLibrary: () => Library,
+  jobs: JobQueue,
+  writeXmp: () => boolean = () => false,
+): TagHandlers {
   const vocab = () => libraryVocabulary(requireLibrary().dbDir);
+
+  /** The sidecars of these files' contents (every copy), failures kept as library warnings. */
+  const writeSidecarsOf = async (library: Library, paths: readonly string[]) => {
+    if (!writeXmp() || paths.length === 0) return;
+    const hashes = (await mediaOfPaths(library.store, paths)).map((row) => row.hash);
+    const report = await writeContentSidecars(library.store, await vocab(), library.dbDir, hashes);
+    reportSidecarFailures(library, report.failed);
+  };
 
   return {
     'tags:list': async () => {
       const library = requireLibrary();
-      return countTags(library.store, await vocab(), await tagOffsets(library.dbDir));
+      return countTags(
+        library.store,
+        await vocab(),
+        await tagOffsets(library.dbDir),
+        await readLearnedTags(library.dbDir),
+      );
     },
     'tags:ofFiles': async ({ paths }) => {
       const library = requireLibrary();
       return tagsOfFiles(library.store, await vocab(), await mediaOfPaths(library.store, paths));
     },
-    'tags:decide': async ({ paths, tag, state }) =>
-      decideTag(requireLibrary().store, await vocab(), paths, tag, state),
+    'tags:decide': async ({ paths, tag, state }) => {
+      const library = requireLibrary();
+      const vocabulary = await vocab();
+      const { id } = await resolveStoredTag(library.store, vocabulary, tag);
+      const decided = await decideTag(library.store, vocabulary, paths, id, state);
+      // [Note: a learned tag improves with the person's decisions] (learned-tags.ts).
+      if (id.startsWith('learned/'))
+        await relearnLibraryTag(library.store, library.dbDir, library.encoder.id, id);
+      await writeSidecarsOf(library, paths);
+      return decided;
+    },
     'tags:review': async ({ tag, state, limit, offset }) =>
       reviewQueue(requireLibrary().store, await vocab(), tag, {
         state: state ?? 'suggested',
@@ -64,13 +96,16 @@ export function tagHandlers(requireLibrary: () => Library, jobs: JobQueue): TagH
       refuseWhileTagging(jobs);
       return setTagThreshold(requireLibrary(), input);
     },
-    'tags:learn': ({ name, examples, negatives }) => {
+    'tags:learn': async ({ name, examples, negatives }) => {
       const library = requireLibrary();
-      return learnLibraryTag(library.store, library.dbDir, library.encoder.id, {
+      const answer = await learnLibraryTag(library.store, library.dbDir, library.encoder.id, {
         name,
         examples,
         negatives: negatives ?? [],
       });
+      // Examples are accepted and counter-examples rejected: decisions a sidecar holds.
+      await writeSidecarsOf(library, [...examples, ...(negatives ?? [])]);
+      return answer;
     },
     'tags:run': ({ root }) => {
       const library = requireLibrary();
@@ -112,4 +147,58 @@ function refuseWhileTagging(jobs: JobQueue): void {
       'LIBRARY_BUSY',
       'A tagging job is running; change the tags when it has finished, or cancel it first.',
     );
+}
+
+/** Sidecars not written stay in the library's warnings (shown with its status), once each. */
+function reportSidecarFailures(
+  library: Library,
+  failed: readonly { path: string; error: string }[],
+) {
+  for (const failure of failed) {
+    const sentence = `The XMP sidecar of ${failure.path} was not written: ${failure.error}`;
+    console.warn(sentence);
+    if (!library.warnings.includes(sentence)) library.warnings.push(sentence);
+  }
+}
+
+/**
+ * The job that writes every file's accepted tags to its sidecar, started when the person
+ * turns writeXmp on: a big library shows progress and can be paused or cancelled. Its
+ * report counts sidecars written as `indexed`; the ones that could not be written are its
+ * `failed` list, and the run goes on past them.
+ */
+export function enqueueSidecarJob(library: Library, jobs: JobQueue): JobSnapshot {
+  return jobs.enqueue('xmp', 'the whole library', async ({ signal, pause, progress }) => {
+    const started = Date.now();
+    const report = await writeLibrarySidecars(
+      library.store,
+      await libraryVocabulary(library.dbDir),
+      library.dbDir,
+      {
+        signal,
+        beforeBatch: () => pause.wait(signal),
+        onProgress: (done, total) => {
+          const elapsed = (Date.now() - started) / 1000;
+          const rate = elapsed > 0 ? done / elapsed : 0;
+          progress({
+            phase: 'indexing',
+            done,
+            total,
+            rate,
+            etaSeconds: rate > 0 ? (total - done) / rate : null,
+            currentFile: null,
+          });
+        },
+      },
+    );
+    return {
+      indexed: report.written.length,
+      unchanged: report.unchanged,
+      removed: 0,
+      moved: 0,
+      failed: report.failed,
+      offline: [],
+      cancelled: report.cancelled,
+    };
+  });
 }

@@ -20,7 +20,7 @@ import path from 'node:path';
 import type { LibraryStore, StoredMedia } from '../../../native/store/index.js';
 import { LanternError } from '../../shared/errors.js';
 import { readJsonFile, writeFileAtomic } from '../settings-file.js';
-import { learnTag, type LearnMethod } from './learn.js';
+import { learnTag, MIN_EXAMPLES, type LearnMethod } from './learn.js';
 import { mediaOfPaths } from './library-tags.js';
 import { slugify } from './vocabulary.js';
 
@@ -182,6 +182,10 @@ export async function learnLibraryTag(
     ].map((decision) => ({ ...decision, source: 'learned' as const })),
   );
   const scored = await suggestLearned(store, saved, library, new Set([...positives, ...negatives]));
+  // Suggestions of an earlier model of this tag that the new one no longer makes go.
+  const passed = new Set(scored.map((s) => s.hash));
+  const stale = (await store.tags.filesWithTag(id, ['suggested'])).filter((h) => !passed.has(h));
+  await store.tags.removeSuggestions(id, stale);
   await saveLearnedTag(dbDir, saved);
   const byHash = new Map(scored.map((s) => [s.hash, s.score]));
   const suggested = media
@@ -189,6 +193,31 @@ export async function learnLibraryTag(
     .map((row) => ({ path: row.path, score: byHash.get(row.hash) ?? 0 }))
     .sort((a, b) => b.score - a.score || a.path.localeCompare(b.path));
   return { tag: id, threshold: rounded(saved.threshold), suggested };
+}
+
+/**
+ * Learn a saved tag again from the person's decisions alone (after they accepted or
+ * rejected it on files: [Note: a learned tag improves with the person's decisions]), with
+ * the name and method it was learned with. Null when the tag was never learned here (a
+ * `learned/…` row without a saved model) or too few accepted files are left to learn
+ * from: the decision stands, the earlier model and its suggestions stay.
+ */
+export async function relearnLibraryTag(
+  store: LibraryStore,
+  dbDir: string,
+  model: string,
+  id: string,
+): Promise<LearnAnswer | null> {
+  const saved = (await readLearnedTags(dbDir)).find((tag) => tag.id === id);
+  if (!saved) return null;
+  const accepted = await store.tags.filesWithTag(id, ['accepted']);
+  if (accepted.length < MIN_EXAMPLES) return null;
+  return learnLibraryTag(store, dbDir, model, {
+    name: saved.name,
+    examples: [],
+    negatives: [],
+    method: saved.method,
+  });
 }
 
 /** Score files with a saved tag and suggest it on those at or above its threshold. */

@@ -158,26 +158,58 @@ export async function tagsOfFiles(
   }));
 }
 
-/** The vocabulary with how many files carry each tag in each state. */
+/**
+ * The vocabulary with how many files carry each tag in each state, then the library's tags
+ * outside it: keywords read from photos (`keywords/<slug>`, origin 'keyword') and learned
+ * tags (`learned/<slug>`, origin 'learned', named as the person named them in
+ * learned-tags.json; listed even before any file carries them), by category then name.
+ */
 export async function countTags(
   store: LibraryStore,
   vocabulary: Vocabulary,
   offsets: ReadonlyMap<string, number> = new Map(),
+  learned: readonly { id: string; name: string }[] = [],
 ): Promise<TagCount[]> {
   const [accepted, suggested, rejected] = await Promise.all(
     (['accepted', 'suggested', 'rejected'] as const).map((state) => store.tags.countByTag(state)),
   );
-  return vocabulary.tags.map((tag) => ({
+  const counts = (id: string) => ({
+    offset: offsets.get(id) ?? 0,
+    accepted: accepted?.get(id) ?? 0,
+    suggested: suggested?.get(id) ?? 0,
+    rejected: rejected?.get(id) ?? 0,
+  });
+  const listed: TagCount[] = vocabulary.tags.map((tag) => ({
     id: tag.id,
     name: tag.name,
     category: tag.category,
     hidden: tag.hidden,
     origin: tag.custom ? ('custom' as const) : ('vocabulary' as const),
-    offset: offsets.get(tag.id) ?? 0,
-    accepted: accepted?.get(tag.id) ?? 0,
-    suggested: suggested?.get(tag.id) ?? 0,
-    rejected: rejected?.get(tag.id) ?? 0,
+    ...counts(tag.id),
   }));
+  const known = new Set(listed.map((tag) => tag.id));
+  const learnedNames = new Map(learned.map((tag) => [tag.id, tag.name]));
+  const outside = new Set(
+    [
+      ...learnedNames.keys(),
+      ...[accepted, suggested, rejected].flatMap((m) => [...(m?.keys() ?? [])]),
+    ]
+      .filter((id) => !known.has(id))
+      .filter((id) => Object.hasOwn(OUTSIDE_VOCABULARY, id.slice(0, id.indexOf('/')))),
+  );
+  const extra = [...outside].map((id): TagCount => {
+    const prefix = id.slice(0, id.indexOf('/'));
+    return {
+      id,
+      name: learnedNames.get(id) ?? id.slice(prefix.length + 1),
+      category: OUTSIDE_VOCABULARY[prefix] ?? prefix,
+      hidden: false,
+      origin: prefix === 'learned' ? 'learned' : 'keyword',
+      ...counts(id),
+    };
+  });
+  extra.sort((a, b) => a.category.localeCompare(b.category) || a.name.localeCompare(b.name));
+  return [...listed, ...extra];
 }
 
 export type ReviewPage = TagReviewPage;

@@ -11,7 +11,8 @@
  * use, so a keyword list exported from them reads as a vocabulary.
  */
 import { LanternError } from '../../shared/errors.js';
-import { nameProblem, slugify, tagId, type TagDef } from './vocabulary.js';
+import { libraryVocabulary, saveVocabularyEdit } from './library-vocabulary.js';
+import { nameProblem, slugify, tagId, type TagDef, type Vocabulary } from './vocabulary.js';
 
 /** The category of a `Tag` line with none; the CLI's own tags land here. */
 export const DEFAULT_TEXT_CATEGORY = 'Custom';
@@ -94,6 +95,66 @@ export function formatVocabText(tags: readonly TagDef[]): string {
     lines.push(`${collapse(tag.category)}|${collapse(tag.name)}${synonyms}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * A library's vocabulary as text (`lantern tags export`): the tags it tags with, then its
+ * hidden tags as comment lines, so the file says what was hidden but importing it never
+ * adds or shows a tag the person hid. Learned tags and keywords are not vocabulary (a
+ * learned tag is a model, a keyword a word in a photo) and are not written.
+ */
+export function exportVocabularyText(vocabulary: Vocabulary): string {
+  const shown = formatVocabText(vocabulary.tags.filter((tag) => !tag.hidden));
+  const hidden = vocabulary.tags.filter((tag) => tag.hidden);
+  if (hidden.length === 0) return shown;
+  const lines = formatVocabText(hidden).split('\n').slice(1, -1);
+  return [
+    shown,
+    '# Hidden in this library (comments: importing this file does not add them):',
+    ...lines.map((line) => (line === '' ? '#' : `# ${line}`)),
+    '',
+  ].join('\n');
+}
+
+export interface VocabularyImport {
+  /** Ids of the tags added to the library's vocabulary. */
+  added: string[];
+  /** Ids of the file's tags the vocabulary already had (its synonyms are left as they are). */
+  present: string[];
+  /** Tags that could not be added, with why (a name another tag already uses…). */
+  skipped: { tag: string; error: string }[];
+}
+
+/**
+ * Add the tags of a vocabulary text that the library lacks, each as a vocabulary edit
+ * (saveVocabularyEdit: kept across bundled updates, undone like any edit). A tag is
+ * already there when the vocabulary has its id (`Category|Tag`); one it would clash with
+ * is skipped with the reason, and the others are still added.
+ */
+export async function importVocabularyText(dbDir: string, text: string): Promise<VocabularyImport> {
+  const result: VocabularyImport = { added: [], present: [], skipped: [] };
+  const tags = parseVocabText(text);
+  let vocabulary = await libraryVocabulary(dbDir);
+  for (const tag of tags) {
+    const id = tag.id; // tagId(category, name), as the add edit names it
+    if (vocabulary.tags.some((existing) => existing.id === id)) {
+      result.present.push(id);
+      continue;
+    }
+    try {
+      vocabulary = await saveVocabularyEdit(dbDir, {
+        op: 'add',
+        name: tag.name,
+        category: tag.category,
+        ...(tag.synonyms.length > 0 ? { synonyms: tag.synonyms } : {}),
+      });
+      result.added.push(id);
+    } catch (error) {
+      if (!(error instanceof LanternError)) throw error;
+      result.skipped.push({ tag: `${tag.category}|${tag.name}`, error: error.message });
+    }
+  }
+  return result;
 }
 
 /** `#` starts a comment anywhere on a line. */

@@ -26,6 +26,8 @@ export function jobTitle(job: JobSnapshot): string {
       return `Downloading model ${job.label}`;
     case 'tag':
       return `Tagging ${job.label}`;
+    case 'xmp':
+      return `Writing XMP sidecars of ${job.label}`;
   }
 }
 
