@@ -128,6 +128,10 @@ describe('lantern tags learn', () => {
     expect(result.code).toBe(0);
     const suggested = (JSON.parse(result.stdout) as LearnAnswer).suggested.map((f) => f.path);
     expect(suggested).not.toContain(path.join(root, 'Wood.jpg'));
+    // One rejection makes the tag stricter, never looser: every suggestion is still of the
+    // warm family (trained against the rejected photo alone, it suggested 30 of 40 files).
+    expect(suggested.filter((file) => !warm.includes(file))).toEqual([]);
+    expect(suggested.length).toBeGreaterThanOrEqual(4);
     const saved = JSON.parse(await readFile(path.join(db, 'learned-tags.json'), 'utf8')) as {
       tags: { positives: number; negatives: number }[];
     };
