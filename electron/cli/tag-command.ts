@@ -61,7 +61,14 @@ function tagAnswer(files: readonly FileTags[]) {
   return {
     files: files.map((file) => ({
       path: file.path,
-      tags: file.tags.map(({ tag, name, score, state }) => ({ tag, name, score, state })),
+      // A video's tags carry where they hold ([start, end] seconds).
+      tags: file.tags.map(({ tag, name, score, state, ranges }) => ({
+        tag,
+        name,
+        score,
+        state,
+        ...(ranges ? { ranges } : {}),
+      })),
     })),
   };
 }
@@ -72,12 +79,22 @@ function tagLines(files: readonly FileTags[]): string {
       const tags = file.tags
         .map(
           (tag) =>
-            `${tag.name}${tag.state === 'accepted' ? ' ✓' : tag.state === 'rejected' ? ' ✗' : ''}`,
+            `${tag.name}${tag.state === 'accepted' ? ' ✓' : tag.state === 'rejected' ? ' ✗' : ''}${timeRanges(tag.ranges)}`,
         )
         .join(', ');
       return `${shown(file.path)}\n  ${tags || '(no tags)'}`;
     })
     .join('\n');
+}
+
+/** A video tag's ranges as " (0:04–0:09, 1:02–1:10)"; nothing for a photo. */
+function timeRanges(ranges: ReadonlyArray<[number, number]> | undefined): string {
+  if (!ranges?.length) return '';
+  const clock = (t: number) => {
+    const whole = Math.floor(t);
+    return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
+  };
+  return ` (${ranges.map(([start, end]) => `${clock(start)}–${clock(end)}`).join(', ')})`;
 }
 
 /** Accepted tags to sidecars when --write-xmp is given or the library has writeXmp on. */

@@ -11,6 +11,7 @@ import type { LibraryStore, StoredMedia } from '../../../native/store/index.js';
 import { LanternError } from '../../shared/errors.js';
 import { calibrateTag, decideTags, type DecidableTag, type TagCalibration } from './decide.js';
 import { TagEmbeddingCache, type EncodeText } from './tag-embeddings.js';
+import { tagVideosFromFrames, type VideoTag } from './video-tags.js';
 import { tagPrompts, type TagDef, type Vocabulary } from './vocabulary.js';
 
 /** What the tagger needs of an open library (Library.taggingContext). */
@@ -130,14 +131,23 @@ export class Tagger {
       if (options.signal?.aborted) throw new LanternError('CANCELLED', 'Tagging was cancelled.');
       const batch = media.slice(i, i + FILES_PER_BATCH);
       const vectors = await vectorsOf(store, batch);
+      // Videos with frames are decided frame by frame, with time ranges (video-tags.ts).
+      const videos = await tagVideosFromFrames(store, batch, this.tags, this.calibrations);
       // Identical files share one hash and one set of tags: decide each hash once.
-      const runs = new Map<string, { hash: string; rows: { tag: string; score: number }[] }>();
+      const runs = new Map<
+        string,
+        { hash: string; rows: { tag: string; score: number; ranges?: VideoTag['ranges'] }[] }
+      >();
       batch.forEach((row, index) => {
         const vector = vectors[index];
         if (!vector || runs.has(row.hash)) return;
-        const rows = decideTags(vector, this.tags, this.calibrations)
-          .filter((s) => !this.only || this.only.has(s.id))
-          .map((s) => ({ tag: s.id, score: Math.round(s.score * 10_000) / 10_000 }));
+        const rows = (
+          videos.get(row.id) ??
+          decideTags(vector, this.tags, this.calibrations).map((s) => ({
+            tag: s.id,
+            score: Math.round(s.score * 10_000) / 10_000,
+          }))
+        ).filter((s) => !this.only || this.only.has(s.tag));
         if (rows.length > 0) tagged += 1;
         runs.set(row.hash, { hash: row.hash, rows });
       });
