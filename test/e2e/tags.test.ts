@@ -2,7 +2,8 @@
  * @file End to end, the Tags view as a person uses it: a folder of coloured photos among
  * real ones indexed on toy-clip-gap, "Tag library" run to the end through the jobs panel,
  * the vocabulary with its counts, the blue photo waiting in Blue's review queue, accepted
- * with `a`, and found under Accepted. The real renderer in Debian's Chromium, the real
+ * with `a`, and found under Accepted; then Blue's threshold slider, its count read from the
+ * engine's tags:preview and moved with the keyboard. The real renderer in Debian's Chromium, the real
  * engine through `lantern serve`. Screenshots go to test-artifacts/e2e/tags-*.png.
  */
 import { copyFile, mkdir, readdir } from 'node:fs/promises';
@@ -102,6 +103,42 @@ describe('the Tags view, in the browser shell', () => {
       })
       .toBe(1);
     await shot('3-accepted');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('opens Blue’s threshold slider: the engine’s count, and a stricter one with the keyboard', async () => {
+    await page.getByRole('button', { name: 'Threshold', exact: true }).click();
+    const slider = page.getByRole('slider', { name: 'Threshold offset' });
+    await expect.poll(() => slider.count(), { timeout: 10_000 }).toBe(1);
+    const files = COLOURS.length + REAL_COUNT;
+    const count = page.getByRole('status').filter({ hasText: /^\s*Would tag/ });
+    const exact = new RegExp(`^\\s*Would tag (\\d+) of ${files} photos\\s*$`);
+    // Never waits: the count as shown now, else what the view says went wrong.
+    const countNow = async () =>
+      (await count.allTextContents())[0] ??
+      (await page.getByRole('alert').allTextContents()).join(' ');
+    await expect.poll(countNow, { timeout: 30_000 }).toMatch(exact);
+    const atCalibrated = Number(exact.exec(await countNow())?.[1]);
+    // Blue's own photo is among what Blue tags.
+    expect(atCalibrated).toBeGreaterThanOrEqual(1);
+    expect(await slider.getAttribute('aria-valuetext')).toBe('calibrated');
+
+    await slider.focus();
+    await page.keyboard.press('End');
+    expect(await slider.getAttribute('aria-valuetext')).toBe('+0.200 over calibrated, stricter');
+    await expect.poll(countNow, { timeout: 30_000 }).toMatch(exact);
+    const strictest = Number(exact.exec(await countNow())?.[1]);
+    expect(strictest).toBeLessThanOrEqual(atCalibrated);
+    await page.keyboard.press('Home');
+    await expect.poll(countNow, { timeout: 30_000 }).toMatch(exact);
+    const loosest = Number(exact.exec(await countNow())?.[1]);
+    expect(loosest).toBeGreaterThanOrEqual(atCalibrated);
+    await page.keyboard.press('End');
+    await page.getByRole('button', { name: 'Reset to calibrated' }).click();
+    await expect
+      .poll(countNow, { timeout: 30_000 })
+      .toMatch(new RegExp(`^\\s*Would tag ${atCalibrated} of ${files} photos\\s*$`));
+    await shot('4-threshold');
     expect(pageErrors).toEqual([]);
   });
 });

@@ -1,11 +1,12 @@
 /**
  * @file Tags state (renderer): the vocabulary with its counts (`tags:list`), grouped by
  * category for the Tags view, and the review queue of one tag (`tags:review`), loaded a
- * page at a time, with the decisions on it (`tags:decide`). Counts are fetched again after
- * each decision, so they are the engine's and never drift from it.
+ * page at a time, with the decisions on it (`tags:decide`), and the person's edits to the
+ * vocabulary (`tags:edit`: rename, hide, merge). Counts are fetched again after each
+ * decision and replaced by each edit's answer, so they are the engine's and never drift.
  */
 import { SvelteSet } from 'svelte/reactivity';
-import type { JobSnapshot } from '../../../electron/shared/contract.js';
+import type { ChannelInput, JobSnapshot } from '../../../electron/shared/contract.js';
 import type { SearchResult, TagCount } from '../../../electron/shared/types.js';
 import { errorMessage, invoke } from './api.js';
 
@@ -20,6 +21,13 @@ export interface TagGroup {
   tags: TagCount[];
   /** Files carrying any tag of the category (accepted or suggested), for the heading. */
   files: number;
+}
+
+export type VocabularyEdit = ChannelInput<'tags:edit'>['edit'];
+
+/** Only the vocabulary's tags and the person's own phrases are renamed, hidden or merged here. */
+export function editable(tag: TagCount): boolean {
+  return tag.origin === 'vocabulary' || tag.origin === 'custom';
 }
 
 /** A tag is "in use" once some file has it accepted or suggested. */
@@ -72,6 +80,10 @@ export class TagsState {
   items = $state.raw<SearchResult[]>([]);
   total = $state(0);
   loadingQueue = $state(false);
+  /** The right pane shows "New tag…" (a phrase and its threshold) instead of the queue. */
+  creating = $state(false);
+  /** Whether the hidden tags are listed, so they can be shown again. */
+  showHidden = $state(false);
 
   groups = $derived(groupTags(this.tags ?? [], this.filter));
   /** Before any tagging run no file carries a tag in any state. */
@@ -79,6 +91,7 @@ export class TagsState {
     this.tags !== null &&
       this.tags.every((tag) => tag.accepted + tag.suggested + tag.rejected === 0),
   );
+  hiddenTags = $derived((this.tags ?? []).filter((tag) => tag.hidden));
   selectedTag = $derived(this.tags?.find((tag) => tag.id === this.selected) ?? null);
 
   /** Bumped whenever the queue starts over, so a page that answers late is dropped. */
@@ -106,6 +119,7 @@ export class TagsState {
   }
 
   async open(tagId: string, tab: ReviewTab = 'suggested'): Promise<void> {
+    this.creating = false;
     this.selected = tagId;
     this.tab = tab;
     await this.reloadQueue();
@@ -178,5 +192,30 @@ export class TagsState {
     // Keep the screen full when a bulk decision emptied what was loaded.
     if (this.items.length < REVIEW_PAGE / 2) await this.loadMore();
     return true;
+  }
+
+  /**
+   * Renames, hides or shows, or merges a tag; the vocabulary becomes the engine's answer.
+   * A merged tag's review follows it into the tag it joined; a hidden one's closes.
+   */
+  async edit(edit: VocabularyEdit): Promise<boolean> {
+    try {
+      this.tags = await invoke('tags:edit', { edit });
+      this.error = null;
+    } catch (error) {
+      this.error = errorMessage(error);
+      return false;
+    }
+    if (edit.op === 'merge' && this.selected === edit.from) await this.open(edit.into);
+    else if (edit.op === 'hide' && edit.hidden && this.selected === edit.id) this.selected = null;
+    else if (this.selected && this.selectedTag === null) this.selected = null;
+    return true;
+  }
+
+  /** A vocabulary answered by another channel (tags:threshold): the list and the queue follow. */
+  async replace(tags: TagCount[], select?: string): Promise<void> {
+    this.tags = tags;
+    if (select) await this.open(select);
+    else if (this.selected) await this.reloadQueue();
   }
 }
