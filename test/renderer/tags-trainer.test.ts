@@ -37,7 +37,7 @@ function renderTagsView(handlers: Parameters<typeof installFakeBackend>[0] = {})
         tag: 'learned/garden',
         threshold: 0.21,
         suggested: [
-          { path: '/photos/a.jpg', score: 0.3 },
+          { path: '/photos/img-5.jpg', score: 0.3 },
           { path: '/photos/b.jpg', score: 0.28 },
           { path: '/photos/c.jpg', score: 0.25 },
         ],
@@ -152,13 +152,25 @@ describe('the learned-tag trainer', () => {
     ]);
   });
 
-  it('sends no negatives when there are none, and opens the learned tag’s queue to review', async () => {
+  it('stars what the tag now suggests, sends no negatives when there are none, and opens the learned tag’s queue', async () => {
     const { learns, fake, tags } = renderTagsView();
     const { dialog, grid } = await openTrainer();
     for (const index of [0, 1, 2]) await fireEvent.click(tile(grid, index));
     await fireEvent.input(within(dialog).getByRole('textbox', { name: 'Tag name' }), {
       target: { value: 'Garden' },
     });
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Learn' }));
+    await within(dialog).findByRole('button', { name: 'Review suggestions' });
+    // What the tag now picks is starred in the grid, so a wrong one can be marked.
+    expect(tile(grid, 5).getAttribute('aria-label')).toBe('img-5.jpg, suggested');
+    expect(tile(grid, 4).getAttribute('aria-label')).toBe('img-4.jpg');
+    await fireEvent.click(tile(grid, 5));
+    expect(tile(grid, 5).getAttribute('aria-label')).toBe('img-5.jpg, example');
+    await fireEvent.click(tile(grid, 5));
+    await fireEvent.click(tile(grid, 5));
+    // The marks changed: the answer no longer describes them.
+    expect(tile(grid, 5).getAttribute('aria-label')).toBe('img-5.jpg');
+    expect(within(dialog).queryByRole('button', { name: 'Review suggestions' })).toBeNull();
     await fireEvent.click(within(dialog).getByRole('button', { name: 'Learn' }));
     await fireEvent.click(
       await within(dialog).findByRole('button', { name: 'Review suggestions' }),

@@ -33,6 +33,12 @@ export class TrainerState {
   /** The last learn's answer; cleared when the marks change (it no longer describes them). */
   answer = $state.raw<LearnedTagAnswer | null>(null);
 
+  /** The photos the last learn suggests the tag on, shown in the grid so wrong ones get marked. */
+  suggested = $derived(
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- rebuilt whole, never mutated
+    new Set(this.answer?.suggested.map((file) => file.path) ?? []),
+  );
+
   examples = $derived([...this.marks].filter(([, mark]) => mark === 'example').map(([p]) => p));
   negatives = $derived([...this.marks].filter(([, mark]) => mark === 'negative').map(([p]) => p));
 
