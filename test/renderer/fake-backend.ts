@@ -66,6 +66,8 @@ const defaults: Handlers = {
   'search:query': () => ({ results: [], hidden: 0 }),
   'library:browse': () => ({ items: [], total: 0, months: [] }),
   'media:playback': () => ({ mode: 'direct', mime: null, duration: 0, reason: 'Plays as it is.' }),
+  // The lightbox asks for the shown file's tags; by default it has none.
+  'tags:ofFiles': ({ paths }) => paths.map((path) => ({ path, tags: [] })),
 };
 
 export interface FakeShell {
