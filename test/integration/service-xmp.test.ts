@@ -136,9 +136,7 @@ describe('XMP sidecars from the service (writeXmp)', () => {
       await chmod(locked, 0o755);
     }
     expect(job).toMatchObject({ state: 'done', report: { indexed: 2 } });
-    expect(job.report?.failed.map((failure) => failure.path)).toEqual([
-      photo('locked/yellow.jpg'),
-    ]);
+    expect(job.report?.failed.map((failure) => failure.path)).toEqual([photo('locked/yellow.jpg')]);
     expect(job.report?.failed[0]?.error).toMatch(/may not write into/);
     expect(existsSync(photo('locked/yellow.jpg.xmp'))).toBe(false);
 
