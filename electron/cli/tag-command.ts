@@ -27,6 +27,7 @@ import {
 import { libraryVocabulary, tagOffsets } from '../engine/tags/library-vocabulary.js';
 import { withCategoryDefaults, type Vocabulary } from '../engine/tags/vocabulary.js';
 import { LanternError } from '../shared/errors.js';
+import { rateProgress } from '../engine/util/rate-progress.js';
 import { need, type CliArgs } from './args.js';
 import { createProgressReporter } from './progress-bar.js';
 import { print, shown } from './terminal-text.js';
@@ -129,21 +130,9 @@ export async function runTag(args: CliArgs, withLibrary: WithLibrary): Promise<n
     async (library) => {
       const vocabulary = await vocabularyFor(args, library);
       const progress = createProgressReporter(process.stderr);
-      const started = Date.now();
       await tagFolders(library, vocabulary, [folder], {
         turnOn: !args.vocab,
-        onProgress: (done, total) => {
-          const rate = done / Math.max(0.001, (Date.now() - started) / 1000);
-          const etaSeconds = rate > 0 ? (total - done) / rate : null;
-          progress.update({
-            phase: 'indexing',
-            done,
-            total,
-            rate,
-            etaSeconds,
-            currentFile: folder,
-          });
-        },
+        onProgress: rateProgress((p) => progress.update(p), folder),
       });
       progress.done();
       const media = (await library.store.listMedia()).filter((row) =>

@@ -21,6 +21,7 @@ import { libraryVocabulary, tagOffsets } from '../tags/library-vocabulary.js';
 import { tagFolders } from '../tags/tag-folders.js';
 import { previewTag, setTagThreshold } from '../tags/threshold.js';
 import { editVocabulary } from '../tags/vocabulary-edits.js';
+import { rateProgress } from '../util/rate-progress.js';
 import type { JobQueue } from './jobs.js';
 
 type TagChannel =
@@ -112,22 +113,10 @@ export function tagHandlers(
       const label = root ?? 'the whole library';
       return Promise.resolve(
         jobs.enqueue('tag', label, async ({ signal, pause, progress }) => {
-          const started = Date.now();
           const tagged = await tagFolders(library, await vocab(), root ? [root] : null, {
             signal,
             beforeBatch: () => pause.wait(signal),
-            onProgress: (done, total) => {
-              const elapsed = (Date.now() - started) / 1000;
-              const rate = elapsed > 0 ? done / elapsed : 0;
-              progress({
-                phase: 'indexing',
-                done,
-                total,
-                rate,
-                etaSeconds: rate > 0 ? (total - done) / rate : null,
-                currentFile: null,
-              });
-            },
+            onProgress: rateProgress(progress),
           });
           return { tagged };
         }),
@@ -169,27 +158,11 @@ function reportSidecarFailures(
  */
 export function enqueueSidecarJob(library: Library, jobs: JobQueue): JobSnapshot {
   return jobs.enqueue('xmp', 'the whole library', async ({ signal, pause, progress }) => {
-    const started = Date.now();
     const report = await writeLibrarySidecars(
       library.store,
       await libraryVocabulary(library.dbDir),
       library.dbDir,
-      {
-        signal,
-        beforeBatch: () => pause.wait(signal),
-        onProgress: (done, total) => {
-          const elapsed = (Date.now() - started) / 1000;
-          const rate = elapsed > 0 ? done / elapsed : 0;
-          progress({
-            phase: 'indexing',
-            done,
-            total,
-            rate,
-            etaSeconds: rate > 0 ? (total - done) / rate : null,
-            currentFile: null,
-          });
-        },
-      },
+      { signal, beforeBatch: () => pause.wait(signal), onProgress: rateProgress(progress) },
     );
     return {
       indexed: report.written.length,
