@@ -9,22 +9,22 @@ import path from 'node:path';
 import type { Library } from '../engine/library.js';
 import { isAtOrInsideFolder } from '../engine/library-folders.js';
 import { readStoredSettings } from '../engine/service/settings.js';
-import { readLearnedTags, relearnLibraryTag } from '../engine/tags/learned-tags.js';
+import { relearnLibraryTag } from '../engine/tags/learned-tags.js';
 import {
-  countTags,
   decideTag,
   resolveStoredTag,
   tagsOfFiles,
   type FileTags,
 } from '../engine/tags/library-tags.js';
 import { closeSidecarWriter, learnedTagNames, writeAcceptedTags } from '../engine/tags/sidecars.js';
+import { libraryTagCounts } from '../engine/tags/tag-counts.js';
 import { tagFolders } from '../engine/tags/tag-folders.js';
 import {
   exportVocabularyText,
   importVocabularyText,
   parseVocabText,
 } from '../engine/tags/vocab-text.js';
-import { libraryVocabulary, tagOffsets } from '../engine/tags/library-vocabulary.js';
+import { libraryVocabulary } from '../engine/tags/library-vocabulary.js';
 import { withCategoryDefaults, type Vocabulary } from '../engine/tags/vocabulary.js';
 import { LanternError } from '../shared/errors.js';
 import { rateProgress } from '../engine/util/rate-progress.js';
@@ -155,12 +155,7 @@ export async function runTags(args: CliArgs, withLibrary: WithLibrary): Promise<
   const [verb, file, words] = args.positionals;
   if (verb === 'list' || verb === undefined) {
     const counts = await withLibrary(args, { access: 'read' }, async (library) =>
-      countTags(
-        library.store,
-        await vocabularyFor(args, library),
-        await tagOffsets(library.dbDir),
-        await readLearnedTags(library.dbDir),
-      ),
+      libraryTagCounts(library, await vocabularyFor(args, library)),
     );
     const origin = (tag: (typeof counts)[number]) =>
       tag.origin === 'vocabulary' ? '' : ` (${tag.origin})`;

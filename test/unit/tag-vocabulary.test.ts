@@ -198,6 +198,9 @@ describe('applyEdits', () => {
     expect(byId(edited, 'animals/dog')?.name).toBe('Doggo');
     expect(byId(edited, 'animals/doggo')).toBeUndefined();
     expect(byId(bundled, 'animals/dog')?.name).toBe('Dog');
+    // What it finds stays: the old name is a synonym, in its prompts too.
+    expect(byId(edited, 'animals/dog')?.synonyms[0]).toBe('Dog');
+    expect(tagPrompts(byId(edited, 'animals/dog')!).some((p) => /\bdog\b/i.test(p))).toBe(true);
   });
 
   it('hides and unhides a tag', () => {

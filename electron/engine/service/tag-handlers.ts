@@ -8,16 +8,16 @@ import type { ChannelOutput, JobSnapshot, ParsedInput } from '../../shared/contr
 import { LanternError } from '../../shared/errors.js';
 import type { Library } from '../library.js';
 import {
-  countTags,
   decideTag,
   mediaOfPaths,
   resolveStoredTag,
   reviewQueue,
   tagsOfFiles,
 } from '../tags/library-tags.js';
-import { learnLibraryTag, readLearnedTags, relearnLibraryTag } from '../tags/learned-tags.js';
+import { learnLibraryTag, relearnLibraryTag } from '../tags/learned-tags.js';
 import { writeContentSidecars, writeLibrarySidecars } from '../tags/sidecars.js';
-import { libraryVocabulary, tagOffsets } from '../tags/library-vocabulary.js';
+import { libraryVocabulary } from '../tags/library-vocabulary.js';
+import { libraryTagCounts } from '../tags/tag-counts.js';
 import { tagFolders } from '../tags/tag-folders.js';
 import { previewTag, setTagThreshold } from '../tags/threshold.js';
 import { editVocabulary } from '../tags/vocabulary-edits.js';
@@ -58,15 +58,7 @@ export function tagHandlers(
   };
 
   return {
-    'tags:list': async () => {
-      const library = requireLibrary();
-      return countTags(
-        library.store,
-        await vocab(),
-        await tagOffsets(library.dbDir),
-        await readLearnedTags(library.dbDir),
-      );
-    },
+    'tags:list': () => libraryTagCounts(requireLibrary()),
     'tags:ofFiles': async ({ paths }) => {
       const library = requireLibrary();
       return tagsOfFiles(library.store, await vocab(), await mediaOfPaths(library.store, paths));

@@ -26,9 +26,10 @@ import type { TagCount, TagPreview, TagPreviewFile } from '../../shared/types.js
 import type { Library } from '../library.js';
 import { dot } from '../util/vectors.js';
 import { calibrateTag, EXCLUSIVE_MARGIN } from './decide.js';
-import { countTags, resolveTag } from './library-tags.js';
+import { resolveTag } from './library-tags.js';
 import { libraryVocabulary, saveTagOffset, tagOffsets } from './library-vocabulary.js';
 import { promptsHash, TagEmbeddingCache } from './tag-embeddings.js';
+import { libraryTagCounts } from './tag-counts.js';
 import { Tagger } from './tagger.js';
 import { tagPrompts, type TagDef, type Vocabulary } from './vocabulary.js';
 
@@ -108,7 +109,7 @@ export async function setTagThreshold(
     await saveTagOffset(library.dbDir, tag.id, input.offset);
     const vocabulary = await libraryVocabulary(library.dbDir);
     await decideTagsAgain(library, vocabulary, [tag.id]);
-    return countTags(library.store, vocabulary, await tagOffsets(library.dbDir));
+    return libraryTagCounts(library, vocabulary);
   });
 }
 

@@ -5,13 +5,15 @@
  *
  * - add: the new tag is decided across the library (with its rivals when its category is
  *   exclusive: a photo the new tag now leads loses its old colour's suggestion);
- * - rename: nothing in the store, tags are kept by id;
+ * - rename: tags are kept by id, and the tag is decided again (its prompts now say the
+ *   new name, as the next run's would);
  * - hide: the tag's suggestions go; accepted and rejected rows stay (the person's
  *   decisions), and later runs do not suggest it; in an exclusive category its rivals are
  *   decided again, as a photo it led may now go to one of them;
  * - show again: decided again, as for an add;
  * - merge: the store rows of `from` move to `into` (native/store/tags.ts mergeTag: the
- *   person's decisions win over suggestions).
+ *   person's decisions win over suggestions), and `into`, whose prompts gained the
+ *   merged tag's words, is decided again.
  *
  * Edits, threshold changes and their re-decisions run one at a time per library
  * (threshold.ts oneAtATime). The service refuses them while a tagging job runs
@@ -22,8 +24,8 @@ import type { ParsedInput } from '../../shared/contract.js';
 import { LanternError } from '../../shared/errors.js';
 import type { TagCount } from '../../shared/types.js';
 import type { Library } from '../library.js';
-import { countTags } from './library-tags.js';
-import { libraryVocabulary, saveVocabularyEdit, tagOffsets } from './library-vocabulary.js';
+import { libraryVocabulary, saveVocabularyEdit } from './library-vocabulary.js';
+import { libraryTagCounts } from './tag-counts.js';
 import { decideTagsAgain, oneAtATime } from './threshold.js';
 import type { Vocabulary } from './vocabulary.js';
 
@@ -51,6 +53,9 @@ export function editVocabulary(
         break;
       }
       case 'rename':
+        // The new name is in its prompts (the old one is not kept): decided again as the
+        // next run would.
+        await decideTagsAgain(library, vocabulary, withRivals(vocabulary, edit.id));
         break;
       case 'hide':
         if (edit.hidden) {
@@ -61,9 +66,11 @@ export function editVocabulary(
         break;
       case 'merge':
         await store.tags.mergeTag(edit.from, edit.into);
+        // `into` gained the merged tag's words, so its vector changed: decided again.
+        await decideTagsAgain(library, vocabulary, withRivals(vocabulary, edit.into));
         break;
     }
-    return countTags(store, vocabulary, await tagOffsets(library.dbDir));
+    return libraryTagCounts(library, vocabulary);
   });
 }
 

@@ -344,8 +344,11 @@ export function applyEdits(base: Vocabulary, edits: readonly VocabularyEdit[]): 
         checkName(edit.name, number, 'the new name');
         const tag = tags[indexOf(edit.id, number, 'rename')];
         if (tag) {
+          // The old name stays a synonym: a rename changes what the tag is called, not
+          // what it finds (its prompts still say it, and `tag:<old name>` still works).
+          const old = tag.name;
           tag.name = clean(edit.name);
-          tag.synonyms = dedupeTerms(tag.name, tag.synonyms);
+          tag.synonyms = dedupeTerms(tag.name, [old, ...tag.synonyms]);
         }
         break;
       }
