@@ -7,13 +7,20 @@
  * back to its media vector; tags:ofFiles and `lantern tag --json` answer the ranges.
  * Real ffmpeg, encoder, store, service and command line.
  */
+import { execFile } from 'node:child_process';
 import { copyFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Library } from '../../electron/engine/library.js';
 import { LanternService } from '../../electron/engine/service/service.js';
 import { tagsOfFiles } from '../../electron/engine/tags/library-tags.js';
-import type { DecidableTag, TagCalibration } from '../../electron/engine/tags/decide.js';
+import {
+  decideTags,
+  type DecidableTag,
+  type TagCalibration,
+} from '../../electron/engine/tags/decide.js';
+import { learnLibraryTag } from '../../electron/engine/tags/learned-tags.js';
 import { libraryVocabulary } from '../../electron/engine/tags/library-vocabulary.js';
 import { tagFolders } from '../../electron/engine/tags/tag-folders.js';
 import { tagFrames } from '../../electron/engine/tags/video-tags.js';
@@ -171,6 +178,33 @@ describe('tagging videos from their frames', () => {
     expect(find(tags, 'colours/green')).toBeDefined();
     for (const tag of tags) expect(tag.ranges).toBeUndefined();
   }, 60_000);
+
+  it('gives a learned tag the stretch of a video where it holds', async () => {
+    // Examples: a red photo and two stills taken from the red stretch (a JPEG and a PNG:
+    // different contents), as a person might have of a clip.
+    const ff = await locateFfmpeg();
+    const stills = ['still-1.jpg', 'still-2.png'].map((name) => path.join(root, name));
+    for (const [i, still] of stills.entries())
+      await promisify(execFile)(ff.ffmpeg, [
+        ...['-v', 'error', '-y', '-ss', String(i + 1), '-i', video.path],
+        ...['-frames:v', '1', still],
+      ]);
+    const examples = [redPhoto, ...stills];
+    await open().index([root]);
+    const answer = await learnLibraryTag(open().store, db, open().encoder.id, {
+      name: 'Reddish',
+      examples,
+      negatives: [],
+    });
+    expect(answer.suggested.map((file) => file.path)).toContain(video.path);
+    const learned = find(await tagsOf(video.path), 'learned/reddish');
+    expect(learned?.state).toBe('suggested');
+    // The red stretch only: the blue frames do not pass the learned tag.
+    expect(learned?.ranges).toHaveLength(1);
+    const [start, end] = learned!.ranges![0]!;
+    expect(start).toBeLessThanOrEqual(INTERVAL);
+    expect(Math.abs(end - RED_END)).toBeLessThanOrEqual(INTERVAL);
+  }, 120_000);
 });
 
 describe('tagFrames: frames where a tag holds become ranges', () => {
@@ -191,7 +225,7 @@ describe('tagFrames: frames where a tag holds become ranges', () => {
       vector: c === '#' ? Float32Array.of(1, 0) : Float32Array.of(0, 1),
     }));
   const ranges = (pattern: string, duration: number) =>
-    tagFrames(frames(pattern), duration, [tag], calibrations)[0]?.ranges;
+    tagFrames(frames(pattern), duration, (v) => decideTags(v, [tag], calibrations))[0]?.ranges;
 
   it('merges consecutive frames, each covering its interval, and bridges one missed frame only', () => {
     expect(ranges('.###.....', 9)).toEqual([[1, 4]]);
@@ -214,6 +248,9 @@ describe('tagFrames: frames where a tag holds become ranges', () => {
     const video = frames('.##');
     video[1]!.vector = Float32Array.of(0.6, 0.8);
     video[2]!.vector = Float32Array.of(0.9, Math.sqrt(1 - 0.81));
-    expect(tagFrames(video, 3, [tag], calibrations)[0]?.score).toBeCloseTo(0.9, 4);
+    expect(tagFrames(video, 3, (v) => decideTags(v, [tag], calibrations))[0]?.score).toBeCloseTo(
+      0.9,
+      4,
+    );
   });
 });

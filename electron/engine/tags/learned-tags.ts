@@ -22,6 +22,7 @@ import { LanternError } from '../../shared/errors.js';
 import { readJsonFile, writeFileAtomic } from '../settings-file.js';
 import { learnTag, MIN_EXAMPLES, type LearnMethod } from './learn.js';
 import { mediaOfPaths } from './library-tags.js';
+import { tagVideosFromFrames } from './video-tags.js';
 import { slugify } from './vocabulary.js';
 
 export const LEARNED_TAGS_FILE = 'learned-tags.json';
@@ -224,12 +225,28 @@ export async function relearnLibraryTag(
 async function suggestLearned(
   store: LibraryStore,
   tag: SavedLearnedTag,
-  files: ReadonlyMap<string, { vector: Float32Array }>,
+  files: ReadonlyMap<string, { row: StoredMedia; vector: Float32Array }>,
   skip: ReadonlySet<string>,
-): Promise<{ hash: string; score: number }[]> {
-  const passed: { hash: string; score: number }[] = [];
-  for (const [hash, { vector }] of files) {
+): Promise<{ hash: string; score: number; ranges?: Array<[number, number]> }[]> {
+  // Videos with frames are decided frame by frame, with the ranges where the tag holds,
+  // as the vocabulary's tags are (video-tags.ts).
+  const videos = await tagVideosFromFrames(
+    store,
+    [...files.values()].map((file) => file.row),
+    (vector) => {
+      const score = scoreWith(tag, vector);
+      return score >= tag.threshold ? [{ id: tag.id, score }] : [];
+    },
+  );
+  const passed: { hash: string; score: number; ranges?: Array<[number, number]> }[] = [];
+  for (const [hash, { row, vector }] of files) {
     if (skip.has(hash)) continue;
+    const framed = videos.get(row.id);
+    if (framed) {
+      const [held] = framed;
+      if (held) passed.push({ hash, score: held.score, ranges: held.ranges });
+      continue;
+    }
     const score = scoreWith(tag, vector);
     if (score >= tag.threshold) passed.push({ hash, score: rounded(score) });
   }

@@ -132,7 +132,9 @@ export class Tagger {
       const batch = media.slice(i, i + FILES_PER_BATCH);
       const vectors = await vectorsOf(store, batch);
       // Videos with frames are decided frame by frame, with time ranges (video-tags.ts).
-      const videos = await tagVideosFromFrames(store, batch, this.tags, this.calibrations);
+      const videos = await tagVideosFromFrames(store, batch, (vector) =>
+        decideTags(vector, this.tags, this.calibrations),
+      );
       // Identical files share one hash and one set of tags: decide each hash once.
       const runs = new Map<
         string,

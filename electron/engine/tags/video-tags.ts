@@ -25,7 +25,12 @@
 import type { LibraryStore, StoredMedia } from '../../../native/store/index.js';
 import type { FrameRow } from '../../../native/store/index.js';
 import { findSceneRanges } from '../video/scenes.js';
-import { decideTags, type DecidableTag, type TagCalibration } from './decide.js';
+
+/**
+ * The tags one frame gets, with their scores: the vocabulary's calibrated decision
+ * (decide.ts decideTags), or a learned tag's scorer past its threshold (learned-tags.ts).
+ */
+export type FrameDecider = (vector: Float32Array) => readonly { id: string; score: number }[];
 
 /** One tag of one video: its best frame's score and where it holds. */
 export interface VideoTag {
@@ -46,8 +51,7 @@ const VIDEOS_PER_READ = 16;
 export async function tagVideosFromFrames(
   store: LibraryStore,
   media: readonly StoredMedia[],
-  tags: readonly DecidableTag[],
-  calibrations: ReadonlyMap<string, TagCalibration>,
+  decide: FrameDecider,
 ): Promise<Map<string, VideoTag[]>> {
   const videos = media.filter((row) => row.kind === 'video');
   const out = new Map<string, VideoTag[]>();
@@ -56,8 +60,7 @@ export async function tagVideosFromFrames(
     const frames = await store.frames.ofVideos(part.map((video) => video.id));
     for (const video of part) {
       const own = frames.get(video.id);
-      if (own && own.length > 0)
-        out.set(video.id, tagFrames(own, video.duration, tags, calibrations));
+      if (own && own.length > 0) out.set(video.id, tagFrames(own, video.duration, decide));
     }
   }
   return out;
@@ -67,8 +70,7 @@ export async function tagVideosFromFrames(
 export function tagFrames(
   frames: readonly FrameRow[],
   duration: number | null,
-  tags: readonly DecidableTag[],
-  calibrations: ReadonlyMap<string, TagCalibration>,
+  decide: FrameDecider,
 ): VideoTag[] {
   const sorted = [...frames].sort((a, b) => a.t - b.t);
   const end = duration ?? sorted.at(-1)?.t ?? 0;
@@ -76,7 +78,7 @@ export function tagFrames(
   // Per tag: the best score of a frame where it holds, and which frames hold it.
   const held = new Map<string, { best: number; holds: boolean[] }>();
   sorted.forEach((frame, i) => {
-    for (const suggestion of decideTags(frame.vector, tags, calibrations)) {
+    for (const suggestion of decide(frame.vector)) {
       const entry = held.get(suggestion.id) ?? {
         best: -Infinity,
         holds: sorted.map(() => false),
