@@ -9,14 +9,14 @@ import path from 'node:path';
 import type { Library } from '../engine/library.js';
 import { isAtOrInsideFolder } from '../engine/library-folders.js';
 import { readStoredSettings } from '../engine/service/settings.js';
-import { relearnLibraryTag } from '../engine/tags/learned-tags.js';
+import { learnedTagNames, relearnLibraryTag } from '../engine/tags/learned-tags.js';
 import {
   decideTag,
   resolveStoredTag,
   tagsOfFiles,
   type FileTags,
 } from '../engine/tags/library-tags.js';
-import { closeSidecarWriter, learnedTagNames, writeAcceptedTags } from '../engine/tags/sidecars.js';
+import { closeSidecarWriter, writeAcceptedTags } from '../engine/tags/sidecars.js';
 import { libraryTagCounts } from '../engine/tags/tag-counts.js';
 import { tagFolders } from '../engine/tags/tag-folders.js';
 import {

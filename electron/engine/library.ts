@@ -51,6 +51,7 @@ import { browseLibrary, type BrowseRequest } from './library-browse.js';
 import { servingModelFor, type ModelSide, type PendingModel } from './model-switch.js';
 import { readLibrarySettings, rootsFromStore } from './library-settings.js';
 import { writeFileAtomic } from './settings-file.js';
+import { learnedTagNames } from './tags/learned-tags.js';
 import { libraryVocabulary } from './tags/library-vocabulary.js';
 
 export interface LibraryOptions {
@@ -535,6 +536,7 @@ export class Library {
       embedImageFile: (file) => this.embedImageFile(file),
       background: () => this.background(),
       vocabulary: () => libraryVocabulary(this.dbDir),
+      tagNames: () => learnedTagNames(this.dbDir),
     };
   }
 

@@ -213,6 +213,11 @@ describe('lantern tags learn', () => {
       accepted: 4,
       rejected: 2,
     });
+    // Search facets name it as the person did, not by its id.
+    const search = JSON.parse((await lantern(['search', 'red', ...global])).stdout) as {
+      facets?: { tag: string; name: string }[];
+    };
+    expect(search.facets?.find((facet) => facet.tag === 'learned/warm')?.name).toBe('Warm');
   });
 
   it('refuses fewer than three examples with the sentence saying how many more', async () => {

@@ -32,6 +32,8 @@ export interface SearchContext extends SceneSearch {
   matchFloor?: number | undefined;
   /** The vocabulary `tag:` names and facets resolve in; the bundled one when absent. */
   vocabulary?: (() => Promise<Vocabulary>) | undefined;
+  /** Names of the library's tags outside the vocabulary (learned tags), for facets. */
+  tagNames?: (() => Promise<ReadonlyMap<string, string>>) | undefined;
 }
 
 /**
@@ -195,7 +197,8 @@ async function facetsOf(
   if (kept.length === 0) return {};
   const vocabulary = await (context.vocabulary ?? bundledVocabulary)();
   const hashes = kept.map((hit) => hit.hash);
-  return { facets: await tagFacets(context.store, vocabulary, hashes) };
+  const names = (await context.tagNames?.()) ?? new Map<string, string>();
+  return { facets: await tagFacets(context.store, vocabulary, hashes, names) };
 }
 
 async function photoHits(

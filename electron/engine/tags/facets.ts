@@ -16,12 +16,15 @@ const COUNTED: readonly TagState[] = ['accepted', 'suggested'];
 /**
  * The most common tags over these files (one content hash per result; a copy counts as
  * often as it is listed), most files first, then by name. Hidden tags are left out, as
- * they are everywhere a person sees tags; a tag the vocabulary no longer holds shows its id.
+ * they are everywhere a person sees tags. A tag outside the vocabulary shows the name it
+ * was given, else its id's words ('keywords/harbour-walk' → 'harbour walk').
  */
 export async function tagFacets(
   store: LibraryStore,
   vocabulary: Vocabulary,
   hashes: readonly string[],
+  /** Names of tags outside the vocabulary (learned tags, as the person named them). */
+  names: ReadonlyMap<string, string> = new Map(),
   limit = FACET_LIMIT,
 ): Promise<TagFacet[]> {
   if (hashes.length === 0) return [];
@@ -39,7 +42,16 @@ export async function tagFacets(
     for (const tag of tagsOf.get(hash) ?? [])
       if (!defs.get(tag)?.hidden) counts.set(tag, (counts.get(tag) ?? 0) + 1);
   return [...counts]
-    .map(([tag, count]) => ({ tag, name: defs.get(tag)?.name ?? tag, count }))
+    .map(([tag, count]) => ({
+      tag,
+      name: defs.get(tag)?.name ?? names.get(tag) ?? readableId(tag),
+      count,
+    }))
     .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name))
     .slice(0, limit);
+}
+
+/** The words of an id's last part: what a keyword tag was made from, near enough. */
+function readableId(id: string): string {
+  return (id.split('/').at(-1) ?? id).replaceAll('-', ' ');
 }

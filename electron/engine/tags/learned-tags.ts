@@ -278,3 +278,8 @@ export async function applyLearnedTags(
     otherModel: saved.filter((tag) => tag.model !== model).map((tag) => tag.id),
   };
 }
+
+/** The names learned tags were given, by id (learned-tags.json). */
+export async function learnedTagNames(dbDir: string): Promise<Map<string, string>> {
+  return new Map((await readLearnedTags(dbDir)).map((tag) => [tag.id, tag.name]));
+}

@@ -16,18 +16,13 @@ import { whereIn, type LibraryStore, type StoredMedia } from '../../../native/st
 import { sidecarCandidates, writeTagSidecar } from '../../../native/xmp/sidecar.js';
 import { isCancelled } from '../../shared/errors.js';
 import { tagsOfFiles, type FileTag, type FileTags } from './library-tags.js';
-import { readLearnedTags } from './learned-tags.js';
+import { learnedTagNames } from './learned-tags.js';
 import type { Vocabulary } from './vocabulary.js';
 
 export interface SidecarReport {
   written: string[];
   unchanged: number;
   failed: { path: string; error: string }[];
-}
-
-/** The names learned tags were given, by id (learned-tags.json). */
-export async function learnedTagNames(dbDir: string): Promise<Map<string, string>> {
-  return new Map((await readLearnedTags(dbDir)).map((tag) => [tag.id, tag.name]));
 }
 
 /** What of a file's tags goes into its sidecar, as (name, `Category|Name`). */
