@@ -2,14 +2,16 @@
  * @file The tags:* channels of the engine service, as the app calls them: a tagging job
  * over the library (progress, then a finished snapshot with its counts), each file's
  * tags, a decision by tag name that a later job keeps, the vocabulary with counts, and a
- * refusal for an empty library. Real service, store and toy-clip-gap model.
+ * refusal for an empty library, and a run the process's end interrupted resumed at the
+ * next start. Real service, store and toy-clip-gap model.
  */
+import { access, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { JobSnapshot } from '../../electron/shared/contract.js';
 import type { FileTags, TagCount, TagReviewPage } from '../../electron/shared/types.js';
 import { LanternService } from '../../electron/engine/service/service.js';
-import { removeDir, tempDir } from '../fixtures/library.js';
+import { openGapLibrary, removeDir, tempDir } from '../fixtures/library.js';
 import { writePhoto } from '../fixtures/photos.js';
 
 const COLOURS = ['red', 'green', 'blue', 'yellow'] as const;
@@ -110,5 +112,61 @@ describe('tags channels', () => {
       service.invoke('tags:ofFiles', { paths: [path.join(root, 'purple.jpg')] }),
     );
     expect(purple?.tags[0]).toMatchObject({ tag: 'colours/purple', state: 'suggested' });
+  });
+
+  it("resumes a tagging run the app's end interrupted, after the last file it finished", async () => {
+    await finish(await value<JobSnapshot>(service.invoke('library:addRoots', { paths: [root] })));
+    await service.close();
+    // As a run killed after writing the batch that ended with the second file (by id).
+    const library = await openGapLibrary(db);
+    const media = (await library.store.listMedia()).sort((a, b) => (a.id < b.id ? -1 : 1));
+    await library.close();
+    const [first, second] = media;
+    await writeFile(
+      path.join(db, 'tag-run.json'),
+      JSON.stringify({ version: 1, root: null, after: second!.id }),
+    );
+
+    service = await LanternService.create({
+      shell: 'browser',
+      dbDir: db,
+      modelsDir: inject('toyModelsDir'),
+      modelId: 'toy-clip-gap',
+    });
+    const resumed = async () =>
+      (await value<JobSnapshot[]>(service.invoke('jobs:list', {}))).find((j) => j.kind === 'tag');
+    await expect.poll(async () => (await resumed())?.state, { timeout: 60_000 }).toBe('done');
+    expect(await resumed()).toMatchObject({ tagged: { files: 2 } });
+    expect((await resumed())?.label).toMatch(/resumed/);
+
+    const files = await value<FileTags[]>(
+      service.invoke('tags:ofFiles', { paths: media.map((row) => row.path) }),
+    );
+    const tagsOf = (file: string) => files.find((f) => f.path === file)?.tags ?? [];
+    // What the interrupted run had done is not done again; the rest is.
+    expect(tagsOf(first!.path)).toEqual([]);
+    expect(tagsOf(second!.path)).toEqual([]);
+    for (const row of media.slice(2)) {
+      const colour = path.basename(row.path, '.jpg');
+      expect(tagsOf(row.path)[0]?.tag).toBe(`colours/${colour}`);
+    }
+    await expect(access(path.join(db, 'tag-run.json'))).rejects.toThrow();
+  });
+
+  it('does not resume a run that ended, cancelled or done', async () => {
+    await finish(await value<JobSnapshot>(service.invoke('library:addRoots', { paths: [root] })));
+    const job = await value<JobSnapshot>(service.invoke('tags:run', {}));
+    await value(service.invoke('jobs:cancel', { id: job.id }));
+    expect(['cancelled', 'done']).toContain((await finish(job)).state);
+    await expect(access(path.join(db, 'tag-run.json'))).rejects.toThrow();
+    await service.close();
+    service = await LanternService.create({
+      shell: 'browser',
+      dbDir: db,
+      modelsDir: inject('toyModelsDir'),
+      modelId: 'toy-clip-gap',
+    });
+    const listed = await value<JobSnapshot[]>(service.invoke('jobs:list', {}));
+    expect(listed.filter((j) => j.kind === 'tag')).toEqual([]);
   });
 });

@@ -30,7 +30,8 @@ import { videoExtensions } from '../../../native/ffmpeg/extensions.js';
 import { JobQueue } from './jobs.js';
 import { resolveServablePath } from './media-access.js';
 import { playbackInfo } from './playback-stream.js';
-import { enqueueSidecarJob, tagHandlers } from './tag-handlers.js';
+import { enqueueSidecarJob, enqueueTagJob, tagHandlers } from './tag-handlers.js';
+import { readTagRun } from '../tags/tag-run-marker.js';
 import { libraryVocabulary } from '../tags/library-vocabulary.js';
 import { tagFolders } from '../tags/tag-folders.js';
 import { readStoredSettings, writeStoredSettings, type StoredSettings } from './settings.js';
@@ -80,6 +81,7 @@ export class LanternService {
     const dbDir = path.resolve(options.dbDir ?? defaultDbDir());
     const service = new LanternService(options, await readStoredSettings(dbDir), options.modelId);
     await service.openLibrary();
+    await service.resumeTagging();
     return service;
   }
 
@@ -153,6 +155,13 @@ export class LanternService {
       // to the setup screen, as before.
       this.notReadyCode = code === 'LIBRARY_BUSY' ? code : 'MODEL_MISSING';
     }
+  }
+
+  /** A tagging job the app's end interrupted starts again where it stopped. */
+  private async resumeTagging(): Promise<void> {
+    if (!this.library || this.library.readOnly) return;
+    const run = await readTagRun(this.dbDir);
+    if (run) enqueueTagJob(this.library, this.jobs, run);
   }
 
   private requireLibrary(): Library {

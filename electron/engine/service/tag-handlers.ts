@@ -19,6 +19,7 @@ import { writeContentSidecars, writeLibrarySidecars } from '../tags/sidecars.js'
 import { libraryVocabulary } from '../tags/library-vocabulary.js';
 import { libraryTagCounts } from '../tags/tag-counts.js';
 import { tagFolders } from '../tags/tag-folders.js';
+import { clearTagRun, saveTagRun } from '../tags/tag-run-marker.js';
 import { previewTag, setTagThreshold } from '../tags/threshold.js';
 import { editVocabulary } from '../tags/vocabulary-edits.js';
 import { rateProgress } from '../util/rate-progress.js';
@@ -100,20 +101,8 @@ export function tagHandlers(
       await writeSidecarsOf(library, [...examples, ...(negatives ?? [])]);
       return answer;
     },
-    'tags:run': ({ root }) => {
-      const library = requireLibrary();
-      const label = root ?? 'the whole library';
-      return Promise.resolve(
-        jobs.enqueue('tag', label, async ({ signal, pause, progress }) => {
-          const tagged = await tagFolders(library, await vocab(), root ? [root] : null, {
-            signal,
-            beforeBatch: () => pause.wait(signal),
-            onProgress: rateProgress(progress),
-          });
-          return { tagged };
-        }),
-      );
-    },
+    'tags:run': ({ root }) =>
+      Promise.resolve(enqueueTagJob(requireLibrary(), jobs, { root: root ?? null, after: null })),
   };
 }
 
@@ -165,5 +154,41 @@ export function enqueueSidecarJob(library: Library, jobs: JobQueue): JobSnapshot
       offline: [],
       cancelled: report.cancelled,
     };
+  });
+}
+
+/**
+ * The tagging job over the library or one folder, from the start (`after` null) or
+ * resuming an interrupted run after the last media id it finished ([Note: resumable
+ * tagging] in tags/tag-run-marker.ts): the marker is kept up to date batch by batch and
+ * removed when the run ends in any way but the process's own end.
+ */
+export function enqueueTagJob(
+  library: Library,
+  jobs: JobQueue,
+  run: { root: string | null; after: string | null },
+): JobSnapshot {
+  const label = `${run.root ?? 'the whole library'}${run.after ? ' (resumed)' : ''}`;
+  return jobs.enqueue('tag', label, async ({ signal, pause, progress }) => {
+    await saveTagRun(library.dbDir, run);
+    try {
+      const tagged = await tagFolders(
+        library,
+        await libraryVocabulary(library.dbDir),
+        run.root ? [run.root] : null,
+        {
+          signal,
+          beforeBatch: () => pause.wait(signal),
+          afterBatch: (after) => saveTagRun(library.dbDir, { root: run.root, after }),
+          onProgress: rateProgress(progress),
+          resumeAfter: run.after,
+          // A resumed run may find everything done (the last batch was written).
+          requireFiles: run.after === null,
+        },
+      );
+      return { tagged };
+    } finally {
+      await clearTagRun(library.dbDir);
+    }
   });
 }

@@ -28,12 +28,20 @@ export async function tagFolders(
     requireFiles?: boolean;
     /** Turn tagging at index time on (default); a run with a one-off vocabulary does not. */
     turnOn?: boolean;
+    /** Only files with a media id after this one: an interrupted run resuming. */
+    resumeAfter?: string | null;
   } = {},
 ): Promise<TagRunResult> {
   const all = await library.store.listMedia();
-  const media = folders
-    ? all.filter((row) => folders.some((folder) => isAtOrInsideFolder(row.path, folder)))
-    : all;
+  // In id order, so a run can resume after the last id it finished ([Note: resumable tagging]).
+  const resumeAfter = options.resumeAfter ?? null;
+  const media = (
+    folders
+      ? all.filter((row) => folders.some((folder) => isAtOrInsideFolder(row.path, folder)))
+      : all
+  )
+    .filter((row) => resumeAfter === null || row.id > resumeAfter)
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   if (media.length === 0) {
     if (options.requireFiles === false) return { files: 0, suggested: 0 };
     throw new LanternError(

@@ -35,6 +35,8 @@ export interface TagRunOptions {
   offsets?: ReadonlyMap<string, number>;
   /** Awaited before each batch: a paused job waits here, between writes. */
   beforeBatch?: () => Promise<void>;
+  /** Awaited after each batch is written, with its last media id ([Note: resumable tagging]). */
+  afterBatch?: (lastId: string) => Promise<void>;
   /**
    * Decide only these tag ids (a moved threshold, an added or shown tag): their rivals in
    * an exclusive category are prepared too, as the rule needs them, but only these tags'
@@ -156,6 +158,8 @@ export class Tagger {
       await store.tags.replaceSuggestionsOfFiles(modelId, [...runs.values()], {
         tags: this.only ?? undefined,
       });
+      const last = batch.at(-1);
+      if (last) await options.afterBatch?.(last.id);
       options.onProgress?.(Math.min(media.length, i + batch.length), media.length);
     }
     return tagged;
