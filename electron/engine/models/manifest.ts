@@ -91,18 +91,110 @@ export const ClipModelSchema = z.object({
 });
 export type ClipModel = z.infer<typeof ClipModelSchema>;
 
-/** Detection and segmentation models arrive with their features; kept loose until then. */
-export const OtherModelSchema = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    task: z.enum(['detect', 'segment']),
-    hidden: z.boolean().default(false),
-    files: z.record(z.string(), ModelFileSchema),
-  })
-  .loose();
+/**
+ * How a detector or segmenter fits a photo into its square input. `squash` resizes to
+ * size×size whatever the aspect (OWL-ViT, CLIPSeg); `pad-square` first pads the photo at
+ * its bottom and right to a square of its longer side with `padValue`, then resizes
+ * (OWLv2). Centre-cropping is not offered: a crop would hide part of the photo from a
+ * model whose answers are places in it.
+ */
+export const PlacementSchema = z.enum(['squash', 'pad-square']);
+export type Placement = z.infer<typeof PlacementSchema>;
 
-export const ModelEntrySchema = z.discriminatedUnion('task', [ClipModelSchema, OtherModelSchema]);
+export const PromptVisionSchema = ImagePreprocessSchema.extend({
+  resize: PlacementSchema,
+  /** Grey the padding is filled with, in 0..1 (after rescale, before mean/std). */
+  padValue: z.number().min(0).max(1).optional(),
+  input: z.string().default('pixel_values'),
+});
+export type PromptVision = z.infer<typeof PromptVisionSchema>;
+
+/** The prompt side of a detector or segmenter: CLIP's BPE, padded to a fixed length. */
+export const PromptTextSchema = z.object({
+  tokenizer: z.literal('clip-bpe'),
+  /** Tokens per prompt, start and end tokens included (16 for OWL-ViT, 77 for CLIPSeg). */
+  contextLength: z.number().int().positive(),
+  /** Token id used to pad to the context length ("!" = 0 for OWL, <|endoftext|> for CLIPSeg). */
+  padToken: z.number().int().nonnegative(),
+  input: z.string().default('input_ids'),
+  attentionMask: z.string().default('attention_mask'),
+});
+export type PromptText = z.infer<typeof PromptTextSchema>;
+
+/** Fields every detector and segmenter entry shares with a CLIP entry. */
+const promptModelFields = {
+  id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
+  name: z.string(),
+  description: z.string().default(''),
+  license: z.string().default('unknown'),
+  source: z.string().default(''),
+  notes: z.string().optional(),
+  hidden: z.boolean().default(false),
+  /** One combined ONNX graph: the Xenova exports take image and prompts in one run. */
+  files: z.object({ model: ModelFileSchema }),
+  vision: PromptVisionSchema,
+  text: PromptTextSchema,
+  /** Cut-off on the sigmoid of a logit that the panel's slider starts at. */
+  scoreThreshold: z.number().gt(0).lt(1),
+  approxSize: z.number().int().positive().optional(),
+  quality: z.string().optional(),
+  speed: z.string().optional(),
+};
+
+/** A pad-square model without a pad value would leave the padding's colour to code. */
+function padValueGiven(entry: { vision: PromptVision }, ctx: z.RefinementCtx): void {
+  if (entry.vision.resize === 'pad-square' && entry.vision.padValue === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['vision', 'padValue'],
+      message: 'a pad-square model needs padValue, the grey its padding is filled with (0..1)',
+    });
+  }
+}
+
+/**
+ * Open-vocabulary detector (OWL-ViT, OWLv2): one image and Q prompts in, per patch P a
+ * logit for each prompt and one box out. Boxes are (cx, cy, w, h) in 0..1 of the model's
+ * input, that is of the padded square for `pad-square` models.
+ */
+export const DetectModelSchema = z
+  .object({
+    ...promptModelFields,
+    task: z.literal('detect'),
+    outputs: z.object({
+      /** `[1, P, Q]` */
+      logits: z.string().default('logits'),
+      /** `[1, P, 4]` */
+      boxes: z.string().default('pred_boxes'),
+      boxFormat: z.literal('cxcywh-normalized').default('cxcywh-normalized'),
+    }),
+  })
+  .superRefine(padValueGiven);
+export type DetectModel = z.infer<typeof DetectModelSchema>;
+
+/**
+ * Text-prompted segmenter (CLIPSeg): the image is repeated once per prompt (batch row
+ * n pairs image n with prompt n) and each row gets a size×size map of logits.
+ */
+export const SegmentModelSchema = z
+  .object({
+    ...promptModelFields,
+    task: z.literal('segment'),
+    outputs: z.object({
+      /** `[N, size, size]`; some exports drop the batch axis when N = 1. */
+      logits: z.string().default('logits'),
+    }),
+  })
+  .superRefine(padValueGiven);
+export type SegmentModel = z.infer<typeof SegmentModelSchema>;
+
+export type PromptModel = DetectModel | SegmentModel;
+
+export const ModelEntrySchema = z.discriminatedUnion('task', [
+  ClipModelSchema,
+  DetectModelSchema,
+  SegmentModelSchema,
+]);
 export type ModelEntry = z.infer<typeof ModelEntrySchema>;
 
 export const ManifestSchema = z.object({
@@ -110,3 +202,22 @@ export const ManifestSchema = z.object({
   models: z.array(ModelEntrySchema),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
+
+/**
+ * The first problem of a manifest that failed to parse, in words a person can act on:
+ * which model (by id when it has one), which field, what is wrong with it.
+ */
+export function describeManifestIssue(json: unknown, error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'unknown problem';
+  const [top, index, ...rest] = issue.path;
+  if (top !== 'models' || typeof index !== 'number') {
+    return `${issue.path.join('.') || 'top level'}: ${issue.message}`;
+  }
+  const models = (json as { models?: unknown[] } | null)?.models;
+  const raw = Array.isArray(models) ? (models[index] as { id?: unknown } | undefined) : undefined;
+  const who =
+    typeof raw?.id === 'string' ? `model "${raw.id}" (entry ${index + 1})` : `entry ${index + 1}`;
+  const field = rest.length > 0 ? rest.join('.') : 'task';
+  return `${who}, ${field}: ${issue.message}`;
+}

@@ -18,8 +18,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { LanternError } from '../../shared/errors.js';
-import { ManifestSchema } from './manifest.js';
-import type { ClipModel, Manifest, ModelEntry, ModelFile } from './manifest.js';
+import { describeManifestIssue, ManifestSchema } from './manifest.js';
+import type { ClipModel, Manifest, ModelEntry, ModelFile, PromptModel } from './manifest.js';
 
 export type ModelOrigin = 'bundled' | 'folder';
 
@@ -53,6 +53,14 @@ export interface ResolvedClipModel {
   visionPath: string;
   textPath: string;
   vocabPath: string | null;
+}
+
+export interface ResolvedPromptModel<M extends PromptModel = PromptModel> {
+  model: M;
+  origin: ModelOrigin;
+  dir: string;
+  /** The checked ONNX graph (image and prompts in one run). */
+  modelPath: string;
 }
 
 export type FileCheckReason =
@@ -140,17 +148,12 @@ export class ModelRegistry {
     return [...this.models.values()].map(({ entry, origin, dir }) => {
       const files = filesOf(entry);
       const sizes = files.map((f) => f.size);
-      // Detection/segmentation entries are still loosely typed (manifest.ts), hence the checks.
-      const text = (key: 'license' | 'source', fallback: string): string =>
-        key in entry && typeof entry[key] === 'string' ? entry[key] : fallback;
-      const { id, name, task, hidden } = entry;
+      const { id, name, task, hidden, license, source } = entry;
       const installed = files.every((f) => isPresent(resolveInside(dir, f.path), f.size));
       const known = sizes.every((n) => n !== undefined);
       const sizeBytes = known ? sizes.reduce((x, y) => x + y, 0) : null;
-      const approx = entry.task === 'clip' ? (entry.approxSize ?? null) : null;
-      const approxSizeBytes = sizeBytes === null ? approx : null;
+      const approxSizeBytes = sizeBytes === null ? (entry.approxSize ?? null) : null;
       const partialBytes = installed ? null : bytesSoFar(dir, files);
-      const [license, source] = [text('license', 'unknown'), text('source', '')];
       return {
         ...{ id, name, task, hidden, installed, sizeBytes, approxSizeBytes, partialBytes },
         ...{ license, source, origin, dir },
@@ -180,35 +183,58 @@ export class ModelRegistry {
    * [Note: verified files]). Throws MODEL_MISSING or MODEL_CHECKSUM with what to do.
    */
   async resolveClip(id: string): Promise<ResolvedClipModel> {
-    const { entry, origin, dir } = this.lookup(id);
+    const found = this.lookup(id);
+    const { entry, origin, dir } = found;
     if (entry.task !== 'clip') {
       throw new LanternError(
         'MODEL_INVALID',
         `"${id}" is a ${entry.task} model, not a CLIP model; choose a CLIP model.`,
       );
     }
-    const check = async (file: ModelFile): Promise<string> => {
-      const result = await checkFile(dir, file, { useCache: true });
-      if (result.ok) return result.path;
-      if (result.reason !== 'missing') {
-        const fix = file.url
-          ? `run \`npx lantern models fetch ${id}\` again`
-          : 'copy a good one in';
-        const why = `${result.path} is damaged (${result.reason}) and will not be loaded`;
-        throw new LanternError('MODEL_CHECKSUM', `${why}; delete it and ${fix}.`);
-      }
-      const wanted = filesOf(entry).map((f) => `${id}/${f.path}`);
-      throw new LanternError(
-        'MODEL_MISSING',
-        origin === 'bundled'
-          ? `${result.path} is missing; run \`npx lantern models fetch ${id}\`, or point --models at a folder that holds ${wanted.join(' and ')}.`
-          : `${result.path} is missing; copy the model's files into ${dir} next to its models.json.`,
-      );
-    };
-    const visionPath = await check(entry.files.vision);
-    const textPath = await check(entry.files.text);
-    const vocabPath = entry.files.vocab ? await check(entry.files.vocab) : null;
+    const visionPath = await this.usable(found, entry.files.vision);
+    const textPath = await this.usable(found, entry.files.text);
+    const vocabPath = entry.files.vocab ? await this.usable(found, entry.files.vocab) : null;
     return { model: entry, origin, dir, visionPath, textPath, vocabPath };
+  }
+
+  /**
+   * A detector or segmenter and the checked path of its ONNX graph, as `resolveClip`
+   * does for CLIP; refuses a model of another task with a sentence naming both.
+   */
+  async resolvePromptModel<T extends PromptModel['task']>(
+    id: string,
+    task: T,
+  ): Promise<ResolvedPromptModel<Extract<PromptModel, { task: T }>>> {
+    const found = this.lookup(id);
+    const { entry, origin, dir } = found;
+    if (entry.task !== task) {
+      const wanted = task === 'detect' ? 'a detection model' : 'a segmentation model';
+      throw new LanternError(
+        'MODEL_INVALID',
+        `"${id}" is a ${entry.task} model, not ${wanted}; choose ${wanted} (lantern models lists each model's task).`,
+      );
+    }
+    const model = entry as Extract<PromptModel, { task: T }>;
+    return { model, origin, dir, modelPath: await this.usable(found, model.files.model) };
+  }
+
+  /** The file's absolute path once checked; MODEL_CHECKSUM or MODEL_MISSING saying what to do. */
+  private async usable({ entry, origin, dir }: Registered, file: ModelFile): Promise<string> {
+    const id = entry.id;
+    const result = await checkFile(dir, file, { useCache: true });
+    if (result.ok) return result.path;
+    if (result.reason !== 'missing') {
+      const fix = file.url ? `run \`npx lantern models fetch ${id}\` again` : 'copy a good one in';
+      const why = `${result.path} is damaged (${result.reason}) and will not be loaded`;
+      throw new LanternError('MODEL_CHECKSUM', `${why}; delete it and ${fix}.`);
+    }
+    const wanted = filesOf(entry).map((f) => `${id}/${f.path}`);
+    throw new LanternError(
+      'MODEL_MISSING',
+      origin === 'bundled'
+        ? `${result.path} is missing; run \`npx lantern models fetch ${id}\`, or point --models at a folder that holds ${wanted.join(' and ')}.`
+        : `${result.path} is missing; copy the model's files into ${dir} next to its models.json.`,
+    );
   }
 
   /** Check every file of a model now, hashing afresh (for `lantern models verify`). */
@@ -236,7 +262,7 @@ export function filesOf(entry: ModelEntry): ModelFile[] {
     const { vision, text, vocab } = entry.files;
     return vocab ? [vision, text, vocab] : [vision, text];
   }
-  return Object.values(entry.files);
+  return [entry.files.model];
 }
 
 /** Resolve a manifest file path inside its model folder, refusing paths that climb out of it. */
@@ -281,9 +307,11 @@ async function readManifest(file: string): Promise<Manifest> {
   }
   const parsed = ManifestSchema.safeParse(json);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const where = issue ? `${issue.path.join('.')}: ${issue.message}` : 'unknown problem';
-  throw new LanternError('MODEL_INVALID', `${file} is not a valid model manifest (${where}).`);
+  const where = describeManifestIssue(json, parsed.error);
+  throw new LanternError(
+    'MODEL_INVALID',
+    `${file} is not a valid model manifest (${where}); fix that entry or remove it.`,
+  );
 }
 
 /** Bytes of an unfinished download: whole files in place plus `.part` files; null if none. */
