@@ -69,3 +69,82 @@ describe('resources/models.json', () => {
     }
   });
 });
+
+describe('the detection and segmentation entries', () => {
+  const byId = (id: string) => {
+    const found = manifest.models.find((m) => m.id === id);
+    if (!found) throw new Error(`resources/models.json has no "${id}"`);
+    return found;
+  };
+
+  it('lists OWL-ViT B/32 and OWLv2 B/16 as detectors and CLIPSeg as a segmenter', () => {
+    expect(byId('owlvit-b32').task).toBe('detect');
+    expect(byId('owlv2-b16').task).toBe('detect');
+    expect(byId('clipseg-rd64-refined').task).toBe('segment');
+    // The first visible model stays a CLIP model: it is the default the app starts with.
+    expect(manifest.models.find((m) => !m.hidden)?.task).toBe('clip');
+  });
+
+  it('describes OWL-ViT B/32 as its export takes it: 768×768 squashed, 16 tokens padded with "!"', () => {
+    const owl = byId('owlvit-b32');
+    if (owl.task !== 'detect') throw new Error('owlvit-b32 must be a detector');
+    expect(owl.vision).toMatchObject({ size: 768, resize: 'squash', interpolation: 'bicubic' });
+    expect(owl.vision.padValue).toBeUndefined();
+    expect(owl.vision.input).toBe('pixel_values');
+    expect(owl.text).toMatchObject({
+      tokenizer: 'clip-bpe',
+      contextLength: 16,
+      padToken: 0,
+      input: 'input_ids',
+      attentionMask: 'attention_mask',
+    });
+    expect(owl.outputs).toEqual({
+      logits: 'logits',
+      boxes: 'pred_boxes',
+      boxFormat: 'cxcywh-normalized',
+    });
+    // 768 / 32 = 24 patches a side: the 576 rows of logits and pred_boxes.
+    expect((owl.vision.size / 32) ** 2).toBe(576);
+  });
+
+  it('describes OWLv2 B/16 as padded to a grey square before its 960×960 resize', () => {
+    const owl2 = byId('owlv2-b16');
+    if (owl2.task !== 'detect') throw new Error('owlv2-b16 must be a detector');
+    expect(owl2.vision).toMatchObject({
+      size: 960,
+      resize: 'pad-square',
+      padValue: 0.5,
+      interpolation: 'bilinear',
+    });
+    expect(owl2.text).toMatchObject({ contextLength: 16, padToken: 0 });
+  });
+
+  it("describes CLIPSeg with ImageNet statistics, not CLIP's, and 77 tokens padded with <|endoftext|>", () => {
+    const seg = byId('clipseg-rd64-refined');
+    if (seg.task !== 'segment') throw new Error('clipseg-rd64-refined must be a segmenter');
+    expect(seg.vision).toMatchObject({ size: 352, resize: 'squash', interpolation: 'bilinear' });
+    expect(seg.vision.mean).toEqual([0.485, 0.456, 0.406]);
+    expect(seg.vision.std).toEqual([0.229, 0.224, 0.225]);
+    expect(seg.text).toMatchObject({ contextLength: 77, padToken: 49407 });
+    expect(seg.outputs.logits).toBe('logits');
+  });
+
+  it('gives each a licence, a source pinned to a commit, a threshold and a download size', () => {
+    const prompted = manifest.models.filter((m) => m.task !== 'clip');
+    expect(prompted).toHaveLength(3);
+    for (const model of prompted) {
+      if (model.task === 'clip') continue;
+      expect(model.license).toBe('Apache-2.0');
+      expect(model.source).toMatch(
+        /^https:\/\/huggingface\.co\/Xenova\/[^/]+\/tree\/[0-9a-f]{40}$/,
+      );
+      const commit = model.source.split('/').at(-1) ?? '';
+      expect(model.files.model.url).toContain(`/resolve/${commit}/onnx/model.onnx`);
+      expect(model.scoreThreshold).toBeGreaterThan(0);
+      expect(model.scoreThreshold).toBeLessThan(1);
+      // Unverified files have no exact size, so the picker needs the rough one.
+      if (model.files.model.size === undefined) expect(model.approxSize).toBeGreaterThan(1e8);
+      expect(model.vision.rescale).toBeCloseTo(1 / 255, 12);
+    }
+  });
+});
