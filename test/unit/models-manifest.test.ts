@@ -133,7 +133,6 @@ describe('the detection and segmentation entries', () => {
     const prompted = manifest.models.filter((m) => m.task !== 'clip');
     expect(prompted).toHaveLength(3);
     for (const model of prompted) {
-      if (model.task === 'clip') continue;
       expect(model.license).toBe('Apache-2.0');
       expect(model.source).toMatch(
         /^https:\/\/huggingface\.co\/Xenova\/[^/]+\/tree\/[0-9a-f]{40}$/,

@@ -46,6 +46,17 @@ const detector = {
   scoreThreshold: 0.1,
 };
 
+/** What a refused promise was refused with: its error code and sentence. */
+async function refusal(promise: Promise<unknown>): Promise<{ code: unknown; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    return { code, message: String(message) };
+  }
+  throw new Error('expected a refusal, but the call succeeded');
+}
+
 const load = (extraDirs: string[] = []) => ModelRegistry.load({ modelsDir: tempDir(), extraDirs });
 
 describe('ModelRegistry with detectors and segmenters', () => {
@@ -60,28 +71,25 @@ describe('ModelRegistry with detectors and segmenters', () => {
   it('keeps a CLIP model the default and refuses a detector where CLIP is wanted', async () => {
     const registry = await load();
     expect(registry.get(registry.defaultClipId()).task).toBe('clip');
-    await expect(registry.resolveClip('owlvit-b32')).rejects.toMatchObject({
-      code: 'MODEL_INVALID',
-      message: expect.stringContaining('"owlvit-b32" is a detect model, not a CLIP model'),
-    });
+    const refused = await refusal(registry.resolveClip('owlvit-b32'));
+    expect(refused.code).toBe('MODEL_INVALID');
+    expect(refused.message).toContain('"owlvit-b32" is a detect model, not a CLIP model');
   });
 
   it('refuses a CLIP model or a segmenter where a detector is wanted', async () => {
     const registry = await load();
-    await expect(registry.resolvePromptModel('clip-vit-b32', 'detect')).rejects.toMatchObject({
-      code: 'MODEL_INVALID',
-      message: expect.stringContaining('not a detection model'),
-    });
+    const refused = await refusal(registry.resolvePromptModel('clip-vit-b32', 'detect'));
+    expect(refused.code).toBe('MODEL_INVALID');
+    expect(refused.message).toContain('"clip-vit-b32" is a clip model, not a detection model');
     await expect(
       registry.resolvePromptModel('clipseg-rd64-refined', 'detect'),
     ).rejects.toMatchObject({ code: 'MODEL_INVALID' });
   });
 
   it('says how to fetch a detector that is not downloaded yet', async () => {
-    await expect((await load()).resolvePromptModel('owlvit-b32', 'detect')).rejects.toMatchObject({
-      code: 'MODEL_MISSING',
-      message: expect.stringContaining('npx lantern models fetch owlvit-b32'),
-    });
+    const refused = await refusal((await load()).resolvePromptModel('owlvit-b32', 'detect'));
+    expect(refused.code).toBe('MODEL_MISSING');
+    expect(refused.message).toContain('npx lantern models fetch owlvit-b32');
   });
 
   it('resolves a folder detector to its file and fills in the default tensor names', async () => {
@@ -100,23 +108,20 @@ describe('ModelRegistry with detectors and segmenters', () => {
   it('refuses a pad-square detector without a pad value, naming the entry and the field', async () => {
     const bad = { ...detector, vision: { ...detector.vision, padValue: undefined } };
     const dir = folderWith([bad]);
-    await expect(load([dir])).rejects.toMatchObject({
-      code: 'MODEL_INVALID',
-      message: expect.stringMatching(
-        /model "my-detector" \(entry 1\), vision\.padValue: .*padValue/,
-      ),
-    });
+    const refused = await refusal(load([dir]));
+    expect(refused.code).toBe('MODEL_INVALID');
+    expect(refused.message).toMatch(/model "my-detector" \(entry 1\), vision\.padValue: .*grey/);
   });
 
   it('refuses a detector that would crop the photo, and one without its files', async () => {
     const cropping = { ...detector, vision: { ...detector.vision, resize: 'shortest-crop' } };
-    await expect(load([folderWith([cropping])])).rejects.toMatchObject({
-      message: expect.stringContaining('model "my-detector" (entry 1), vision.resize'),
-    });
+    expect((await refusal(load([folderWith([cropping])]))).message).toContain(
+      'model "my-detector" (entry 1), vision.resize',
+    );
     const noFiles = { ...detector, id: 'no-files', files: {} };
-    await expect(load([folderWith([detector, noFiles])])).rejects.toMatchObject({
-      message: expect.stringContaining('model "no-files" (entry 2), files.model'),
-    });
+    expect((await refusal(load([folderWith([detector, noFiles])]))).message).toContain(
+      'model "no-files" (entry 2), files.model',
+    );
   });
 
   it('refuses a CLIP entry marked as a detector instead of loading it loosely', async () => {
@@ -127,9 +132,8 @@ describe('ModelRegistry with detectors and segmenters', () => {
       embeddingSize: 512,
       files: { vision: { path: 'v.onnx' }, text: { path: 't.onnx' } },
     };
-    await expect(load([folderWith([clipShaped])])).rejects.toMatchObject({
-      code: 'MODEL_INVALID',
-      message: expect.stringContaining('model "confused" (entry 1)'),
-    });
+    const refused = await refusal(load([folderWith([clipShaped])]));
+    expect(refused.code).toBe('MODEL_INVALID');
+    expect(refused.message).toContain('model "confused" (entry 1)');
   });
 });
