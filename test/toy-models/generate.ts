@@ -21,9 +21,20 @@ import {
   readBundledSignature,
 } from './toy-clip.js';
 import { TOY_CLIP_GAP_ID, buildGapText, buildGapVision } from './toy-clip-gap.js';
+import { DETECT_CONTEXT, DETECT_PREPROCESS, TOY_DETECT_ID, buildToyDetect } from './toy-detect.js';
+import {
+  SEGMENT_CONTEXT,
+  SEGMENT_PREPROCESS,
+  TOY_SEGMENT_ID,
+  buildToySegment,
+} from './toy-segment.js';
 
 export const TOY_CLIP_ID = 'toy-clip';
-export { TOY_CLIP_GAP_ID };
+export { TOY_CLIP_GAP_ID, TOY_DETECT_ID, TOY_SEGMENT_ID };
+
+/** The pad tokens of the real tokenizers: OWL-ViT pads with "!" (id 0), CLIP with its end token. */
+const OWLVIT_PAD_TOKEN = 0;
+const CLIP_PAD_TOKEN = 49407;
 
 export interface GeneratedToyModels {
   dir: string;
@@ -32,6 +43,9 @@ export interface GeneratedToyModels {
   textPath: string;
   /** The files of `toy-clip-gap` (TOY_MODELS.md, "toy CLIP with real geometry"). */
   gap: { visionPath: string; textPath: string };
+  /** The toy detector and segmenter (TOY_MODELS.md), one ONNX file each. */
+  detectPath: string;
+  segmentPath: string;
   manifest: Manifest;
 }
 
@@ -46,7 +60,10 @@ async function writeAndDescribe(
   return { path: relative, ...written };
 }
 
-/** Writes `<dir>/<id>/{vision,text}_model.onnx` for each toy and `<dir>/models.json`. */
+/**
+ * Writes `<dir>/<id>/{vision,text}_model.onnx` for each toy CLIP, `<dir>/<id>/model.onnx`
+ * for the toy detector and segmenter, and `<dir>/models.json`.
+ */
 export async function generateToyModels(
   dir: string,
   options: { bundledManifest?: string } = {},
@@ -54,6 +71,8 @@ export async function generateToyModels(
   const root = resolve(dir);
   await mkdir(join(root, TOY_CLIP_ID), { recursive: true });
   await mkdir(join(root, TOY_CLIP_GAP_ID), { recursive: true });
+  await mkdir(join(root, TOY_DETECT_ID), { recursive: true });
+  await mkdir(join(root, TOY_SEGMENT_ID), { recursive: true });
   const sig = readBundledSignature(options.bundledManifest);
   const tokenizer = ClipTokenizer.fromFile(CLIP_VOCABULARY);
 
@@ -76,6 +95,16 @@ export async function generateToyModels(
     root,
     `${TOY_CLIP_GAP_ID}/text_model.onnx`,
     buildGapText(sig, tokenizer),
+  );
+  const detect = await writeAndDescribe(
+    root,
+    `${TOY_DETECT_ID}/model.onnx`,
+    buildToyDetect(tokenizer),
+  );
+  const segment = await writeAndDescribe(
+    root,
+    `${TOY_SEGMENT_ID}/model.onnx`,
+    buildToySegment(tokenizer),
   );
 
   const manifest: Manifest = {
@@ -112,6 +141,49 @@ export async function generateToyModels(
         // Measured by test/bench/relevance.ts (docs/search.md, "Where relevance ends").
         relevance: { matchFloor: 0.3 },
       },
+      {
+        id: TOY_DETECT_ID,
+        name: 'Toy detector (test fixture)',
+        task: 'detect',
+        description:
+          'A patch scores a query by colour and boxes its same-coloured region; see TOY_MODELS.md.',
+        license: 'MIT',
+        source: 'test/toy-models/toy-detect.ts',
+        notes:
+          'Signature and preprocessing of OWL-ViT B/32 (google/owlvit-base-patch32): 768×768 squash, CLIP mean/std, 16 tokens padded with "!".',
+        hidden: true,
+        files: { model: detect },
+        vision: { ...DETECT_PREPROCESS, input: 'pixel_values' },
+        text: {
+          tokenizer: 'clip-bpe',
+          contextLength: DETECT_CONTEXT,
+          input: 'input_ids',
+          attentionMask: 'attention_mask',
+          padToken: OWLVIT_PAD_TOKEN,
+        },
+        outputs: { logits: 'logits', boxes: 'pred_boxes' },
+      },
+      {
+        id: TOY_SEGMENT_ID,
+        name: 'Toy segmenter (test fixture)',
+        task: 'segment',
+        description: 'A pixel scores a query by colour; see TOY_MODELS.md.',
+        license: 'MIT',
+        source: 'test/toy-models/toy-segment.ts',
+        notes:
+          'Signature and preprocessing of CLIPSeg rd64-refined (Xenova/clipseg-rd64-refined): 352×352 squash, ImageNet mean/std, one image row per prompt.',
+        hidden: true,
+        files: { model: segment },
+        vision: { ...SEGMENT_PREPROCESS, input: 'pixel_values' },
+        text: {
+          tokenizer: 'clip-bpe',
+          contextLength: SEGMENT_CONTEXT,
+          input: 'input_ids',
+          attentionMask: 'attention_mask',
+          padToken: CLIP_PAD_TOKEN,
+        },
+        outputs: { logits: 'logits' },
+      },
     ],
   };
   const manifestPath = join(root, 'models.json');
@@ -122,6 +194,8 @@ export async function generateToyModels(
     visionPath: join(root, vision.path),
     textPath: join(root, text.path),
     gap: { visionPath: join(root, gapVision.path), textPath: join(root, gapText.path) },
+    detectPath: join(root, detect.path),
+    segmentPath: join(root, segment.path),
     manifest,
   };
 }
