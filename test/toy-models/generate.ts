@@ -153,7 +153,7 @@ export async function generateToyModels(
           'Signature and preprocessing of OWL-ViT B/32 (google/owlvit-base-patch32): 768×768 squash, CLIP mean/std, 16 tokens padded with "!".',
         hidden: true,
         files: { model: detect },
-        vision: { ...DETECT_PREPROCESS, input: 'pixel_values' },
+        vision: promptVision(DETECT_PREPROCESS),
         text: {
           tokenizer: 'clip-bpe',
           contextLength: DETECT_CONTEXT,
@@ -161,7 +161,9 @@ export async function generateToyModels(
           attentionMask: 'attention_mask',
           padToken: OWLVIT_PAD_TOKEN,
         },
-        outputs: { logits: 'logits', boxes: 'pred_boxes' },
+        outputs: { logits: 'logits', boxes: 'pred_boxes', boxFormat: 'cxcywh-normalized' },
+        // The real detectors' starting point (resources/models.json).
+        scoreThreshold: 0.1,
       },
       {
         id: TOY_SEGMENT_ID,
@@ -174,7 +176,7 @@ export async function generateToyModels(
           'Signature and preprocessing of CLIPSeg rd64-refined (Xenova/clipseg-rd64-refined): 352×352 squash, ImageNet mean/std, one image row per prompt.',
         hidden: true,
         files: { model: segment },
-        vision: { ...SEGMENT_PREPROCESS, input: 'pixel_values' },
+        vision: promptVision(SEGMENT_PREPROCESS),
         text: {
           tokenizer: 'clip-bpe',
           contextLength: SEGMENT_CONTEXT,
@@ -183,6 +185,7 @@ export async function generateToyModels(
           padToken: CLIP_PAD_TOKEN,
         },
         outputs: { logits: 'logits' },
+        scoreThreshold: 0.5,
       },
     ],
   };
@@ -214,4 +217,14 @@ if (invokedDirectly) {
   console.log(
     `Wrote ${result.manifestPath} (${result.manifest.models.length} models) in ${ms} ms.`,
   );
+}
+
+/** A toy's preprocessing constants as a manifest's prompt-model `vision` block. */
+function promptVision(pre: typeof DETECT_PREPROCESS | typeof SEGMENT_PREPROCESS) {
+  return {
+    ...pre,
+    mean: [...pre.mean] as [number, number, number],
+    std: [...pre.std] as [number, number, number],
+    input: 'pixel_values',
+  };
 }
