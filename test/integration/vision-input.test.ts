@@ -206,6 +206,30 @@ describe('prepareVisionInput: pad-square', () => {
   });
 });
 
+describe('prepareVisionInput: transparency and greyscale', () => {
+  it('flattens transparency onto white and makes greyscale RGB, as the CLIP path does', async () => {
+    const clear = await sharp({
+      create: { width: 60, height: 40, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } },
+    })
+      .png()
+      .toBuffer();
+    const grey = await sharp({
+      create: { width: 60, height: 40, channels: 3, background: { r: 60, g: 60, b: 60 } },
+    })
+      .toColourspace('b-w')
+      .png()
+      .toBuffer();
+    expect((await sharp(grey).metadata()).channels).toBe(1);
+    for (const [bytes, expected] of [
+      [clear, 255],
+      [grey, 60],
+    ] as const) {
+      const input = await prepareVisionInput(bytes, PAD, { maxPixels: MAX_PIXELS });
+      pixel(input, PAD, 10, 10).forEach((v) => expect(Math.abs(v - expected)).toBeLessThan(1));
+    }
+  });
+});
+
 describe('prepareVisionInput: large photos decode small and still map back exactly', () => {
   it.each([SQUASH, PAD])('1200×800 shown, stored turned (orientation 6), $resize', async (pre) => {
     const shown = { width: 1200, height: 800 };
@@ -270,5 +294,28 @@ describe('prepareVisionInput: errors are the image adapter’s', () => {
       code: 'DECODE_FAILED',
       message: expect.stringMatching(/malformed EXIF/) as string,
     });
+  });
+});
+
+describe('prepareVisionInput: a time budget', () => {
+  it('gives up on a decode over its budget with DECODE_FAILED', async () => {
+    // 12 MP of PNG: no shrink-on-load, so the decode takes far longer than 1 ms anywhere.
+    const png = await sharp({
+      create: { width: 4000, height: 3000, channels: 3, background: { r: 9, g: 99, b: 199 } },
+    })
+      .png()
+      .toBuffer();
+    const failure = await prepareVisionInput(png, PAD, {
+      maxPixels: MAX_PIXELS,
+      name: 'slow.png',
+      timeoutMs: 1,
+    }).catch((error: unknown) => error);
+    expect(failure).toMatchObject({
+      code: 'DECODE_FAILED',
+      message: expect.stringMatching(/^slow\.png took longer than 0\.001 s/) as string,
+    });
+    // Let the abandoned decode finish before the next test (sharp counts its tasks).
+    while (sharp.counters().queue + sharp.counters().process > 0)
+      await new Promise((resolve) => setTimeout(resolve, 50));
   });
 });
