@@ -200,6 +200,15 @@ describe('vision exports', () => {
     });
   });
 
+  it('makes a prompt a safe name part: no folder escapes, nothing but letters and digits', async () => {
+    const escaping = await exportMaskPng(photo, MASK, '../../etc/Red  Car!');
+    expect(escaping.path).toBe(path.join(dir, 'IMG_1.mask-etc-red-car.png'));
+    const chinese = await exportMaskPng(photo, MASK, '红色的花');
+    expect(chinese.path).toBe(path.join(dir, 'IMG_1.mask-红色的花.png'));
+    const nothing = await exportMaskPng(photo, MASK, '?!/');
+    expect(nothing.path).toBe(path.join(dir, 'IMG_1.mask.png'));
+  });
+
   it('refuses a mask that is not the photo’s upright size', async () => {
     const turned = rectangleMask(HEIGHT, WIDTH, [10, 10, 20, 20]);
     await expect(exportCutout(photo, turned, 'red')).rejects.toMatchObject({
