@@ -1,0 +1,398 @@
+/**
+ * @file The inspector's exports: mask PNG, transparent cut-out, crop of a box, "blur /
+ * desaturate everything else", and the annotated photo (boxes with label and score,
+ * masks as translucent fills). Each starts from the photo decoded and turned upright by
+ * its EXIF orientation (the pixels boxes and masks are measured in) and is written beside
+ * it per [Note: an export never writes over a file] (export-files.ts). Runs in the engine
+ * worker and in the CLI.
+ *
+ * sharp is imported here directly, though native/image is otherwise its only door: these
+ * are encode-and-composite steps that take the engine's own types (masks, detections).
+ * Moving them under native/image would need those types there; kept here until the panel
+ * settles what it needs.
+ *
+ * Memory: a 24 MP photo is held once as 8-bit RGB (72 MB) plus, for "blur everything
+ * else", its blurred copy; masks are one byte per pixel (masks.ts).
+ */
+import path from 'node:path';
+import sharp from 'sharp';
+import { LanternError } from '../../shared/errors.js';
+import { readMediaFile } from '../../../native/image/index.js';
+import { exportKind, writeExport } from './export-files.js';
+import type { MaskImage } from './masks.js';
+
+/** A box in original oriented pixels: left, top, right, bottom. */
+export type PixelBox = readonly [number, number, number, number];
+
+/** One detection as `lantern detect --json` reports it. */
+export interface ExportDetection {
+  label: string;
+  score: number;
+  box: PixelBox;
+}
+
+export interface ExportOptions {
+  /** Write exactly here instead of beside the photo (refused if anything exists there). */
+  out?: string | undefined;
+  /** Photos with more pixels are refused as TOO_LARGE; default 100 MP as the indexer. */
+  maxPixels?: number | undefined;
+}
+
+export interface ExportResult {
+  path: string;
+  width: number;
+  height: number;
+}
+
+const DEFAULT_MAX_PIXELS = 100_000_000;
+
+/** The photo upright, as 8-bit RGB with no alpha. */
+interface UprightPhoto {
+  data: Buffer;
+  width: number;
+  height: number;
+}
+
+const rawOf = (image: { width: number; height: number }, channels: 1 | 3 | 4) => ({
+  raw: { width: image.width, height: image.height, channels },
+});
+
+/** A sharp error as a LanternError that names the photo and says what to do. */
+function decodeFailed(photo: string, maxPixels: number, error: unknown): LanternError {
+  const name = path.basename(photo);
+  const message = error instanceof Error ? error.message : String(error);
+  if (/pixel limit/i.test(message)) {
+    return new LanternError(
+      'TOO_LARGE',
+      `${name} has more than ${Math.round(maxPixels / 1e6)} megapixels; raise the limit in settings if you trust it.`,
+      { cause: error },
+    );
+  }
+  return new LanternError(
+    'DECODE_FAILED',
+    `${name} could not be decoded as an image (${message}); check that the file is a photo.`,
+    { cause: error },
+  );
+}
+
+/** Decode `photo` upright (EXIF orientation applied) into 8-bit sRGB. */
+async function uprightPhoto(photo: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<UprightPhoto> {
+  const bytes = await readMediaFile(photo);
+  try {
+    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, autoOrient: true })
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height };
+  } catch (error) {
+    throw decodeFailed(photo, maxPixels, error);
+  }
+}
+
+/** The photo's upright size from its header alone (no pixels decoded). */
+async function uprightSize(photo: string, maxPixels = DEFAULT_MAX_PIXELS) {
+  const bytes = await readMediaFile(photo);
+  try {
+    const { autoOrient } = await sharp(bytes, { limitInputPixels: maxPixels }).metadata();
+    return { width: autoOrient.width, height: autoOrient.height };
+  } catch (error) {
+    throw decodeFailed(photo, maxPixels, error);
+  }
+}
+
+function assertSameSize(
+  photo: string,
+  image: { width: number; height: number },
+  mask: MaskImage,
+): void {
+  if (mask.width !== image.width || mask.height !== image.height) {
+    throw new LanternError(
+      'INVALID_INPUT',
+      `The mask is ${mask.width}×${mask.height} but ${path.basename(photo)} is ` +
+        `${image.width}×${image.height} upright; segment the photo again.`,
+    );
+  }
+}
+
+/** An `out` path must end in one of `allowed`; returns the extension to use. */
+function outputExtension(out: string | undefined, allowed: readonly string[], fallback: string) {
+  if (out === undefined) return fallback;
+  const extension = path.extname(out).slice(1).toLowerCase();
+  if (!allowed.includes(extension)) {
+    throw new LanternError(
+      'INVALID_INPUT',
+      `${path.basename(out)} should end in .${allowed.join(' or .')} for this export; rename it.`,
+    );
+  }
+  return extension;
+}
+
+/** PNG of raw 8-bit pixels; one channel stays one (a greyscale PNG, a third the size). */
+const pngOf = (pixels: Buffer, image: { width: number; height: number }, channels: 1 | 3 | 4) => {
+  const raw = sharp(pixels, rawOf(image, channels));
+  return (channels === 1 ? raw.toColourspace('b-w') : raw).png().toBuffer();
+};
+
+/** The mask alone: white where it is, black elsewhere, at the photo's upright size. */
+export async function exportMaskPng(
+  photo: string,
+  mask: MaskImage,
+  label: string,
+  options: ExportOptions = {},
+): Promise<ExportResult> {
+  const extension = outputExtension(options.out, ['png'], 'png');
+  assertSameSize(photo, await uprightSize(photo, options.maxPixels), mask);
+  const bytes = await pngOf(
+    Buffer.from(mask.data.buffer, mask.data.byteOffset, mask.data.length),
+    mask,
+    1,
+  );
+  const written = await writeExport(bytes, {
+    photo,
+    kind: exportKind('mask', label),
+    extension,
+    out: options.out,
+  });
+  return { path: written, width: mask.width, height: mask.height };
+}
+
+/** The photo with alpha = mask: what the prompt names, on transparency. */
+export async function exportCutout(
+  photo: string,
+  mask: MaskImage,
+  label: string,
+  options: ExportOptions = {},
+): Promise<ExportResult> {
+  const extension = outputExtension(options.out, ['png'], 'png');
+  const image = await uprightPhoto(photo, options.maxPixels);
+  assertSameSize(photo, image, mask);
+  const pixels = Buffer.allocUnsafe(image.width * image.height * 4);
+  for (let i = 0, o = 0; i < mask.data.length; i++, o += 4) {
+    pixels[o] = image.data[i * 3]!;
+    pixels[o + 1] = image.data[i * 3 + 1]!;
+    pixels[o + 2] = image.data[i * 3 + 2]!;
+    pixels[o + 3] = mask.data[i]!;
+  }
+  const bytes = await pngOf(pixels, image, 4);
+  const written = await writeExport(bytes, {
+    photo,
+    kind: exportKind('cutout', label),
+    extension,
+    out: options.out,
+  });
+  return { path: written, width: image.width, height: image.height };
+}
+
+/**
+ * One box cut out of the upright photo, as JPEG or PNG: the `out` path's extension says
+ * which, otherwise the photo's own kind (a JPEG photo gives a JPEG crop, anything else
+ * PNG, so no transparency or lossless source is silently made lossy).
+ */
+export async function exportCrop(
+  photo: string,
+  box: PixelBox,
+  label: string | undefined,
+  options: ExportOptions = {},
+): Promise<ExportResult> {
+  const own = /^\.jpe?g$/i.test(path.extname(photo)) ? 'jpg' : 'png';
+  const extension = outputExtension(options.out, ['jpg', 'jpeg', 'png'], own);
+  const image = await uprightPhoto(photo, options.maxPixels);
+  const left = Math.max(0, Math.floor(Math.min(box[0], box[2])));
+  const top = Math.max(0, Math.floor(Math.min(box[1], box[3])));
+  const right = Math.min(image.width, Math.ceil(Math.max(box[0], box[2])));
+  const bottom = Math.min(image.height, Math.ceil(Math.max(box[1], box[3])));
+  if (!(right > left && bottom > top)) {
+    throw new LanternError(
+      'INVALID_INPUT',
+      `The box [${box.join(', ')}] lies outside the ${image.width}×${image.height} photo; crop a box inside it.`,
+    );
+  }
+  const region = { left, top, width: right - left, height: bottom - top };
+  const cropped = sharp(image.data, rawOf(image, 3)).extract(region);
+  const bytes = await (
+    extension === 'png' ? cropped.png() : cropped.jpeg({ quality: 92 })
+  ).toBuffer();
+  const written = await writeExport(bytes, {
+    photo,
+    kind: exportKind('crop', label),
+    extension,
+    out: options.out,
+  });
+  return { path: written, width: region.width, height: region.height };
+}
+
+export interface OutsideMaskOptions extends ExportOptions {
+  /** Gaussian sigma of "blur", in pixels; default scales with the photo (longest side / 150, at least 4). */
+  blurSigma?: number | undefined;
+}
+
+/**
+ * "Blur / desaturate everything else": the photo where the mask is, blurred or grey
+ * elsewhere; a mask value between 0 and 255 blends the two.
+ */
+export async function exportOutsideMask(
+  photo: string,
+  mask: MaskImage,
+  label: string,
+  effect: 'blur' | 'desaturate',
+  options: OutsideMaskOptions = {},
+): Promise<ExportResult> {
+  const extension = outputExtension(options.out, ['png'], 'png');
+  const image = await uprightPhoto(photo, options.maxPixels);
+  assertSameSize(photo, image, mask);
+  const source = image.data;
+  let pixels: Buffer;
+  if (effect === 'blur') {
+    const sigma = options.blurSigma ?? Math.max(4, Math.max(image.width, image.height) / 150);
+    pixels = await sharp(source, rawOf(image, 3)).blur(sigma).raw().toBuffer();
+  } else {
+    pixels = Buffer.allocUnsafe(source.length);
+    for (let o = 0; o < source.length; o += 3) {
+      // Rec. 601 luma, the weights libvips and most editors use for "greyscale".
+      const grey = Math.round(0.299 * source[o]! + 0.587 * source[o + 1]! + 0.114 * source[o + 2]!);
+      pixels[o] = grey;
+      pixels[o + 1] = grey;
+      pixels[o + 2] = grey;
+    }
+  }
+  for (let i = 0, o = 0; i < mask.data.length; i++, o += 3) {
+    const keep = mask.data[i]!;
+    if (keep === 0) continue;
+    for (let c = o; c < o + 3; c++) {
+      pixels[c] = Math.round(pixels[c]! + ((source[c]! - pixels[c]!) * keep) / 255);
+    }
+  }
+  const bytes = await pngOf(pixels, image, 3);
+  const written = await writeExport(bytes, {
+    photo,
+    kind: exportKind(effect, label),
+    extension,
+    out: options.out,
+  });
+  return { path: written, width: image.width, height: image.height };
+}
+
+/** Distinct, readable on most photos; a label keeps its colour for its box and its mask. */
+const PALETTE: readonly Rgb[] = [
+  [255, 64, 64],
+  [40, 200, 255],
+  [255, 200, 0],
+  [80, 220, 100],
+  [230, 90, 255],
+  [255, 140, 40],
+  [0, 230, 200],
+  [255, 120, 190],
+];
+
+type Rgb = readonly [number, number, number];
+
+/** How opaque a mask's fill is: the photo stays readable underneath. */
+const FILL_OPACITY = 0.4;
+
+export interface LabelledMask {
+  label: string;
+  mask: MaskImage;
+}
+
+/** Each label's colour, in order of first appearance. */
+export function labelColours(labels: readonly string[]): Map<string, Rgb> {
+  const colours = new Map<string, Rgb>();
+  for (const label of labels) {
+    if (!colours.has(label)) colours.set(label, PALETTE[colours.size % PALETTE.length]!);
+  }
+  return colours;
+}
+
+/** Tint the mask's pixels and draw its outline (pixels `edge` away from the outside) opaque. */
+function fillMask(image: UprightPhoto, mask: MaskImage, colour: Rgb, edge: number): void {
+  const { width, height } = mask;
+  const inside = (x: number, y: number) =>
+    x < 0 || y < 0 || x >= width || y >= height || mask.data[y * width + x]! >= 128;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (mask.data[y * width + x]! < 128) continue;
+      const outline =
+        !inside(x - edge, y) ||
+        !inside(x + edge, y) ||
+        !inside(x, y - edge) ||
+        !inside(x, y + edge);
+      const alpha = outline ? 1 : FILL_OPACITY;
+      const o = (y * width + x) * 3;
+      for (let c = 0; c < 3; c++) {
+        image.data[o + c] = Math.round(
+          image.data[o + c]! + (colour[c]! - image.data[o + c]!) * alpha,
+        );
+      }
+    }
+  }
+}
+
+const escapeXml = (text: string) => text.replace(/[<>&"']/g, (char) => `&#${char.charCodeAt(0)};`);
+
+/** The boxes as one SVG the size of the photo: outline, then a filled tab with "label 0.87". */
+export function boxesSvg(
+  size: { width: number; height: number },
+  detections: readonly ExportDetection[],
+  colours: ReadonlyMap<string, Rgb>,
+): string {
+  const longest = Math.max(size.width, size.height);
+  const stroke = Math.max(2, Math.round(longest / 400));
+  const font = Math.max(12, Math.round(longest / 50));
+  // Strongest last, so it is drawn on top where boxes overlap.
+  const ordered = [...detections].sort((a, b) => a.score - b.score);
+  const shapes = ordered.map(({ label, score, box }) => {
+    const [r, g, b] = colours.get(label) ?? PALETTE[0]!;
+    const colour = `rgb(${r},${g},${b})`;
+    const [x0, y0, x1, y1] = box;
+    const text = `${label} ${score.toFixed(2)}`;
+    // Sans-serif glyphs average about 0.6 em; the tab is a little wider than the text.
+    const tabWidth = Math.round(text.length * font * 0.6 + font * 0.6);
+    const tabHeight = Math.round(font * 1.3);
+    const tabTop = y0 - tabHeight >= 0 ? y0 - tabHeight : y0;
+    const ink = r * 0.299 + g * 0.587 + b * 0.114 > 150 ? '#000' : '#fff';
+    return (
+      `<rect x="${x0}" y="${y0}" width="${x1 - x0}" height="${y1 - y0}" fill="none" ` +
+      `stroke="${colour}" stroke-width="${stroke}"/>` +
+      `<rect x="${x0}" y="${tabTop}" width="${tabWidth}" height="${tabHeight}" fill="${colour}"/>` +
+      `<text x="${x0 + font * 0.3}" y="${tabTop + font * 1.0}" font-family="sans-serif" ` +
+      `font-size="${font}" fill="${ink}">${escapeXml(text)}</text>`
+    );
+  });
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${size.width}" height="${size.height}" ` +
+    `viewBox="0 0 ${size.width} ${size.height}">${shapes.join('')}</svg>`
+  );
+}
+
+/**
+ * The photo with masks as translucent fills with an outline and boxes drawn over them
+ * with their label and score, in one colour per label.
+ */
+export async function exportAnnotated(
+  photo: string,
+  detections: readonly ExportDetection[],
+  masks: readonly LabelledMask[],
+  options: ExportOptions = {},
+): Promise<ExportResult> {
+  const extension = outputExtension(options.out, ['png'], 'png');
+  const image = await uprightPhoto(photo, options.maxPixels);
+  const colours = labelColours([...masks.map((m) => m.label), ...detections.map((d) => d.label)]);
+  const edge = Math.max(1, Math.round(Math.max(image.width, image.height) / 500));
+  for (const { label, mask } of masks) {
+    assertSameSize(photo, image, mask);
+    fillMask(image, mask, colours.get(label)!, edge);
+  }
+  let picture = sharp(image.data, rawOf(image, 3));
+  if (detections.length > 0) {
+    picture = picture.composite([{ input: Buffer.from(boxesSvg(image, detections, colours)) }]);
+  }
+  const bytes = await picture.png().toBuffer();
+  const written = await writeExport(bytes, {
+    photo,
+    kind: 'annotated',
+    extension,
+    out: options.out,
+  });
+  return { path: written, width: image.width, height: image.height };
+}
