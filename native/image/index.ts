@@ -1,6 +1,7 @@
 /**
  * @file The image adapter: Lantern's only door to sharp (libvips). Decodes photos for
- * the model, writes thumbnails, reads EXIF. Runs in the engine worker (plain Node);
+ * the model (CLIP's batch tensor, a detector's or segmenter's input with its geometry),
+ * writes thumbnails, reads EXIF, and draws the inspector's exports (vision-raster.ts). Runs in the engine worker (plain Node);
  * imports node and sharp only (DESIGN.md, Layout).
  */
 import sharp from 'sharp';
@@ -14,6 +15,31 @@ export type { ImageExif } from './exif.js';
 export { ImageError, canDecodeHeic } from './errors.js';
 export { readMediaFile, assertRegularFile, DEFAULT_MAX_FILE_BYTES } from './media-file.js';
 export type { ImageErrorCode } from './errors.js';
+export { decodeVisionInput, visionInputOfFrame, DEFAULT_PAD_VALUE } from './vision-input.js';
+export {
+  annotatedPng,
+  cropEncoded,
+  cutoutPng,
+  decodeUpright,
+  maskPng,
+  outsideMaskPng,
+  uprightSize,
+} from './vision-raster.js';
+export type {
+  AnnotateOptions,
+  MaskRaster,
+  MaskTint,
+  Region,
+  RgbRaster,
+  UprightOptions,
+} from './vision-raster.js';
+export type {
+  Geometry,
+  VisionInput,
+  VisionInputOptions,
+  VisionPreprocess,
+  VisionResize,
+} from './vision-input.js';
 
 /**
  * File extensions (lower case, no dot) the indexer treats as images. HEIC/HEIF are

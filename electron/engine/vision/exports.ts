@@ -6,18 +6,23 @@
  * it per [Note: an export never writes over a file] (export-files.ts). Runs in the engine
  * worker and in the CLI.
  *
- * sharp is imported here directly, though native/image is otherwise its only door: these
- * are encode-and-composite steps that take the engine's own types (masks, detections).
- * Moving them under native/image would need those types there; kept here until the panel
- * settles what it needs.
- *
- * Memory: a 24 MP photo is held once as 8-bit RGB (72 MB) plus, for "blur everything
- * else", its blurred copy; masks are one byte per pixel (masks.ts).
+ * The pixels are native/image's (vision-raster.ts): the engine reaches sharp only through
+ * that adapter (DESIGN.md, Layout). What is drawn (colours, the boxes' SVG, sizes), the
+ * checks a person's sentence comes from and where the bytes go stay here; the adapter's
+ * ImageError becomes a LanternError with the same code and sentence.
  */
 import path from 'node:path';
-import sharp from 'sharp';
 import { LanternError } from '../../shared/errors.js';
-import { readMediaFile } from '../../../native/image/index.js';
+import {
+  annotatedPng,
+  cropEncoded,
+  cutoutPng,
+  decodeUpright,
+  ImageError,
+  maskPng,
+  outsideMaskPng,
+  uprightSize,
+} from '../../../native/image/index.js';
 import { exportKind, writeExport } from './export-files.js';
 import type { MaskImage } from './masks.js';
 
@@ -46,60 +51,24 @@ export interface ExportResult {
 
 const DEFAULT_MAX_PIXELS = 100_000_000;
 
-/** The photo upright, as 8-bit RGB with no alpha. */
-interface UprightPhoto {
-  data: Buffer;
-  width: number;
-  height: number;
-}
-
-const rawOf = (image: { width: number; height: number }, channels: 1 | 3 | 4) => ({
-  raw: { width: image.width, height: image.height, channels },
-});
-
-/** A sharp error as a LanternError that names the photo and says what to do. */
-function decodeFailed(photo: string, maxPixels: number, error: unknown): LanternError {
-  const name = path.basename(photo);
-  const message = error instanceof Error ? error.message : String(error);
-  if (/pixel limit/i.test(message)) {
-    return new LanternError(
-      'TOO_LARGE',
-      `${name} has more than ${Math.round(maxPixels / 1e6)} megapixels; raise the limit in settings if you trust it.`,
-      { cause: error },
-    );
+/** `work`, with the image adapter's error as the engine's: same code and sentence. */
+async function imaging<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof ImageError)
+      throw new LanternError(error.code, error.message, { cause: error });
+    throw error;
   }
-  return new LanternError(
-    'DECODE_FAILED',
-    `${name} could not be decoded as an image (${message}); check that the file is a photo.`,
-    { cause: error },
-  );
 }
 
 /** Decode `photo` upright (EXIF orientation applied) into 8-bit sRGB. */
-async function uprightPhoto(photo: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<UprightPhoto> {
-  const bytes = await readMediaFile(photo);
-  try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, autoOrient: true })
-      .removeAlpha()
-      .toColourspace('srgb')
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    return { data, width: info.width, height: info.height };
-  } catch (error) {
-    throw decodeFailed(photo, maxPixels, error);
-  }
-}
+const uprightPhoto = (photo: string, maxPixels = DEFAULT_MAX_PIXELS) =>
+  imaging(decodeUpright(photo, { maxPixels }));
 
 /** The photo's upright size from its header alone (no pixels decoded). */
-async function uprightSize(photo: string, maxPixels = DEFAULT_MAX_PIXELS) {
-  const bytes = await readMediaFile(photo);
-  try {
-    const { autoOrient } = await sharp(bytes, { limitInputPixels: maxPixels }).metadata();
-    return { width: autoOrient.width, height: autoOrient.height };
-  } catch (error) {
-    throw decodeFailed(photo, maxPixels, error);
-  }
-}
+const uprightPhotoSize = (photo: string, maxPixels = DEFAULT_MAX_PIXELS) =>
+  imaging(uprightSize(photo, { maxPixels }));
 
 function assertSameSize(
   photo: string,
@@ -128,12 +97,6 @@ function outputExtension(out: string | undefined, allowed: readonly string[], fa
   return extension;
 }
 
-/** PNG of raw 8-bit pixels; one channel stays one (a greyscale PNG, a third the size). */
-const pngOf = (pixels: Buffer, image: { width: number; height: number }, channels: 1 | 3 | 4) => {
-  const raw = sharp(pixels, rawOf(image, channels));
-  return (channels === 1 ? raw.toColourspace('b-w') : raw).png().toBuffer();
-};
-
 /** The mask alone: white where it is, black elsewhere, at the photo's upright size. */
 export async function exportMaskPng(
   photo: string,
@@ -142,12 +105,8 @@ export async function exportMaskPng(
   options: ExportOptions = {},
 ): Promise<ExportResult> {
   const extension = outputExtension(options.out, ['png'], 'png');
-  assertSameSize(photo, await uprightSize(photo, options.maxPixels), mask);
-  const bytes = await pngOf(
-    Buffer.from(mask.data.buffer, mask.data.byteOffset, mask.data.length),
-    mask,
-    1,
-  );
+  assertSameSize(photo, await uprightPhotoSize(photo, options.maxPixels), mask);
+  const bytes = await imaging(maskPng(mask));
   const written = await writeExport(bytes, {
     photo,
     kind: exportKind('mask', label),
@@ -167,14 +126,7 @@ export async function exportCutout(
   const extension = outputExtension(options.out, ['png'], 'png');
   const image = await uprightPhoto(photo, options.maxPixels);
   assertSameSize(photo, image, mask);
-  const pixels = Buffer.allocUnsafe(image.width * image.height * 4);
-  for (let i = 0, o = 0; i < mask.data.length; i++, o += 4) {
-    pixels[o] = image.data[i * 3]!;
-    pixels[o + 1] = image.data[i * 3 + 1]!;
-    pixels[o + 2] = image.data[i * 3 + 2]!;
-    pixels[o + 3] = mask.data[i]!;
-  }
-  const bytes = await pngOf(pixels, image, 4);
+  const bytes = await imaging(cutoutPng(image, mask));
   const written = await writeExport(bytes, {
     photo,
     kind: exportKind('cutout', label),
@@ -209,10 +161,7 @@ export async function exportCrop(
     );
   }
   const region = { left, top, width: right - left, height: bottom - top };
-  const cropped = sharp(image.data, rawOf(image, 3)).extract(region);
-  const bytes = await (
-    extension === 'png' ? cropped.png() : cropped.jpeg({ quality: 92 })
-  ).toBuffer();
+  const bytes = await imaging(cropEncoded(image, region, extension === 'png' ? 'png' : 'jpeg'));
   const written = await writeExport(bytes, {
     photo,
     kind: exportKind('crop', label),
@@ -241,29 +190,9 @@ export async function exportOutsideMask(
   const extension = outputExtension(options.out, ['png'], 'png');
   const image = await uprightPhoto(photo, options.maxPixels);
   assertSameSize(photo, image, mask);
-  const source = image.data;
-  let pixels: Buffer;
-  if (effect === 'blur') {
-    const sigma = options.blurSigma ?? Math.max(4, Math.max(image.width, image.height) / 150);
-    pixels = await sharp(source, rawOf(image, 3)).blur(sigma).raw().toBuffer();
-  } else {
-    pixels = Buffer.allocUnsafe(source.length);
-    for (let o = 0; o < source.length; o += 3) {
-      // Rec. 601 luma, the weights libvips and most editors use for "greyscale".
-      const grey = Math.round(0.299 * source[o]! + 0.587 * source[o + 1]! + 0.114 * source[o + 2]!);
-      pixels[o] = grey;
-      pixels[o + 1] = grey;
-      pixels[o + 2] = grey;
-    }
-  }
-  for (let i = 0, o = 0; i < mask.data.length; i++, o += 3) {
-    const keep = mask.data[i]!;
-    if (keep === 0) continue;
-    for (let c = o; c < o + 3; c++) {
-      pixels[c] = Math.round(pixels[c]! + ((source[c]! - pixels[c]!) * keep) / 255);
-    }
-  }
-  const bytes = await pngOf(pixels, image, 3);
+  // Scales with the photo, so "blur" looks the same on a thumbnail-sized and a 24 MP photo.
+  const sigma = options.blurSigma ?? Math.max(4, Math.max(image.width, image.height) / 150);
+  const bytes = await imaging(outsideMaskPng(image, mask, effect, sigma));
   const written = await writeExport(bytes, {
     photo,
     kind: exportKind(effect, label),
@@ -302,30 +231,6 @@ export function labelColours(labels: readonly string[]): Map<string, Rgb> {
     if (!colours.has(label)) colours.set(label, PALETTE[colours.size % PALETTE.length]!);
   }
   return colours;
-}
-
-/** Tint the mask's pixels and draw its outline (pixels `edge` away from the outside) opaque. */
-function fillMask(image: UprightPhoto, mask: MaskImage, colour: Rgb, edge: number): void {
-  const { width, height } = mask;
-  const inside = (x: number, y: number) =>
-    x < 0 || y < 0 || x >= width || y >= height || mask.data[y * width + x]! >= 128;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (mask.data[y * width + x]! < 128) continue;
-      const outline =
-        !inside(x - edge, y) ||
-        !inside(x + edge, y) ||
-        !inside(x, y - edge) ||
-        !inside(x, y + edge);
-      const alpha = outline ? 1 : FILL_OPACITY;
-      const o = (y * width + x) * 3;
-      for (let c = 0; c < 3; c++) {
-        image.data[o + c] = Math.round(
-          image.data[o + c]! + (colour[c]! - image.data[o + c]!) * alpha,
-        );
-      }
-    }
-  }
 }
 
 const escapeXml = (text: string) => text.replace(/[<>&"']/g, (char) => `&#${char.charCodeAt(0)};`);
@@ -378,16 +283,18 @@ export async function exportAnnotated(
   const extension = outputExtension(options.out, ['png'], 'png');
   const image = await uprightPhoto(photo, options.maxPixels);
   const colours = labelColours([...masks.map((m) => m.label), ...detections.map((d) => d.label)]);
-  const edge = Math.max(1, Math.round(Math.max(image.width, image.height) / 500));
-  for (const { label, mask } of masks) {
-    assertSameSize(photo, image, mask);
-    fillMask(image, mask, colours.get(label)!, edge);
-  }
-  let picture = sharp(image.data, rawOf(image, 3));
-  if (detections.length > 0) {
-    picture = picture.composite([{ input: Buffer.from(boxesSvg(image, detections, colours)) }]);
-  }
-  const bytes = await picture.png().toBuffer();
+  for (const { mask } of masks) assertSameSize(photo, image, mask);
+  const bytes = await imaging(
+    annotatedPng(
+      image,
+      masks.map(({ label, mask }) => ({ mask, colour: colours.get(label)! })),
+      {
+        fillOpacity: FILL_OPACITY,
+        edge: Math.max(1, Math.round(Math.max(image.width, image.height) / 500)),
+        overlaySvg: detections.length > 0 ? boxesSvg(image, detections, colours) : null,
+      },
+    ),
+  );
   const written = await writeExport(bytes, {
     photo,
     kind: 'annotated',
