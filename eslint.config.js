@@ -6,16 +6,54 @@ import globals from 'globals';
 import svelte from 'eslint-plugin-svelte';
 import svelteConfig from './renderer/svelte.config.js';
 
-/** Restrict a layer to the imports DESIGN.md allows it. */
-const layer = (files, patterns, message) => ({
+/**
+ * Each native package has one door, the adapter that wraps it (DESIGN.md, Layout): it
+ * is imported there and in test/, nowhere else. Type-only imports count too: a type of
+ * sharp in the engine ties the engine to sharp all the same.
+ */
+const PACKAGE_DOORS = [
+  ['sharp', 'native/image'],
+  ['onnxruntime-node', 'native/onnx'],
+  ['@lancedb/lancedb', 'native/store'],
+  ['apache-arrow', 'native/store'],
+];
+
+/**
+ * The no-restricted-imports options for some files: their own `paths` and `patterns`
+ * plus every native package they are not the door of. One config object's options
+ * replace an earlier one's for the same file, so every object that sets this rule
+ * must carry the package doors; build them all here.
+ */
+function restrictedImports({ paths = [], patterns = [], doorOf = [] }) {
+  const closed = PACKAGE_DOORS.filter(([name]) => !doorOf.includes(name));
+  const message = (name, door) =>
+    `${name} is reached only through ${door}, its adapter (DESIGN.md, Layout).`;
+  return [
+    'error',
+    {
+      paths: [...paths, ...closed.map(([name, door]) => ({ name, message: message(name, door) }))],
+      patterns: [
+        ...patterns,
+        ...closed.map(([name, door]) => ({ group: [`${name}/*`], message: message(name, door) })),
+      ],
+    },
+  ];
+}
+
+/** Restrict a layer to the imports DESIGN.md allows it (`doorOf`: its native packages). */
+const layer = (files, groups, message, doorOf = []) => ({
   files,
   rules: {
-    '@typescript-eslint/no-restricted-imports': [
-      'error',
-      { patterns: patterns.map((group) => ({ group: [group], message })) },
-    ],
+    '@typescript-eslint/no-restricted-imports': restrictedImports({
+      patterns: groups.map((group) => ({ group: Array.isArray(group) ? group : [group], message })),
+      doorOf,
+    }),
   },
 });
+
+const NATIVE_RULE = ['electron', '**/electron/**', '**/renderer/**'];
+const NATIVE_MESSAGE =
+  'native/ holds thin adapters over node and native packages only (DESIGN.md, Layout).';
 
 export default tseslint.config(
   { ignores: ['node_modules', 'out', 'dist', 'coverage', 'test-artifacts', 'resources', '.cache'] },
@@ -37,6 +75,14 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  // Everywhere not named below (scripts, configs): the package doors alone.
+  layer(['**/*.{js,mjs,ts,svelte}'], [], ''),
+  layer(
+    ['test/**'],
+    [],
+    '',
+    PACKAGE_DOORS.map(([name]) => name),
+  ),
   layer(
     ['electron/shared/**'],
     [
@@ -53,19 +99,27 @@ export default tseslint.config(
   ),
   layer(
     ['electron/engine/**'],
-    ['electron', '**/main/**', '**/worker/**', '**/cli/**', '**/preload/**', '**/renderer/**'],
-    'electron/engine is plain Node: it may import shared and native only (DESIGN.md, Layout).',
+    [
+      'electron',
+      '**/main/**',
+      '**/worker/**',
+      '**/cli/**',
+      '**/preload/**',
+      '**/renderer/**',
+      // sharp's door is native/image/index.ts; its other files are the adapter's own.
+      ['**/native/image/**', '!**/native/image/index.js'],
+    ],
+    'electron/engine is plain Node: it may import shared and native only, an adapter through its index (DESIGN.md, Layout).',
   ),
   layer(
     ['electron/cli/**'],
     ['electron', '**/main/**', '**/worker/**', '**/preload/**', '**/renderer/**', '**/native/**'],
     'electron/cli uses the engine and shared only (DESIGN.md, Layout).',
   ),
-  layer(
-    ['native/**'],
-    ['electron', '**/electron/**', '**/renderer/**'],
-    'native/ holds thin adapters over node and native packages only (DESIGN.md, Layout).',
-  ),
+  layer(['native/**'], NATIVE_RULE, NATIVE_MESSAGE),
+  layer(['native/image/**'], NATIVE_RULE, NATIVE_MESSAGE, ['sharp']),
+  layer(['native/onnx/**'], NATIVE_RULE, NATIVE_MESSAGE, ['onnxruntime-node']),
+  layer(['native/store/**'], NATIVE_RULE, NATIVE_MESSAGE, ['@lancedb/lancedb', 'apache-arrow']),
   layer(
     ['electron/worker/**'],
     ['electron', '**/main/**', '**/preload/**', '**/cli/**', '**/renderer/**', '**/native/**'],
@@ -79,30 +133,27 @@ export default tseslint.config(
   {
     files: ['electron/preload/**'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['**/shared/**'],
-              allowTypeImports: true,
-              message: 'The sandboxed preload takes only types from shared (DESIGN.md, Layout).',
-            },
-            {
-              group: [
-                'node:*',
-                '**/engine/**',
-                '**/main/**',
-                '**/worker/**',
-                '**/cli/**',
-                '**/native/**',
-                '**/renderer/**',
-              ],
-              message: 'The sandboxed preload can load only electron (DESIGN.md, Layout).',
-            },
-          ],
-        },
-      ],
+      '@typescript-eslint/no-restricted-imports': restrictedImports({
+        patterns: [
+          {
+            group: ['**/shared/**'],
+            allowTypeImports: true,
+            message: 'The sandboxed preload takes only types from shared (DESIGN.md, Layout).',
+          },
+          {
+            group: [
+              'node:*',
+              '**/engine/**',
+              '**/main/**',
+              '**/worker/**',
+              '**/cli/**',
+              '**/native/**',
+              '**/renderer/**',
+            ],
+            message: 'The sandboxed preload can load only electron (DESIGN.md, Layout).',
+          },
+        ],
+      }),
     },
   },
   ...svelte.configs.recommended,
@@ -138,33 +189,30 @@ export default tseslint.config(
     files: ['renderer/**'],
     ignores: ['renderer/*.config.ts', 'renderer/*.config.js'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            {
-              name: 'electron',
-              message:
-                'The renderer reaches the backend only through renderer/src/lib/api.ts (DESIGN.md, Layout).',
-            },
-          ],
-          patterns: [
-            {
-              group: [
-                'node:*',
-                '**/electron/engine/**',
-                '**/electron/main/**',
-                '**/electron/worker/**',
-                '**/electron/cli/**',
-                '**/electron/preload/**',
-                '**/native/**',
-              ],
-              message:
-                'The renderer reaches the backend only through renderer/src/lib/api.ts (DESIGN.md, Layout).',
-            },
-          ],
-        },
-      ],
+      '@typescript-eslint/no-restricted-imports': restrictedImports({
+        paths: [
+          {
+            name: 'electron',
+            message:
+              'The renderer reaches the backend only through renderer/src/lib/api.ts (DESIGN.md, Layout).',
+          },
+        ],
+        patterns: [
+          {
+            group: [
+              'node:*',
+              '**/electron/engine/**',
+              '**/electron/main/**',
+              '**/electron/worker/**',
+              '**/electron/cli/**',
+              '**/electron/preload/**',
+              '**/native/**',
+            ],
+            message:
+              'The renderer reaches the backend only through renderer/src/lib/api.ts (DESIGN.md, Layout).',
+          },
+        ],
+      }),
     },
   },
 );
