@@ -49,11 +49,26 @@ async function checkFree(file: string | undefined, option: string): Promise<void
   }
 }
 
+/**
+ * One photo per run; a second word is most often the rest of an unquoted prompt
+ * (`--prompt red car`), which would otherwise be dropped without a word.
+ */
+function onePhoto(args: CliArgs, what: string): string {
+  const [photo, extra] = args.positionals;
+  if (extra !== undefined) {
+    throw new LanternError(
+      'INVALID_INPUT',
+      `"${extra}" is not an option: ${args.command} takes one photo; quote a prompt of several words (--prompt "red car").`,
+    );
+  }
+  return path.resolve(need(photo, what));
+}
+
 /** Pixels to a tenth, scores to four places: what a person or a script can use. */
 const round = (value: number, places: number) => Math.round(value * 10 ** places) / 10 ** places;
 
 export async function runDetect(args: CliArgs): Promise<number> {
-  const photo = path.resolve(need(args.positionals[0], 'the photo to detect in'));
+  const photo = onePhoto(args, 'the photo to detect in');
   if (args.prompts.length === 0)
     need(undefined, '--prompt P (what to look for; repeat it for more)');
   const out = args.out === undefined ? undefined : path.resolve(args.out);
@@ -86,7 +101,7 @@ export async function runDetect(args: CliArgs): Promise<number> {
 }
 
 export async function runSegment(args: CliArgs): Promise<number> {
-  const photo = path.resolve(need(args.positionals[0], 'the photo to segment'));
+  const photo = onePhoto(args, 'the photo to segment');
   const [prompt, ...others] = args.prompts;
   if (prompt === undefined) need(undefined, '--prompt P (what to mask)');
   if (others.length > 0) {

@@ -208,7 +208,7 @@ describe('lantern segment', () => {
     expect(await sha256(photo)).toBe(photoHash);
   });
 
-  it('needs --out and one --prompt, each said in one sentence', async () => {
+  it('needs --out, one --prompt and quoted prompts, each said in one sentence', async () => {
     const noOut = await lantern(['segment', photo, '--prompt', 'red', ...toys]);
     expect(noOut.code).toBe(2);
     expectOneSentence(noOut, '--out');
@@ -225,6 +225,9 @@ describe('lantern segment', () => {
     ]);
     expect(two.code).toBe(2);
     expectOneSentence(two, 'one --prompt');
+    const unquoted = await lantern(['detect', photo, '--prompt', 'red', 'car', ...toys]);
+    expect(unquoted.code).toBe(2);
+    expectOneSentence(unquoted, '--prompt "red car"');
   });
 
   it('lists detect, segment and the model variables in --help', async () => {
