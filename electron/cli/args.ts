@@ -36,6 +36,15 @@ export interface CliArgs {
   examples: string[];
   /** `tags learn`: counter-example files (--negatives, as --examples). */
   negatives: string[];
+  /** `detect`/`segment`: the model ids (vision-command.ts picks the default). */
+  detector: string | undefined;
+  segmenter: string | undefined;
+  /** `detect`/`segment`: what to look for (--prompt, repeated). */
+  prompts: string[];
+  /** `detect`/`segment`: score cut-off, 0..1; the model's own when absent. */
+  threshold: number | undefined;
+  /** `segment`: where the cut-out PNG goes. */
+  cutout: string | undefined;
   help: boolean;
   version: boolean;
 }
@@ -66,6 +75,11 @@ const OPTIONS = {
   'write-xmp': { type: 'boolean' },
   examples: { type: 'string', multiple: true },
   negatives: { type: 'string', multiple: true },
+  detector: { type: 'string' },
+  segmenter: { type: 'string' },
+  prompt: { type: 'string', multiple: true },
+  threshold: { type: 'string' },
+  cutout: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -171,6 +185,13 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       `--port needs a port number (0-65535), not "${values.port}".`,
     );
   }
+  const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
+  if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) {
+    throw new LanternError(
+      'INVALID_INPUT',
+      `--threshold needs a score between 0 and 1, not "${values.threshold}".`,
+    );
+  }
   if (values.mode !== undefined && values.mode !== 'fast' && values.mode !== 'accurate') {
     throw new LanternError(
       'INVALID_INPUT',
@@ -222,6 +243,11 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     writeXmp: values['write-xmp'] ?? false,
     examples: lists.examples,
     negatives: lists.negatives,
+    detector: values.detector ?? env.LANTERN_DETECTOR,
+    segmenter: values.segmenter ?? env.LANTERN_SEGMENTER,
+    prompts: values.prompt ?? [],
+    threshold,
+    cutout: values.cutout,
     help: values.help ?? false,
     version: values.version ?? false,
   };
@@ -253,6 +279,12 @@ Commands:
   tags learn <name> --examples F... [--negatives F...]
                              learn a tag from 3 or more indexed example files and suggest it
                              across the library; accepted and rejected files refine it next time
+  detect <image> --prompt P [--prompt P...] [--threshold T] [--out FILE.png]
+                             box what each prompt names, in the upright photo's pixels;
+                             --out writes the photo annotated with the boxes
+  segment <image> --prompt P --out MASK.png [--cutout FILE.png] [--threshold T]
+                             mask what the prompt names; --cutout writes it on transparency
+                             (detect and segment never write over a file, the photo included)
 
 Options (before or after the command):
   --db DIR                   library database folder      (env LANTERN_DB)
@@ -268,6 +300,10 @@ Options (before or after the command):
   --all                      no relevance cut-off: return the nearest N whatever their score
   --vocab FILE               tags to use, one per line as Category|Tag or Tag (# comments)
   --write-xmp                write accepted tags to XMP sidecars (photo.jpg.xmp; originals untouched)
+  --detector ID              detection model    (env LANTERN_DETECTOR; default: the first installed
+                             one in \`lantern models list\` order)
+  --segmenter ID             segmentation model (env LANTERN_SEGMENTER; default as --detector)
+  --threshold T              detect/segment score cut-off, 0..1 (default: the model's own)
 
 In a clone of Lantern, type \`npx lantern <command>\` (\`npm link\` once puts \`lantern\` on the PATH).
 `;

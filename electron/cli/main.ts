@@ -18,6 +18,7 @@ import { need, parseCli, USAGE, type CliArgs } from './args.js';
 import { runCut } from './cut-command.js';
 import { runLearn } from './learn-command.js';
 import { runTag, runTags } from './tag-command.js';
+import { runDetect, runSegment } from './vision-command.js';
 import { tagFolders } from '../engine/tags/tag-folders.js';
 import { libraryVocabulary } from '../engine/tags/library-vocabulary.js';
 import { startBrowserShell } from './serve.js';
@@ -396,6 +397,10 @@ async function run(argv: string[]): Promise<number> {
       return runCut(args);
     case 'tag':
       return runTag(args, withLibrary);
+    case 'detect':
+      return runDetect(args);
+    case 'segment':
+      return runSegment(args);
     case 'tags':
       if (args.positionals[0] === 'learn') return runLearn(args, withLibrary);
       return runTags(args, withLibrary);

@@ -1,0 +1,153 @@
+/**
+ * @file One run of a detector or segmenter over one photo and the prompts not yet
+ * answered for it: the feeds (pixels from input.ts, prompts through CLIP's BPE) and the
+ * raw answers split per prompt for the cache ([Note: what is cached is threshold-free]
+ * in prompt-cache.ts). Runs in the engine (plain Node); prompt-models.ts is its caller.
+ */
+import { runSession, type InputTensor, type LoadedSession } from '../../../native/onnx/index.js';
+import type { OutputTensor } from '../../../native/onnx/index.js';
+import { LanternError } from '../../shared/errors.js';
+import type { DetectModel, PromptModel, SegmentModel } from '../models/manifest.js';
+import type { ClipTokenizer } from '../tokenizer/clip-bpe.js';
+import { prepareVisionInput } from './input.js';
+import type { Geometry, VisionInputOptions, VisionPreprocess } from './input.js';
+import { promptGrid, type LogitGrid } from './masks.js';
+
+/** A loaded model with what a run needs besides the photo and prompts. */
+export interface PromptRunContext<M extends PromptModel> {
+  model: M;
+  session: LoadedSession;
+  tokenizer: ClipTokenizer;
+  preprocess: VisionPreprocess;
+  maxPixels: number;
+}
+
+/** A detector's raw answer for one photo: its boxes, and a logit per patch per prompt. */
+export interface DetectorEntry {
+  geometry: Geometry;
+  /** `pred_boxes` [P, 4], the same whatever the prompts. */
+  boxes: Float32Array;
+  /** Per prompt, one logit per patch (a column of `logits` [1, P, Q]). */
+  logits: Map<string, Float32Array>;
+}
+
+/** A segmenter's raw answer for one photo: one logit grid per prompt. */
+export interface SegmenterEntry {
+  geometry: Geometry;
+  grids: Map<string, LogitGrid>;
+}
+
+/**
+ * The prompt feeds: ids padded with the model's pad token to its context length (the
+ * tokenizer truncates a long prompt so its end token stays), and the attention mask when
+ * the graph takes one (the manifest names it; some exports leave it out).
+ */
+function promptFeeds(
+  context: PromptRunContext<PromptModel>,
+  prompts: readonly string[],
+): Record<string, InputTensor> {
+  const { contextLength, padToken, input, attentionMask } = context.model.text;
+  const { ids, mask } = context.tokenizer.encodeBatch(prompts, contextLength, padToken);
+  const dims = [prompts.length, contextLength];
+  const feeds: Record<string, InputTensor> = { [input]: { type: 'int64', data: ids, dims } };
+  if (context.session.inputNames.includes(attentionMask))
+    feeds[attentionMask] = { type: 'int64', data: mask, dims };
+  return feeds;
+}
+
+function floatOutput(
+  model: PromptModel,
+  outputs: Record<string, OutputTensor>,
+  name: string,
+): OutputTensor & { data: Float32Array } {
+  const output = outputs[name];
+  if (!(output?.data instanceof Float32Array)) {
+    throw new LanternError(
+      'MODEL_INVALID',
+      `The model ${model.id} did not return a float32 output named "${name}"; its models.json does not match the file.`,
+    );
+  }
+  return output as OutputTensor & { data: Float32Array };
+}
+
+/**
+ * Run the detector on `photo` for `prompts` (those `previous` lacks) and return the
+ * entry with their logits added. The photo is decoded again: a decoded 768² input is
+ * 7 MB, kept for a second or two of slider moves that never need it.
+ */
+export async function runDetector(
+  context: PromptRunContext<DetectModel>,
+  photo: string | Buffer,
+  prompts: readonly string[],
+  decode: VisionInputOptions,
+  previous: DetectorEntry | undefined,
+): Promise<DetectorEntry> {
+  const { model } = context;
+  const { tensor, geometry } = await prepareVisionInput(photo, context.preprocess, decode);
+  const size = context.preprocess.size;
+  const feeds = promptFeeds(context, prompts);
+  feeds[model.vision.input] = { type: 'float32', data: tensor, dims: [1, 3, size, size] };
+  const outputs = await runSession(context.session, feeds, [
+    model.outputs.logits,
+    model.outputs.boxes,
+  ]);
+  const logits = floatOutput(model, outputs, model.outputs.logits).data;
+  const boxes = floatOutput(model, outputs, model.outputs.boxes).data;
+  const queries = prompts.length;
+  const patches = boxes.length / 4;
+  if (!Number.isInteger(patches) || logits.length !== patches * queries) {
+    throw new LanternError(
+      'MODEL_INVALID',
+      `The detector ${model.id} returned ${logits.length} logits and ${boxes.length} box values ` +
+        `for ${queries} prompts, not [1, P, ${queries}] and [1, P, 4]; its models.json does not match the file.`,
+    );
+  }
+  const columns = new Map(previous?.logits);
+  prompts.forEach((prompt, q) => {
+    const column = new Float32Array(patches);
+    for (let p = 0; p < patches; p++) column[p] = logits[p * queries + q]!;
+    columns.set(prompt, column);
+  });
+  return { geometry, boxes: boxes.slice(), logits: columns };
+}
+
+/**
+ * Whether the graph takes one image row only (`pixel_values` [1, …]): such an export is
+ * run once per prompt, others once with the image row repeated per prompt.
+ */
+function takesOneRow(session: LoadedSession, input: string): boolean {
+  const shape = session.inputs.find((info) => info.name === input)?.shape;
+  return shape?.[0] === 1;
+}
+
+/** Run the segmenter on `photo` for `prompts` and return the entry with their grids added. */
+export async function runSegmenter(
+  context: PromptRunContext<SegmentModel>,
+  photo: string | Buffer,
+  prompts: readonly string[],
+  decode: VisionInputOptions,
+  previous: SegmenterEntry | undefined,
+): Promise<SegmenterEntry> {
+  const { model, session } = context;
+  const { tensor, geometry } = await prepareVisionInput(photo, context.preprocess, decode);
+  const size = context.preprocess.size;
+  const grids = new Map(previous?.grids);
+  const batches = takesOneRow(session, model.vision.input)
+    ? prompts.map((prompt) => [prompt])
+    : [prompts];
+  for (const batch of batches) {
+    const rows = batch.length;
+    const pixels = new Float32Array(rows * tensor.length);
+    for (let row = 0; row < rows; row++) pixels.set(tensor, row * tensor.length);
+    const feeds = promptFeeds(context, batch);
+    feeds[model.vision.input] = { type: 'float32', data: pixels, dims: [rows, 3, size, size] };
+    const outputs = await runSession(session, feeds, [model.outputs.logits]);
+    const logits = floatOutput(model, outputs, model.outputs.logits);
+    batch.forEach((prompt, index) => {
+      // The last two axes are the grid whatever the export's leading axes (masks.ts).
+      const grid = promptGrid(logits.data, logits.dims, index);
+      grids.set(prompt, { ...grid, data: grid.data.slice() });
+    });
+  }
+  return { geometry, grids };
+}
