@@ -23,6 +23,8 @@ import type {
   TagCount,
   TagPreview,
   TagReviewPage,
+  VisionDetections,
+  VisionMasks,
 } from './types.js';
 
 /** A phantom carrying an output type; never read at run time. */
@@ -378,6 +380,60 @@ export const contract = {
   'tags:run': {
     input: z.object({ root: absolutePath.optional() }).strict(),
     output: returns<JobSnapshot>(),
+  },
+
+  /**
+   * Text-prompted detection on a photo (the inspector): every box the detector scores at
+   * or above a low floor, after per-label NMS, in the photo's upright (EXIF-oriented)
+   * pixels; the panel's threshold slider filters them without another run. `threshold` is
+   * the model's suggested starting point.
+   */
+  'vision:detect': {
+    input: z
+      .object({
+        path: absolutePath,
+        prompts: z.array(tagWords).min(1).max(16),
+        detector: modelId.optional(),
+      })
+      .strict(),
+    output: returns<VisionDetections>(),
+  },
+  /**
+   * Text-prompted segmentation of a photo: per prompt a probability map (a greyscale PNG
+   * data URL, 255 = certain, at the photo's aspect with its long side at most 512 px) that
+   * the panel thresholds itself, and the coverage at the model's suggested threshold.
+   */
+  'vision:segment': {
+    input: z
+      .object({
+        path: absolutePath,
+        prompts: z.array(tagWords).min(1).max(8),
+        segmenter: modelId.optional(),
+      })
+      .strict(),
+    output: returns<VisionMasks>(),
+  },
+  /**
+   * Write an export of the inspector beside the photo under a new name, never over a file:
+   * the annotated photo (boxes of `prompts` at `threshold`, and masks when `masks` is set),
+   * a prompt's mask PNG or transparent cut-out, a box's crop, or "blur" / "desaturate"
+   * everything outside a prompt's mask. Answers the written file's path.
+   */
+  'vision:export': {
+    input: z
+      .object({
+        path: absolutePath,
+        kind: z.enum(['annotated', 'mask', 'cutout', 'crop', 'blur-rest', 'desaturate-rest']),
+        prompts: z.array(tagWords).min(1).max(16),
+        threshold: z.number().min(0).max(1).optional(),
+        /** For 'crop': the box, in upright photo pixels. */
+        box: z.tuple([z.number(), z.number(), z.number(), z.number()]).optional(),
+        masks: z.boolean().optional(),
+        detector: modelId.optional(),
+        segmenter: modelId.optional(),
+      })
+      .strict(),
+    output: returns<{ path: string }>(),
   },
 
   /**

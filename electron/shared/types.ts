@@ -289,3 +289,43 @@ export interface ClipResult {
   end: number;
   duration: number;
 }
+
+/** One box the detector found (contract channel vision:detect). */
+export interface VisionDetection {
+  /** The prompt it answers. */
+  label: string;
+  /** Sigmoid of the detector's logit, 0..1. */
+  score: number;
+  /** [x0, y0, x1, y1] in the photo's upright pixels. */
+  box: [number, number, number, number];
+}
+
+/** What the detector found in a photo for some prompts (contract channel vision:detect). */
+export interface VisionDetections {
+  model: string;
+  /** The photo's upright size in pixels. */
+  width: number;
+  height: number;
+  /** The model's suggested score threshold: where the panel's slider starts. */
+  threshold: number;
+  /** Every box at or above a low floor, strongest first; the panel filters by threshold. */
+  detections: VisionDetection[];
+}
+
+/** One prompt's mask (contract channel vision:segment). */
+export interface VisionMask {
+  label: string;
+  /** Fraction of the photo inside the mask at the model's suggested threshold. */
+  coverage: number;
+  /** Probability map as a greyscale PNG data URL (255 = certain), the photo's aspect. */
+  image: string;
+}
+
+/** What the segmenter found in a photo for some prompts (contract channel vision:segment). */
+export interface VisionMasks {
+  model: string;
+  width: number;
+  height: number;
+  threshold: number;
+  masks: VisionMask[];
+}
