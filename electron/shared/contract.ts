@@ -23,6 +23,9 @@ import type {
   TagCount,
   TagPreview,
   TagReviewPage,
+  LensDescription,
+  LensRanking,
+  LensScore,
 } from './types.js';
 
 /** A phantom carrying an output type; never read at run time. */
@@ -81,6 +84,10 @@ const tagWords = z.string().trim().min(1).max(200);
 
 /** Added to a tag's calibrated threshold; the engine's MAX_OFFSET (library-vocabulary.ts). */
 const tagOffset = z.number().min(-0.2).max(0.2);
+
+/** A lens label or answer: a few words; each is one more text for the encoder. */
+const lensText = z.string().trim().min(1).max(200);
+const LENS_CHOICES_MAX = 100;
 
 export const SearchFiltersSchema = z
   .object({
@@ -381,6 +388,45 @@ export const contract = {
   },
 
   /**
+   * The CLIP lenses on one photo (docs/lenses.md). Classify: each label's probability
+   * among the labels (softmax of 100·cosine over prompt ensembles).
+   */
+  'lens:classify': {
+    input: z
+      .object({ path: absolutePath, labels: z.array(lensText).min(2).max(LENS_CHOICES_MAX) })
+      .strict(),
+    output: returns<LensRanking>(),
+  },
+  /** Describe: captions composed from the library's vocabulary, best first. */
+  'lens:describe': {
+    input: z
+      .object({ path: absolutePath, limit: z.number().int().min(1).max(50).optional() })
+      .strict(),
+    output: returns<LensDescription>(),
+  },
+  /** Ask: the candidate answers ranked, each read as "question answer". */
+  'lens:ask': {
+    input: z
+      .object({
+        path: absolutePath,
+        question: z.string().trim().min(1).max(500),
+        answers: z.array(lensText).min(2).max(LENS_CHOICES_MAX),
+      })
+      .strict(),
+    output: returns<LensRanking>(),
+  },
+  /**
+   * Prompt fidelity (CLIPScore) of a generated image, against `prompt` or, without it, the
+   * prompt the file carries; a folder path scores its images as views of one object (mean).
+   */
+  'lens:score': {
+    input: z
+      .object({ path: absolutePath, prompt: z.string().trim().min(1).max(2000).optional() })
+      .strict(),
+    output: returns<LensScore>(),
+  },
+
+  /**
    * How the player opens a video: as it is, or through the proxy stream the media URL
    * serves with `stream=<seconds>` ([Note: playing what Chromium cannot]). `transcode`
    * asks for an encoded stream after a file chosen for direct play failed to decode.
@@ -498,6 +544,10 @@ const FIELD_NAMES: Record<string, readonly [string, string?]> = {
   thumbnailSize: ['The thumbnail size'],
   maxMegapixels: ['The largest picture size'],
   theme: ['The theme'],
+  labels: ['The list of labels', 'Each label'],
+  question: ['The question'],
+  answers: ['The list of answers', 'Each answer'],
+  prompt: ['The prompt'],
 };
 
 const TYPE_NAMES: Record<string, string> = {

@@ -31,6 +31,7 @@ import { JobQueue } from './jobs.js';
 import { resolveServablePath } from './media-access.js';
 import { playbackInfo } from './playback-stream.js';
 import { enqueueSidecarJob, enqueueTagJob, tagHandlers } from './tag-handlers.js';
+import { lensHandlers } from './lens-handlers.js';
 import { readTagRun } from '../tags/tag-run-marker.js';
 import { libraryVocabulary } from '../tags/library-vocabulary.js';
 import { tagFolders } from '../tags/tag-folders.js';
@@ -366,6 +367,7 @@ export class LanternService {
       this.jobs,
       () => this.settings.writeXmp,
     ),
+    ...lensHandlers(() => this.requireLibrary()),
     'media:playback': async ({ path: requested, transcode }) => {
       const file = await resolveServablePath(requested, this.mediaRoots());
       if (!file || !videoExtensions.includes(path.extname(file).slice(1).toLowerCase()))
