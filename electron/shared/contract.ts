@@ -600,7 +600,11 @@ function predicateOf(issue: z.core.$ZodIssue, input: unknown): string {
     }
     case 'too_small':
       if (issue.origin === 'string') return 'cannot be empty';
-      if (issue.origin === 'array' || issue.origin === 'set') return 'cannot be empty';
+      if (issue.origin === 'array' || issue.origin === 'set')
+        // A list needing two (a choice between labels) is not "empty" with one.
+        return Number(issue.minimum) > 1
+          ? `needs at least ${String(issue.minimum)} entries`
+          : 'cannot be empty';
       return `must be ${issue.inclusive === false ? 'more than' : 'at least'} ${String(issue.minimum)}`;
     case 'too_big':
       if (issue.origin === 'string')
