@@ -110,6 +110,23 @@ describe('composed captions', () => {
     expect(withArticle('city street')).toBe('a city street');
     expect(withArticle('fireworks')).toBe('fireworks');
     expect(withArticle('glass')).toBe('a glass');
+    expect(withArticle('bus')).toBe('a bus');
+    expect(
+      captionText({
+        thing: tag('sports/diving', 'Diving'),
+        place: tag('scenes/wetland', 'Wetland'),
+        moment: tag('weather/hail', 'Hail'),
+        colour: null,
+      }),
+    ).toBe('a photo of a wetland with diving, hail');
+    expect(
+      captionText({
+        thing: tag('people-activities/hiking', 'Hiking'),
+        place: null,
+        moment: null,
+        colour: tag('colours/green', 'Green'),
+      }),
+    ).toBe('a green photo of hiking');
     expect(
       captionText({ thing: null, place: tag('scenes/lake', 'Lake'), moment: null, colour: null }),
     ).toBe('a photo of a lake');

@@ -85,19 +85,29 @@ export function captionText(parts: {
   const { thing, place, moment, colour } = parts;
   const frame = colour ? `a ${term(colour)} photo of` : 'a photo of';
   const subject =
-    place && thing
-      ? `${withArticle(term(place))} with ${withArticle(term(thing))}`
-      : withArticle(term((place ?? thing) as TagDef));
+    place && thing ? `${noun(place)} with ${noun(thing)}` : noun((place ?? thing) as TagDef);
   return `${frame} ${subject}${moment ? `, ${term(moment)}` : ''}`;
+}
+
+/** The tag as a noun phrase: "a dog", "an owl"; a sport ("yoga") or an activity ("hiking") stays bare. */
+function noun(tag: TagDef): string {
+  const words = term(tag);
+  const category = tag.id.split('/')[0] ?? '';
+  if (category === 'sports' || (category === 'people-activities' && /ing$/.test(words)))
+    return words;
+  return withArticle(words);
 }
 
 function term(tag: TagDef): string {
   return tag.name.trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
-/** "a dog", "an owl", "fireworks": no article before a plural (a word ending in one s). */
-export function withArticle(noun: string): string {
-  const last = noun.split(' ').at(-1) ?? noun;
-  if (/[^s]s$/.test(last)) return noun;
-  return `${/^[aeiou]/.test(noun) ? 'an' : 'a'} ${noun}`;
+/**
+ * "a dog", "an owl", "fireworks": no article before a plural (a last word ending in one s,
+ * but not "-us": a bus, a cactus).
+ */
+export function withArticle(phrase: string): string {
+  const last = phrase.split(' ').at(-1) ?? phrase;
+  if (/[^su]s$/.test(last)) return phrase;
+  return `${/^[aeiou]/.test(phrase) ? 'an' : 'a'} ${phrase}`;
 }
