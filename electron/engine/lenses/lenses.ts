@@ -8,7 +8,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { readEmbeddedText } from '../../../native/image/embedded-text.js';
+import { readEmbeddedText } from '../../../native/image/index.js';
 import { LanternError } from '../../shared/errors.js';
 import type { LensDescription, LensRanking, LensScore, LensViewScore } from '../../shared/types.js';
 import { mediaKindOf } from '../indexer/scan.js';

@@ -14,7 +14,7 @@
  *   EXIF ImageDescription.
  * The first of these that yields text wins, in that order.
  */
-import type { EmbeddedText } from '../../../native/image/embedded-text.js';
+import type { EmbeddedText } from '../../../native/image/index.js';
 
 export interface FoundPrompt {
   prompt: string;
