@@ -540,8 +540,8 @@ export class Library {
     };
   }
 
-  /** A library file's stored vector, else the file decoded and encoded now. */
-  private async embedImageFile(file: string): Promise<Float32Array> {
+  /** A library file's stored vector, else the file decoded and encoded now (also the lenses'). */
+  async embedImageFile(file: string): Promise<Float32Array> {
     const [row] = await this.store.listMedia({ where: `path = ${sqlString(file)}` });
     if (row) {
       const [vector] = await this.store.getVectors([row.id]);

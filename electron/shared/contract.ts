@@ -25,6 +25,9 @@ import type {
   TagReviewPage,
   VisionDetections,
   VisionMasks,
+  LensDescription,
+  LensRanking,
+  LensScore,
 } from './types.js';
 
 /** A phantom carrying an output type; never read at run time. */
@@ -83,6 +86,10 @@ const tagWords = z.string().trim().min(1).max(200);
 
 /** Added to a tag's calibrated threshold; the engine's MAX_OFFSET (library-vocabulary.ts). */
 const tagOffset = z.number().min(-0.2).max(0.2);
+
+/** A lens label or answer: a few words; each is one more text for the encoder. */
+const lensText = z.string().trim().min(1).max(200);
+const LENS_CHOICES_MAX = 100;
 
 export const SearchFiltersSchema = z
   .object({
@@ -435,6 +442,44 @@ export const contract = {
       .strict(),
     output: returns<{ path: string }>(),
   },
+  /**
+   * The CLIP lenses on one photo (docs/lenses.md). Classify: each label's probability
+   * among the labels (softmax of 100·cosine over prompt ensembles).
+   */
+  'lens:classify': {
+    input: z
+      .object({ path: absolutePath, labels: z.array(lensText).min(2).max(LENS_CHOICES_MAX) })
+      .strict(),
+    output: returns<LensRanking>(),
+  },
+  /** Describe: captions composed from the library's vocabulary, best first. */
+  'lens:describe': {
+    input: z
+      .object({ path: absolutePath, limit: z.number().int().min(1).max(50).optional() })
+      .strict(),
+    output: returns<LensDescription>(),
+  },
+  /** Ask: the candidate answers ranked, each read as "question answer". */
+  'lens:ask': {
+    input: z
+      .object({
+        path: absolutePath,
+        question: z.string().trim().min(1).max(500),
+        answers: z.array(lensText).min(2).max(LENS_CHOICES_MAX),
+      })
+      .strict(),
+    output: returns<LensRanking>(),
+  },
+  /**
+   * Prompt fidelity (CLIPScore) of a generated image, against `prompt` or, without it, the
+   * prompt the file carries; a folder path scores its images as views of one object (mean).
+   */
+  'lens:score': {
+    input: z
+      .object({ path: absolutePath, prompt: z.string().trim().min(1).max(2000).optional() })
+      .strict(),
+    output: returns<LensScore>(),
+  },
 
   /**
    * How the player opens a video: as it is, or through the proxy stream the media URL
@@ -554,6 +599,10 @@ const FIELD_NAMES: Record<string, readonly [string, string?]> = {
   thumbnailSize: ['The thumbnail size'],
   maxMegapixels: ['The largest picture size'],
   theme: ['The theme'],
+  labels: ['The list of labels', 'Each label'],
+  question: ['The question'],
+  answers: ['The list of answers', 'Each answer'],
+  prompt: ['The prompt'],
 };
 
 const TYPE_NAMES: Record<string, string> = {
@@ -606,7 +655,11 @@ function predicateOf(issue: z.core.$ZodIssue, input: unknown): string {
     }
     case 'too_small':
       if (issue.origin === 'string') return 'cannot be empty';
-      if (issue.origin === 'array' || issue.origin === 'set') return 'cannot be empty';
+      if (issue.origin === 'array' || issue.origin === 'set')
+        // A list needing two (a choice between labels) is not "empty" with one.
+        return Number(issue.minimum) > 1
+          ? `needs at least ${String(issue.minimum)} entries`
+          : 'cannot be empty';
       return `must be ${issue.inclusive === false ? 'more than' : 'at least'} ${String(issue.minimum)}`;
     case 'too_big':
       if (issue.origin === 'string')

@@ -329,3 +329,51 @@ export interface VisionMasks {
   threshold: number;
   masks: VisionMask[];
 }
+
+/**
+ * One candidate of a CLIP lens (docs/lenses.md): a label, an answer or a caption, its
+ * cosine with the photo and its share of a softmax over all candidates at CLIP's logit
+ * scale. Candidates come best first.
+ */
+export interface LensCandidate {
+  text: string;
+  cosine: number;
+  probability: number;
+}
+
+/** `lens:classify` and `lens:ask`: every candidate, best first. */
+export interface LensRanking {
+  path: string;
+  candidates: LensCandidate[];
+}
+
+/** A caption composed from the library's vocabulary, with the tags it was made of. */
+export interface LensCaption extends LensCandidate {
+  tags: string[];
+}
+
+/** `lens:describe`: the best composed captions, best first. */
+export interface LensDescription {
+  path: string;
+  captions: LensCaption[];
+}
+
+/** One image's CLIPScore against the prompt (2.5·max(cos, 0), Hessel et al. 2021). */
+export interface LensViewScore {
+  path: string;
+  cosine: number;
+  clipScore: number;
+}
+
+/**
+ * `lens:score`: prompt fidelity. For a folder of views of one object, `clipScore` is the
+ * mean over `views`; for one file, `views` holds that file alone.
+ */
+export interface LensScore {
+  path: string;
+  prompt: string;
+  /** Where the prompt came from: 'given', or the chunk or EXIF field it was read from. */
+  promptSource: string;
+  clipScore: number;
+  views: LensViewScore[];
+}

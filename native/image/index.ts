@@ -10,6 +10,8 @@ export { decodeImage, DEFAULT_DECODE_TIMEOUT_MS } from './decode.js';
 export type { DecodeImageOptions, DecodedImageInfo, ImagePreprocessOptions } from './decode.js';
 export { preprocessRaw } from './raw.js';
 export type { PreprocessRawOptions } from './raw.js';
+export { readEmbeddedText } from './embedded-text.js';
+export type { EmbeddedText } from './embedded-text.js';
 export { readExif, parseExifDate } from './exif.js';
 export type { ImageExif } from './exif.js';
 export { ImageError, canDecodeHeic } from './errors.js';

@@ -32,6 +32,7 @@ import { resolveServablePath } from './media-access.js';
 import { playbackInfo } from './playback-stream.js';
 import { enqueueSidecarJob, enqueueTagJob, tagHandlers } from './tag-handlers.js';
 import { visionHandlers } from './vision-handlers.js';
+import { lensHandlers } from './lens-handlers.js';
 import { readTagRun } from '../tags/tag-run-marker.js';
 import { libraryVocabulary } from '../tags/library-vocabulary.js';
 import { tagFolders } from '../tags/tag-folders.js';
@@ -368,6 +369,7 @@ export class LanternService {
       () => this.settings.writeXmp,
     ),
     ...visionHandlers(),
+    ...lensHandlers(() => this.requireLibrary()),
     'media:playback': async ({ path: requested, transcode }) => {
       const file = await resolveServablePath(requested, this.mediaRoots());
       if (!file || !videoExtensions.includes(path.extname(file).slice(1).toLowerCase()))
