@@ -27,6 +27,7 @@ import { ClipEncoder } from './clip/encoder.js';
 import { indexRoots, type IndexerSettings, type IndexRunOptions } from './indexer/indexer.js';
 import { mediaKindOf } from './indexer/scan.js';
 import { ModelRegistry } from './models/registry.js';
+import { Detector, defaultPromptModelId } from './vision/prompt-models.js';
 import { clipVocabularyPath, defaultDbDir, defaultModelsDir } from './paths.js';
 import { parseQuery } from './search/query.js';
 import {
@@ -106,6 +107,9 @@ export class Library {
   private backgroundSample: Float32Array[] | null = null;
   private readonly runs = new Set<ActiveRun>();
   private writerLock: LibraryLock | null = null;
+  /** The models this library was opened with, and the detectors counting loaded from it. */
+  private registry: ModelRegistry | null = null;
+  private readonly detectors = new Map<string, Promise<Detector>>();
 
   private constructor(
     readonly dbDir: string,
@@ -216,6 +220,7 @@ export class Library {
         readOnly,
         [...(warning ? [warning] : []), ...store.warnings, ...(pending?.store.warnings ?? [])],
       );
+      library.registry = registry;
       if (!readOnly && (settings.model !== chosenId || warning))
         await library.saveSettings({ ...settings, model: chosenId });
       return library;
@@ -537,6 +542,36 @@ export class Library {
       background: () => this.background(),
       vocabulary: () => libraryVocabulary(this.dbDir),
       tagNames: () => learnedTagNames(this.dbDir),
+      detectCount: this.detectCount(),
+    };
+  }
+
+  /**
+   * Counting in search (search/counting.ts): the boxes the default detector finds for a
+   * noun above its own threshold, or nothing when no detector is installed. Asked on each
+   * search, so a detector fetched while the app runs is used from the next search on.
+   */
+  private detectCount(): SearchContext['detectCount'] {
+    const registry = this.registry;
+    let id: string;
+    try {
+      if (!registry) return undefined;
+      id = defaultPromptModelId(registry, 'detect');
+    } catch {
+      return undefined; // no detection model listed at all: search as without one
+    }
+    if (!registry.list().some((model) => model.id === id && model.installed)) return undefined;
+    return async (file, noun) => {
+      let detector = this.detectors.get(id);
+      if (!detector) {
+        // The CLIP encoder's provider and threads; the indexer's pixel limit.
+        const options = { ...this.encoderOptions, maxPixels: this.indexerSettings.maxPixels };
+        detector = Detector.load(registry, id, options);
+        detector.catch(() => this.detectors.delete(id));
+        this.detectors.set(id, detector);
+      }
+      const { detections } = await (await detector).detect(file, [noun]);
+      return detections.length;
     };
   }
 

@@ -113,6 +113,11 @@ export interface SearchResult {
   width: number;
   height: number;
   thumbnail: string | null;
+  /**
+   * A photo checked by the detector because the query asked for a count ("two dogs"):
+   * how many `noun`s it found against how many were `wanted` (engine/search/counting.ts).
+   */
+  counted?: { noun: string; found: number; wanted: number };
 }
 
 /** A search's answer: the relevant results, and how many weaker ones the cut-off hid. */

@@ -6,6 +6,7 @@
  * `similar` is the same search with a file's own vector as the query. Tags (`tag:beach`,
  * the `tags` filter) narrow the files before the vector search (tag-filter.ts); a query of
  * tags alone lists the tagged files, newest first. Every answer carries its tag facets.
+ * A query with a count ("two dogs") has its top photos checked by a detector (counting.ts).
  */
 import type { LibraryStore, StoredMedia } from '../../../native/store/index.js';
 import { buildFilter, mediaDate, whereAll } from '../../../native/store/index.js';
@@ -15,6 +16,7 @@ import { tagFacets } from '../tags/facets.js';
 import type { Vocabulary } from '../tags/vocabulary.js';
 import { dot, normalize } from '../util/vectors.js';
 import { findScenes, type SceneSearch } from '../video/find-scenes.js';
+import { countOfTerms, rankByCount, type CountQuery, type DetectCount } from './counting.js';
 import { relevanceCutoff } from './cutoff.js';
 import { parseSearch, type QueryTerm, type TagTerm } from './query.js';
 import { scoreOf, type Query } from './score.js';
@@ -34,6 +36,8 @@ export interface SearchContext extends SceneSearch {
   vocabulary?: (() => Promise<Vocabulary>) | undefined;
   /** Names of the library's tags outside the vocabulary (learned tags), for facets. */
   tagNames?: (() => Promise<ReadonlyMap<string, string>>) | undefined;
+  /** Boxes of a noun in a photo, by the installed detector; absent when none is (counting.ts). */
+  detectCount?: DetectCount | undefined;
 }
 
 /**
@@ -49,7 +53,8 @@ export async function searchText(
   const { terms, tags } = parseSearch(text, isImageFile);
   const tagged = await tagWhere(context, options, tags);
   if (terms.length === 0) return taggedListing(context, options, tagged ?? null);
-  return searchFiltered(context, await embedQuery(context, terms), options, tagged);
+  const embedded = await embedQuery(context, terms);
+  return searchFiltered(context, embedded, options, tagged, countOfTerms(terms));
 }
 
 export async function embedQuery(
@@ -127,6 +132,7 @@ async function searchFiltered(
   query: Query,
   options: SearchOptions & { excludePath?: string },
   tagged: string | undefined | null,
+  count: CountQuery | null = null,
 ): Promise<SearchAnswer> {
   if (tagged === null) return { results: [], hidden: 0 };
   const limit = options.limit ?? DEFAULT_LIMIT;
@@ -138,7 +144,9 @@ async function searchFiltered(
   ].filter((hit) => hit.result.path !== options.excludePath);
   hits.sort((a, b) => b.score - a.score);
   const relevant = hits.filter((hit) => hit.score >= threshold);
-  const kept = relevant.slice(0, limit);
+  let kept = relevant.slice(0, limit);
+  // "two dogs": the detector checks the top photos' counts (counting.ts).
+  if (count && context.detectCount) kept = await rankByCount(kept, count, context.detectCount);
   if (options.sort === 'date') kept.sort((a, b) => b.date - a.date);
   return {
     results: kept.map((hit) => hit.result),
