@@ -301,7 +301,7 @@ Options (before or after the command):
   --vocab FILE               tags to use, one per line as Category|Tag or Tag (# comments)
   --write-xmp                write accepted tags to XMP sidecars (photo.jpg.xmp; originals untouched)
   --detector ID              detection model    (env LANTERN_DETECTOR; default: the first installed
-                             one in \`lantern models list\` order)
+                             one in \`npx lantern models list\` order)
   --segmenter ID             segmentation model (env LANTERN_SEGMENTER; default as --detector)
   --threshold T              detect/segment score cut-off, 0..1 (default: the model's own)
 
