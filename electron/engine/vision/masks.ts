@@ -185,3 +185,59 @@ export function maskCoverage(mask: Pick<MaskImage, 'data'>): number {
   for (const value of mask.data) if (value >= 128) inside++;
   return mask.data.length === 0 ? 0 : inside / mask.data.length;
 }
+
+/** A probability map: one byte per pixel, round(255 · sigmoid(logit)). */
+export interface ProbabilityMap {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/**
+ * One prompt's probabilities at the photo's upright aspect, its long side at most
+ * `longSide` pixels (the inspector's panel thresholds it itself, so it needs the
+ * probabilities, not a mask, and not at full size). Each map pixel reads the grid at its
+ * centre carried into the photo's pixels and through the same mapping as maskFromLogits
+ * ([Note: a mask is upsampled through the same mapping as the model's input]), so the
+ * map cut at a threshold matches the full-size mask at that threshold, scaled.
+ */
+export function probabilityMap(
+  grid: LogitGrid,
+  geometry: MaskGeometry,
+  longSide: number,
+): ProbabilityMap {
+  const padded = checkInputs(grid, geometry, DEFAULT_MASK_THRESHOLD);
+  const scale = Math.min(1, longSide / Math.max(geometry.width, geometry.height));
+  const width = Math.max(1, Math.round(geometry.width * scale));
+  const height = Math.max(1, Math.round(geometry.height * scale));
+  // A map pixel spans width/geometry.width photo pixels: the photo's span, scaled alike.
+  const columns = axisSamples(
+    width,
+    ((padded || geometry.width) * width) / geometry.width,
+    grid.width,
+  );
+  const rows = axisSamples(
+    height,
+    ((padded || geometry.height) * height) / geometry.height,
+    grid.height,
+  );
+  const logits = grid.data;
+  const data = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const top = rows.low[y]! * grid.width;
+    const bottom = rows.high[y]! * grid.width;
+    const wy = rows.weight[y]!;
+    for (let x = 0; x < width; x++) {
+      const left = columns.low[x]!;
+      const right = columns.high[x]!;
+      const wx = columns.weight[x]!;
+      const upper = logits[top + left]! + (logits[top + right]! - logits[top + left]!) * wx;
+      const lower =
+        logits[bottom + left]! + (logits[bottom + right]! - logits[bottom + left]!) * wx;
+      const logit = upper + (lower - upper) * wy;
+      const probability = logit >= 0 ? 1 / (1 + Math.exp(-logit)) : 1 - 1 / (1 + Math.exp(logit));
+      data[y * width + x] = Math.round(probability * 255);
+    }
+  }
+  return { width, height, data };
+}

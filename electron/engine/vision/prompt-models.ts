@@ -18,7 +18,7 @@ import { clipVocabularyPath } from '../paths.js';
 import { ClipTokenizer } from '../tokenizer/clip-bpe.js';
 import { detectionsFromOutputs, type Detection } from './boxes.js';
 import type { Geometry, VisionInputOptions, VisionPreprocess } from './input.js';
-import { maskFromLogits, type MaskGeometry, type MaskImage } from './masks.js';
+import { maskFromLogits, type LogitGrid, type MaskGeometry, type MaskImage } from './masks.js';
 import { sourceKey, WeightedLru } from './prompt-cache.js';
 import {
   runDetector,
@@ -67,8 +67,10 @@ export interface SegmentOptions {
 export interface SegmentResult {
   width: number;
   height: number;
-  /** One mask per prompt, in prompt order. */
-  masks: { label: string; mask: MaskImage }[];
+  /** One mask per prompt, in prompt order, with the logits it was cut from. */
+  masks: { label: string; mask: MaskImage; logits: LogitGrid }[];
+  /** How the photo was fitted to the model: what maps `logits` to the photo (masks.ts). */
+  geometry: MaskGeometry;
 }
 
 const DEFAULT_MAX_PIXELS = 100_000_000;
@@ -225,6 +227,11 @@ export class Detector {
     return this.context.model;
   }
 
+  /** The model file its session was loaded from (to release it: releaseSessions). */
+  get modelPath(): string {
+    return this.context.session.path;
+  }
+
   get provider(): string {
     return this.context.session.provider;
   }
@@ -285,6 +292,11 @@ export class Segmenter {
     return this.context.model;
   }
 
+  /** The model file its session was loaded from (to release it: releaseSessions). */
+  get modelPath(): string {
+    return this.context.session.path;
+  }
+
   get provider(): string {
     return this.context.session.provider;
   }
@@ -306,11 +318,11 @@ export class Segmenter {
     }
     const threshold = options.threshold ?? this.context.model.scoreThreshold;
     const geometry = maskGeometry(entry.geometry);
-    const masks = labels.map((label) => ({
-      label,
-      mask: maskFromLogits(entry.grids.get(label)!, geometry, { threshold }),
-    }));
-    return { width: geometry.width, height: geometry.height, masks };
+    const masks = labels.map((label) => {
+      const logits = entry.grids.get(label)!;
+      return { label, mask: maskFromLogits(logits, geometry, { threshold }), logits };
+    });
+    return { width: geometry.width, height: geometry.height, masks, geometry };
   }
 }
 
