@@ -64,13 +64,21 @@ export interface SegmentOptions {
   name?: string;
 }
 
+/** A segmenter's answer before thresholding (Segmenter.logits). */
+export interface SegmentLogits {
+  width: number;
+  height: number;
+  /** What maps each grid to the photo's upright pixels. */
+  geometry: MaskGeometry;
+  /** One grid per prompt, in prompt order. */
+  grids: { label: string; logits: LogitGrid }[];
+}
+
 export interface SegmentResult {
   width: number;
   height: number;
-  /** One mask per prompt, in prompt order, with the logits it was cut from. */
-  masks: { label: string; mask: MaskImage; logits: LogitGrid }[];
-  /** How the photo was fitted to the model: what maps `logits` to the photo (masks.ts). */
-  geometry: MaskGeometry;
+  /** One mask per prompt, in prompt order. */
+  masks: { label: string; mask: MaskImage }[];
 }
 
 const DEFAULT_MAX_PIXELS = 100_000_000;
@@ -301,12 +309,16 @@ export class Segmenter {
     return this.context.session.provider;
   }
 
-  /** One mask per prompt, in the photo's upright pixels. */
-  async segment(
+  /**
+   * Each prompt's logit grid and the geometry that maps it to the photo (masks.ts), from
+   * the cache when answered before: for a caller that wants probabilities, or masks at a
+   * size of its own, without a full-size mask per prompt.
+   */
+  async logits(
     photo: PhotoSource,
     prompts: readonly string[],
-    options: SegmentOptions = {},
-  ): Promise<SegmentResult> {
+    options: Pick<SegmentOptions, 'name'> = {},
+  ): Promise<SegmentLogits> {
     const labels = cleanPrompts(prompts);
     const key = await sourceKey(photo);
     let entry = key === null ? undefined : this.cache.get(key);
@@ -316,13 +328,24 @@ export class Segmenter {
       entry = await runSegmenter(this.context, photo, missing, decode, entry);
       if (key !== null) this.cache.set(key, entry);
     }
-    const threshold = options.threshold ?? this.context.model.scoreThreshold;
     const geometry = maskGeometry(entry.geometry);
-    const masks = labels.map((label) => {
-      const logits = entry.grids.get(label)!;
-      return { label, mask: maskFromLogits(logits, geometry, { threshold }), logits };
-    });
-    return { width: geometry.width, height: geometry.height, masks, geometry };
+    const grids = labels.map((label) => ({ label, logits: entry.grids.get(label)! }));
+    return { width: geometry.width, height: geometry.height, geometry, grids };
+  }
+
+  /** One mask per prompt, in the photo's upright pixels. */
+  async segment(
+    photo: PhotoSource,
+    prompts: readonly string[],
+    options: SegmentOptions = {},
+  ): Promise<SegmentResult> {
+    const { width, height, geometry, grids } = await this.logits(photo, prompts, options);
+    const threshold = options.threshold ?? this.context.model.scoreThreshold;
+    const masks = grids.map(({ label, logits }) => ({
+      label,
+      mask: maskFromLogits(logits, geometry, { threshold }),
+    }));
+    return { width, height, masks };
   }
 }
 
