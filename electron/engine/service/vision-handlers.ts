@@ -126,11 +126,13 @@ async function libraryPhoto(requested: string, roots: readonly string[]): Promis
 }
 
 /**
- * A model that is listed but not downloaded: say which and where to get it, in the app's
- * words (the registry's sentence is the command line's).
+ * A bundled model that is listed but not downloaded: say which and where to get it, in
+ * the app's words (the registry's sentence is the command line's). A model of a folder
+ * keeps the registry's sentence, which says where its files belong.
  */
-function explainMissing(error: unknown, id: string, what: string): never {
-  if (error instanceof LanternError && error.code === 'MODEL_MISSING') {
+function explainMissing(error: unknown, registry: ModelRegistry, id: string, what: string): never {
+  const bundled = registry.list().some((info) => info.id === id && info.origin === 'bundled');
+  if (bundled && error instanceof LanternError && error.code === 'MODEL_MISSING') {
     throw new LanternError(
       'MODEL_MISSING',
       `The ${what} model ${id} is not downloaded yet: download it in the model list (Settings), ` +
@@ -150,7 +152,7 @@ export function visionHandlers(deps: VisionDeps): VisionHandlers {
     const { provider, maxPixels } = deps.options();
     return deps.models
       .detector(registry, id, { provider, maxPixels })
-      .catch((error: unknown) => explainMissing(error, id, 'detection'));
+      .catch((error: unknown) => explainMissing(error, registry, id, 'detection'));
   }
 
   async function segmenter(named: string | undefined): Promise<Segmenter> {
@@ -159,7 +161,7 @@ export function visionHandlers(deps: VisionDeps): VisionHandlers {
     const { provider, maxPixels } = deps.options();
     return deps.models
       .segmenter(registry, id, { provider, maxPixels })
-      .catch((error: unknown) => explainMissing(error, id, 'segmentation'));
+      .catch((error: unknown) => explainMissing(error, registry, id, 'segmentation'));
   }
 
   /** Boxes of `prompts` at `threshold` (default the model's), rounded as the CLI's. */
