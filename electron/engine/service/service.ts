@@ -31,7 +31,7 @@ import { JobQueue } from './jobs.js';
 import { resolveServablePath } from './media-access.js';
 import { playbackInfo } from './playback-stream.js';
 import { enqueueSidecarJob, enqueueTagJob, tagHandlers } from './tag-handlers.js';
-import { visionHandlers } from './vision-handlers.js';
+import { visionHandlers, VisionModels } from './vision-handlers.js';
 import { lensHandlers } from './lens-handlers.js';
 import { readTagRun } from '../tags/tag-run-marker.js';
 import { libraryVocabulary } from '../tags/library-vocabulary.js';
@@ -69,6 +69,8 @@ export class LanternService {
   private readonly jobs = new JobQueue((snapshot) => this.emit('job:progress', snapshot));
   private readonly dbDir: string;
   private readonly modelsDir: string;
+  /** The inspector's detectors and segmenters, loaded on first use, released by close(). */
+  private readonly visionModels = new VisionModels();
 
   private constructor(
     private readonly options: ServiceOptions,
@@ -126,6 +128,7 @@ export class LanternService {
     await this.jobs.shutdown();
     await this.library?.close();
     this.library = null;
+    await this.visionModels.close();
   }
 
   private emit<E extends EventName>(event: E, payload: Events[E]): void {
@@ -368,7 +371,15 @@ export class LanternService {
       this.jobs,
       () => this.settings.writeXmp,
     ),
-    ...visionHandlers(),
+    ...visionHandlers({
+      registry: () => this.registry(),
+      roots: () => this.library?.roots ?? [],
+      options: () => ({
+        provider: this.settings.provider,
+        maxPixels: this.settings.maxMegapixels * 1e6,
+      }),
+      models: this.visionModels,
+    }),
     ...lensHandlers(() => this.requireLibrary()),
     'media:playback': async ({ path: requested, transcode }) => {
       const file = await resolveServablePath(requested, this.mediaRoots());

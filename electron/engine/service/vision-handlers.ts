@@ -1,21 +1,275 @@
 /**
  * @file The contract's vision:* channels (engine service): the inspector's detection,
- * segmentation and exports on one photo. (Being built for issue 11; the channels answer
- * that they are not available until then.)
+ * segmentation and exports on one photo of the library. The detector and the segmenter
+ * are loaded once per model id (and provider) and kept until the service closes; the
+ * work itself is engine/vision (prompt-models.ts, masks.ts, exports.ts).
+ *
+ * [Note: the inspector reads library photos only]
+ * A page names the photo by path, so a path is judged as the media channels judge one
+ * (media-access.ts resolveServablePath): its real path must lie inside a library root,
+ * and it must be a photo kind Lantern indexes. Anything else gets the same NOT_FOUND,
+ * so a page can neither make the engine read an arbitrary file nor probe which exist.
+ * The thumbnail cache is left out on purpose: an export is written beside the photo,
+ * and one written into the cache would be lost with it.
+ *
+ * Sessions run in this process (the utility process or `lantern serve`): onnxruntime-node
+ * runs a model synchronously, so other channels wait while one runs (docs/vision.md,
+ * "The inspector's channels").
  */
+import path from 'node:path';
+import { maskPng } from '../../../native/image/index.js';
+import { releaseSessions } from '../../../native/onnx/index.js';
 import type { ChannelOutput, ParsedInput } from '../../shared/contract.js';
 import { LanternError } from '../../shared/errors.js';
+import type { VisionDetection } from '../../shared/types.js';
+import type { ModelRegistry } from '../models/registry.js';
+import {
+  exportAnnotated,
+  exportCrop,
+  exportCutout,
+  exportMaskPng,
+  exportOutsideMask,
+  type LabelledMask,
+} from '../vision/exports.js';
+import { probabilityMap } from '../vision/masks.js';
+import {
+  defaultPromptModelId,
+  Detector,
+  Segmenter,
+  type PromptModelOptions,
+} from '../vision/prompt-models.js';
+import { mediaTypeOf, resolveServablePath } from './media-access.js';
 
 type VisionChannel = 'vision:detect' | 'vision:segment' | 'vision:export';
 type VisionHandlers = {
   [C in VisionChannel]: (input: ParsedInput<C>) => Promise<ChannelOutput<C>>;
 };
 
-const notYet = () =>
-  Promise.reject(
-    new LanternError('INVALID_INPUT', 'The inspector is not available in this build.'),
-  );
+/**
+ * The lowest score vision:detect answers. The panel's slider filters what it was given
+ * without another run, so the floor is where the slider stops: a tenth of OWL-ViT's and
+ * OWLv2's suggested 0.1, low enough to show what the model almost found, and high enough
+ * that the thousands of background patches (scores around 0.001 and below) stay out of
+ * the answer: after per-label NMS a photo answers tens of boxes per prompt, not thousands.
+ */
+export const DETECT_FLOOR = 0.01;
 
-export function visionHandlers(): VisionHandlers {
-  return { 'vision:detect': notYet, 'vision:segment': notYet, 'vision:export': notYet };
+/** Long side of vision:segment's probability maps (the contract's "at most 512 px"). */
+export const MAP_LONG_SIDE = 512;
+
+export interface VisionDeps {
+  registry: () => Promise<ModelRegistry>;
+  /** Folders whose photos may be inspected: the library's roots. */
+  roots: () => readonly string[];
+  /** The service's current settings for a model load and a decode. */
+  options: () => { provider: string; maxPixels: number };
+  models: VisionModels;
+}
+
+/**
+ * The detectors and segmenters the service has loaded, one per model id and provider,
+ * kept for the service's life (a load is seconds for a real model; the answers' caches
+ * live with the loaded model, prompt-cache.ts).
+ */
+export class VisionModels {
+  private readonly detectors = new Map<string, Promise<Detector>>();
+  private readonly segmenters = new Map<string, Promise<Segmenter>>();
+
+  detector(registry: ModelRegistry, id: string, options: PromptModelOptions): Promise<Detector> {
+    return kept(this.detectors, `${id}\0${options.provider}`, () =>
+      Detector.load(registry, id, options),
+    );
+  }
+
+  segmenter(registry: ModelRegistry, id: string, options: PromptModelOptions): Promise<Segmenter> {
+    return kept(this.segmenters, `${id}\0${options.provider}`, () =>
+      Segmenter.load(registry, id, options),
+    );
+  }
+
+  /** Release every session loaded here (with the service). */
+  async close(): Promise<void> {
+    const loaded = await Promise.allSettled([
+      ...this.detectors.values(),
+      ...this.segmenters.values(),
+    ]);
+    this.detectors.clear();
+    this.segmenters.clear();
+    for (const model of loaded)
+      if (model.status === 'fulfilled') await releaseSessions(model.value.modelPath);
+  }
+}
+
+/** One load per key; a failed load is forgotten so the next call tries again. */
+function kept<T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  let pending = map.get(key);
+  if (pending === undefined) {
+    pending = load();
+    map.set(key, pending);
+    pending.catch(() => {
+      if (map.get(key) === pending) map.delete(key);
+    });
+  }
+  return pending;
+}
+
+/** The photo's real path under [Note: the inspector reads library photos only]. */
+async function libraryPhoto(requested: string, roots: readonly string[]): Promise<string> {
+  const file = await resolveServablePath(requested, roots);
+  if (file === null || !mediaTypeOf(file)?.startsWith('image/')) {
+    throw new LanternError(
+      'NOT_FOUND',
+      `${path.basename(requested)} is not a photo in the library; add its folder to the library to inspect it.`,
+    );
+  }
+  return file;
+}
+
+/**
+ * A bundled model that is listed but not downloaded: say which and where to get it, in
+ * the app's words (the registry's sentence is the command line's). A model of a folder
+ * keeps the registry's sentence, which says where its files belong.
+ */
+function explainMissing(error: unknown, registry: ModelRegistry, id: string, what: string): never {
+  const bundled = registry.list().some((info) => info.id === id && info.origin === 'bundled');
+  if (bundled && error instanceof LanternError && error.code === 'MODEL_MISSING') {
+    throw new LanternError(
+      'MODEL_MISSING',
+      `The ${what} model ${id} is not downloaded yet: download it in the model list (Settings), ` +
+        `or run \`npx lantern models fetch ${id}\`.`,
+      { cause: error },
+    );
+  }
+  throw error;
+}
+
+const round = (value: number, places: number) => Math.round(value * 10 ** places) / 10 ** places;
+
+export function visionHandlers(deps: VisionDeps): VisionHandlers {
+  async function detector(named: string | undefined): Promise<Detector> {
+    const registry = await deps.registry();
+    const id = named ?? defaultPromptModelId(registry, 'detect');
+    const { provider, maxPixels } = deps.options();
+    return deps.models
+      .detector(registry, id, { provider, maxPixels })
+      .catch((error: unknown) => explainMissing(error, registry, id, 'detection'));
+  }
+
+  async function segmenter(named: string | undefined): Promise<Segmenter> {
+    const registry = await deps.registry();
+    const id = named ?? defaultPromptModelId(registry, 'segment');
+    const { provider, maxPixels } = deps.options();
+    return deps.models
+      .segmenter(registry, id, { provider, maxPixels })
+      .catch((error: unknown) => explainMissing(error, registry, id, 'segmentation'));
+  }
+
+  /** Boxes of `prompts` at `threshold` (default the model's), rounded as the CLI's. */
+  async function boxes(
+    photo: string,
+    prompts: readonly string[],
+    named?: string,
+    threshold?: number,
+  ) {
+    const model = await detector(named);
+    const result = await model.detect(photo, prompts, {
+      threshold: threshold ?? model.model.scoreThreshold,
+    });
+    const detections: VisionDetection[] = result.detections.map(({ label, score, box }) => ({
+      label,
+      score: round(score, 4),
+      box: box.map((edge) => round(edge, 1)) as VisionDetection['box'],
+    }));
+    return { model, result, detections };
+  }
+
+  return {
+    'vision:detect': async ({ path: requested, prompts, detector: named }) => {
+      const photo = await libraryPhoto(requested, deps.roots());
+      const { model, result, detections } = await boxes(photo, prompts, named, DETECT_FLOOR);
+      return {
+        model: model.model.id,
+        width: result.width,
+        height: result.height,
+        threshold: model.model.scoreThreshold,
+        detections,
+      };
+    },
+
+    'vision:segment': async ({ path: requested, prompts, segmenter: named }) => {
+      const photo = await libraryPhoto(requested, deps.roots());
+      const model = await segmenter(named);
+      const threshold = model.model.scoreThreshold;
+      // Logits, not segment()'s masks: a full-size mask per prompt would cost a 24 MP
+      // photo 24 MB and about 0.35 s of blocked engine each, for a number and a picture
+      // the map already gives.
+      const result = await model.logits(photo, prompts);
+      const masks = [];
+      for (const { label, logits } of result.grids) {
+        const map = probabilityMap(logits, result.geometry, { longSide: MAP_LONG_SIDE, threshold });
+        const png = await maskPng(map);
+        masks.push({
+          label,
+          coverage: round(map.coverage, 6),
+          image: `data:image/png;base64,${png.toString('base64')}`,
+        });
+      }
+      return {
+        model: model.model.id,
+        width: result.width,
+        height: result.height,
+        threshold,
+        masks,
+      };
+    },
+
+    'vision:export': async (input) => {
+      const photo = await libraryPhoto(input.path, deps.roots());
+      const { maxPixels } = deps.options();
+      const [first] = input.prompts;
+      const label = first!;
+      /** prompts[0]'s mask at `threshold` (default the segmenter's). */
+      const firstMask = async () => {
+        const model = await segmenter(input.segmenter);
+        const { masks } = await model.segment(photo, [label], {
+          ...(input.threshold !== undefined ? { threshold: input.threshold } : {}),
+        });
+        return masks[0]!.mask;
+      };
+      let written: { path: string };
+      switch (input.kind) {
+        case 'annotated': {
+          const { detections } = await boxes(photo, input.prompts, input.detector, input.threshold);
+          // Masks at the segmenter's own threshold: `threshold` is the boxes' slider.
+          const masks: LabelledMask[] = input.masks
+            ? (await (await segmenter(input.segmenter)).segment(photo, input.prompts)).masks
+            : [];
+          written = await exportAnnotated(photo, detections, masks, { maxPixels });
+          break;
+        }
+        case 'mask':
+          written = await exportMaskPng(photo, await firstMask(), label, { maxPixels });
+          break;
+        case 'cutout':
+          written = await exportCutout(photo, await firstMask(), label, { maxPixels });
+          break;
+        case 'blur-rest':
+        case 'desaturate-rest': {
+          const effect = input.kind === 'blur-rest' ? 'blur' : 'desaturate';
+          written = await exportOutsideMask(photo, await firstMask(), label, effect, { maxPixels });
+          break;
+        }
+        case 'crop':
+          if (input.box === undefined) {
+            throw new LanternError(
+              'INVALID_INPUT',
+              'A crop needs the box to cut out: choose a box in the inspector first.',
+            );
+          }
+          written = await exportCrop(photo, input.box, label, { maxPixels });
+          break;
+      }
+      return { path: written.path };
+    },
+  };
 }

@@ -18,7 +18,7 @@ import { clipVocabularyPath } from '../paths.js';
 import { ClipTokenizer } from '../tokenizer/clip-bpe.js';
 import { detectionsFromOutputs, type Detection } from './boxes.js';
 import type { Geometry, VisionInputOptions, VisionPreprocess } from './input.js';
-import { maskFromLogits, type MaskGeometry, type MaskImage } from './masks.js';
+import { maskFromLogits, type LogitGrid, type MaskGeometry, type MaskImage } from './masks.js';
 import { sourceKey, WeightedLru } from './prompt-cache.js';
 import {
   runDetector,
@@ -62,6 +62,16 @@ export interface SegmentOptions {
   /** Probability above which a pixel is in the mask; default the model's scoreThreshold. */
   threshold?: number;
   name?: string;
+}
+
+/** A segmenter's answer before thresholding (Segmenter.logits). */
+export interface SegmentLogits {
+  width: number;
+  height: number;
+  /** What maps each grid to the photo's upright pixels. */
+  geometry: MaskGeometry;
+  /** One grid per prompt, in prompt order. */
+  grids: { label: string; logits: LogitGrid }[];
 }
 
 export interface SegmentResult {
@@ -225,6 +235,11 @@ export class Detector {
     return this.context.model;
   }
 
+  /** The model file its session was loaded from (to release it: releaseSessions). */
+  get modelPath(): string {
+    return this.context.session.path;
+  }
+
   get provider(): string {
     return this.context.session.provider;
   }
@@ -285,16 +300,25 @@ export class Segmenter {
     return this.context.model;
   }
 
+  /** The model file its session was loaded from (to release it: releaseSessions). */
+  get modelPath(): string {
+    return this.context.session.path;
+  }
+
   get provider(): string {
     return this.context.session.provider;
   }
 
-  /** One mask per prompt, in the photo's upright pixels. */
-  async segment(
+  /**
+   * Each prompt's logit grid and the geometry that maps it to the photo (masks.ts), from
+   * the cache when answered before: for a caller that wants probabilities, or masks at a
+   * size of its own, without a full-size mask per prompt.
+   */
+  async logits(
     photo: PhotoSource,
     prompts: readonly string[],
-    options: SegmentOptions = {},
-  ): Promise<SegmentResult> {
+    options: Pick<SegmentOptions, 'name'> = {},
+  ): Promise<SegmentLogits> {
     const labels = cleanPrompts(prompts);
     const key = await sourceKey(photo);
     let entry = key === null ? undefined : this.cache.get(key);
@@ -304,13 +328,24 @@ export class Segmenter {
       entry = await runSegmenter(this.context, photo, missing, decode, entry);
       if (key !== null) this.cache.set(key, entry);
     }
-    const threshold = options.threshold ?? this.context.model.scoreThreshold;
     const geometry = maskGeometry(entry.geometry);
-    const masks = labels.map((label) => ({
+    const grids = labels.map((label) => ({ label, logits: entry.grids.get(label)! }));
+    return { width: geometry.width, height: geometry.height, geometry, grids };
+  }
+
+  /** One mask per prompt, in the photo's upright pixels. */
+  async segment(
+    photo: PhotoSource,
+    prompts: readonly string[],
+    options: SegmentOptions = {},
+  ): Promise<SegmentResult> {
+    const { width, height, geometry, grids } = await this.logits(photo, prompts, options);
+    const threshold = options.threshold ?? this.context.model.scoreThreshold;
+    const masks = grids.map(({ label, logits }) => ({
       label,
-      mask: maskFromLogits(entry.grids.get(label)!, geometry, { threshold }),
+      mask: maskFromLogits(logits, geometry, { threshold }),
     }));
-    return { width: geometry.width, height: geometry.height, masks };
+    return { width, height, masks };
   }
 }
 
