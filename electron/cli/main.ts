@@ -86,7 +86,13 @@ function printAnswer(args: CliArgs, answer: SearchAnswer): void {
   print(
     args,
     {
-      results: results.map(({ path: p, kind, score }) => ({ path: p, kind, score })),
+      // `counted`: what the detector found for a query with a count (search/counting.ts).
+      results: results.map(({ path: p, kind, score, counted }) => ({
+        path: p,
+        kind,
+        score,
+        ...(counted ? { counted } : {}),
+      })),
       hidden,
       facets,
     },

@@ -12,6 +12,7 @@ import type { Library } from '../../electron/engine/library.js';
 import type { SearchResult } from '../../electron/shared/types.js';
 import { loadSession } from '../../native/onnx/index.js';
 import { painted, type Rgb } from '../fixtures/images.js';
+import { lantern } from '../fixtures/cli.js';
 import { openToyLibrary, removeDir, tempDir } from '../fixtures/library.js';
 import { writePhoto } from '../fixtures/photos.js';
 import type { Rect } from '../fixtures/vision-photos.js';
@@ -158,5 +159,20 @@ describe('search with a count and no detector installed', () => {
     const results = await reader.search('two orange squares');
     expect(order(results)).toEqual(['one.png', 'three.png', 'two.png']);
     expect(results.every((r) => r.counted === undefined)).toBe(true);
+  });
+});
+
+describe('counting on the command line', () => {
+  it('says what it counted in lantern search --json', async () => {
+    const result = await lantern([
+      ...['search', 'two orange squares', '--db', db, '--models', models],
+      ...['--model', 'toy-clip', '--json'],
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const answer = JSON.parse(result.stdout) as {
+      results: { path: string; counted?: unknown }[];
+    };
+    expect(path.basename(answer.results[0]?.path ?? '')).toBe('two.png');
+    expect(answer.results[0]?.counted).toEqual({ noun: 'orange squares', found: 2, wanted: 2 });
   });
 });
