@@ -15,7 +15,12 @@ import type {
   Result,
   Settings,
 } from '../../electron/shared/contract.js';
-import type { LibraryStatus } from '../../electron/shared/types.js';
+import type {
+  LibraryStatus,
+  VisionDetection,
+  VisionDetections,
+  VisionMasks,
+} from '../../electron/shared/types.js';
 import { useBackend } from '../../renderer/src/lib/api.js';
 
 type Handler<C extends Channel> = (
@@ -109,5 +114,31 @@ export function installFakeBackend(handlers: Handlers = {}, options: FakeShell =
     emit<E extends EventName>(event: E, payload: Events[E]) {
       for (const listener of listeners.get(event) ?? []) listener(payload);
     },
+  };
+}
+
+/**
+ * A vision:detect answer for a photo of `width` × `height` upright pixels (give a portrait
+ * size for a rotated photo) with the detector's suggested `threshold`.
+ */
+export function detectionsAnswer(
+  detections: VisionDetection[],
+  size: { width: number; height: number } = { width: 640, height: 480 },
+  threshold = 0.3,
+): VisionDetections {
+  return { model: 'toy-detect', ...size, threshold, detections };
+}
+
+/** A vision:segment answer: one probability map (a placeholder data URL) per label. */
+export function masksAnswer(
+  labels: string[],
+  size: { width: number; height: number } = { width: 640, height: 480 },
+  threshold = 0.4,
+): VisionMasks {
+  return {
+    model: 'toy-segment',
+    ...size,
+    threshold,
+    masks: labels.map((label) => ({ label, coverage: 0.25, image: 'data:image/png;base64,' })),
   };
 }
