@@ -18,7 +18,12 @@ import { ARTIFACTS, openBrowserShell } from '../fixtures/browser-shell.js';
 import { removeDir, tempDir } from '../fixtures/library.js';
 import { writePhoto } from '../fixtures/photos.js';
 
-const SIZE = { width: 640, height: 480 };
+/**
+ * 768 px square, the detector's own input size, with the rectangle on its 32 px patch
+ * grid: the toy detector has no box regression, so a patch half over an edge would make
+ * a thin box of its own (docs/vision.md).
+ */
+const SIZE = { width: 768, height: 768 };
 /** The red rectangle, in photo pixels. */
 const RECT = { left: 192, top: 128, width: 224, height: 160 };
 
