@@ -25,14 +25,13 @@
  * before decoding (exif-guard.ts); the budget is the net for whatever is not known.
  */
 import { mkdir, rename, unlink } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import type { Metadata, Sharp, SharpOptions } from 'sharp';
 import { readExif } from './exif.js';
 import type { ImageExif } from './exif.js';
-import { assertReadableExif } from './exif-guard.js';
-import { readMediaFile } from './media-file.js';
+import { guardedImageBytes } from './guarded-bytes.js';
 import {
   canDecodeHeic,
   classifyDecodeError,
@@ -263,15 +262,10 @@ export async function decodeImage(
       `target has ${target.length} floats; ${floats} needed from offset ${offset}`,
     );
   }
-  const name = options.name ?? (typeof input === 'string' ? basename(input) : 'The image');
-  const bytes =
-    typeof input === 'string'
-      ? await readMediaFile(input, {
-          name,
-          ...(options.maxFileBytes !== undefined ? { maxBytes: options.maxFileBytes } : {}),
-        })
-      : input;
-  assertReadableExif(bytes, name);
+  const { name, bytes } = await guardedImageBytes(input, {
+    name: options.name,
+    maxBytes: options.maxFileBytes,
+  });
 
   const budget = options.timeoutMs ?? DEFAULT_DECODE_TIMEOUT_MS;
   const scratch = new Float32Array(floats);

@@ -10,11 +10,9 @@
  * chunks come from sharp; no PNG parsing is written here.
  */
 import exifr from 'exifr';
-import path from 'node:path';
 import sharp from 'sharp';
 import { classifyDecodeError, emptyFile } from './errors.js';
-import { assertReadableExif } from './exif-guard.js';
-import { readMediaFile } from './media-file.js';
+import { guardedImageBytes } from './guarded-bytes.js';
 
 export interface EmbeddedText {
   /** PNG text chunks in file order: keyword and text. */
@@ -35,10 +33,8 @@ export async function readEmbeddedText(
   file: string,
   options: { maxBytes?: number } = {},
 ): Promise<EmbeddedText> {
-  const name = path.basename(file);
-  const bytes = await readMediaFile(file, { name, ...options });
+  const { name, bytes } = await guardedImageBytes(file, options);
   if (bytes.length === 0) throw emptyFile(name);
-  assertReadableExif(bytes, name);
   let comments: { keyword: string; text: string }[] = [];
   try {
     comments = (await sharp(bytes, { limitInputPixels: false }).metadata()).comments ?? [];

@@ -26,7 +26,6 @@
  * scaleY = height / S; for 'pad-square' both are about longest / S, and input pixels
  * past width / scaleX (or height / scaleY) are padding, not photo. Callers clamp.
  */
-import { basename } from 'node:path';
 import sharp from 'sharp';
 import type { Sharp } from 'sharp';
 import { DEFAULT_DECODE_TIMEOUT_MS, KERNELS, writeTensor } from './decode.js';
@@ -39,8 +38,7 @@ import {
   ImageError,
   tooLarge,
 } from './errors.js';
-import { assertReadableExif } from './exif-guard.js';
-import { readMediaFile } from './media-file.js';
+import { guardedImageBytes } from './guarded-bytes.js';
 import { PARITY_GAP } from './plan.js';
 import { resampleLikePil } from './resample.js';
 
@@ -114,15 +112,10 @@ export async function decodeVisionInput(
   options: VisionInputOptions,
 ): Promise<VisionInput> {
   checkPreprocess(pre);
-  const name = options.name ?? (typeof input === 'string' ? basename(input) : 'The image');
-  const bytes =
-    typeof input === 'string'
-      ? await readMediaFile(input, {
-          name,
-          ...(options.maxFileBytes !== undefined ? { maxBytes: options.maxFileBytes } : {}),
-        })
-      : input;
-  assertReadableExif(bytes, name);
+  const { name, bytes } = await guardedImageBytes(input, {
+    name: options.name,
+    maxBytes: options.maxFileBytes,
+  });
   const budget = options.timeoutMs ?? DEFAULT_DECODE_TIMEOUT_MS;
   let timer: NodeJS.Timeout | undefined;
   // sharp's thread cannot be stopped; a decode over budget is abandoned (its result

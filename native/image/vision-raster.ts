@@ -13,11 +13,9 @@
  * Memory: a 24 MP photo is held once as 8-bit RGB (72 MB) plus, for "blur everything
  * else", its blurred copy; masks are one byte per pixel.
  */
-import { basename } from 'node:path';
 import sharp from 'sharp';
 import { classifyDecodeError, emptyFile, tooLarge } from './errors.js';
-import { assertReadableExif } from './exif-guard.js';
-import { readMediaFile } from './media-file.js';
+import { guardedImageBytes } from './guarded-bytes.js';
 
 /** The photo upright, as 8-bit RGB with no alpha. */
 export interface RgbRaster {
@@ -52,10 +50,8 @@ const rawOf = (image: { width: number; height: number }, channels: 1 | 3 | 4) =>
  * yet). Returns the bytes and the size as shown (EXIF orientation applied).
  */
 async function checkedPhoto(photo: string, options: UprightOptions) {
-  const name = options.name ?? basename(photo);
-  const bytes = await readMediaFile(photo, { name });
+  const { name, bytes } = await guardedImageBytes(photo, { name: options.name });
   if (bytes.length === 0) throw emptyFile(name);
-  assertReadableExif(bytes, name);
   try {
     const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
     if (meta.width * meta.height > options.maxPixels)
