@@ -21,6 +21,7 @@ import type {
   VisionDetections,
   VisionMasks,
 } from '../../electron/shared/types.js';
+import type { ErrorCode } from '../../electron/shared/errors.js';
 import { useBackend } from '../../renderer/src/lib/api.js';
 
 type Handler<C extends Channel> = (
@@ -75,6 +76,16 @@ const defaults: Handlers = {
   'tags:ofFiles': ({ paths }) => paths.map((path) => ({ path, tags: [] })),
 };
 
+/** An error a handler throws to fail with `code` rather than INVALID_INPUT. */
+export class CodedError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export interface FakeShell {
   shell?: 'electron' | 'browser';
   pathForFile?: (file: File) => string | null;
@@ -90,7 +101,9 @@ export function installFakeBackend(handlers: Handlers = {}, options: FakeShell =
     try {
       return { ok: true, value: await handler(input) };
     } catch (error) {
-      return { ok: false, error: { code: 'INVALID_INPUT', message: (error as Error).message } };
+      // A handler throws a CodedError to answer with that code (e.g. MODEL_MISSING).
+      const code = error instanceof CodedError ? error.code : 'INVALID_INPUT';
+      return { ok: false, error: { code, message: (error as Error).message } };
     }
   });
   const api: LanternApi = {

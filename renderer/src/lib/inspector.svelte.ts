@@ -310,6 +310,12 @@ export class InspectorState {
     this.errorCode = null;
   }
 
+  /** Ask again for what failed (e.g. once a missing model is downloaded). */
+  retry(): Promise<void> {
+    this.dismissError();
+    return this.run();
+  }
+
   /** The vision:export input for `kind`, or null when it lacks what it needs (a prompt, a box). */
   exportInput(kind: ExportKind): ChannelInput<'vision:export'> | null {
     const models = {
