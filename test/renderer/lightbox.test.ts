@@ -1,7 +1,7 @@
 /**
  * @file The lightbox: a modal dialog named by the file, showing the original through
  * mediaUrl, stepped with ←/→ and Home/End, closed with Esc; "Reveal in file manager"
- * only where the desktop shell can do it.
+ * only where the desktop shell can do it; a counted search's finding beside the score.
  */
 import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
@@ -53,6 +53,23 @@ describe('Lightbox', () => {
     cleanup();
     render(Lightbox, { ...ranked, results: makeResults(5).map((r) => ({ ...r, score: 0 })) });
     expect(screen.getByRole('dialog').textContent).not.toContain('Score');
+  });
+
+  it('says what a counted search found beside the score, as the tile does', () => {
+    const results = makeResults(3);
+    results[0] = { ...results[0]!, counted: { noun: 'orange squares', found: 2, wanted: 2 } };
+    results[1] = { ...results[1]!, counted: { noun: 'orange squares', found: 1, wanted: 2 } };
+    const exact = setup(0);
+    cleanup();
+    render(Lightbox, { ...exact, results });
+    expect(screen.getByRole('dialog').textContent).toContain('2 orange squares found');
+    cleanup();
+    render(Lightbox, { ...exact, results, index: 1 });
+    expect(screen.getByRole('dialog').textContent).toContain('orange squares: 1 found, 2 asked');
+    cleanup();
+    // An uncounted result says nothing of counting.
+    render(Lightbox, { ...exact, results, index: 2 });
+    expect(screen.getByRole('dialog').textContent).not.toContain('Counted');
   });
 
   it('steps with the arrow keys, jumps with Home and End, and closes with Esc', async () => {
