@@ -94,8 +94,7 @@ export class VisionModels {
     ]);
     this.detectors.clear();
     this.segmenters.clear();
-    for (const model of loaded)
-      if (model.status === 'fulfilled') await model.value.close();
+    for (const model of loaded) if (model.status === 'fulfilled') await model.value.close();
   }
 }
 
