@@ -52,6 +52,8 @@ interface Reply {
 
 export class InferenceThread {
   private nextId = 1;
+  /** Set once the worker is gone: a message posted then would never be answered. */
+  private stopped = false;
   private readonly pending = new Map<
     number,
     { resolve: (outputs: Record<string, OutputTensor>) => void; reject: (error: Error) => void }
@@ -71,7 +73,10 @@ export class InferenceThread {
       else call.reject(this.failure(reply.error ?? 'no output'));
     });
     worker.on('error', (error) => this.failAll(error));
-    worker.on('exit', () => this.failAll(new Error('the inference thread stopped')));
+    worker.on('exit', () => {
+      this.stopped = true;
+      this.failAll(new Error('the inference thread stopped'));
+    });
   }
 
   /** Start a thread hosting `loaded`'s model with the provider it loaded with. */
@@ -123,6 +128,10 @@ export class InferenceThread {
       message[name] = { type, data: tensor.data, dims: tensor.dims };
     }
     return new Promise((resolve, reject) => {
+      if (this.stopped) {
+        reject(this.failure('the inference thread was closed; load the model again'));
+        return;
+      }
       if (this.pending.size === 0) this.worker.ref();
       this.pending.set(id, { resolve, reject });
       // Copied, not transferred: callers reuse their batch buffers.
@@ -131,6 +140,7 @@ export class InferenceThread {
   }
 
   async close(): Promise<void> {
+    this.stopped = true;
     await this.worker.terminate();
   }
 

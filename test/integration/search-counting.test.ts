@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Library } from '../../electron/engine/library.js';
 import type { SearchResult } from '../../electron/shared/types.js';
-import { loadSession } from '../../native/onnx/index.js';
+import { countModelRuns } from '../fixtures/model-runs.js';
 import { painted, type Rgb } from '../fixtures/images.js';
 import { lantern } from '../fixtures/cli.js';
 import { openToyLibrary, removeDir, tempDir } from '../fixtures/library.js';
@@ -56,19 +56,8 @@ const order = (results: readonly SearchResult[]) =>
 const resultOf = (results: readonly SearchResult[], name: string) =>
   results.find((r) => r.path === photoOf.get(name));
 
-/** Counts the runs of the detector's session (loadSession shares one per file and provider). */
-async function countDetectorRuns(): Promise<{ count: () => number }> {
-  const { session } = await loadSession(path.join(models, 'toy-detect', 'model.onnx'), {
-    provider: 'cpu',
-  });
-  let runs = 0;
-  const original = session.run.bind(session);
-  session.run = ((...args: Parameters<typeof session.run>) => {
-    runs++;
-    return original(...args);
-  }) as typeof session.run;
-  return { count: () => runs };
-}
+/** Counts the detector's runs, in-process or on its thread (fixtures/model-runs.ts). */
+const countDetectorRuns = () => countModelRuns(path.join(models, 'toy-detect', 'model.onnx'));
 
 beforeAll(async () => {
   root = await tempDir();
@@ -134,6 +123,7 @@ describe('search with a count and a detector installed', () => {
     expect(runs.count()).toBe(0);
     // A new noun is a new prompt for each checked photo (here the three orange ones at least).
     await library.search('two orange boxes');
+    runs.stop();
     expect(runs.count()).toBeGreaterThanOrEqual(3);
   });
 });

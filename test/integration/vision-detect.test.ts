@@ -14,8 +14,8 @@ import { openRegistry } from '../../electron/engine/library.js';
 import type { ModelRegistry } from '../../electron/engine/models/registry.js';
 import { iou, type Box } from '../../electron/engine/vision/boxes.js';
 import { Detector, defaultPromptModelId } from '../../electron/engine/vision/prompt-models.js';
-import { loadSession } from '../../native/onnx/index.js';
 import type { Rgb } from '../fixtures/images.js';
+import { countModelRuns, type RunCounter } from '../fixtures/model-runs.js';
 import { orientedJpeg, type Rect } from '../fixtures/oriented-photos.js';
 
 const RED: Rgb = [220, 30, 30];
@@ -47,17 +47,10 @@ async function photo(
   return file;
 }
 
-/** Counts the runs of the session the detector uses (loadSession shares one per file). */
-async function countRuns(): Promise<{ count: () => number }> {
+/** Counts the detector's runs, in-process or on its thread (fixtures/model-runs.ts). */
+async function countRuns(): Promise<RunCounter> {
   const resolved = await registry.resolvePromptModel('toy-detect', 'detect');
-  const { session } = await loadSession(resolved.modelPath, { provider: 'cpu' });
-  let runs = 0;
-  const original = session.run.bind(session);
-  session.run = ((...args: Parameters<typeof session.run>) => {
-    runs++;
-    return original(...args);
-  }) as typeof session.run;
-  return { count: () => runs };
+  return countModelRuns(resolved.modelPath);
 }
 
 beforeAll(async () => {
@@ -139,6 +132,7 @@ describe('detector: counting, thresholds and prompts', () => {
     expect(both.detections[0]?.label).toBe('red');
     await detector.detect(file, ['red', 'green'], { threshold: 0.3 });
     expect(runs.count()).toBe(2);
+    runs.stop();
   });
 
   it('runs again when the photo changes in place', async () => {

@@ -13,7 +13,7 @@ import { openRegistry } from '../../electron/engine/library.js';
 import type { ModelRegistry } from '../../electron/engine/models/registry.js';
 import type { MaskImage } from '../../electron/engine/vision/masks.js';
 import { Segmenter } from '../../electron/engine/vision/prompt-models.js';
-import { loadSession } from '../../native/onnx/index.js';
+import { countModelRuns } from '../fixtures/model-runs.js';
 import type { Rgb } from '../fixtures/images.js';
 import { orientedJpeg, type Rect } from '../fixtures/oriented-photos.js';
 import { rectangleMask } from '../fixtures/vision-photos.js';
@@ -130,19 +130,14 @@ describe('segmenter: prompts, thresholds and the cache', () => {
   it('never grows a mask as the threshold rises, and reruns nothing to say so', async () => {
     const file = await photo('threshold.jpg', size, [{ rect: red, fill: RED }]);
     const resolved = await registry.resolvePromptModel('toy-segment', 'segment');
-    const { session } = await loadSession(resolved.modelPath, { provider: 'cpu' });
-    let runs = 0;
-    const original = session.run.bind(session);
-    session.run = ((...args: Parameters<typeof session.run>) => {
-      runs++;
-      return original(...args);
-    }) as typeof session.run;
+    const runs = await countModelRuns(resolved.modelPath);
     const coverages: number[] = [];
     for (const threshold of [0.05, 0.5, 0.95, 0.9999]) {
       const { masks } = await segmenter.segment(file, ['red'], { threshold });
       coverages.push(masks[0]!.mask.coverage);
     }
-    expect(runs).toBe(1);
+    runs.stop();
+    expect(runs.count()).toBe(1);
     for (let i = 1; i < coverages.length; i++)
       expect(coverages[i]).toBeLessThanOrEqual(coverages[i - 1]!);
     // sigmoid(8), the toy's best logit, is below 0.9999: nothing is that sure.

@@ -12,13 +12,12 @@
  * The thumbnail cache is left out on purpose: an export is written beside the photo,
  * and one written into the cache would be lost with it.
  *
- * Sessions run in this process (the utility process or `lantern serve`): onnxruntime-node
- * runs a model synchronously, so other channels wait while one runs (docs/vision.md,
- * "The inspector's channels").
+ * Models run on a worker thread of this process (the utility process or `lantern serve`),
+ * so other channels are answered while one runs ([Note: prompt models run on a thread] in
+ * vision/prompt-runs.ts; docs/vision.md, "The inspector's channels").
  */
 import path from 'node:path';
 import { maskPng } from '../../../native/image/index.js';
-import { releaseSessions } from '../../../native/onnx/index.js';
 import type { ChannelOutput, ParsedInput } from '../../shared/contract.js';
 import { LanternError } from '../../shared/errors.js';
 import type { VisionDetection } from '../../shared/types.js';
@@ -87,7 +86,7 @@ export class VisionModels {
     );
   }
 
-  /** Release every session loaded here (with the service). */
+  /** Stop every model loaded here: its thread and its session (with the service). */
   async close(): Promise<void> {
     const loaded = await Promise.allSettled([
       ...this.detectors.values(),
@@ -95,8 +94,7 @@ export class VisionModels {
     ]);
     this.detectors.clear();
     this.segmenters.clear();
-    for (const model of loaded)
-      if (model.status === 'fulfilled') await releaseSessions(model.value.modelPath);
+    for (const model of loaded) if (model.status === 'fulfilled') await model.value.close();
   }
 }
 

@@ -7,10 +7,15 @@
  * turned into boxes (boxes.ts) or masks (masks.ts) in the photo's upright pixels.
  * Runs in the engine (plain Node): the CLI and the engine worker.
  *
- * The run itself is in prompt-runs.ts; this file holds what both models share and the
- * two classes callers use.
+ * The run itself is in prompt-runs.ts, on a thread of its own ([Note: prompt models run
+ * on a thread] there); this file holds what both models share and the two classes callers use.
  */
-import { isProviderRequest, loadSession, type LoadedSession } from '../../../native/onnx/index.js';
+import {
+  isProviderRequest,
+  loadSession,
+  releaseSessions,
+  type LoadedSession,
+} from '../../../native/onnx/index.js';
 import { LanternError } from '../../shared/errors.js';
 import type { DetectModel, PromptModel, SegmentModel } from '../models/manifest.js';
 import type { ModelRegistry, ResolvedPromptModel } from '../models/registry.js';
@@ -21,6 +26,8 @@ import type { Geometry, VisionInputOptions, VisionPreprocess } from './input.js'
 import { maskFromLogits, type LogitGrid, type MaskGeometry, type MaskImage } from './masks.js';
 import { sourceKey, WeightedLru } from './prompt-cache.js';
 import {
+  closePromptThread,
+  promptThread,
   runDetector,
   runSegmenter,
   type DetectorEntry,
@@ -38,6 +45,11 @@ export interface PromptModelOptions {
   maxPixels?: number;
   /** Bytes of raw answers kept in memory; default 64 MB. */
   cacheBytes?: number;
+  /**
+   * Run the model on a worker thread (default true), so the engine answers other
+   * channels while it runs; false runs it in-process (tests compare the two).
+   */
+  inferenceThread?: boolean;
 }
 
 /** What a photo is: its path, or its bytes (a pasted image). */
@@ -163,14 +175,19 @@ async function openModel<M extends PromptModel>(
       `Unknown execution provider "${provider}": use auto, cpu, cuda, dml, coreml or webgpu.`,
     );
   }
-  const loaded = await loadSession(resolved.modelPath, {
+  const settings = {
     provider,
     ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
-  });
+  };
+  // In-process first: it settles the provider (with CPU fallback) and gives the names to
+  // check, so the thread starts only on a file known to fit its manifest entry.
+  const loaded = await loadSession(resolved.modelPath, settings);
   checkNames(loaded, resolved.model, outputs);
+  const thread = options.inferenceThread === false ? null : await promptThread(loaded, settings);
   return {
     model: resolved.model,
     session: loaded,
+    thread,
     tokenizer: tokenizerAt(options.tokenizerPath ?? clipVocabularyPath()),
     preprocess: preprocessOf(resolved.model),
     maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
@@ -229,6 +246,15 @@ export class Detector {
       return new WeightedLru<DetectorEntry>(bytes, weigh);
     });
     return new Detector(context, cache);
+  }
+
+  /**
+   * Stop the model's thread and release its session: for every Detector and Segmenter
+   * of the same file, as releaseSessions is (the service does this when it closes).
+   */
+  async close(): Promise<void> {
+    await closePromptThread(this.context.session);
+    await releaseSessions(this.context.session.path);
   }
 
   get model(): DetectModel {
@@ -294,6 +320,15 @@ export class Segmenter {
       return new WeightedLru<SegmenterEntry>(bytes, weigh);
     });
     return new Segmenter(context, cache);
+  }
+
+  /**
+   * Stop the model's thread and release its session: for every Detector and Segmenter
+   * of the same file, as releaseSessions is (the service does this when it closes).
+   */
+  async close(): Promise<void> {
+    await closePromptThread(this.context.session);
+    await releaseSessions(this.context.session.path);
   }
 
   get model(): SegmentModel {

@@ -3,8 +3,24 @@
  * answered for it: the feeds (pixels from input.ts, prompts through CLIP's BPE) and the
  * raw answers split per prompt for the cache ([Note: what is cached is threshold-free]
  * in prompt-cache.ts). Runs in the engine (plain Node); prompt-models.ts is its caller.
+ *
+ * [Note: prompt models run on a thread]
+ * onnxruntime-node runs a session synchronously on the calling thread, and a real OWL-ViT
+ * or CLIPSeg run takes seconds on a CPU: in-process, every other engine channel (search,
+ * jobs, progress) would wait for it. So a run goes to an InferenceThread hosting the same
+ * model with the provider the in-process load settled on, as CLIP's image encoder does.
+ * One thread per loaded session, shared like the session and its answer cache by every
+ * Detector or Segmenter of that file; closing it (closePromptThread) stops it for all of
+ * them, as releaseSessions does the session. When the thread cannot start, runs stay
+ * in-process and the reason is logged.
  */
-import { runSession, type InputTensor, type LoadedSession } from '../../../native/onnx/index.js';
+import {
+  InferenceThread,
+  runSession,
+  type InputTensor,
+  type LoadedSession,
+  type SessionSettings,
+} from '../../../native/onnx/index.js';
 import type { OutputTensor } from '../../../native/onnx/index.js';
 import { LanternError } from '../../shared/errors.js';
 import type { DetectModel, PromptModel, SegmentModel } from '../models/manifest.js';
@@ -17,6 +33,8 @@ import { promptGrid, type LogitGrid } from './masks.js';
 export interface PromptRunContext<M extends PromptModel> {
   model: M;
   session: LoadedSession;
+  /** Where runs go; null: in-process ([Note: prompt models run on a thread]). */
+  thread: InferenceThread | null;
   tokenizer: ClipTokenizer;
   preprocess: VisionPreprocess;
   maxPixels: number;
@@ -35,6 +53,47 @@ export interface DetectorEntry {
 export interface SegmenterEntry {
   geometry: Geometry;
   grids: Map<string, LogitGrid>;
+}
+
+/** The thread of each loaded session: a reloaded model file gets a thread of its own. */
+const threads = new WeakMap<LoadedSession, Promise<InferenceThread | null>>();
+
+/**
+ * The thread `session`'s runs go to, started on first use; null when it cannot start,
+ * with the reason logged (runs then block the engine while they last).
+ */
+export function promptThread(
+  session: LoadedSession,
+  settings: SessionSettings,
+): Promise<InferenceThread | null> {
+  let thread = threads.get(session);
+  if (thread === undefined) {
+    thread = InferenceThread.start(session, settings).catch((error: unknown) => {
+      console.warn(
+        `INFERENCE_FAILED: ${session.path} runs on the engine's own thread, so other work waits ` +
+          `while it runs (${(error as Error).message}); restart Lantern to try again.`,
+      );
+      return null;
+    });
+    threads.set(session, thread);
+  }
+  return thread;
+}
+
+/** Stop `session`'s thread, if it has one (with the session, at releaseSessions). */
+export async function closePromptThread(session: LoadedSession): Promise<void> {
+  const thread = threads.get(session);
+  threads.delete(session);
+  await (await thread)?.close();
+}
+
+/** One run of the model, on its thread when it has one. */
+function runModel(
+  context: PromptRunContext<PromptModel>,
+  feeds: Record<string, InputTensor>,
+  outputs: readonly string[],
+): Promise<Record<string, OutputTensor>> {
+  return context.thread ? context.thread.run(feeds) : runSession(context.session, feeds, outputs);
 }
 
 /**
@@ -87,10 +146,7 @@ export async function runDetector(
   const size = context.preprocess.size;
   const feeds = promptFeeds(context, prompts);
   feeds[model.vision.input] = { type: 'float32', data: tensor, dims: [1, 3, size, size] };
-  const outputs = await runSession(context.session, feeds, [
-    model.outputs.logits,
-    model.outputs.boxes,
-  ]);
+  const outputs = await runModel(context, feeds, [model.outputs.logits, model.outputs.boxes]);
   const logits = floatOutput(model, outputs, model.outputs.logits).data;
   const boxes = floatOutput(model, outputs, model.outputs.boxes).data;
   const queries = prompts.length;
@@ -141,7 +197,7 @@ export async function runSegmenter(
     for (let row = 0; row < rows; row++) pixels.set(tensor, row * tensor.length);
     const feeds = promptFeeds(context, batch);
     feeds[model.vision.input] = { type: 'float32', data: pixels, dims: [rows, 3, size, size] };
-    const outputs = await runSession(session, feeds, [model.outputs.logits]);
+    const outputs = await runModel(context, feeds, [model.outputs.logits]);
     const logits = floatOutput(model, outputs, model.outputs.logits);
     batch.forEach((prompt, index) => {
       // The last two axes are the grid whatever the export's leading axes (masks.ts).
