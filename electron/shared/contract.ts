@@ -436,6 +436,8 @@ export const contract = {
         /** For 'crop': the box, in upright photo pixels. */
         box: z.tuple([z.number(), z.number(), z.number(), z.number()]).optional(),
         masks: z.boolean().optional(),
+        /** For 'annotated' with masks: where the masks are cut (default the segmenter's). */
+        maskThreshold: z.number().gt(0).lt(1).optional(),
         detector: modelId.optional(),
         segmenter: modelId.optional(),
       })

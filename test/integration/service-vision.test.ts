@@ -191,6 +191,27 @@ describe('vision:export', () => {
     expect((await readdir(root)).length).toBe(2 + exports.length + 1);
   });
 
+  it("cuts the annotated photo's masks at the panel's mask threshold", async () => {
+    const annotated = async (maskThreshold?: number) => {
+      const { path: file } = value<{ path: string }>(
+        await service.invoke('vision:export', {
+          path: photo,
+          prompts: ['red'],
+          kind: 'annotated',
+          masks: true,
+          ...(maskThreshold !== undefined ? { maskThreshold } : {}),
+        }),
+      );
+      return (await readPixels(file)).at(280, 226);
+    };
+    // Inside the rectangle: tinted by the mask at the segmenter's threshold; at 0.9999 no
+    // pixel is in the mask (the toy's strongest logit, 8, is 0.99966), so the photo's red shows.
+    const tinted = await annotated();
+    const untinted = await annotated(0.9999);
+    expect(untinted).not.toEqual(tinted);
+    expect(await annotated(0.5)).toEqual(tinted);
+  });
+
   it('refuses a crop with no box, in a sentence', async () => {
     const answer = await service.invoke('vision:export', {
       path: photo,

@@ -260,6 +260,7 @@ describe('the inspector', () => {
       prompts: ['red'],
       threshold: 0.45,
       masks: true,
+      maskThreshold: 0.4,
     });
 
     await fireEvent.input(screen.getByRole('slider', { name: 'Mask threshold for red' }), {

@@ -238,9 +238,16 @@ export function visionHandlers(deps: VisionDeps): VisionHandlers {
       switch (input.kind) {
         case 'annotated': {
           const { detections } = await boxes(photo, input.prompts, input.detector, input.threshold);
-          // Masks at the segmenter's own threshold: `threshold` is the boxes' slider.
+          // `threshold` is the boxes' slider; masks are cut at `maskThreshold`, else at the
+          // segmenter's own threshold.
           const masks: LabelledMask[] = input.masks
-            ? (await (await segmenter(input.segmenter)).segment(photo, input.prompts)).masks
+            ? (
+                await (
+                  await segmenter(input.segmenter)
+                ).segment(photo, input.prompts, {
+                  ...(input.maskThreshold !== undefined ? { threshold: input.maskThreshold } : {}),
+                })
+              ).masks
             : [];
           written = await exportAnnotated(photo, detections, masks, { maxPixels });
           break;

@@ -335,6 +335,7 @@ export class InspectorState {
         prompts: shown,
         threshold: this.boxThreshold(lead),
         masks: this.segment,
+        ...(this.segment ? { maskThreshold: this.maskThreshold(lead) } : {}),
         ...models,
       };
     }
