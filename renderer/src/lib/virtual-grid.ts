@@ -162,3 +162,27 @@ export function sectionTileTop(
   }
   return top;
 }
+
+/**
+ * Where a grid key moves the focus from tile `current` (arrows, Page Up/Down by the rows
+ * that fit `viewport`, Home, End), or undefined for a key that is no move. Not clamped:
+ * the grid's reveal() clamps to its tiles.
+ */
+export function gridKeyTarget(
+  key: string,
+  current: number,
+  g: { columns: number; count: number; viewport: number; rowHeight: number; gap: number },
+): number | undefined {
+  const pageRows = Math.max(1, Math.floor(g.viewport / (g.rowHeight + g.gap)));
+  const moves: Record<string, number> = {
+    ArrowRight: current + 1,
+    ArrowLeft: current - 1,
+    ArrowDown: current + g.columns,
+    ArrowUp: current - g.columns,
+    PageDown: current + g.columns * pageRows,
+    PageUp: current - g.columns * pageRows,
+    Home: 0,
+    End: g.count - 1,
+  };
+  return moves[key];
+}
