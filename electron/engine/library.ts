@@ -29,6 +29,7 @@ import { mediaKindOf } from './indexer/scan.js';
 import { ModelRegistry } from './models/registry.js';
 import { Detector, defaultPromptModelId } from './vision/prompt-models.js';
 import { clipVocabularyPath, defaultDbDir, defaultModelsDir } from './paths.js';
+import type { DetectCount } from './search/counting.js';
 import { parseQuery } from './search/query.js';
 import {
   DEFAULT_LIMIT,
@@ -542,16 +543,16 @@ export class Library {
       background: () => this.background(),
       vocabulary: () => libraryVocabulary(this.dbDir),
       tagNames: () => learnedTagNames(this.dbDir),
-      detectCount: this.detectCount(),
+      detectCount: () => this.detectCount(),
     };
   }
 
   /**
    * Counting in search (search/counting.ts): the boxes the default detector finds for a
    * noun above its own threshold, or nothing when no detector is installed. Asked on each
-   * search, so a detector fetched while the app runs is used from the next search on.
+   * search with a count, so a detector fetched while the app runs is used from the next.
    */
-  private detectCount(): SearchContext['detectCount'] {
+  private detectCount(): DetectCount | undefined {
     const registry = this.registry;
     let id: string;
     try {

@@ -36,8 +36,12 @@ export interface SearchContext extends SceneSearch {
   vocabulary?: (() => Promise<Vocabulary>) | undefined;
   /** Names of the library's tags outside the vocabulary (learned tags), for facets. */
   tagNames?: (() => Promise<ReadonlyMap<string, string>>) | undefined;
-  /** Boxes of a noun in a photo, by the installed detector; absent when none is (counting.ts). */
-  detectCount?: DetectCount | undefined;
+  /**
+   * The installed detector's box count for a noun in a photo, or undefined when none is
+   * installed (counting.ts). Asked only for a query with a count: finding out what is
+   * installed reads the models folder, which a plain search need not do.
+   */
+  detectCount?: (() => DetectCount | undefined) | undefined;
 }
 
 /**
@@ -146,7 +150,8 @@ async function searchFiltered(
   const relevant = hits.filter((hit) => hit.score >= threshold);
   let kept = relevant.slice(0, limit);
   // "two dogs": the detector checks the top photos' counts (counting.ts).
-  if (count && context.detectCount) kept = await rankByCount(kept, count, context.detectCount);
+  const detectCount = count ? context.detectCount?.() : undefined;
+  if (count && detectCount) kept = await rankByCount(kept, count, detectCount);
   if (options.sort === 'date') kept.sort((a, b) => b.date - a.date);
   return {
     results: kept.map((hit) => hit.result),
