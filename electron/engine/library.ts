@@ -27,7 +27,8 @@ import { ClipEncoder } from './clip/encoder.js';
 import { indexRoots, type IndexerSettings, type IndexRunOptions } from './indexer/indexer.js';
 import { mediaKindOf } from './indexer/scan.js';
 import { ModelRegistry } from './models/registry.js';
-import { Detector, defaultPromptModelId } from './vision/prompt-models.js';
+import { VisionModels } from './vision/loaded-models.js';
+import { defaultPromptModelId } from './vision/prompt-models.js';
 import { clipVocabularyPath, defaultDbDir, defaultModelsDir } from './paths.js';
 import type { DetectCount } from './search/counting.js';
 import { parseQuery } from './search/query.js';
@@ -77,6 +78,12 @@ export interface LibraryOptions {
   indexer?: Partial<Omit<IndexerSettings, 'thumbnailsDir' | 'ffmpeg'>>;
   /** Configured ffmpeg and ffprobe paths (else a bundled or the system's ffmpeg). */
   ffmpegPaths?: { ffmpeg?: string; ffprobe?: string };
+  /**
+   * The detectors the service keeps for the inspector: counting in search takes its
+   * detector from them, so one model file is loaded once. The caller closes them; without
+   * them the library loads its own and closes them with itself.
+   */
+  visionModels?: VisionModels;
 }
 
 interface LibrarySettings {
@@ -110,7 +117,9 @@ export class Library {
   private writerLock: LibraryLock | null = null;
   /** The models this library was opened with, and the detectors counting loaded from it. */
   private registry: ModelRegistry | null = null;
-  private readonly detectors = new Map<string, Promise<Detector>>();
+  /** Where counting's detector comes from: the service's set, else one of the library's own. */
+  private visionModels: VisionModels | null = null;
+  private ownsVisionModels = false;
 
   private constructor(
     readonly dbDir: string,
@@ -222,6 +231,7 @@ export class Library {
         [...(warning ? [warning] : []), ...store.warnings, ...(pending?.store.warnings ?? [])],
       );
       library.registry = registry;
+      library.visionModels = options.visionModels ?? null;
       if (!readOnly && (settings.model !== chosenId || warning))
         await library.saveSettings({ ...settings, model: chosenId });
       return library;
@@ -514,6 +524,7 @@ export class Library {
         const encoder = await this.pending.encoder?.catch(() => null);
         await encoder?.close();
       }
+      if (this.ownsVisionModels) await this.visionModels?.close();
     } finally {
       this.writerLock?.release();
       this.writerLock = null;
@@ -563,15 +574,14 @@ export class Library {
     }
     if (!registry.list().some((model) => model.id === id && model.installed)) return undefined;
     return async (file, noun) => {
-      let detector = this.detectors.get(id);
-      if (!detector) {
-        // The CLIP encoder's provider and threads; the indexer's pixel limit.
-        const options = { ...this.encoderOptions, maxPixels: this.indexerSettings.maxPixels };
-        detector = Detector.load(registry, id, options);
-        detector.catch(() => this.detectors.delete(id));
-        this.detectors.set(id, detector);
+      if (!this.visionModels) {
+        this.visionModels = new VisionModels();
+        this.ownsVisionModels = true;
       }
-      const { detections } = await (await detector).detect(file, [noun]);
+      // The CLIP encoder's provider and threads; the indexer's pixel limit.
+      const options = { ...this.encoderOptions, maxPixels: this.indexerSettings.maxPixels };
+      const detector = await this.visionModels.detector(registry, id, options);
+      const { detections } = await detector.detect(file, [noun]);
       return detections.length;
     };
   }

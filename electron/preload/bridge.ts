@@ -45,6 +45,7 @@ export const CHANNEL_NAMES = [
   'tags:preview',
   'tags:threshold',
   'tags:learn',
+  'vision:frame',
   'vision:detect',
   'vision:segment',
   'vision:export',
@@ -61,6 +62,7 @@ export const EVENT_NAMES = [
   'job:progress',
   'library:changed',
   'settings:changed',
+  'vision:loading',
 ] as const satisfies readonly EventName[];
 
 /**

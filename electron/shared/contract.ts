@@ -24,6 +24,8 @@ import type {
   TagPreview,
   TagReviewPage,
   VisionDetections,
+  VisionFrame,
+  VisionLoading,
   VisionMasks,
   LensDescription,
   LensRanking,
@@ -60,6 +62,9 @@ const absolutePath = z
   .max(4096)
   .refine((p) => !p.includes('\0'), { message: 'must not contain a NUL character' })
   .refine(isAbsolutePath, { message: fullPathRule() });
+
+/** Seconds into a video (the inspector's paused frame); a day is more than any video. */
+const frameTime = z.number().min(0).max(86_400);
 
 /** The absolute-path rule as a person reads it, in the form of the platform that checks it. */
 function fullPathRule(): string {
@@ -390,6 +395,18 @@ export const contract = {
   },
 
   /**
+   * [Note: a paused video frame] The inspector on a video works on one frame: the frame
+   * of a library video at `time` seconds, decoded by ffmpeg upright (rotation applied) at
+   * the video's own size. vision:frame answers it as a JPEG data URL for the panel to
+   * draw under its boxes; vision:detect / segment / export and lens:classify / describe /
+   * ask take the same `time` and work on the same pixels (the engine keeps the last few
+   * frames). Exports of a frame are written beside the video, named with the time.
+   */
+  'vision:frame': {
+    input: z.object({ path: absolutePath, time: frameTime }).strict(),
+    output: returns<VisionFrame>(),
+  },
+  /**
    * Text-prompted detection on a photo (the inspector): every box the detector scores at
    * or above a low floor, after per-label NMS, in the photo's upright (EXIF-oriented)
    * pixels; the panel's threshold slider filters them without another run. `threshold` is
@@ -399,6 +416,8 @@ export const contract = {
     input: z
       .object({
         path: absolutePath,
+        /** Seconds into a video: its frame there is inspected ([Note: a paused video frame]). */
+        time: frameTime.optional(),
         prompts: z.array(tagWords).min(1).max(16),
         detector: modelId.optional(),
       })
@@ -414,6 +433,7 @@ export const contract = {
     input: z
       .object({
         path: absolutePath,
+        time: frameTime.optional(),
         prompts: z.array(tagWords).min(1).max(8),
         segmenter: modelId.optional(),
       })
@@ -430,6 +450,8 @@ export const contract = {
     input: z
       .object({
         path: absolutePath,
+        /** A video frame's export is written beside the video, named with the time. */
+        time: frameTime.optional(),
         kind: z.enum(['annotated', 'mask', 'cutout', 'crop', 'blur-rest', 'desaturate-rest']),
         prompts: z.array(tagWords).min(1).max(16),
         threshold: z.number().min(0).max(1).optional(),
@@ -450,14 +472,22 @@ export const contract = {
    */
   'lens:classify': {
     input: z
-      .object({ path: absolutePath, labels: z.array(lensText).min(2).max(LENS_CHOICES_MAX) })
+      .object({
+        path: absolutePath,
+        time: frameTime.optional(),
+        labels: z.array(lensText).min(2).max(LENS_CHOICES_MAX),
+      })
       .strict(),
     output: returns<LensRanking>(),
   },
   /** Describe: captions composed from the library's vocabulary, best first. */
   'lens:describe': {
     input: z
-      .object({ path: absolutePath, limit: z.number().int().min(1).max(50).optional() })
+      .object({
+        path: absolutePath,
+        time: frameTime.optional(),
+        limit: z.number().int().min(1).max(50).optional(),
+      })
       .strict(),
     output: returns<LensDescription>(),
   },
@@ -466,6 +496,7 @@ export const contract = {
     input: z
       .object({
         path: absolutePath,
+        time: frameTime.optional(),
         question: z.string().trim().min(1).max(500),
         answers: z.array(lensText).min(2).max(LENS_CHOICES_MAX),
       })
@@ -517,9 +548,16 @@ export interface Events {
   'job:progress': JobSnapshot;
   'library:changed': LibraryStatus;
   'settings:changed': Settings;
+  /** A detector or segmenter being loaded for the inspector: its first use. */
+  'vision:loading': VisionLoading;
 }
 export type EventName = keyof Events;
-export const EVENTS: readonly EventName[] = ['job:progress', 'library:changed', 'settings:changed'];
+export const EVENTS: readonly EventName[] = [
+  'job:progress',
+  'library:changed',
+  'settings:changed',
+  'vision:loading',
+];
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: EncodedError };
 

@@ -295,6 +295,30 @@ export interface ClipResult {
   duration: number;
 }
 
+/** A video's frame for the inspector (contract channel vision:frame). */
+export interface VisionFrame {
+  /** The frame as a JPEG data URL, upright, at `width × height`. */
+  image: string;
+  /** The video's upright size in pixels: the space boxes and masks of the frame are in. */
+  width: number;
+  height: number;
+  /** Where the frame is, in seconds (the asked time, within the video). */
+  time: number;
+}
+
+/**
+ * A detector or segmenter loading for its first use (event vision:loading): reading the
+ * file (`loaded` of `total` bytes), then preparing the session and its thread, then ready
+ * or failed. Several may be sent per phase; ready or failed ends one load.
+ */
+export interface VisionLoading {
+  task: 'detect' | 'segment';
+  model: string;
+  phase: 'reading' | 'preparing' | 'ready' | 'failed';
+  loaded: number;
+  total: number;
+}
+
 /** One box the detector found (contract channel vision:detect). */
 export interface VisionDetection {
   /** The prompt it answers. */

@@ -31,7 +31,8 @@ import { JobQueue } from './jobs.js';
 import { resolveServablePath } from './media-access.js';
 import { playbackInfo } from './playback-stream.js';
 import { enqueueSidecarJob, enqueueTagJob, tagHandlers } from './tag-handlers.js';
-import { visionHandlers, VisionModels } from './vision-handlers.js';
+import { visionHandlers } from './vision-handlers.js';
+import { VisionModels } from '../vision/loaded-models.js';
 import { lensHandlers } from './lens-handlers.js';
 import { readTagRun } from '../tags/tag-run-marker.js';
 import { libraryVocabulary } from '../tags/library-vocabulary.js';
@@ -151,6 +152,7 @@ export class LanternService {
           thumbnailSize: this.settings.thumbnailSize,
           maxPixels: this.settings.maxMegapixels * 1e6,
         },
+        visionModels: this.visionModels,
       });
       this.notReadyReason = null;
     } catch (error) {

@@ -31,15 +31,11 @@ import {
   type LabelledMask,
 } from '../vision/exports.js';
 import { probabilityMap } from '../vision/masks.js';
-import {
-  defaultPromptModelId,
-  Detector,
-  Segmenter,
-  type PromptModelOptions,
-} from '../vision/prompt-models.js';
+import { defaultPromptModelId, type Detector, type Segmenter } from '../vision/prompt-models.js';
 import { mediaTypeOf, resolveServablePath } from './media-access.js';
+import type { VisionModels } from '../vision/loaded-models.js';
 
-type VisionChannel = 'vision:detect' | 'vision:segment' | 'vision:export';
+type VisionChannel = 'vision:frame' | 'vision:detect' | 'vision:segment' | 'vision:export';
 type VisionHandlers = {
   [C in VisionChannel]: (input: ParsedInput<C>) => Promise<ChannelOutput<C>>;
 };
@@ -63,52 +59,6 @@ export interface VisionDeps {
   /** The service's current settings for a model load and a decode. */
   options: () => { provider: string; maxPixels: number };
   models: VisionModels;
-}
-
-/**
- * The detectors and segmenters the service has loaded, one per model id and provider,
- * kept for the service's life (a load is seconds for a real model; the answers' caches
- * live with the loaded model, prompt-cache.ts).
- */
-export class VisionModels {
-  private readonly detectors = new Map<string, Promise<Detector>>();
-  private readonly segmenters = new Map<string, Promise<Segmenter>>();
-
-  detector(registry: ModelRegistry, id: string, options: PromptModelOptions): Promise<Detector> {
-    return kept(this.detectors, `${id}\0${options.provider}`, () =>
-      Detector.load(registry, id, options),
-    );
-  }
-
-  segmenter(registry: ModelRegistry, id: string, options: PromptModelOptions): Promise<Segmenter> {
-    return kept(this.segmenters, `${id}\0${options.provider}`, () =>
-      Segmenter.load(registry, id, options),
-    );
-  }
-
-  /** Stop every model loaded here: its thread and its session (with the service). */
-  async close(): Promise<void> {
-    const loaded = await Promise.allSettled([
-      ...this.detectors.values(),
-      ...this.segmenters.values(),
-    ]);
-    this.detectors.clear();
-    this.segmenters.clear();
-    for (const model of loaded) if (model.status === 'fulfilled') await model.value.close();
-  }
-}
-
-/** One load per key; a failed load is forgotten so the next call tries again. */
-function kept<T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
-  let pending = map.get(key);
-  if (pending === undefined) {
-    pending = load();
-    map.set(key, pending);
-    pending.catch(() => {
-      if (map.get(key) === pending) map.delete(key);
-    });
-  }
-  return pending;
 }
 
 /** The photo's real path under [Note: the inspector reads library photos only]. */
@@ -182,6 +132,10 @@ export function visionHandlers(deps: VisionDeps): VisionHandlers {
   }
 
   return {
+    'vision:frame': () => {
+      throw new LanternError('NOT_FOUND', 'Video frames are not inspected yet.');
+    },
+
     'vision:detect': async ({ path: requested, prompts, detector: named }) => {
       const photo = await libraryPhoto(requested, deps.roots());
       const { model, result, detections } = await boxes(photo, prompts, named, DETECT_FLOOR);
