@@ -7,7 +7,7 @@ export { OnnxError, isOnnxError } from './errors.js';
 export type { OnnxErrorCode } from './errors.js';
 export { PROVIDER_PREFERENCE, describeProviders, isProviderRequest } from './providers.js';
 export type { ProviderInfo, ProviderName } from './providers.js';
-export { cachedSessionCount, loadSession, releaseSessions } from './session.js';
+export { cachedSessionCount, forgetSession, loadSession, releaseSessions } from './session.js';
 export type { GraphOptimization, LoadedSession, SessionSettings, TensorInfo } from './session.js';
 export { run, runFloat, runSession } from './run.js';
 export { InferenceThread } from './thread.js';

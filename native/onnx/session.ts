@@ -57,6 +57,8 @@ interface CacheEntry {
   /** Size and modification time when loaded: a replaced file gets a fresh session. */
   fileStamp: string;
   pending: Promise<LoadedSession>;
+  /** The session once created (forgetSession finds its entry by it). */
+  loaded?: LoadedSession;
 }
 
 const cache = new Map<string, CacheEntry>();
@@ -176,9 +178,12 @@ export async function loadSession(
   const pending = createSession(absolute, settings);
   const entry: CacheEntry = { fileStamp, pending };
   cache.set(key, entry);
-  pending.catch(() => {
-    if (cache.get(key) === entry) cache.delete(key);
-  });
+  pending.then(
+    (loaded) => (entry.loaded = loaded),
+    () => {
+      if (cache.get(key) === entry) cache.delete(key);
+    },
+  );
   return pending;
 }
 
@@ -201,6 +206,16 @@ export async function releaseSessions(path?: string): Promise<void> {
     entries.push(entry);
   }
   await Promise.all(entries.map(releaseEntry));
+}
+
+/**
+ * Releases one session and forgets it, so the next loadSession of its file creates a
+ * fresh one: for a caller that hosts the model elsewhere now (an InferenceThread) and
+ * keeps only the metadata (names, shapes, provider). Whoever shares it must not run it.
+ */
+export async function forgetSession(loaded: LoadedSession): Promise<void> {
+  for (const [key, entry] of cache) if (entry.loaded === loaded) cache.delete(key);
+  await loaded.session.release();
 }
 
 /** How many sessions are cached (for tests and diagnostics). */

@@ -71,7 +71,9 @@ export class LanternService {
   private readonly dbDir: string;
   private readonly modelsDir: string;
   /** The inspector's detectors and segmenters, loaded on first use, released by close(). */
-  private readonly visionModels = new VisionModels();
+  private readonly visionModels = new VisionModels((loading) =>
+    this.emit('vision:loading', loading),
+  );
 
   private constructor(
     private readonly options: ServiceOptions,

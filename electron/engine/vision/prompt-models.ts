@@ -11,6 +11,7 @@
  * on a thread] there); this file holds what both models share and the two classes callers use.
  */
 import {
+  forgetSession,
   isProviderRequest,
   loadSession,
   releaseSessions,
@@ -23,6 +24,7 @@ import { clipVocabularyPath } from '../paths.js';
 import { ClipTokenizer } from '../tokenizer/clip-bpe.js';
 import { detectionsFromOutputs, type Detection } from './boxes.js';
 import type { Geometry, VisionInputOptions, VisionPreprocess } from './input.js';
+import { readThrough, reportedLoad, type LoadListener } from './load-progress.js';
 import { maskFromLogits, type LogitGrid, type MaskGeometry, type MaskImage } from './masks.js';
 import { sourceKey, WeightedLru } from './prompt-cache.js';
 import {
@@ -50,6 +52,8 @@ export interface PromptModelOptions {
    * channels while it runs; false runs it in-process (tests compare the two).
    */
   inferenceThread?: boolean;
+  /** Told how the load goes: reading the file, preparing, ready or failed (load-progress.ts). */
+  onLoad?: LoadListener;
 }
 
 /** What a photo is: its path, or its bytes (a pasted image). */
@@ -167,6 +171,7 @@ async function openModel<M extends PromptModel>(
   resolved: ResolvedPromptModel<M>,
   options: PromptModelOptions,
   outputs: readonly string[],
+  report: LoadListener,
 ): Promise<PromptRunContext<M>> {
   const provider = options.provider ?? 'auto';
   if (!isProviderRequest(provider)) {
@@ -179,11 +184,18 @@ async function openModel<M extends PromptModel>(
     provider,
     ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
   };
+  // [Note: reading a model before loading it] in load-progress.ts.
+  const bytes = await readThrough(resolved.modelPath, (read, total) =>
+    report('reading', read, total),
+  );
+  report('preparing', bytes, bytes);
   // In-process first: it settles the provider (with CPU fallback) and gives the names to
   // check, so the thread starts only on a file known to fit its manifest entry.
   const loaded = await loadSession(resolved.modelPath, settings);
   checkNames(loaded, resolved.model, outputs);
   const thread = options.inferenceThread === false ? null : await promptThread(loaded, settings);
+  // [Note: one copy of the weights] in prompt-runs.ts.
+  if (thread !== null) await forgetSession(loaded);
   return {
     model: resolved.model,
     session: loaded,
@@ -236,16 +248,18 @@ export class Detector {
     id: string,
     options: PromptModelOptions = {},
   ): Promise<Detector> {
-    const resolved = await registry.resolvePromptModel(id, 'detect');
-    const { logits, boxes } = resolved.model.outputs;
-    const context = await openModel(resolved, options, [logits, boxes]);
-    const bytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
-    const cache = cacheOf(detectorCaches, context.session, () => {
-      const weigh = (entry: DetectorEntry) =>
-        entry.boxes.byteLength + floatBytes(entry.logits.values());
-      return new WeightedLru<DetectorEntry>(bytes, weigh);
+    return reportedLoad(options.onLoad, async (report) => {
+      const resolved = await registry.resolvePromptModel(id, 'detect');
+      const { logits, boxes } = resolved.model.outputs;
+      const context = await openModel(resolved, options, [logits, boxes], report);
+      const bytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
+      const cache = cacheOf(detectorCaches, context.session, () => {
+        const weigh = (entry: DetectorEntry) =>
+          entry.boxes.byteLength + floatBytes(entry.logits.values());
+        return new WeightedLru<DetectorEntry>(bytes, weigh);
+      });
+      return new Detector(context, cache);
     });
-    return new Detector(context, cache);
   }
 
   /**
@@ -311,15 +325,18 @@ export class Segmenter {
     id: string,
     options: PromptModelOptions = {},
   ): Promise<Segmenter> {
-    const resolved = await registry.resolvePromptModel(id, 'segment');
-    const context = await openModel(resolved, options, [resolved.model.outputs.logits]);
-    const bytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
-    const cache = cacheOf(segmenterCaches, context.session, () => {
-      const weigh = (entry: SegmenterEntry) =>
-        floatBytes([...entry.grids.values()].map((grid) => grid.data));
-      return new WeightedLru<SegmenterEntry>(bytes, weigh);
+    return reportedLoad(options.onLoad, async (report) => {
+      const resolved = await registry.resolvePromptModel(id, 'segment');
+      const outputs = [resolved.model.outputs.logits];
+      const context = await openModel(resolved, options, outputs, report);
+      const bytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
+      const cache = cacheOf(segmenterCaches, context.session, () => {
+        const weigh = (entry: SegmenterEntry) =>
+          floatBytes([...entry.grids.values()].map((grid) => grid.data));
+        return new WeightedLru<SegmenterEntry>(bytes, weigh);
+      });
+      return new Segmenter(context, cache);
     });
-    return new Segmenter(context, cache);
   }
 
   /**

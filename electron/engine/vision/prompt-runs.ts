@@ -13,6 +13,15 @@
  * Detector or Segmenter of that file; closing it (closePromptThread) stops it for all of
  * them, as releaseSessions does the session. When the thread cannot start, runs stay
  * in-process and the reason is logged.
+ *
+ * [Note: one copy of the weights]
+ * The thread holds its own copy of the model, so once it has started the in-process
+ * session (which settled the provider and gave the names to check) is released and
+ * forgotten (forgetSession): a real OWL-ViT would otherwise sit in memory twice, some
+ * 600 MB more. Its LoadedSession stays as the model's metadata (path, provider, input
+ * and output names and shapes) and as the key of its thread and answer cache, but is
+ * never run: runModel goes to the thread whenever there is one. A later in-process load
+ * of the same file gets a fresh session (loadSession no longer holds this one).
  */
 import {
   InferenceThread,
@@ -32,6 +41,7 @@ import { promptGrid, type LogitGrid } from './masks.js';
 /** A loaded model with what a run needs besides the photo and prompts. */
 export interface PromptRunContext<M extends PromptModel> {
   model: M;
+  /** Run only when `thread` is null; released otherwise ([Note: one copy of the weights]). */
   session: LoadedSession;
   /** Where runs go; null: in-process ([Note: prompt models run on a thread]). */
   thread: InferenceThread | null;
