@@ -76,7 +76,9 @@ export function indexReportLines(report: IndexReport): string {
 
 export function statusLines(status: LibraryStatus): string {
   return [
-    `Model: ${status.model} on ${status.provider}`,
+    status.provider === null
+      ? `Model: ${status.model} (not loaded: it loads when a command first needs it)`
+      : `Model: ${status.model} on ${status.provider}`,
     ...status.providerNotes.map((n) => `  ${shown(n)}`),
     `Photos: ${status.images}  Videos: ${status.videos}  Failed: ${status.failed}`,
     ...status.roots.map(

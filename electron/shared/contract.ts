@@ -164,12 +164,16 @@ export interface AppInfo {
   /** 'electron' or 'browser': what the renderer is running in. */
   shell: 'electron' | 'browser';
   model: string | null;
+  /**
+   * The execution provider the model runs on; null until the model is first used (it
+   * loads on first use: [Note: each encoder loads on first use] in clip/encoder.ts).
+   */
   provider: string | null;
   providerNotes: string[];
   /** The ffmpeg in use for video, or null when none was found (with the reason). */
   ffmpeg: { version: string; source: string } | null;
   ffmpegProblem: string | null;
-  /** Whether a CLIP model is loaded and search can run. */
+  /** Whether the library is open with a CLIP model installed, so search can run. */
   ready: boolean;
   /** Why not, in one sentence, when not ready. */
   notReadyReason: string | null;

@@ -10,6 +10,7 @@ import {
   releaseSessions,
   runSession,
   type LoadedSession,
+  type SessionSettings,
 } from '../../../native/onnx/index.js';
 import type { ResolvedClipModel } from '../models/registry.js';
 import type { ClipModel } from '../models/manifest.js';
@@ -28,16 +29,41 @@ export interface EncoderOptions {
   inferenceThread?: boolean;
 }
 
+/** The image side once loaded: in-process session (metadata, fallback) and its thread. */
+interface VisionSide {
+  session: LoadedSession;
+  thread: InferenceThread | null;
+  notes: string[];
+}
+
+/**
+ * [Note: each encoder loads on first use]
+ * Opening a library loads no model: `lantern status`, the model list and browsing need
+ * none, and a CLIP pair is 0.6 GB of weights and seconds of session creation. The image
+ * encoder loads on the first image to encode (an index run starts it at its beginning, so
+ * the load overlaps the scan and the first decodes: Library.index), the text encoder on
+ * the first text (a search, tagging). So `lantern search` never holds the image encoder
+ * and `lantern index` never holds the text encoder unless it tags. A load that fails is
+ * forgotten, so the next use tries again and says why again.
+ */
 export class ClipEncoder {
+  private vision: Promise<VisionSide> | null = null;
+  private text: Promise<LoadedSession> | null = null;
+  /** What is known once a side has loaded (status reads it; null before). */
+  private settled: { provider: string; notes: string[] } | null = null;
+  private tokenizer: ClipTokenizer | null = null;
+  private closed = false;
+  /** Which encoders are loaded now (status, tests). */
+  readonly loaded = { image: false, text: false };
+
   private constructor(
     readonly model: ClipModel,
-    private readonly vision: LoadedSession,
-    private readonly text: LoadedSession,
-    private readonly tokenizer: ClipTokenizer,
-    private readonly visionThread: InferenceThread | null,
-    private readonly notes: string[],
+    private readonly resolved: ResolvedClipModel,
+    private readonly sessionOptions: SessionSettings,
+    private readonly options: EncoderOptions,
   ) {}
 
+  /** An encoder for `resolved`; nothing is loaded until it is used. */
   static async load(resolved: ResolvedClipModel, options: EncoderOptions): Promise<ClipEncoder> {
     const provider = options.provider ?? 'auto';
     if (!isProviderRequest(provider)) {
@@ -46,50 +72,71 @@ export class ClipEncoder {
         `Unknown execution provider "${provider}": use auto, cpu, cuda, dml, coreml or webgpu.`,
       );
     }
-    const sessionOptions = {
+    const sessionOptions: SessionSettings = {
       provider,
       ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
     };
-    const [vision, text] = await Promise.all([
-      loadSession(resolved.visionPath, sessionOptions),
-      loadSession(resolved.textPath, sessionOptions),
-    ]);
-    const model = resolved.model;
-    for (const [session, name, role] of [
-      [vision, model.vision.input, 'image'],
-      [text, model.text.input, 'text'],
-    ] as const) {
-      if (!session.inputNames.includes(name)) {
-        throw new LanternError(
-          'MODEL_INVALID',
-          `The ${role} encoder of model ${model.id} has no input named "${name}" (it has ${session.inputNames.join(', ')}); its models.json does not match the file.`,
-        );
-      }
-    }
+    return Promise.resolve(new ClipEncoder(resolved.model, resolved, sessionOptions, options));
+  }
+
+  /** Start loading the image encoder now (an index run, before its first batch). */
+  prepareImages(): void {
+    this.visionSide().catch(() => undefined); // the error is thrown again at the first use
+  }
+
+  private visionSide(): Promise<VisionSide> {
+    if (this.closed) return Promise.reject(closedError(this.model.id));
+    this.vision ??= this.loadVision().catch((error: unknown) => {
+      this.vision = null;
+      throw error;
+    });
+    return this.vision;
+  }
+
+  private async loadVision(): Promise<VisionSide> {
+    const session = await loadSession(this.resolved.visionPath, this.sessionOptions);
+    checkInput(session, this.model.vision.input, 'image', this.model.id);
+    const notes = [...session.notes];
     let thread: InferenceThread | null = null;
-    const notes = [...vision.notes];
-    if (options.inferenceThread !== false) {
+    if (this.options.inferenceThread !== false) {
       try {
-        thread = await InferenceThread.start(vision, sessionOptions);
+        thread = await InferenceThread.start(session, this.sessionOptions);
         // The thread holds its own copy of the model; drop the in-process one.
-        await releaseSessions(vision.path);
+        await releaseSessions(session.path);
       } catch (error) {
         notes.push(`Image inference runs on the engine's own thread: ${(error as Error).message}`);
       }
     }
-    return new ClipEncoder(
-      model,
-      vision,
-      text,
-      ClipTokenizer.fromFile(options.tokenizerPath),
-      thread,
-      notes,
-    );
+    if (this.closed) {
+      await thread?.close();
+      throw closedError(this.model.id);
+    }
+    this.settled = { provider: session.provider, notes };
+    this.loaded.image = true;
+    return { session, thread, notes };
   }
 
-  /** Stop the inference thread. */
+  private textSession(): Promise<LoadedSession> {
+    if (this.closed) return Promise.reject(closedError(this.model.id));
+    this.text ??= (async () => {
+      const session = await loadSession(this.resolved.textPath, this.sessionOptions);
+      checkInput(session, this.model.text.input, 'text', this.model.id);
+      this.tokenizer ??= ClipTokenizer.fromFile(this.options.tokenizerPath);
+      this.settled ??= { provider: session.provider, notes: [...session.notes] };
+      this.loaded.text = true;
+      return session;
+    })().catch((error: unknown) => {
+      this.text = null;
+      throw error;
+    });
+    return this.text;
+  }
+
+  /** Stop the inference thread (a load under way is stopped when it ends). */
   async close(): Promise<void> {
-    await this.visionThread?.close();
+    this.closed = true;
+    const vision = await this.vision?.catch(() => null);
+    await vision?.thread?.close();
   }
 
   get id(): string {
@@ -100,12 +147,13 @@ export class ClipEncoder {
     return this.model.embeddingSize;
   }
 
-  get provider(): string {
-    return this.vision.provider;
+  /** The provider the first loaded encoder settled on; null before either is used. */
+  get provider(): string | null {
+    return this.settled?.provider ?? null;
   }
 
   get providerNotes(): string[] {
-    return this.notes;
+    return this.settled?.notes ?? [];
   }
 
   /** Floats one preprocessed image occupies in a batch tensor. */
@@ -129,20 +177,22 @@ export class ClipEncoder {
         dims: [count, 3, side, side],
       },
     };
-    const outputs = this.visionThread
-      ? await this.visionThread.run(feeds)
-      : await runSession(this.vision, feeds);
+    const vision = await this.visionSide();
+    const outputs = vision.thread
+      ? await vision.thread.run(feeds)
+      : await runSession(vision.session, feeds);
     return splitRows(this.output(outputs, this.model.vision.output), count, this.dim);
   }
 
   async encodeTexts(texts: readonly string[]): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
     const { contextLength, padToken, input, attentionMask, output } = this.model.text;
-    const { ids, mask } = this.tokenizer.encodeBatch(texts, contextLength, padToken);
+    const session = await this.textSession();
+    const { ids, mask } = this.tokenizer!.encodeBatch(texts, contextLength, padToken);
     const dims = [texts.length, contextLength];
     const feeds: Parameters<typeof runSession>[1] = { [input]: { type: 'int64', data: ids, dims } };
     if (attentionMask) feeds[attentionMask] = { type: 'int64', data: mask, dims };
-    const outputs = await runSession(this.text, feeds);
+    const outputs = await runSession(session, feeds);
     return splitRows(this.output(outputs, output), texts.length, this.dim);
   }
 
@@ -156,4 +206,17 @@ export class ClipEncoder {
     }
     return data;
   }
+}
+
+function checkInput(session: LoadedSession, name: string, role: string, id: string): void {
+  if (!session.inputNames.includes(name)) {
+    throw new LanternError(
+      'MODEL_INVALID',
+      `The ${role} encoder of model ${id} has no input named "${name}" (it has ${session.inputNames.join(', ')}); its models.json does not match the file.`,
+    );
+  }
+}
+
+function closedError(id: string): LanternError {
+  return new LanternError('CANCELLED', `The model ${id} was closed; open the library again.`);
 }

@@ -97,6 +97,9 @@ export async function embedPhotos(
   const consume = async () => {
     for await (const batch of ready) {
       try {
+        // Cancelled: the batches decoded ahead are dropped, not encoded (they are redone
+        // on the next run), so a cancel stops within the batch being encoded.
+        if (options.signal?.aborted) continue;
         const vectors = await encoder.encodeImages(batch.tensor, batch.items.length);
         await options.onEmbedded(batch.items, vectors);
       } finally {
@@ -141,6 +144,9 @@ async function decodeOne(
     await options.onSkipped(file, hash);
     return null;
   }
+  // The first photo to encode starts the model's load, which then overlaps this and the
+  // next decodes ([Note: each encoder loads on first use] in clip/encoder.ts).
+  options.encoder.prepareImages();
   const thumbnail = thumbnailPath(options.thumbnailsDir, hash);
   try {
     const info = await decodeImage(bytes, {

@@ -94,6 +94,7 @@ export async function indexVideo(
   options: VideoIndexOptions,
 ): Promise<IndexedVideo> {
   const { encoder, batchSize, signal } = options;
+  encoder.prepareImages(); // loads while ffmpeg probes and samples ([Note: each encoder loads on first use])
   const probe: VideoProbe = await probeVideo(file.path, options.ffmpeg, signal ? { signal } : {});
   const stride = encoder.imageStride;
   const batch = new Float32Array(batchSize * stride);

@@ -17,11 +17,20 @@ export class AppState {
   notice = $state<string | null>(null);
 
   subscribe(): () => void {
-    return on('settings:changed', (settings) => {
+    const offSettings = on('settings:changed', (settings) => {
       this.settings = settings;
       // A new model or provider changes readiness and the status bar.
       void this.refreshInfo();
     });
+    // The model loads on its first use (an index run, a search): the provider it settled
+    // on is known from then, and a finished run says so with library:changed.
+    const offLibrary = on('library:changed', () => {
+      if (this.info?.provider === null) void this.refreshInfo();
+    });
+    return () => {
+      offSettings();
+      offLibrary();
+    };
   }
 
   async load(): Promise<void> {
