@@ -45,6 +45,8 @@ export interface CliArgs {
   threshold: number | undefined;
   /** `segment`: where the cut-out PNG goes. */
   cutout: string | undefined;
+  /** `detect`/`segment` on a video: the time of the frame, seconds (--at). */
+  at: number | undefined;
   help: boolean;
   version: boolean;
 }
@@ -69,6 +71,7 @@ const OPTIONS = {
   mode: { type: 'string' },
   start: { type: 'string' },
   end: { type: 'string' },
+  at: { type: 'string' },
   out: { type: 'string' },
   overwrite: { type: 'boolean' },
   vocab: { type: 'string' },
@@ -248,6 +251,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     prompts: values.prompt ?? [],
     threshold,
     cutout: values.cutout,
+    at: parseSeconds(values.at, 'at'),
     help: values.help ?? false,
     version: values.version ?? false,
   };
@@ -282,8 +286,11 @@ Commands:
   detect <image> --prompt P [--prompt P...] [--threshold T] [--out FILE.png]
                              box what each prompt names, in the upright photo's pixels;
                              --out writes the photo annotated with the boxes
+  detect <video> --at SECONDS --prompt P ...
+                             the same on the video's frame at that time (upright video pixels)
   segment <image> --prompt P --out MASK.png [--cutout FILE.png] [--threshold T]
-                             mask what the prompt names; --cutout writes it on transparency
+                             mask what the prompt names; --cutout writes it on transparency;
+                             a video takes --at SECONDS, as detect
                              (detect and segment never write over a file, the photo included)
 
 Options (before or after the command):
@@ -304,6 +311,7 @@ Options (before or after the command):
                              one in \`npx lantern models list\` order)
   --segmenter ID             segmentation model (env LANTERN_SEGMENTER; default as --detector)
   --threshold T              detect/segment score cut-off, 0..1 (default: the model's own)
+  --at SECONDS               detect/segment on a video: the frame at this time (12.5 or 1:02.5)
 
 In a clone of Lantern, type \`npx lantern <command>\` (\`npm link\` once puts \`lantern\` on the PATH).
 `;

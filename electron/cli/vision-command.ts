@@ -3,14 +3,24 @@
  * the command line. They need a model and nothing else: no library is opened or created.
  * Boxes and masks are in the photo's upright (EXIF-oriented) pixels; every file written
  * goes through vision/exports.ts, which never writes over anything
- * ([Note: an export never writes over a file] in vision/export-files.ts).
+ * ([Note: an export never writes over a file] in vision/export-files.ts). A video takes
+ * `--at SECONDS` and works on that frame, decoded upright by ffmpeg as the inspector's
+ * paused frame is ([Note: a paused video frame] in shared/contract.ts).
  */
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { openRegistry } from '../engine/library.js';
+import { mediaKindOf } from '../engine/indexer/scan.js';
+import { DEFAULT_INDEXER_SETTINGS, openRegistry } from '../engine/library.js';
 import type { PromptModel } from '../engine/models/manifest.js';
 import { defaultModelsDir } from '../engine/paths.js';
-import { exportAnnotated, exportCutout, exportMaskPng } from '../engine/vision/exports.js';
+import {
+  exportAnnotated,
+  exportCutout,
+  exportMaskPng,
+  type ExportSource,
+} from '../engine/vision/exports.js';
+import { FrameCache, frameNamingPath } from '../engine/vision/frames.js';
+import { ffmpegForClips } from '../engine/video/export-clips.js';
 import {
   defaultPromptModelId,
   Detector,
@@ -64,18 +74,59 @@ function onePhoto(args: CliArgs, what: string): string {
   return path.resolve(need(photo, what));
 }
 
+/** What the models read and what exports start from: the photo, or a video's frame. */
+interface Inspected {
+  source: string | Buffer;
+  exportSource: ExportSource;
+  /** The frame's time, seconds; absent for a photo. */
+  time?: number;
+}
+
+/** The photo as given, or the frame of the video at --at (a video without --at is refused). */
+async function inspected(file: string, args: CliArgs): Promise<Inspected> {
+  const video = mediaKindOf(file) === 'video';
+  if (video && args.at === undefined) {
+    throw new LanternError(
+      'INVALID_INPUT',
+      `${path.basename(file)} is a video: give --at SECONDS for the frame to ${args.command} in.`,
+    );
+  }
+  if (!video) {
+    if (args.at !== undefined) {
+      throw new LanternError(
+        'INVALID_INPUT',
+        `--at is for videos, and ${path.basename(file)} is a photo; leave --at out.`,
+      );
+    }
+    return { source: file, exportSource: file };
+  }
+  // The cut command's ffmpeg (LANTERN_FFMPEG, else the bundled, else the system's); main.ts
+  // reports its FFMPEG_MISSING sentence as it does for `lantern cut`.
+  const ff = await ffmpegForClips();
+  const frame = await new FrameCache(() => ff).frame(file, args.at!, {
+    maxPixels: DEFAULT_INDEXER_SETTINGS.maxPixels,
+  });
+  return {
+    source: frame.png,
+    exportSource: { bytes: frame.png, path: frameNamingPath(file, frame.time) },
+    time: frame.time,
+  };
+}
+
 /** Pixels to a tenth, scores to four places: what a person or a script can use. */
 const round = (value: number, places: number) => Math.round(value * 10 ** places) / 10 ** places;
 
 export async function runDetect(args: CliArgs): Promise<number> {
-  const photo = onePhoto(args, 'the photo to detect in');
+  const photo = onePhoto(args, 'the photo (or video, with --at) to detect in');
   if (args.prompts.length === 0)
     need(undefined, '--prompt P (what to look for; repeat it for more)');
   const out = args.out === undefined ? undefined : path.resolve(args.out);
   await checkFree(out, '--out');
+  const input = await inspected(photo, args);
   const { registry, id, options } = await chosenModel(args, 'detect');
   const detector = await Detector.load(registry, id, options);
-  const result = await detector.detect(photo, args.prompts, {
+  const result = await detector.detect(input.source, args.prompts, {
+    name: path.basename(photo),
     ...(args.threshold !== undefined ? { threshold: args.threshold } : {}),
   });
   const detections = result.detections.map(({ label, score, box }) => ({
@@ -83,8 +134,11 @@ export async function runDetect(args: CliArgs): Promise<number> {
     score: round(score, 4),
     box: box.map((edge) => round(edge, 1)) as [number, number, number, number],
   }));
-  const written = out ? await exportAnnotated(photo, detections, [], { out }) : undefined;
-  print(args, { width: result.width, height: result.height, detections }, () =>
+  const written = out
+    ? await exportAnnotated(input.exportSource, detections, [], { out })
+    : undefined;
+  const at = input.time === undefined ? {} : { time: input.time };
+  print(args, { width: result.width, height: result.height, ...at, detections }, () =>
     [
       ...(detections.length === 0
         ? [
@@ -101,7 +155,7 @@ export async function runDetect(args: CliArgs): Promise<number> {
 }
 
 export async function runSegment(args: CliArgs): Promise<number> {
-  const photo = onePhoto(args, 'the photo to segment');
+  const photo = onePhoto(args, 'the photo (or video, with --at) to segment');
   const [prompt, ...others] = args.prompts;
   if (prompt === undefined) need(undefined, '--prompt P (what to mask)');
   if (others.length > 0) {
@@ -120,18 +174,23 @@ export async function runSegment(args: CliArgs): Promise<number> {
   }
   await checkFree(out, '--out');
   await checkFree(cutout, '--cutout');
+  const input = await inspected(photo, args);
   const { registry, id, options } = await chosenModel(args, 'segment');
   const segmenter = await Segmenter.load(registry, id, options);
-  const result = await segmenter.segment(photo, [prompt!], {
+  const result = await segmenter.segment(input.source, [prompt!], {
+    name: path.basename(photo),
     ...(args.threshold !== undefined ? { threshold: args.threshold } : {}),
   });
   const { label, mask } = result.masks[0]!;
-  const written = await exportMaskPng(photo, mask, label, { out });
-  const cut = cutout ? await exportCutout(photo, mask, label, { out: cutout }) : undefined;
+  const written = await exportMaskPng(input.exportSource, mask, label, { out });
+  const cut = cutout
+    ? await exportCutout(input.exportSource, mask, label, { out: cutout })
+    : undefined;
   const coverage = round(mask.coverage, 6);
+  const at = input.time === undefined ? {} : { time: input.time };
   print(
     args,
-    { label, coverage, width: result.width, height: result.height, mask: written.path },
+    { label, coverage, width: result.width, height: result.height, ...at, mask: written.path },
     () =>
       [
         `"${label}" covers ${(coverage * 100).toFixed(1)}% of ${shown(photo)} (${result.width}×${result.height}).`,

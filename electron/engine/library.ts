@@ -594,16 +594,22 @@ export class Library {
       if (vector) return vector;
     }
     if (!existsSync(file)) throw new LanternError('NOT_FOUND', `The file ${file} does not exist.`);
+    return this.embedImage(file, path.basename(file));
+  }
+
+  /** A photo's path or bytes (a paused video frame, lenses) decoded and encoded now. */
+  async embedImage(image: string | Buffer, name: string): Promise<Float32Array> {
     const tensor = new Float32Array(this.encoder.imageStride);
-    await decodeImage(file, {
+    await decodeImage(image, {
       preprocess: this.encoder.model.vision,
       target: tensor,
       offset: 0,
       maxPixels: this.indexerSettings.maxPixels,
+      name,
     });
     const [vector] = await this.encoder.encodeImages(tensor, 1);
     if (!vector)
-      throw new LanternError('INFERENCE_FAILED', `The model returned no vector for ${file}.`);
+      throw new LanternError('INFERENCE_FAILED', `The model returned no vector for ${name}.`);
     return vector;
   }
 

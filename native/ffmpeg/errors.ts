@@ -25,6 +25,8 @@ export type VideoErrorCode =
   | 'INVALID_INPUT'
   /** An output (clip) could not be written: full disk, no permission. */
   | 'STORE_FAILED'
+  /** A frame over the pixel limit (videoStill in still.ts). */
+  | 'TOO_LARGE'
   | 'CANCELLED';
 
 export class VideoError extends Error {

@@ -18,7 +18,9 @@ export type { CutClipOptions, CutResult } from './cut.js';
 export { joinClips } from './join.js';
 export type { JoinClipsOptions, JoinResult } from './join.js';
 export type { OutputOptions } from './output.js';
-export { freeOutputPath, safeClipName, safeFileStem } from './names.js';
+export { clipTime, freeOutputPath, safeClipName, safeFileStem } from './names.js';
+export { videoStill } from './still.js';
+export type { VideoStill, VideoStillOptions } from './still.js';
 export { VideoError } from './errors.js';
 export type { VideoErrorCode } from './errors.js';
 

@@ -49,7 +49,7 @@ const rawOf = (image: { width: number; height: number }, channels: 1 | 3 | 4) =>
  * read, the EXIF guard, then the header's size against the pixel limit (no pixel decoded
  * yet). Returns the bytes and the size as shown (EXIF orientation applied).
  */
-async function checkedPhoto(photo: string, options: UprightOptions) {
+async function checkedPhoto(photo: Buffer | string, options: UprightOptions) {
   const { name, bytes } = await guardedImageBytes(photo, { name: options.name });
   if (bytes.length === 0) throw emptyFile(name);
   try {
@@ -62,14 +62,20 @@ async function checkedPhoto(photo: string, options: UprightOptions) {
   }
 }
 
-/** The photo's upright size from its header alone. Throws ImageError. */
-export async function uprightSize(photo: string, options: UprightOptions) {
+/**
+ * The photo's upright size from its header alone. `photo` is a path or the bytes already
+ * in memory (a video frame's PNG). Throws ImageError.
+ */
+export async function uprightSize(photo: Buffer | string, options: UprightOptions) {
   const { width, height } = await checkedPhoto(photo, options);
   return { width, height };
 }
 
 /** Decode `photo` upright (EXIF orientation applied) into 8-bit sRGB. Throws ImageError. */
-export async function decodeUpright(photo: string, options: UprightOptions): Promise<RgbRaster> {
+export async function decodeUpright(
+  photo: Buffer | string,
+  options: UprightOptions,
+): Promise<RgbRaster> {
   const { bytes, name } = await checkedPhoto(photo, options);
   try {
     const { data, info } = await sharp(bytes, {

@@ -27,27 +27,43 @@ export const DEFAULT_CAPTIONS = 5;
 /** Views scored at most in one folder: "views of one object" are a handful, not an album. */
 export const MAX_VIEWS = 64;
 
+/**
+ * What classify, describe and ask look at: a photo's path, or a paused video frame (its PNG
+ * bytes, vision/frames.ts) answered under the video's path.
+ */
+export type LensPhoto =
+  string | { readonly path: string; readonly frame: Buffer; readonly name: string };
+
+/** The path an answer names. */
+const answerPath = (photo: LensPhoto) => (typeof photo === 'string' ? photo : photo.path);
+
+/** The photo's stored vector or its embedding now; a frame is always embedded now. */
+const embedPhoto = (library: Library, photo: LensPhoto) =>
+  typeof photo === 'string'
+    ? library.embedImageFile(photo)
+    : library.embedImage(photo.frame, photo.name);
+
 /** Zero-shot classification: each label's probability among the labels given. */
 export async function classifyPhoto(
   library: Library,
-  file: string,
+  photo: LensPhoto,
   labels: readonly string[],
 ): Promise<LensRanking> {
-  const image = await library.embedImageFile(file);
+  const image = await embedPhoto(library, photo);
   const vectors = await embedLabels(labels, (texts) => library.encoder.encodeTexts(texts));
-  return { path: file, candidates: rankCandidates(image, labels, vectors) };
+  return { path: answerPath(photo), candidates: rankCandidates(image, labels, vectors) };
 }
 
 /** VQA by ranking: the answers, best first, each scored as "question answer". */
 export async function askPhoto(
   library: Library,
-  file: string,
+  photo: LensPhoto,
   question: string,
   answers: readonly string[],
 ): Promise<LensRanking> {
-  const image = await library.embedImageFile(file);
+  const image = await embedPhoto(library, photo);
   const vectors = await library.encoder.encodeTexts(answerStatements(question, answers));
-  return { path: file, candidates: rankCandidates(image, answers, vectors) };
+  return { path: answerPath(photo), candidates: rankCandidates(image, answers, vectors) };
 }
 
 /**
@@ -57,10 +73,10 @@ export async function askPhoto(
  */
 export async function describePhoto(
   library: Library,
-  file: string,
+  photo: LensPhoto,
   limit = DEFAULT_CAPTIONS,
 ): Promise<LensDescription> {
-  const image = await library.embedImageFile(file);
+  const image = await embedPhoto(library, photo);
   const encode = (texts: readonly string[]) => library.encoder.encodeTexts(texts);
   const vocabulary = await libraryVocabulary(library.dbDir);
   const cache = await TagEmbeddingCache.open(library.dbDir);
@@ -82,7 +98,7 @@ export async function describePhoto(
   const ranked = rankCandidates(image, texts, await encode(texts));
   const tagsOf = new Map(composed.map((caption) => [caption.text, caption.tags]));
   return {
-    path: file,
+    path: answerPath(photo),
     captions: ranked
       .slice(0, limit)
       .map((candidate) => ({ ...candidate, tags: tagsOf.get(candidate.text) ?? [] })),

@@ -31,7 +31,8 @@ import { JobQueue } from './jobs.js';
 import { resolveServablePath } from './media-access.js';
 import { playbackInfo } from './playback-stream.js';
 import { enqueueSidecarJob, enqueueTagJob, tagHandlers } from './tag-handlers.js';
-import { visionHandlers } from './vision-handlers.js';
+import { libraryFrame, visionHandlers } from './vision-handlers.js';
+import { FrameCache } from '../vision/frames.js';
 import { VisionModels } from '../vision/loaded-models.js';
 import { lensHandlers } from './lens-handlers.js';
 import { readTagRun } from '../tags/tag-run-marker.js';
@@ -74,6 +75,8 @@ export class LanternService {
   private readonly visionModels = new VisionModels((loading) =>
     this.emit('vision:loading', loading),
   );
+  /** The inspector's paused video frames, shared by vision:* and lens:* (vision/frames.ts). */
+  private readonly frames = new FrameCache(() => this.ffmpegTools());
 
   private constructor(
     private readonly options: ServiceOptions,
@@ -383,8 +386,19 @@ export class LanternService {
         maxPixels: this.settings.maxMegapixels * 1e6,
       }),
       models: this.visionModels,
+      frames: this.frames,
     }),
-    ...lensHandlers(() => this.requireLibrary()),
+    ...lensHandlers(
+      () => this.requireLibrary(),
+      (requested, time) =>
+        libraryFrame(
+          this.frames,
+          this.library?.roots ?? [],
+          requested,
+          time,
+          this.settings.maxMegapixels * 1e6,
+        ),
+    ),
     'media:playback': async ({ path: requested, transcode }) => {
       const file = await resolveServablePath(requested, this.mediaRoots());
       if (!file || !videoExtensions.includes(path.extname(file).slice(1).toLowerCase()))

@@ -10,14 +10,18 @@
  * and it must be a photo kind Lantern indexes. Anything else gets the same NOT_FOUND,
  * so a page can neither make the engine read an arbitrary file nor probe which exist.
  * The thumbnail cache is left out on purpose: an export is written beside the photo,
- * and one written into the cache would be lost with it.
+ * and one written into the cache would be lost with it. A paused video frame follows the
+ * same rule for its video ([Note: a paused video frame] in shared/contract.ts): `time`
+ * names a frame of a library video, and a photo with a time or a video without one is
+ * refused with a sentence saying which to give.
  *
  * Models run on a worker thread of this process (the utility process or `lantern serve`),
  * so other channels are answered while one runs ([Note: prompt models run on a thread] in
  * vision/prompt-runs.ts; docs/vision.md, "The inspector's channels").
  */
 import path from 'node:path';
-import { maskPng } from '../../../native/image/index.js';
+import { cropEncoded, decodeUpright, maskPng } from '../../../native/image/index.js';
+import { clipTime } from '../../../native/ffmpeg/index.js';
 import type { ChannelOutput, ParsedInput } from '../../shared/contract.js';
 import { LanternError } from '../../shared/errors.js';
 import type { VisionDetection } from '../../shared/types.js';
@@ -28,10 +32,17 @@ import {
   exportCutout,
   exportMaskPng,
   exportOutsideMask,
+  type ExportSource,
   type LabelledMask,
 } from '../vision/exports.js';
+import { frameNamingPath, type FrameCache, type VideoFrame } from '../vision/frames.js';
 import { probabilityMap } from '../vision/masks.js';
-import { defaultPromptModelId, type Detector, type Segmenter } from '../vision/prompt-models.js';
+import {
+  defaultPromptModelId,
+  type Detector,
+  type PhotoSource,
+  type Segmenter,
+} from '../vision/prompt-models.js';
 import { mediaTypeOf, resolveServablePath } from './media-access.js';
 import type { VisionModels } from '../vision/loaded-models.js';
 
@@ -59,18 +70,64 @@ export interface VisionDeps {
   /** The service's current settings for a model load and a decode. */
   options: () => { provider: string; maxPixels: number };
   models: VisionModels;
+  /** The paused video frames, shared with the lenses (lens-handlers.ts). */
+  frames: FrameCache;
 }
 
-/** The photo's real path under [Note: the inspector reads library photos only]. */
-async function libraryPhoto(requested: string, roots: readonly string[]): Promise<string> {
+/**
+ * The real path of a library photo (no `time`) or video (with `time`), under [Note: the
+ * inspector reads library photos only]; anything else is refused with a sentence.
+ */
+export async function libraryMedia(
+  requested: string,
+  roots: readonly string[],
+  time: number | undefined,
+): Promise<string> {
   const file = await resolveServablePath(requested, roots);
-  if (file === null || !mediaTypeOf(file)?.startsWith('image/')) {
+  const type = file === null ? null : mediaTypeOf(file);
+  const name = path.basename(requested);
+  const video = type?.startsWith('video/') === true;
+  if (file === null || (!video && !type?.startsWith('image/'))) {
     throw new LanternError(
       'NOT_FOUND',
-      `${path.basename(requested)} is not a photo in the library; add its folder to the library to inspect it.`,
+      `${name} is not a ${time === undefined ? 'photo' : 'video'} in the library; add its folder to the library to inspect it.`,
+    );
+  }
+  if (video && time === undefined) {
+    throw new LanternError(
+      'INVALID_INPUT',
+      `${name} is a video: pause it on the frame to inspect, so the inspector knows the time.`,
+    );
+  }
+  if (!video && time !== undefined) {
+    throw new LanternError(
+      'INVALID_INPUT',
+      `${name} is a photo, which has no frames; inspect it without a time.`,
     );
   }
   return file;
+}
+
+/** The frame of a library video at `time`, decoded once for every call on it (frames.ts). */
+export async function libraryFrame(
+  frames: FrameCache,
+  roots: readonly string[],
+  requested: string,
+  time: number,
+  maxPixels: number,
+): Promise<VideoFrame> {
+  const video = await libraryMedia(requested, roots, time);
+  return frames.frame(video, time, { maxPixels });
+}
+
+/** What the inspector works on: a library photo, or a library video's frame at a time. */
+interface Inspected {
+  /** What the models read: the photo's path, or the frame's PNG bytes. */
+  source: PhotoSource;
+  /** What an export starts from and is named after. */
+  exportSource: ExportSource;
+  /** How the models' sentences name it ("clip.mp4 at 0m12.5s"). */
+  name: string;
 }
 
 /**
@@ -94,6 +151,22 @@ function explainMissing(error: unknown, registry: ModelRegistry, id: string, wha
 const round = (value: number, places: number) => Math.round(value * 10 ** places) / 10 ** places;
 
 export function visionHandlers(deps: VisionDeps): VisionHandlers {
+  const frameOf = (requested: string, time: number) =>
+    libraryFrame(deps.frames, deps.roots(), requested, time, deps.options().maxPixels);
+
+  async function inspected(requested: string, time: number | undefined): Promise<Inspected> {
+    if (time === undefined) {
+      const photo = await libraryMedia(requested, deps.roots(), undefined);
+      return { source: photo, exportSource: photo, name: path.basename(photo) };
+    }
+    const frame = await frameOf(requested, time);
+    return {
+      source: frame.png,
+      exportSource: { bytes: frame.png, path: frameNamingPath(frame.video, frame.time) },
+      name: `${path.basename(frame.video)} at ${clipTime(frame.time)}`,
+    };
+  }
+
   async function detector(named: string | undefined): Promise<Detector> {
     const registry = await deps.registry();
     const id = named ?? defaultPromptModelId(registry, 'detect');
@@ -114,14 +187,15 @@ export function visionHandlers(deps: VisionDeps): VisionHandlers {
 
   /** Boxes of `prompts` at `threshold` (default the model's), rounded as the CLI's. */
   async function boxes(
-    photo: string,
+    photo: Inspected,
     prompts: readonly string[],
     named?: string,
     threshold?: number,
   ) {
     const model = await detector(named);
-    const result = await model.detect(photo, prompts, {
+    const result = await model.detect(photo.source, prompts, {
       threshold: threshold ?? model.model.scoreThreshold,
+      name: photo.name,
     });
     const detections: VisionDetection[] = result.detections.map(({ label, score, box }) => ({
       label,
@@ -132,12 +206,26 @@ export function visionHandlers(deps: VisionDeps): VisionHandlers {
   }
 
   return {
-    'vision:frame': () => {
-      throw new LanternError('NOT_FOUND', 'Video frames are not inspected yet.');
+    'vision:frame': async ({ path: requested, time }) => {
+      const frame = await frameOf(requested, time);
+      const { maxPixels } = deps.options();
+      // JPEG for the page: a tenth of the PNG's bytes, and the boxes are drawn over it.
+      const raster = await decodeUpright(frame.png, {
+        maxPixels,
+        name: path.basename(frame.video),
+      });
+      const full = { left: 0, top: 0, width: raster.width, height: raster.height };
+      const jpeg = await cropEncoded(raster, full, 'jpeg');
+      return {
+        image: `data:image/jpeg;base64,${jpeg.toString('base64')}`,
+        width: frame.width,
+        height: frame.height,
+        time: round(frame.time, 3),
+      };
     },
 
-    'vision:detect': async ({ path: requested, prompts, detector: named }) => {
-      const photo = await libraryPhoto(requested, deps.roots());
+    'vision:detect': async ({ path: requested, time, prompts, detector: named }) => {
+      const photo = await inspected(requested, time);
       const { model, result, detections } = await boxes(photo, prompts, named, DETECT_FLOOR);
       return {
         model: model.model.id,
@@ -148,14 +236,14 @@ export function visionHandlers(deps: VisionDeps): VisionHandlers {
       };
     },
 
-    'vision:segment': async ({ path: requested, prompts, segmenter: named }) => {
-      const photo = await libraryPhoto(requested, deps.roots());
+    'vision:segment': async ({ path: requested, time, prompts, segmenter: named }) => {
+      const photo = await inspected(requested, time);
       const model = await segmenter(named);
       const threshold = model.model.scoreThreshold;
       // Logits, not segment()'s masks: a full-size mask per prompt would cost a 24 MP
       // photo 24 MB and about 0.35 s of blocked engine each, for a number and a picture
       // the map already gives.
-      const result = await model.logits(photo, prompts);
+      const result = await model.logits(photo.source, prompts, { name: photo.name });
       const masks = [];
       for (const { label, logits } of result.grids) {
         const map = probabilityMap(logits, result.geometry, { longSide: MAP_LONG_SIDE, threshold });
@@ -176,14 +264,16 @@ export function visionHandlers(deps: VisionDeps): VisionHandlers {
     },
 
     'vision:export': async (input) => {
-      const photo = await libraryPhoto(input.path, deps.roots());
+      const photo = await inspected(input.path, input.time);
+      const { source, name, exportSource: from } = photo;
       const { maxPixels } = deps.options();
       const [first] = input.prompts;
       const label = first!;
       /** prompts[0]'s mask at `threshold` (default the segmenter's). */
       const firstMask = async () => {
         const model = await segmenter(input.segmenter);
-        const { masks } = await model.segment(photo, [label], {
+        const { masks } = await model.segment(source, [label], {
+          name,
           ...(input.threshold !== undefined ? { threshold: input.threshold } : {}),
         });
         return masks[0]!.mask;
@@ -198,24 +288,25 @@ export function visionHandlers(deps: VisionDeps): VisionHandlers {
             ? (
                 await (
                   await segmenter(input.segmenter)
-                ).segment(photo, input.prompts, {
+                ).segment(source, input.prompts, {
+                  name,
                   ...(input.maskThreshold !== undefined ? { threshold: input.maskThreshold } : {}),
                 })
               ).masks
             : [];
-          written = await exportAnnotated(photo, detections, masks, { maxPixels });
+          written = await exportAnnotated(from, detections, masks, { maxPixels });
           break;
         }
         case 'mask':
-          written = await exportMaskPng(photo, await firstMask(), label, { maxPixels });
+          written = await exportMaskPng(from, await firstMask(), label, { maxPixels });
           break;
         case 'cutout':
-          written = await exportCutout(photo, await firstMask(), label, { maxPixels });
+          written = await exportCutout(from, await firstMask(), label, { maxPixels });
           break;
         case 'blur-rest':
         case 'desaturate-rest': {
           const effect = input.kind === 'blur-rest' ? 'blur' : 'desaturate';
-          written = await exportOutsideMask(photo, await firstMask(), label, effect, { maxPixels });
+          written = await exportOutsideMask(from, await firstMask(), label, effect, { maxPixels });
           break;
         }
         case 'crop':
@@ -225,7 +316,7 @@ export function visionHandlers(deps: VisionDeps): VisionHandlers {
               'A crop needs the box to cut out: choose a box in the inspector first.',
             );
           }
-          written = await exportCrop(photo, input.box, label, { maxPixels });
+          written = await exportCrop(from, input.box, label, { maxPixels });
           break;
       }
       return { path: written.path };

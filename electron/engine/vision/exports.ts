@@ -62,23 +62,35 @@ async function imaging<T>(work: Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * What an export starts from: a photo's path, or pixels already in memory (a paused video
+ * frame's PNG, vision/frames.ts) with the path that names the export, which is never read.
+ */
+export type ExportSource = string | { readonly bytes: Buffer; readonly path: string };
+
+/** The path an export is named after (and written beside). */
+const namingPath = (source: ExportSource) => (typeof source === 'string' ? source : source.path);
+
+/** What native/image reads, named in its sentences as the naming path's file. */
+const imageInput = (source: ExportSource) => (typeof source === 'string' ? source : source.bytes);
+
 /** Decode `photo` upright (EXIF orientation applied) into 8-bit sRGB. */
-const uprightPhoto = (photo: string, maxPixels = DEFAULT_MAX_PIXELS) =>
-  imaging(decodeUpright(photo, { maxPixels }));
+const uprightPhoto = (photo: ExportSource, maxPixels = DEFAULT_MAX_PIXELS) =>
+  imaging(decodeUpright(imageInput(photo), { maxPixels, name: path.basename(namingPath(photo)) }));
 
 /** The photo's upright size from its header alone (no pixels decoded). */
-const uprightPhotoSize = (photo: string, maxPixels = DEFAULT_MAX_PIXELS) =>
-  imaging(uprightSize(photo, { maxPixels }));
+const uprightPhotoSize = (photo: ExportSource, maxPixels = DEFAULT_MAX_PIXELS) =>
+  imaging(uprightSize(imageInput(photo), { maxPixels, name: path.basename(namingPath(photo)) }));
 
 function assertSameSize(
-  photo: string,
+  photo: ExportSource,
   image: { width: number; height: number },
   mask: MaskImage,
 ): void {
   if (mask.width !== image.width || mask.height !== image.height) {
     throw new LanternError(
       'INVALID_INPUT',
-      `The mask is ${mask.width}×${mask.height} but ${path.basename(photo)} is ` +
+      `The mask is ${mask.width}×${mask.height} but ${path.basename(namingPath(photo))} is ` +
         `${image.width}×${image.height} upright; segment the photo again.`,
     );
   }
@@ -99,7 +111,7 @@ function outputExtension(out: string | undefined, allowed: readonly string[], fa
 
 /** The mask alone: white where it is, black elsewhere, at the photo's upright size. */
 export async function exportMaskPng(
-  photo: string,
+  photo: ExportSource,
   mask: MaskImage,
   label: string,
   options: ExportOptions = {},
@@ -108,7 +120,7 @@ export async function exportMaskPng(
   assertSameSize(photo, await uprightPhotoSize(photo, options.maxPixels), mask);
   const bytes = await imaging(maskPng(mask));
   const written = await writeExport(bytes, {
-    photo,
+    photo: namingPath(photo),
     kind: exportKind('mask', label),
     extension,
     out: options.out,
@@ -118,7 +130,7 @@ export async function exportMaskPng(
 
 /** The photo with alpha = mask: what the prompt names, on transparency. */
 export async function exportCutout(
-  photo: string,
+  photo: ExportSource,
   mask: MaskImage,
   label: string,
   options: ExportOptions = {},
@@ -128,7 +140,7 @@ export async function exportCutout(
   assertSameSize(photo, image, mask);
   const bytes = await imaging(cutoutPng(image, mask));
   const written = await writeExport(bytes, {
-    photo,
+    photo: namingPath(photo),
     kind: exportKind('cutout', label),
     extension,
     out: options.out,
@@ -142,12 +154,12 @@ export async function exportCutout(
  * PNG, so no transparency or lossless source is silently made lossy).
  */
 export async function exportCrop(
-  photo: string,
+  photo: ExportSource,
   box: PixelBox,
   label: string | undefined,
   options: ExportOptions = {},
 ): Promise<ExportResult> {
-  const own = /^\.jpe?g$/i.test(path.extname(photo)) ? 'jpg' : 'png';
+  const own = /^\.jpe?g$/i.test(path.extname(namingPath(photo))) ? 'jpg' : 'png';
   const extension = outputExtension(options.out, ['jpg', 'jpeg', 'png'], own);
   const image = await uprightPhoto(photo, options.maxPixels);
   const left = Math.max(0, Math.floor(Math.min(box[0], box[2])));
@@ -163,7 +175,7 @@ export async function exportCrop(
   const region = { left, top, width: right - left, height: bottom - top };
   const bytes = await imaging(cropEncoded(image, region, extension === 'png' ? 'png' : 'jpeg'));
   const written = await writeExport(bytes, {
-    photo,
+    photo: namingPath(photo),
     kind: exportKind('crop', label),
     extension,
     out: options.out,
@@ -181,7 +193,7 @@ export interface OutsideMaskOptions extends ExportOptions {
  * elsewhere; a mask value between 0 and 255 blends the two.
  */
 export async function exportOutsideMask(
-  photo: string,
+  photo: ExportSource,
   mask: MaskImage,
   label: string,
   effect: 'blur' | 'desaturate',
@@ -194,7 +206,7 @@ export async function exportOutsideMask(
   const sigma = options.blurSigma ?? Math.max(4, Math.max(image.width, image.height) / 150);
   const bytes = await imaging(outsideMaskPng(image, mask, effect, sigma));
   const written = await writeExport(bytes, {
-    photo,
+    photo: namingPath(photo),
     kind: exportKind(effect, label),
     extension,
     out: options.out,
@@ -275,7 +287,7 @@ export function boxesSvg(
  * with their label and score, in one colour per label.
  */
 export async function exportAnnotated(
-  photo: string,
+  photo: ExportSource,
   detections: readonly ExportDetection[],
   masks: readonly LabelledMask[],
   options: ExportOptions = {},
@@ -296,7 +308,7 @@ export async function exportAnnotated(
     ),
   );
   const written = await writeExport(bytes, {
-    photo,
+    photo: namingPath(photo),
     kind: 'annotated',
     extension,
     out: options.out,
