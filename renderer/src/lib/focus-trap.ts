@@ -12,10 +12,7 @@ export const FOCUSABLE =
 /** Handle a Tab keydown inside `dialog`; other keys are left alone. */
 export function trapTab(event: KeyboardEvent, dialog: HTMLElement | undefined): void {
   if (event.key !== 'Tab' || !dialog) return;
-  // Not what is kept out of sight (the lightbox's player under the inspector).
-  const focusable = [...dialog.querySelectorAll<HTMLElement>(FOCUSABLE)].filter(
-    (element) => !element.closest('[hidden]'),
-  );
+  const focusable = [...dialog.querySelectorAll<HTMLElement>(FOCUSABLE)];
   const first = focusable[0];
   const last = focusable.at(-1);
   if (!first || !last) return;

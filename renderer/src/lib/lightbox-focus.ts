@@ -32,6 +32,16 @@ export function holdFocus(dialog: HTMLElement): () => void {
   };
 }
 
+/**
+ * A key pressed while focus was on the body still belongs to the modal `dialog`: focus
+ * goes back to it and the caller handles the key. Answers whether it did.
+ */
+export function claimBodyKey(event: KeyboardEvent, dialog: HTMLElement): boolean {
+  if (event.target !== document.body && event.target !== document.documentElement) return false;
+  dialog.focus({ preventScroll: true });
+  return true;
+}
+
 /** A control that uses the arrow keys itself: a video (seeking), a field, a slider. */
 export function ownsArrows(target: EventTarget | null): boolean {
   return (
