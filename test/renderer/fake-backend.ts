@@ -19,6 +19,8 @@ import type {
   LibraryStatus,
   VisionDetection,
   VisionDetections,
+  VisionFrame,
+  VisionLoading,
   VisionMasks,
 } from '../../electron/shared/types.js';
 import type { ErrorCode } from '../../electron/shared/errors.js';
@@ -153,5 +155,25 @@ export function masksAnswer(
     ...size,
     threshold,
     masks: labels.map((label) => ({ label, coverage: 0.25, image: 'data:image/png;base64,' })),
+  };
+}
+
+/** A vision:frame answer: the frame at `time` as a (placeholder) JPEG data URL. */
+export function frameAnswer(
+  time: number,
+  size: { width: number; height: number } = { width: 1280, height: 720 },
+): VisionFrame {
+  return { image: `data:image/jpeg;base64,frame-${time}`, ...size, time };
+}
+
+/** A vision:loading event of the detector `model` (owlvit-b32 by default). */
+export function loadingEvent(over: Partial<VisionLoading> = {}): VisionLoading {
+  return {
+    task: 'detect',
+    model: 'owlvit-b32',
+    phase: 'reading',
+    loaded: 0,
+    total: 583_000_000,
+    ...over,
   };
 }

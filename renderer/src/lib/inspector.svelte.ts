@@ -1,22 +1,43 @@
 /**
- * @file Inspector state (renderer): one photo's prompts as chips (colour, visibility,
- * thresholds), what the engine answered for each (`vision:detect` boxes, `vision:segment`
- * probability maps), which box is hovered or selected, and the exports (`vision:export`).
+ * @file Inspector state (renderer): one photo's, or one video frame's, prompts as chips
+ * (colour, visibility, thresholds), what the engine answered for each (`vision:detect`
+ * boxes, `vision:segment` probability maps), which box is hovered or selected, the exports
+ * (`vision:export`), and a model's first load (`vision:loading`, ModelLoads).
+ *
+ * A video frame ([Note: a paused video frame] in contract.ts) is the video's path and a
+ * `time`: the engine draws it (`vision:frame`) and every call carries the time.
  *
  * [Note: the slider never asks again] The engine answers every box above a low floor and
  * a probability map per prompt; the thresholds filter those here, so moving a slider is
- * instant and costs no model run. Answers are cached per (photo, model, prompt) for the
- * whole session: adding a prompt asks only for that prompt, and reopening a photo asks
- * for nothing it already has.
+ * instant and costs no model run. Answers are cached per (photo or frame, model, prompt)
+ * for the whole session (inspector-cache.ts): adding a prompt asks only for that prompt,
+ * and reopening a photo asks for nothing it already has.
  */
 import type { ChannelInput } from '../../../electron/shared/contract.js';
-import type { VisionDetection, VisionMask } from '../../../electron/shared/types.js';
+import type { VisionDetection, VisionFrame } from '../../../electron/shared/types.js';
 import { ApiError, errorMessage, invoke } from './api.js';
 import { PROMPT_COLOURS, type Size } from './inspector-draw.js';
+import {
+  cacheKey,
+  detectCache,
+  segmentCache,
+  warm,
+  type DetectEntry,
+  type SegmentEntry,
+} from './inspector-cache.js';
+import { ModelLoads } from './model-loading.svelte.js';
+
+export { clearInspectorCache, type DetectEntry, type SegmentEntry } from './inspector-cache.js';
 
 /** The contract's limits: prompts per detection call, and per segmentation call. */
 export const MAX_PROMPTS = 16;
 const SEGMENT_BATCH = 8;
+
+/** The status line while a call waits on its model's first load (ModelLoading shows bytes). */
+export const LOADING_MESSAGE = {
+  detect: 'Loading the detector…',
+  segment: 'Loading the segmenter…',
+} as const;
 
 export type ExportKind = ChannelInput<'vision:export'>['kind'];
 
@@ -30,20 +51,6 @@ export interface PromptChip {
   maskThreshold: number | null;
 }
 
-/** One prompt's share of a vision:detect answer. */
-export interface DetectEntry extends Size {
-  model: string;
-  threshold: number;
-  detections: VisionDetection[];
-}
-
-/** One prompt's share of a vision:segment answer. */
-export interface SegmentEntry extends Size {
-  model: string;
-  threshold: number;
-  mask: VisionMask;
-}
-
 /** A box as drawn: its prompt, its index among that prompt's detections, and its colour. */
 export interface ShownBox {
   prompt: string;
@@ -52,32 +59,14 @@ export interface ShownBox {
   detection: VisionDetection;
 }
 
-// [Note: the slider never asks again] Module-wide, so a reopened inspector reuses them.
-// eslint-disable-next-line svelte/prefer-svelte-reactivity -- a cache; the state holds what is shown
-const detectCache = new Map<string, DetectEntry>();
-// eslint-disable-next-line svelte/prefer-svelte-reactivity -- a cache; the state holds what is shown
-const segmentCache = new Map<string, SegmentEntry>();
-/** Whether a call of this kind has answered yet: the first one loads the model. */
-const warm = { detect: false, segment: false };
-
-/** Forget every cached answer (tests; a photo edited on disk is a new session's business). */
-export function clearInspectorCache(): void {
-  detectCache.clear();
-  segmentCache.clear();
-  warm.detect = false;
-  warm.segment = false;
-}
-
-function cacheKey(path: string, model: string | undefined, prompt: string): string {
-  return `${path}\u0000${model ?? ''}\u0000${prompt.toLowerCase()}`;
-}
-
 function sameText(a: string, b: string): boolean {
   return a.trim().toLowerCase() === b.trim().toLowerCase();
 }
 
 export class InspectorState {
   readonly path: string;
+  /** Seconds into the video at `path` when a frame is inspected; undefined for a photo. */
+  readonly time: number | undefined;
   /** Model ids to ask for; undefined = the engine's default. */
   readonly detector: string | undefined;
   readonly segmenter: string | undefined;
@@ -100,18 +89,32 @@ export class InspectorState {
   activePrompt = $state<string | null>(null);
   exported = $state<string | null>(null);
   exporting = $state<ExportKind | null>(null);
+  /** The video frame as the engine drew it, once it answered (only with a `time`). */
+  frame = $state.raw<VisionFrame | null>(null);
+  /** A model's first load, shown while a call waits on it. */
+  readonly loads = new ModelLoads();
 
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, never shown
   readonly #pending = new Set<string>();
 
-  constructor(path: string, models: { detector?: string; segmenter?: string } = {}) {
+  constructor(
+    path: string,
+    options: { time?: number; detector?: string; segmenter?: string } = {},
+  ) {
     this.path = path;
-    this.detector = models.detector;
-    this.segmenter = models.segmenter;
+    this.time = options.time;
+    this.detector = options.detector;
+    this.segmenter = options.segmenter;
   }
 
-  /** The photo's upright size as the engine measured it, once any answer came. */
+  /** What every call about this picture carries: the path, and a frame's time. */
+  get #picture(): { path: string; time?: number } {
+    return this.time === undefined ? { path: this.path } : { path: this.path, time: this.time };
+  }
+
+  /** The photo's (or frame's) upright size as the engine measured it, once it answered. */
   get size(): Size | null {
+    if (this.frame) return { width: this.frame.width, height: this.frame.height };
     const entry = Object.values(this.detections)[0] ?? Object.values(this.masks)[0];
     return entry ? { width: entry.width, height: entry.height } : null;
   }
@@ -227,7 +230,7 @@ export class InspectorState {
   ): string[] {
     const missing: string[] = [];
     for (const prompt of texts) {
-      const hit = cache.get(cacheKey(this.path, model, prompt));
+      const hit = cache.get(cacheKey(this.path, this.time, model, prompt));
       if (hit) put(prompt, hit);
       else if (!this.#pending.has(`${kind}:${prompt}`)) missing.push(prompt);
     }
@@ -236,11 +239,12 @@ export class InspectorState {
   }
 
   async #detect(prompts: string[]): Promise<void> {
-    const message = warm.detect ? 'Detecting…' : 'Loading the detector…';
+    const message = warm.detect ? 'Detecting…' : LOADING_MESSAGE.detect;
     this.busy.push(message);
+    const stopWaiting = this.loads.wait('detect');
     try {
       const answer = await invoke('vision:detect', {
-        path: this.path,
+        ...this.#picture,
         prompts,
         ...(this.detector ? { detector: this.detector } : {}),
       });
@@ -253,23 +257,25 @@ export class InspectorState {
           threshold: answer.threshold,
           detections: answer.detections.filter((d) => sameText(d.label, prompt)),
         };
-        detectCache.set(cacheKey(this.path, this.detector, prompt), entry);
+        detectCache.set(cacheKey(this.path, this.time, this.detector, prompt), entry);
         this.detections[prompt] = entry;
       }
     } catch (error) {
       this.#fail(error);
     } finally {
       for (const prompt of prompts) this.#pending.delete(`detect:${prompt}`);
+      stopWaiting();
       this.#done(message);
     }
   }
 
   async #segment(prompts: string[]): Promise<void> {
-    const message = warm.segment ? 'Segmenting…' : 'Loading the segmenter…';
+    const message = warm.segment ? 'Segmenting…' : LOADING_MESSAGE.segment;
     this.busy.push(message);
+    const stopWaiting = this.loads.wait('segment');
     try {
       const answer = await invoke('vision:segment', {
-        path: this.path,
+        ...this.#picture,
         prompts,
         ...(this.segmenter ? { segmenter: this.segmenter } : {}),
       });
@@ -284,13 +290,14 @@ export class InspectorState {
           threshold: answer.threshold,
           mask,
         };
-        segmentCache.set(cacheKey(this.path, this.segmenter, prompt), entry);
+        segmentCache.set(cacheKey(this.path, this.time, this.segmenter, prompt), entry);
         this.masks[prompt] = entry;
       }
     } catch (error) {
       this.#fail(error);
     } finally {
       for (const prompt of prompts) this.#pending.delete(`segment:${prompt}`);
+      stopWaiting();
       this.#done(message);
     }
   }
@@ -303,6 +310,16 @@ export class InspectorState {
   #fail(error: unknown): void {
     this.error = errorMessage(error);
     this.errorCode = error instanceof ApiError ? error.code : null;
+  }
+
+  /** Ask the engine for the frame to show (a video's inspector); a failure is the panel's error. */
+  async loadFrame(): Promise<void> {
+    if (this.time === undefined) return;
+    try {
+      this.frame = await invoke('vision:frame', { path: this.path, time: this.time });
+    } catch (error) {
+      this.#fail(error);
+    }
   }
 
   dismissError(): void {
@@ -330,7 +347,7 @@ export class InspectorState {
       const lead =
         this.activePrompt && shown.includes(this.activePrompt) ? this.activePrompt : first;
       return {
-        path: this.path,
+        ...this.#picture,
         kind,
         prompts: shown,
         threshold: this.boxThreshold(lead),
@@ -343,12 +360,12 @@ export class InspectorState {
       const selected = this.selectedBox;
       const detection = selected && this.detections[selected.prompt]?.detections[selected.box];
       if (!selected || !detection) return null;
-      return { path: this.path, kind, prompts: [selected.prompt], box: detection.box, ...models };
+      return { ...this.#picture, kind, prompts: [selected.prompt], box: detection.box, ...models };
     }
     const prompt = this.activePrompt;
     if (!prompt) return null;
     return {
-      path: this.path,
+      ...this.#picture,
       kind,
       prompts: [prompt],
       threshold: this.maskThreshold(prompt),
@@ -356,7 +373,7 @@ export class InspectorState {
     };
   }
 
-  /** Write an export beside the photo; `exported` holds the written path. */
+  /** Write an export beside the photo (or the video); `exported` holds the written path. */
   async export(kind: ExportKind): Promise<void> {
     const input = this.exportInput(kind);
     if (!input) return;
