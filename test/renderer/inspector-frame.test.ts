@@ -217,8 +217,11 @@ describe('a model’s first load', () => {
     });
     expect((bar as HTMLProgressElement).value).toBe(120_000_000);
     expect((bar as HTMLProgressElement).max).toBe(583_000_000);
-    // The bar says it; the spinner's sentence does not say it twice.
-    expect(screen.queryByText('Loading the detector…')).toBeNull();
+    // The live status line keeps its sentence (what a screen reader hears, and what says
+    // the panel is still busy), without the spinner beside the bar.
+    const status = screen.getAllByRole('status').find((s) => s.classList.contains('busy'));
+    expect(status?.textContent).toContain('Loading the detector…');
+    expect(status?.querySelector('.spinner')).toBeNull();
 
     // The segmenter is not what the inspector waits on.
     fake.emit('vision:loading', loadingEvent({ task: 'segment', model: 'toy-segment', loaded: 5 }));
