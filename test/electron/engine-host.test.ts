@@ -225,6 +225,7 @@ describe('hostService (the worker side)', () => {
       'job:progress',
       'library:changed',
       'settings:changed',
+      'vision:loading',
     ]);
     listeners.get('job:progress')?.(job('running'));
     port.request({ type: 'close', id: 3 });

@@ -104,9 +104,10 @@ describe('lantern command line', () => {
   it('reports status', async () => {
     const result = await lantern(['status', ...global, '--json']);
     expect(result.code).toBe(0);
+    // Status loads no model ([Note: each encoder loads on first use]), so no provider yet.
     expect(JSON.parse(result.stdout)).toMatchObject({
       model: 'toy-clip',
-      provider: 'cpu',
+      provider: null,
       images: 4,
       roots: [{ path: root, files: 4, failed: 0 }],
     });

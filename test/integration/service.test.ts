@@ -51,10 +51,16 @@ describe('engine service', () => {
   const finished = (id: string) => () =>
     jobs.find((j) => j.id === id && ['done', 'failed', 'cancelled'].includes(j.state));
 
-  it('reports ready with the model and provider', async () => {
+  it('reports ready with the model, and its provider once the model is first used', async () => {
+    // [Note: each encoder loads on first use]: no model is loaded until a search needs one.
     expect(await service.invoke('app:info', {})).toMatchObject({
       ok: true,
-      value: { ready: true, model: 'toy-clip', provider: 'cpu', shell: 'browser' },
+      value: { ready: true, model: 'toy-clip', provider: null, shell: 'browser' },
+    });
+    expect(await service.invoke('search:query', { query: 'red' })).toMatchObject({ ok: true });
+    expect(await service.invoke('app:info', {})).toMatchObject({
+      ok: true,
+      value: { ready: true, model: 'toy-clip', provider: 'cpu' },
     });
   });
 
