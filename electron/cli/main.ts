@@ -148,6 +148,8 @@ async function runIndex(args: CliArgs): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const bar = createProgressReporter(process.stderr);
+  // `npm run bench` times the run from the outside: each progress event, stamped, on stderr.
+  const trace = process.env['LANTERN_TRACE_PROGRESS'] === '1';
   try {
     const report = await withLibrary(
       args,
@@ -156,7 +158,13 @@ async function runIndex(args: CliArgs): Promise<number> {
         const switching = noteReindex(library);
         const result = await library.index(args.positionals, {
           signal: controller.signal,
-          onProgress: (p) => bar.update(p),
+          onProgress: (p) => {
+            if (trace)
+              process.stderr.write(
+                `lantern-progress ${JSON.stringify({ at: Date.now(), ...p })}\n`,
+              );
+            bar.update(p);
+          },
         });
         bar.done();
         // Once the library has been tagged, what was just indexed is tagged too.

@@ -3,7 +3,9 @@
  * model file through @huggingface/transformers, written the way its documentation
  * shows a newcomer — AutoProcessor and CLIPVisionModelWithProjection from a local
  * folder, RawImage.read per photo, the processor and the model on batches of 16.
- * Runs in a fresh child process.
+ * The script itself is baseline-script.mjs, run as its own Node process (no bundle, so
+ * its start-up is its own: importing transformers.js and onnxruntime-node, loading the
+ * model); this file spawns it, times it whole and reads its batch stamps.
  *
  * [Note: a fair baseline]
  * In Node, transformers.js 4 loads onnxruntime-node (src/backends/onnx.js: `apis.IS_NODE_ENV`
@@ -20,28 +22,15 @@
  */
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import {
-  AutoProcessor,
-  CLIPVisionModelWithProjection,
-  RawImage,
-  env,
-} from '@huggingface/transformers';
-import { BENCH_MODEL_ID } from './vit-model.js';
-import { cpuSecondsSince, peakRssMiB } from './measure.js';
+import { indexingRun, timedProcess, type BatchStamp, type IndexingRun } from './whole-process.js';
 
 export const BASELINE_BATCH = 16;
 
-export interface BaselineResult {
-  photos: number;
+export interface BaselineResult extends IndexingRun {
+  /** Spawn to transformers.js imported, and to its model loaded, seconds. */
+  importSeconds: number;
   loadSeconds: number;
-  seconds: number;
-  /** Of `seconds`, the part spent in model(inputs); the rest is reading and preprocessing. */
-  inferenceSeconds: number;
-  photosPerSecond: number;
-  cpuUtilisation: number;
-  peakRssMiB: number;
   transformersVersion: string;
   /** What the vision session was created with, as transformers.js records it. */
   sessionDevice: string;
@@ -51,13 +40,14 @@ export interface BaselineResult {
   ortPackage: string;
 }
 
-interface SessionLike {
-  config?: { device?: unknown; dtype?: unknown };
-  handler?: { constructor: { name: string } };
+interface ScriptOutput {
+  importDone: number;
+  loaded: number;
+  batches: BatchStamp[];
+  sessionDevice: string;
+  sessionDtype: string;
+  ortHandler: string;
 }
-
-const describe = (value: unknown) =>
-  typeof value === 'string' ? value : (JSON.stringify(value) ?? 'unknown');
 
 function packageVersion(file: string): string {
   let dir = path.dirname(file);
@@ -77,59 +67,27 @@ function packageVersion(file: string): string {
   }
 }
 
-/** Child side of `baseline <hfRoot> <photo>…`. */
-export async function baselineChild(
+/** The baseline script over `photos`, whole process, model `modelId` under `hfRoot`. */
+export async function runBaseline(
   hfRoot: string,
+  modelId: string,
   photos: readonly string[],
 ): Promise<BaselineResult> {
-  env.localModelPath = hfRoot;
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-
-  const loadStarted = performance.now();
-  const processor = await AutoProcessor.from_pretrained(BENCH_MODEL_ID);
-  const model = await CLIPVisionModelWithProjection.from_pretrained(BENCH_MODEL_ID, {
-    device: 'cpu',
-    dtype: 'fp32',
-  });
-  const loadSeconds = (performance.now() - loadStarted) / 1000;
-  // Both are callable objects whose declared call signature returns any.
-  const preprocess = processor as unknown as (images: RawImage[]) => Promise<object>;
-  const embed = model as unknown as (inputs: object) => Promise<Record<string, unknown>>;
-
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  let inferenceSeconds = 0;
-  for (let start = 0; start < photos.length; start += BASELINE_BATCH) {
-    const images = await Promise.all(
-      photos.slice(start, start + BASELINE_BATCH).map((file) => RawImage.read(file)),
-    );
-    const inputs = await preprocess(images);
-    const inferenceStarted = performance.now();
-    const { image_embeds: embeds } = await embed(inputs);
-    inferenceSeconds += (performance.now() - inferenceStarted) / 1000;
-    if (embeds === undefined) throw new Error('the model returned no image_embeds');
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const cpuSeconds = cpuSecondsSince(cpu);
-
-  const session = (model.sessions as Record<string, SessionLike | undefined>)['model'];
+  const script = path.resolve('test', 'bench', 'baseline-script.mjs');
+  const run = await timedProcess(process.execPath, [script, hfRoot, modelId, ...photos]);
+  const out = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '') as ScriptOutput;
   const requireHere = createRequire(import.meta.url);
   const transformersEntry = requireHere.resolve('@huggingface/transformers');
   // Resolved from transformers.js' own folder: the copy it loads, not ours by assumption.
   const ortEntry = createRequire(transformersEntry).resolve('onnxruntime-node');
   return {
-    photos: photos.length,
-    loadSeconds,
-    seconds,
-    inferenceSeconds,
-    photosPerSecond: photos.length / seconds,
-    cpuUtilisation: cpuSeconds / (seconds * os.availableParallelism()),
-    peakRssMiB: peakRssMiB(),
+    ...indexingRun(run, photos.length, out.batches, null),
+    importSeconds: (out.importDone - run.spawnedAt) / 1000,
+    loadSeconds: (out.loaded - run.spawnedAt) / 1000,
     transformersVersion: packageVersion(transformersEntry),
-    sessionDevice: describe(session?.config?.device),
-    sessionDtype: describe(session?.config?.dtype),
-    ortHandler: session?.handler?.constructor.name ?? 'unknown',
+    sessionDevice: out.sessionDevice,
+    sessionDtype: out.sessionDtype,
+    ortHandler: out.ortHandler,
     ortPackage: packageVersion(ortEntry),
   };
 }

@@ -3,14 +3,10 @@
  * and written to docs/benchmarks.md (plain Node, bench time only): the figures, the
  * targets they are held to, and a sentence on how each was measured.
  */
-import type { BaselineResult } from './baseline.js';
-import type { IndexResult, BoundResult } from './pipeline.js';
+import { indexingSummaryRows, renderIndexing, type IndexingFigures } from './indexing-report.js';
 import type { SearchResult, SearchSeries } from './search.js';
 import { RECALL_TARGET, SPEEDUP_TARGET } from './search.js';
 import type { ThroughputResult } from './throughput.js';
-
-export const EFFICIENCY_TARGET = 0.85;
-export const BASELINE_TARGET = 2;
 
 /** One measured part (one child process) and the contention it ran under. */
 export interface PartInfo {
@@ -42,29 +38,17 @@ export interface BenchReport {
   parts: PartInfo[];
   totalSeconds: number;
   model: { visionParameters: number; textParameters: number; visionMiB: number };
-  photos: { count: number; totalBytes: number; width: number; height: number };
   throughput: ThroughputResult;
-  /** Every end-to-end run; figures use the fastest (least disturbed by other work). */
-  index: IndexResult[];
-  bound: BoundResult;
-  baseline: BaselineResult[];
+  /** Whole-process indexing, the CPU bound, start-up (indexing-report.ts). */
+  indexing: IndexingFigures;
+  /** Load average (1, 5, 15 min) right before and after the indexing measurements. */
+  loadBefore: string;
+  loadAfter: string;
   search: SearchResult[];
 }
 
 const f = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 const yes = (met: boolean) => (met ? '**met**' : '**missed**');
-const mib = (bytes: number) => bytes / 2 ** 20;
-
-function fastest<T extends { photosPerSecond: number }>(runs: readonly T[]): T {
-  const best = [...runs].sort((a, b) => b.photosPerSecond - a.photosPerSecond)[0];
-  if (!best) throw new Error('no runs to report');
-  return best;
-}
-
-const runList = (runs: readonly { photosPerSecond: number }[]) =>
-  runs.length > 1
-    ? `, the fastest of ${runs.length} runs (${runs.map((run) => f(run.photosPerSecond, 2)).join(', ')})`
-    : '';
 
 function partsTable(r: BenchReport): string[] {
   return [
@@ -85,21 +69,13 @@ export function bestSetting(result: SearchResult): SearchSeries | undefined {
 }
 
 function summary(r: BenchReport): string[] {
-  const index = fastest(r.index);
-  const baseline = fastest(r.baseline);
-  const efficiency = index.photosPerSecond / r.bound.boundPhotosPerSecond;
-  const ratio = index.photosPerSecond / baseline.photosPerSecond;
   const largest = r.search.at(-1);
   const defaults = largest?.indexed[0];
   const best = largest ? bestSetting(largest) : undefined;
   const rows = [
     '| figure | value | target | |',
     '| --- | --- | --- | --- |',
-    `| Lantern end-to-end indexing | ${f(index.photosPerSecond, 2)} photos/s | — | |`,
-    `| CPU bound (cores ÷ CPU-s per photo) | ${f(r.bound.boundPhotosPerSecond, 2)} photos/s | — | |`,
-    `| pipeline efficiency (end-to-end ÷ bound) | ${f(efficiency, 2)} | ≥ ${EFFICIENCY_TARGET} | ${yes(efficiency >= EFFICIENCY_TARGET)} |`,
-    `| transformers.js baseline | ${f(baseline.photosPerSecond, 2)} photos/s | — | |`,
-    `| Lantern ÷ baseline | ${f(ratio, 2)}× | ≥ ${BASELINE_TARGET}× | ${yes(ratio >= BASELINE_TARGET)} |`,
+    ...indexingSummaryRows(r.indexing),
   ];
   if (largest && defaults) {
     const n = largest.rows.toLocaleString('en');
@@ -137,23 +113,8 @@ function searchTable(result: SearchResult): string[] {
   return lines;
 }
 
-/** Whether the baseline's inference matches Lantern's, which tells where any gap comes from. */
-function inferenceComparison(base: BaselineResult, b: BoundResult): string {
-  const theirs = base.photos / base.inferenceSeconds;
-  const ratio = theirs / b.inferencePhotosPerSecond;
-  const same = Math.abs(ratio - 1) <= 0.15;
-  return (
-    `- Its inference alone ran at ${f(theirs, 2)} photos/s, against ${f(b.inferencePhotosPerSecond, 2)} for Lantern's \`encodeImages\` above (${f(ratio, 2)}×)` +
-    (same
-      ? ': the same runtime doing the same work, so the gap is in reading and preprocessing (a full-size decode and resize in transformers.js, a decode at reduced size in Lantern: [Note: decode once, at the smallest size that serves both] in `native/image/plan.ts`) and in overlapping them with inference.'
-      : '; they differ by more than 15 %, so part of the gap is inference itself (session options or contention from other work during one of the two).')
-  );
-}
-
 export function renderReport(r: BenchReport): string {
-  const { machine: m, throughput: t, bound: b } = r;
-  const e = fastest(r.index);
-  const base = fastest(r.baseline);
+  const { machine: m, throughput: t } = r;
   const others = r.parts.flatMap((p) => (p.otherCores === null ? [] : [p.otherCores]));
   const busiest =
     others.length > 0 ? Math.max(...others) : Math.max(...r.parts.map((p) => p.load1));
@@ -172,7 +133,7 @@ export function renderReport(r: BenchReport): string {
       ? `- **Other work shared this machine during the run** (up to ${f(busiest, 2)} of ${m.cores} cores busy with other processes during a part; see the last table): wall-clock figures are lower, and vary more, than on an idle machine; CPU-second figures are affected less.`
       : '- The machine was otherwise idle during the run (see the last table).',
     `- Model: random-weight CLIP ViT-B/32 (\`test/bench/vit-model.ts\`): ${f(r.model.visionParameters / 1e6)} M image and ${f(r.model.textParameters / 1e6)} M text parameters, image encoder ${f(r.model.visionMiB, 0)} MiB fp32 ONNX — the size and architecture of the default model, so timings are real.`,
-    `- Photos: ${r.photos.count} synthetic ${r.photos.width}×${r.photos.height} JPEGs (quality 90, EXIF, every fifth rotated), ${f(mib(r.photos.totalBytes))} MiB in all, ${f(mib(r.photos.totalBytes) / r.photos.count, 2)} MiB each on average (see [Note: synthetic camera photos] in \`test/bench/fixtures.ts\`). They are read from the OS file cache, so disk speed is not measured.`,
+    `- Load average (1/5/15 min) right before the indexing measurements: ${r.loadBefore}; right after: ${r.loadAfter}`,
     '',
     '## Summary',
     '',
@@ -186,35 +147,7 @@ export function renderReport(r: BenchReport): string {
     '| --- | --- | --- |',
     ...t.rows.map((row) => `| ${row.batch} | ${f(row.msPerRun)} | ${f(row.imagesPerSecond, 2)} |`),
     '',
-    '## End-to-end indexing',
-    '',
-    `\`Library.open\` (${f(e.openSeconds, 2)} s: registry, model check, both sessions, store) and then \`library.index\` over the ${e.photos} photos into a new database, in a fresh child process, provider cpu, the engine's default settings (batch ${b.batchSize}, decode concurrency ${b.decodeConcurrency}).`,
-    '',
-    `- **${f(e.photosPerSecond, 2)} photos/s**${runList(r.index)}: ${f(e.indexSeconds, 1)} s for ${e.photos} photos, ${e.failed} failed; wall clock of \`index()\`: scan, hash, decode, thumbnails, inference, store writes`,
-    `- CPU: ${f(e.cpuPerPhoto, 3)} CPU-s per photo (all threads of the process); the ${b.cores} cores ${f(e.cpuUtilisation * 100, 0)} % busy during \`index()\``,
-    `- JavaScript thread busy: ${f(e.eventLoopBusy * 100, 0)} % of \`index()\` (\`performance.eventLoopUtilization\`): the share of the time in which no decode could take its next step`,
-    `- Peak memory of the child: ${f(e.peakRssMiB, 0)} MiB (\`process.resourceUsage().maxRSS\`)`,
-    '',
-    '## CPU bound and pipeline efficiency',
-    '',
-    `Each half of the pipeline measured alone, in one fresh child, with \`process.cpuUsage()\` (user + system CPU of every thread of the process):`,
-    '',
-    `- Decode: ${b.decodePhotos} photos through the pipeline's decode step (read, SHA-256, \`decodeImage\` into a batch tensor with the model's preprocessing, 256 px WebP thumbnail), ${b.decodeConcurrency} at a time in batches of ${b.batchSize} as the pipeline does: **${f(b.decodeCpuPerPhoto, 3)} CPU-s per photo**; ${f(b.decodePhotosPerSecond, 2)} photos/s wall clock.`,
-    `- Inference: ${b.inferencePhotos} images as \`encodeImages\` batches of ${b.batchSize} on ready tensors (after a warm-up batch): **${f(b.inferenceCpuPerPhoto, 3)} CPU-s per photo**; ${f(b.inferencePhotosPerSecond, 2)} photos/s wall clock.`,
-    `- Bound = ${b.cores} cores ÷ (${f(b.decodeCpuPerPhoto, 3)} + ${f(b.inferenceCpuPerPhoto, 3)}) = **${f(b.boundPhotosPerSecond, 2)} photos/s**: what a perfect overlap of the two, using every core all the time, would reach.`,
-    `- Pipeline efficiency = ${f(e.photosPerSecond, 2)} ÷ ${f(b.boundPhotosPerSecond, 2)} = **${f(e.photosPerSecond / b.boundPhotosPerSecond, 2)}** (target ≥ ${EFFICIENCY_TARGET}). End to end, the indexer spent ${f(e.cpuPerPhoto, 3)} CPU-s per photo against ${f(b.decodeCpuPerPhoto + b.inferenceCpuPerPhoto, 3)} for the two parts alone, with the cores ${f(e.cpuUtilisation * 100, 0)} % busy` +
-      (e.photosPerSecond > b.boundPhotosPerSecond
-        ? '; an efficiency above 1 means the parts cost a little less together than alone (and is within the run-to-run spread below), not that the bound was beaten.'
-        : '.'),
-    '',
-    '## Peer baseline: transformers.js',
-    '',
-    `${base.transformersVersion} on the same model file and the first ${base.photos} of the same photos, in a fresh child process, as its documentation shows: \`AutoProcessor\` and \`CLIPVisionModelWithProjection.from_pretrained\` from a local folder (\`env.localModelPath\`, \`allowRemoteModels = false\`), \`RawImage.read\` per photo (a batch's reads awaited together), \`processor(images)\` and \`model(inputs)\` per batch of 16. Its session was created with device \`${base.sessionDevice}\`, dtype \`${base.sessionDtype}\`, through ${base.ortPackage} (${base.ortHandler}): the same runtime, provider and file as Lantern (see [Note: a fair baseline] in \`test/bench/baseline.ts\`).`,
-    '',
-    `- **${f(base.photosPerSecond, 2)} photos/s**${runList(r.baseline)}: ${f(base.seconds, 1)} s, of which ${f(base.inferenceSeconds, 1)} s in \`model(inputs)\` and the rest reading and preprocessing, one after the other (model load ${f(base.loadSeconds, 2)} s not counted); CPU busy ${f(base.cpuUtilisation * 100, 0)} %; peak memory ${f(base.peakRssMiB, 0)} MiB`,
-    inferenceComparison(base, b),
-    `- Lantern end-to-end ÷ baseline = **${f(e.photosPerSecond / base.photosPerSecond, 2)}×** (target ≥ ${BASELINE_TARGET}×), although Lantern also hashes every file, writes a thumbnail and stores the rows.`,
-    '',
+    ...renderIndexing(r.indexing),
     '## Search latency',
     '',
     "Synthetic libraries of 512-d unit vectors with a photo library's clumps — topics, bursts of near-identical shots within a topic — written through `LibraryStore.upsertMedia` with every `MediaRow` field filled (see [Note: synthetic embeddings with a photo library's structure] in `test/bench/vectors.ts`). Queries are text queries with real CLIP's text-to-image geometry (see [Note: text-to-image geometry of real CLIP] there). Each series: 3 untimed warm-up queries, then every query timed through `LibraryStore.vectorSearch` (cosine, limit 10, all record columns). Exact search (`exact: true`) is the ground truth; recall@10 is the share of its top 10 that the index returns. The index is the store's `createVectorIndex` (IVF_PQ, cosine, LanceDB's build defaults: √rows partitions, 32 sub-vectors of 8 bits, 50 k-means iterations). \"The store's defaults\" is a query that sets nothing: LanceDB's 20 probes and the store's `REFINE_CANDIDATES` ÷ limit re-ranked (`native/store/library-store.ts`); the other rows set `nprobes` and `refineFactor` per query.",
