@@ -11,4 +11,6 @@ export { cachedSessionCount, forgetSession, loadSession, releaseSessions } from 
 export type { GraphOptimization, LoadedSession, SessionSettings, TensorInfo } from './session.js';
 export { run, runFloat, runSession } from './run.js';
 export { InferenceThread } from './thread.js';
+export { loadOnThread } from './thread-load.js';
+export type { ThreadLoaded } from './thread-load.js';
 export type { InputData, InputTensor, OutputData, OutputTensor } from './run.js';

@@ -137,7 +137,7 @@ async function createSession(path: string, settings: SessionSettings): Promise<L
   );
 }
 
-async function fileStampOf(path: string): Promise<string> {
+export async function fileStampOf(path: string): Promise<string> {
   try {
     const info = await stat(path);
     if (!info.isFile()) throw new Error('not a file');

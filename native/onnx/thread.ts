@@ -14,16 +14,31 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { OnnxError } from './errors.js';
 import type { InputTensor, OutputTensor } from './run.js';
+import type { InferenceSession } from 'onnxruntime-node';
+import type { ProviderName } from './providers.js';
 import { ortOptions, type LoadedSession, type SessionSettings } from './session.js';
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const ort = require(workerData.ortPath);
 let session = null;
-const ready = ort.InferenceSession.create(workerData.modelPath, workerData.options).then(
-  (created) => { session = created; parentPort.postMessage({ ready: true }); },
-  (error) => parentPort.postMessage({ ready: false, error: String(error && error.message || error) }),
-);
+const reason = (error) => String(error && error.message || error);
+// One provider after another, as loadSession does in-process ([Note: the thread loads its
+// own model] in thread-load.ts); the first that loads answers with the session's names.
+const ready = (async () => {
+  const failures = [];
+  for (const { name, options } of workerData.candidates) {
+    try {
+      session = await ort.InferenceSession.create(workerData.modelPath, options);
+      parentPort.postMessage({ ready: true, provider: name, failures,
+        inputNames: [...session.inputNames], outputNames: [...session.outputNames] });
+      return;
+    } catch (error) {
+      failures.push({ name, error: reason(error) });
+    }
+  }
+  parentPort.postMessage({ ready: false, failures, error: failures.map((f) => f.error).join('; ') });
+})();
 parentPort.on('message', async ({ id, feeds }) => {
   await ready;
   try {
@@ -48,7 +63,15 @@ interface Reply {
   ready?: boolean;
   outputs?: Record<string, OutputTensor>;
   error?: string;
+  /** When a load walked several providers: the one that loaded, and each that failed. */
+  provider?: ProviderName;
+  failures?: { name: ProviderName; error: string }[];
+  inputNames?: string[];
+  outputNames?: string[];
 }
+
+/** What a worker answers once it has tried to load its model. */
+export type ThreadReady = Reply;
 
 export class InferenceThread {
   private nextId = 1;
@@ -84,14 +107,31 @@ export class InferenceThread {
     loaded: LoadedSession,
     settings: SessionSettings = {},
   ): Promise<InferenceThread> {
+    const { thread, ready } = await InferenceThread.spawn(loaded.path, [
+      { name: loaded.provider, options: ortOptions(settings, loaded.provider) },
+    ]);
+    if (!thread) {
+      throw new OnnxError(
+        'INFERENCE_FAILED',
+        loaded.path,
+        `The inference thread could not load ${loaded.path}: ${ready.error ?? 'unknown error'}.`,
+      );
+    }
+    return thread;
+  }
+
+  /**
+   * A worker loading `modelPath` with the first of `candidates` that works; the thread
+   * when one did, else null with the worker's answer (each provider's failure).
+   */
+  static async spawn(
+    modelPath: string,
+    candidates: { name: ProviderName; options: InferenceSession.SessionOptions }[],
+  ): Promise<{ thread: InferenceThread | null; ready: ThreadReady }> {
     const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: {
-        ortPath,
-        modelPath: loaded.path,
-        options: ortOptions(settings, loaded.provider),
-      },
+      workerData: { ortPath, modelPath, candidates },
     });
     const ready = await new Promise<Reply>((resolve) => {
       worker.once('message', resolve);
@@ -99,16 +139,12 @@ export class InferenceThread {
     });
     if (!ready.ready) {
       await worker.terminate();
-      throw new OnnxError(
-        'INFERENCE_FAILED',
-        loaded.path,
-        `The inference thread could not load ${loaded.path}: ${ready.error ?? 'unknown error'}.`,
-      );
+      return { thread: null, ready };
     }
     // An idle thread must not keep the process alive (a CLI run ends when its work
     // does); it holds the process only while a call is pending.
     worker.unref();
-    return new InferenceThread(worker, loaded.path);
+    return { thread: new InferenceThread(worker, modelPath), ready };
   }
 
   run(feeds: Record<string, InputTensor>): Promise<Record<string, OutputTensor>> {

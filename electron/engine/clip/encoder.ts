@@ -4,11 +4,11 @@
  * names of the model's manifest. Output vectors are L2-normalised.
  */
 import {
-  InferenceThread,
   isProviderRequest,
+  loadOnThread,
   loadSession,
-  releaseSessions,
   runSession,
+  type InferenceThread,
   type LoadedSession,
   type SessionSettings,
 } from '../../../native/onnx/index.js';
@@ -29,10 +29,11 @@ export interface EncoderOptions {
   inferenceThread?: boolean;
 }
 
-/** The image side once loaded: in-process session (metadata, fallback) and its thread. */
+/** The image side once loaded: on its thread, or in-process when no thread can start. */
 interface VisionSide {
-  session: LoadedSession;
+  session: LoadedSession | null;
   thread: InferenceThread | null;
+  provider: string;
   notes: string[];
 }
 
@@ -94,33 +95,41 @@ export class ClipEncoder {
   }
 
   private async loadVision(): Promise<VisionSide> {
-    const session = await loadSession(this.resolved.visionPath, this.sessionOptions);
-    checkInput(session, this.model.vision.input, 'image', this.model.id);
-    const notes = [...session.notes];
-    let thread: InferenceThread | null = null;
+    const { visionPath } = this.resolved;
+    const notes: string[] = [];
+    let side: VisionSide | null = null;
     if (this.options.inferenceThread !== false) {
-      try {
-        thread = await InferenceThread.start(session, this.sessionOptions);
-        // The thread holds its own copy of the model; drop the in-process one.
-        await releaseSessions(session.path);
-      } catch (error) {
-        notes.push(`Image inference runs on the engine's own thread: ${(error as Error).message}`);
+      // [Note: the thread loads its own model] (native/onnx/thread-load.ts).
+      const loaded = await loadOnThread(visionPath, this.sessionOptions);
+      if (loaded.thread) {
+        side = { session: null, thread: loaded.thread, provider: loaded.provider, notes };
+        notes.push(...loaded.notes);
+        if (!loaded.inputNames.includes(this.model.vision.input)) await loaded.thread.close();
+        checkInput(loaded.inputNames, this.model.vision.input, 'image', this.model.id);
+      } else {
+        notes.push(`Image inference runs on the engine's own thread: ${loaded.reason}`);
       }
     }
+    if (!side) {
+      const session = await loadSession(visionPath, this.sessionOptions);
+      checkInput(session.inputNames, this.model.vision.input, 'image', this.model.id);
+      notes.unshift(...session.notes);
+      side = { session, thread: null, provider: session.provider, notes };
+    }
     if (this.closed) {
-      await thread?.close();
+      await side.thread?.close();
       throw closedError(this.model.id);
     }
-    this.settled = { provider: session.provider, notes };
+    this.settled = { provider: side.provider, notes };
     this.loaded.image = true;
-    return { session, thread, notes };
+    return side;
   }
 
   private textSession(): Promise<LoadedSession> {
     if (this.closed) return Promise.reject(closedError(this.model.id));
     this.text ??= (async () => {
       const session = await loadSession(this.resolved.textPath, this.sessionOptions);
-      checkInput(session, this.model.text.input, 'text', this.model.id);
+      checkInput(session.inputNames, this.model.text.input, 'text', this.model.id);
       this.tokenizer ??= ClipTokenizer.fromFile(this.options.tokenizerPath);
       this.settled ??= { provider: session.provider, notes: [...session.notes] };
       this.loaded.text = true;
@@ -180,7 +189,7 @@ export class ClipEncoder {
     const vision = await this.visionSide();
     const outputs = vision.thread
       ? await vision.thread.run(feeds)
-      : await runSession(vision.session, feeds);
+      : await runSession(vision.session!, feeds);
     return splitRows(this.output(outputs, this.model.vision.output), count, this.dim);
   }
 
@@ -208,11 +217,11 @@ export class ClipEncoder {
   }
 }
 
-function checkInput(session: LoadedSession, name: string, role: string, id: string): void {
-  if (!session.inputNames.includes(name)) {
+function checkInput(names: readonly string[], name: string, role: string, id: string): void {
+  if (!names.includes(name)) {
     throw new LanternError(
       'MODEL_INVALID',
-      `The ${role} encoder of model ${id} has no input named "${name}" (it has ${session.inputNames.join(', ')}); its models.json does not match the file.`,
+      `The ${role} encoder of model ${id} has no input named "${name}" (it has ${names.join(', ')}); its models.json does not match the file.`,
     );
   }
 }
