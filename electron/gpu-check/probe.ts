@@ -12,7 +12,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { forgetSession, loadSession, runFloat } from '../../native/onnx/index.js';
-import { providerLibraryName } from '../../native/onnx/providers.js';
+import { providerCandidates, providerLibraryName } from '../../native/onnx/providers.js';
 import { writeModel } from '../../test/toy-models/onnx-writer.js';
 import { readBundledSignature } from '../../test/toy-models/toy-clip.js';
 import type { ToyClipSignature } from '../../test/toy-models/toy-clip.js';
@@ -110,6 +110,10 @@ export async function runProvider(
   provider: CheckedProvider,
   plan: TimingPlan,
 ): Promise<ProviderRun> {
+  // A provider Lantern skips without trying (not in this build, library not installed)
+  // is reported in its words here, which saves loadSession's CPU fallback load.
+  const [first] = providerCandidates(provider);
+  if (first?.skip !== undefined) return { provider, started: false, reason: first.skip };
   const loaded = await loadSession(encoder.path, { provider });
   if (loaded.provider !== provider) {
     // Asked for a GPU provider, got the CPU fallback: its note says why.
@@ -160,6 +164,11 @@ export async function runProvider(
   } finally {
     await forgetSession(loaded);
   }
+}
+
+/** The libraries ldd reports as "not found" (e.g. `\tlibcudnn.so.9 => not found`). */
+export function librariesNotFound(lddOutput: string): string[] {
+  return [...lddOutput.matchAll(/^\s*(\S+) => not found/gm)].map((m) => m[1] ?? '');
 }
 
 /** Output of a command, or null when it is missing, fails or takes over 10 s. */
@@ -215,7 +224,7 @@ export function cudaLibraryGaps(): string | null {
   if (!existsSync(library)) return null;
   const ldd = spawnSync('ldd', [library], { encoding: 'utf8', timeout: 10_000 });
   if (ldd.error) return null;
-  const missing = [...ldd.stdout.matchAll(/^\s*(\S+) => not found/gm)].map((m) => m[1]);
+  const missing = librariesNotFound(ldd.stdout);
   return missing.length > 0
     ? `the CUDA provider needs ${missing.join(', ')}, which the dynamic loader does not find (install CUDA 12 and cuDNN 9, or add their folders to LD_LIBRARY_PATH).`
     : null;

@@ -2,7 +2,8 @@
  * @file What scripts/gpu-check concludes from provider runs (electron/gpu-check/summary.ts),
  * on made-up runs: a provider that fails to start is reported with its reason, one
  * whose embeddings reach only cosine 0.98 with CPU's is flagged and does not count as
- * a usable GPU, and the auto pick walks Lantern's candidate list as session.ts does.
+ * a usable GPU, the auto pick walks Lantern's candidate list as session.ts does, and
+ * the libraries ldd reports missing for the CUDA provider are named.
  */
 import { describe, expect, it } from 'vitest';
 import type { ProviderCandidate } from '../../native/onnx/providers.js';
@@ -14,6 +15,7 @@ import {
   summarise,
 } from '../../electron/gpu-check/summary.js';
 import type { ProviderRun } from '../../electron/gpu-check/summary.js';
+import { librariesNotFound } from '../../electron/gpu-check/probe.js';
 
 const DIM = 4;
 /** Two embeddings per run: rows of DIM values. */
@@ -154,5 +156,18 @@ describe('autoPick', () => {
       provider: null,
       reasons: ['cpu: broken.'],
     });
+  });
+});
+
+describe('librariesNotFound', () => {
+  it('names the libraries ldd could not resolve for the CUDA provider', () => {
+    const ldd = [
+      '\tlinux-vdso.so.1 (0x00007ffd)',
+      '\tlibcublasLt.so.12 => not found',
+      '\tlibcudnn.so.9 => not found',
+      '\tlibstdc++.so.6 => /lib/x86_64-linux-gnu/libstdc++.so.6 (0x00007f)',
+    ].join('\n');
+    expect(librariesNotFound(ldd)).toEqual(['libcublasLt.so.12', 'libcudnn.so.9']);
+    expect(librariesNotFound('\tlibc.so.6 => /lib/libc.so.6 (0x1)')).toEqual([]);
   });
 });
