@@ -28,6 +28,8 @@ await build({
   entryPoints: {
     cli: 'electron/cli/main.ts',
     ...(existsSync('test/bench/main.ts') ? { bench: 'test/bench/main.ts' } : {}),
+    // scripts/gpu-check; imports onnxruntime-node and nothing else external (docs/gpu.md).
+    'gpu-check': 'electron/gpu-check/main.ts',
   },
   format: 'esm',
   target: 'node20',
