@@ -248,7 +248,10 @@ export async function int8TextMemoryChild(textPath: string): Promise<Int8TextMem
 }
 
 /** Report lines for report.ts (k1 places them). */
-export function formatInt8(result: Int8Result, memory?: { fp32: Int8TextMemoryResult; int8: Int8TextMemoryResult }): string[] {
+export function formatInt8(
+  result: Int8Result,
+  memory?: { fp32: Int8TextMemoryResult; int8: Int8TextMemoryResult },
+): string[] {
   const { image, text } = result;
   const f = (v: number, d = 4) => v.toFixed(d);
   const lines = [
