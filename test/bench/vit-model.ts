@@ -15,6 +15,10 @@
  * `env.localModelPath = dir; env.allowRemoteModels = false;
  * CLIPVisionModelWithProjection.from_pretrained('bench-vit-b32')` reads
  * `onnx/vision_model.onnx` (fp32 on CPU means no file-name suffix).
+ *
+ * The same folder holds `onnx/{vision,text}_model_quantized.onnx`, the same weights
+ * quantised as Xenova's published int8 files are (manifest id `bench-vit-b32-int8`;
+ * transformers.js reads them with `dtype: 'q8'`).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -23,34 +27,60 @@ import type { Manifest } from '../../electron/engine/models/manifest.js';
 import { readBundledSignature } from '../toy-models/toy-clip.js';
 import type { ToyClipSignature } from '../toy-models/toy-clip.js';
 import { GraphBuilder, writeModel } from '../toy-models/onnx-writer.js';
-import { SeededWeights, encoderLayer, layerNorm, linear } from './transformer.js';
+import {
+  SeededWeights,
+  encoderLayer,
+  layerNorm,
+  linear,
+  quantizedConv,
+  quantizedGather,
+  type DynamicQuant,
+} from './transformer.js';
 
 export const BENCH_MODEL_ID = 'bench-vit-b32';
+/** The same weights, quantised as Xenova's `*_quantized.onnx` (see [Note: dynamic int8 quantisation]). */
+export const BENCH_MODEL_INT8_ID = 'bench-vit-b32-int8';
 
-const IMAGE = { size: 224, patch: 32, width: 768, layers: 12, heads: 12, mlp: 3072 };
-const TEXT = { vocab: 49_408, context: 77, width: 512, layers: 12, heads: 8, mlp: 2048 };
+export const IMAGE = { size: 224, patch: 32, width: 768, layers: 12, heads: 12, mlp: 3072 };
+export const TEXT = { vocab: 49_408, context: 77, width: 512, layers: 12, heads: 8, mlp: 2048 };
 const EMBEDDING = 512;
+
+/**
+ * transformers.js quantises a graph with a Conv (the image encoder) to uint8 weights
+ * and one without (the text encoder) to int8; both per channel, 7-bit.
+ */
+export const IMAGE_QUANT: DynamicQuant = { weights: 'uint8', reduceRange: true };
+export const TEXT_QUANT: DynamicQuant = { weights: 'int8', reduceRange: true };
+
+/** A smaller shape (tests) and/or quantised weights; the defaults build the bench model. */
+export interface EncoderOptions<Shape> {
+  shape?: Partial<Shape>;
+  quant?: DynamicQuant | undefined;
+}
 
 /**
  * Image encoder: patch conv → [class; patches] + positions → pre-LN → 12 layers →
  * post-LN of the class token → projection.
  */
-export function buildVisionEncoder(sig: ToyClipSignature, seed = 1): GraphBuilder {
-  const { size, patch, width, layers, heads, mlp } = IMAGE;
+export function buildVisionEncoder(
+  sig: ToyClipSignature,
+  seed = 1,
+  options: EncoderOptions<typeof IMAGE> = {},
+): GraphBuilder {
+  const { size, patch, width, layers, heads, mlp } = { ...IMAGE, ...options.shape };
+  const { quant } = options;
   const grid = size / patch;
   const rng = new SeededWeights(seed);
-  const g = new GraphBuilder('bench_vit_b32_vision');
+  const g = new GraphBuilder(quant ? 'bench_vit_b32_vision_int8' : 'bench_vit_b32_vision');
   const pixels = g.input(sig.vision.input, 'float32', ['N', 3, size, size]);
   // CLIP's patch embedding is a bias-free conv (openai/CLIP model.py, VisionTransformer.conv1).
-  const kernel = g.initializer(
-    'vision.patch_embedding.weight',
-    rng.uniform(width * 3 * patch * patch),
-    [width, 3, patch, patch],
-  );
-  const patches = g.op('Conv', [pixels, kernel], {
-    kernel_shape: [patch, patch],
-    strides: [patch, patch],
-  });
+  const kernelName = 'vision.patch_embedding.weight';
+  const kernelValues = rng.uniform(width * 3 * patch * patch);
+  const kernelDims = [width, 3, patch, patch];
+  const convAttrs = { kernel_shape: [patch, patch], strides: [patch, patch] };
+  const patches = quant
+    ? quantizedConv(g, pixels, kernelValues, kernelDims, kernelName, quant, convAttrs)
+    : g.op('Conv', [pixels, g.initializer(kernelName, kernelValues, kernelDims)], convAttrs);
   const tokens = g.op(
     'Transpose',
     [g.op('Reshape', [patches, g.int64s([0, width, grid * grid])])],
@@ -73,12 +103,12 @@ export function buildVisionEncoder(sig: ToyClipSignature, seed = 1): GraphBuilde
   ]);
   x = layerNorm(g, x, width, 'vision.pre_layrnorm'); // sic: the Hugging Face module name
   for (let i = 0; i < layers; i++)
-    x = encoderLayer(g, rng, x, { width, heads, mlp }, `vision.layers.${i}`);
+    x = encoderLayer(g, rng, x, { width, heads, mlp, quant }, `vision.layers.${i}`);
   const classOut = g.op('Gather', [x, g.initializer('class_index', BigInt64Array.from([0n]), [])], {
     axis: 1,
   });
   const pooled = layerNorm(g, classOut, width, 'vision.post_layernorm');
-  const projected = linear(g, rng, pooled, width, EMBEDDING, 'visual_projection', false);
+  const projected = linear(g, rng, pooled, width, EMBEDDING, 'visual_projection', false, quant);
   g.node('Identity', [projected], [sig.vision.output]);
   g.output(sig.vision.output, 'float32', ['N', EMBEDDING]);
   return g;
@@ -88,15 +118,24 @@ export function buildVisionEncoder(sig: ToyClipSignature, seed = 1): GraphBuilde
  * Text encoder: tokens + positions → 12 causal layers → final LN → the row at
  * argmax(ids) (the end token) → projection.
  */
-export function buildTextEncoder(sig: ToyClipSignature, seed = 2): GraphBuilder {
-  const { vocab, context, width, layers, heads, mlp } = TEXT;
+export function buildTextEncoder(
+  sig: ToyClipSignature,
+  seed = 2,
+  options: EncoderOptions<typeof TEXT> = {},
+): GraphBuilder {
+  const { vocab, context, width, layers, heads, mlp } = { ...TEXT, ...options.shape };
+  const { quant } = options;
   const rng = new SeededWeights(seed);
-  const g = new GraphBuilder('bench_vit_b32_text');
+  const g = new GraphBuilder(quant ? 'bench_vit_b32_text_int8' : 'bench_vit_b32_text');
   const ids = g.input(sig.text.input, 'int64', ['N', context]);
   // Pooling at the end token makes padding irrelevant, so a mask input is accepted and unused.
   if (sig.text.attentionMask !== null) g.input(sig.text.attentionMask, 'int64', ['N', context]);
-  const table = g.initializer('text.token_embedding', rng.uniform(vocab * width), [vocab, width]);
-  let x = g.op('Gather', [table, ids], { axis: 0 });
+  const tableValues = rng.uniform(vocab * width);
+  let x = quant
+    ? quantizedGather(g, tableValues, [vocab, width], ids, 'text.token_embedding', quant)
+    : g.op('Gather', [g.initializer('text.token_embedding', tableValues, [vocab, width]), ids], {
+        axis: 0,
+      });
   x = g.op('Add', [
     x,
     g.initializer('text.position_embedding', rng.uniform(context * width), [context, width]),
@@ -106,12 +145,12 @@ export function buildTextEncoder(sig: ToyClipSignature, seed = 2): GraphBuilder 
   for (let i = 0; i < context; i++) causal.fill(-1e9, i * context + i + 1, (i + 1) * context);
   const mask = g.initializer('text.causal_mask', causal, [1, 1, context, context]);
   for (let i = 0; i < layers; i++)
-    x = encoderLayer(g, rng, x, { width, heads, mlp }, `text.layers.${i}`, mask);
+    x = encoderLayer(g, rng, x, { width, heads, mlp, quant }, `text.layers.${i}`, mask);
   x = layerNorm(g, x, width, 'text.final_layer_norm');
   // The end token has the highest id (49407), so argmax finds it, as CLIPTextTransformer does.
   const endIndex = g.op('ArgMax', [g.op('Cast', [ids], { to: 6 })], { axis: -1, keepdims: 1 }); // 6 = INT32
   const pooled = g.op('GatherND', [x, endIndex], { batch_dims: 1 });
-  const projected = linear(g, rng, pooled, width, EMBEDDING, 'text_projection', false);
+  const projected = linear(g, rng, pooled, width, EMBEDDING, 'text_projection', false, quant);
   g.node('Identity', [projected], [sig.text.output]);
   g.output(sig.text.output, 'float32', ['N', EMBEDDING]);
   return g;
@@ -125,6 +164,9 @@ export interface BenchModel {
   hfRoot: string;
   visionParameters: number;
   textParameters: number;
+  /** `bench-vit-b32-int8`: the same weights quantised, beside the fp32 files. */
+  visionInt8Path: string;
+  textInt8Path: string;
 }
 
 /** Preprocessing of openai/clip-vit-base-patch32's preprocessor_config.json. */
@@ -205,6 +247,20 @@ export async function writeVitB32(dir: string): Promise<BenchModel> {
     `${JSON.stringify(preprocessorConfig(sig), null, 2)}\n`,
   );
 
+  // After the fp32 graphs, in a scope of their own, so the float draws can be collected.
+  const visionInt8Relative = `${BENCH_MODEL_ID}/onnx/vision_model_quantized.onnx`;
+  const visionInt8 = await writeModel(
+    join(root, visionInt8Relative),
+    buildVisionEncoder(sig, 1, { quant: IMAGE_QUANT }),
+    options,
+  );
+  const textInt8Relative = `${BENCH_MODEL_ID}/onnx/text_model_quantized.onnx`;
+  const textInt8 = await writeModel(
+    join(root, textInt8Relative),
+    buildTextEncoder(sig, 2, { quant: TEXT_QUANT }),
+    options,
+  );
+
   const manifest: Manifest = {
     version: 1,
     models: [
@@ -224,6 +280,23 @@ export async function writeVitB32(dir: string): Promise<BenchModel> {
         vision: sig.vision,
         text: { tokenizer: 'clip-bpe', ...sig.text },
       },
+      {
+        id: BENCH_MODEL_INT8_ID,
+        name: 'Benchmark CLIP ViT-B/32, int8 (random weights)',
+        task: 'clip',
+        description:
+          'bench-vit-b32 with int8 weights (onnxruntime dynamic quantisation); for timing only.',
+        license: 'MIT',
+        source: 'test/bench/vit-model.ts',
+        hidden: true,
+        embeddingSize: EMBEDDING,
+        files: {
+          vision: { path: visionInt8Relative, ...visionInt8 },
+          text: { path: textInt8Relative, ...textInt8 },
+        },
+        vision: sig.vision,
+        text: { tokenizer: 'clip-bpe', ...sig.text },
+      },
     ],
   };
   const manifestPath = join(root, 'models.json');
@@ -235,6 +308,8 @@ export async function writeVitB32(dir: string): Promise<BenchModel> {
     hfRoot: root,
     visionParameters,
     textParameters,
+    visionInt8Path: join(root, visionInt8Relative),
+    textInt8Path: join(root, textInt8Relative),
   };
 }
 

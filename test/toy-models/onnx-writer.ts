@@ -39,13 +39,15 @@ const DATA_TYPE: Record<ElemType, number> = {
 
 /** A dimension: a fixed size, or a symbolic name such as 'N'. */
 export type Dim = number | string;
-export type TensorData = Float32Array | BigInt64Array | Int32Array | Uint8Array | Float64Array;
+export type TensorData =
+  Float32Array | BigInt64Array | Int32Array | Uint8Array | Float64Array | Int8Array;
 
 function elemTypeOf(data: TensorData): ElemType {
   if (data instanceof Float32Array) return 'float32';
   if (data instanceof BigInt64Array) return 'int64';
   if (data instanceof Int32Array) return 'int32';
   if (data instanceof Float64Array) return 'float64';
+  if (data instanceof Int8Array) return 'int8'; // quantised weights (test/bench/transformer.ts)
   return 'uint8';
 }
 
