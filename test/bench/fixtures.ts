@@ -42,7 +42,9 @@ export async function benchModel(): Promise<BenchModel> {
   const stampPath = path.join(dir, 'bench-model.json');
   if (existsSync(stampPath)) {
     const stamp = JSON.parse(await readFile(stampPath, 'utf8')) as BenchModel;
-    if (existsSync(stamp.visionPath) && existsSync(stamp.textPath)) return stamp;
+    const files = [stamp.visionPath, stamp.textPath, stamp.visionInt8Path, stamp.textInt8Path];
+    // An older cache lacks the int8 files: written again, fp32 byte-identical.
+    if (files.every((file) => typeof file === 'string' && existsSync(file))) return stamp;
   }
   log('writing the ViT-B/32-sized model (once; about a minute) …');
   await rm(dir, { recursive: true, force: true });

@@ -23,6 +23,13 @@ import { searchChild, type SearchResult } from './search.js';
 import { renderTypingSection, searchTypingChild, type TypingResult } from './search-typing.js';
 import { throughputChild, type ThroughputResult } from './throughput.js';
 import {
+  formatInt8,
+  int8Child,
+  int8TextMemoryChild,
+  type Int8Result,
+  type Int8TextMemoryResult,
+} from './vit-int8.js';
+import {
   benchVideoFile,
   measureVideoSampling,
   renderVideoSection,
@@ -73,6 +80,9 @@ async function child(part: string | undefined, args: string[]): Promise<void> {
   const [a, b, c] = args;
   let result: object;
   if (part === 'throughput') result = await throughputChild(a!, number(b));
+  else if (part === 'int8')
+    result = await int8Child(a!, b!, c!, args[3]!, args[4]!, number(args[5]));
+  else if (part === 'int8-text-memory') result = await int8TextMemoryChild(a!);
   else if (part === 'bound') result = await boundChild(a!, number(b), number(c), args.slice(3));
   else if (part === 'search') result = await searchChild(number(a), number(b), c === '1');
   else if (part === 'search-typing') result = await searchTypingChild(number(a), number(b));
@@ -175,10 +185,15 @@ function readLoad(): string {
   }
 }
 
-/** `--int8-model <id>`: an int8 image model in the same models folder (test/bench/vit-int8.ts). */
+/**
+ * The int8 model indexed beside the fp32 one: `bench-vit-b32-int8`, which the bench model's
+ * generator writes beside it (test/bench/vit-model.ts); `--int8-model <id>` names another,
+ * `--no-int8` leaves it out.
+ */
 function int8Model(args: readonly string[]): string | null {
+  if (args.includes('--no-int8')) return null;
   const at = args.indexOf('--int8-model');
-  return at >= 0 ? (args[at + 1] ?? null) : null;
+  return at >= 0 ? (args[at + 1] ?? null) : `${BENCH_MODEL_ID}-int8`;
 }
 
 /**
@@ -313,6 +328,26 @@ async function parent(args: string[]): Promise<void> {
   ]);
   const indexing = await indexingPart(config, photos, model.hfRoot, measure, int8Model(args));
   const loadAfter = readLoad();
+  // The int8 encoders against fp32 on the same real photos: agreement and speed alone.
+  const int8 = await measure<Int8Result>('int8 vs fp32', [
+    'int8',
+    model.visionPath,
+    model.visionInt8Path,
+    model.textPath,
+    model.textInt8Path,
+    photos.dir,
+    String(quick ? 1 : 3),
+  ]);
+  const int8Memory = {
+    fp32: await measure<Int8TextMemoryResult>('text encoder memory fp32', [
+      'int8-text-memory',
+      model.textPath,
+    ]),
+    int8: await measure<Int8TextMemoryResult>('text encoder memory int8', [
+      'int8-text-memory',
+      model.textInt8Path,
+    ]),
+  };
   const search: SearchResult[] = [];
   const rebuild = args.includes('--rebuild-index') ? '1' : '0';
   // `--indexing-only`: the indexing figures alone (a few minutes), for development.
@@ -349,6 +384,7 @@ async function parent(args: string[]): Promise<void> {
     },
     throughput,
     indexing,
+    int8: formatInt8(int8, int8Memory),
     loadBefore,
     loadAfter,
     search,

@@ -41,6 +41,8 @@ export interface BenchReport {
   throughput: ThroughputResult;
   /** Whole-process indexing, the CPU bound, start-up (indexing-report.ts). */
   indexing: IndexingFigures;
+  /** The int8 encoders against fp32 (test/bench/vit-int8.ts formatInt8). */
+  int8: string[];
   /** Load average (1, 5, 15 min) right before and after the indexing measurements. */
   loadBefore: string;
   loadAfter: string;
@@ -148,6 +150,14 @@ export function renderReport(r: BenchReport): string {
     ...t.rows.map((row) => `| ${row.batch} | ${f(row.msPerRun)} | ${f(row.imagesPerSecond, 2)} |`),
     '',
     ...renderIndexing(r.indexing),
+    '## int8 encoders',
+    '',
+    "The bench model quantised as onnxruntime's `quantize_dynamic` does (test/bench/transformer.ts, `bench-vit-b32-int8`), against its fp32 weights on the same real photos: embedding agreement (cosine, and cosine after centring on the mean, which shows what the shared offset of random weights hides), each image encoder alone at batch 8 alternated, text-to-image agreement, and each text encoder's peak RSS alone.",
+    '',
+    '```',
+    ...r.int8,
+    '```',
+    '',
     '## Search latency',
     '',
     "Synthetic libraries of 512-d unit vectors with a photo library's clumps — topics, bursts of near-identical shots within a topic — written through `LibraryStore.upsertMedia` with every `MediaRow` field filled (see [Note: synthetic embeddings with a photo library's structure] in `test/bench/vectors.ts`). Queries are text queries with real CLIP's text-to-image geometry (see [Note: text-to-image geometry of real CLIP] there). Each series: 3 untimed warm-up queries, then every query timed through `LibraryStore.vectorSearch` (cosine, limit 10, all record columns). Exact search (`exact: true`) is the ground truth; recall@10 is the share of its top 10 that the index returns. The index is the store's `createVectorIndex` (IVF_PQ, cosine, LanceDB's build defaults: √rows partitions, 32 sub-vectors of 8 bits, 50 k-means iterations). \"The store's defaults\" is a query that sets nothing: LanceDB's 20 probes and the store's `REFINE_CANDIDATES` ÷ limit re-ranked (`native/store/library-store.ts`); the other rows set `nprobes` and `refineFactor` per query.",
