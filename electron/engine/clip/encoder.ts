@@ -94,17 +94,19 @@ export class ClipEncoder {
   }
 
   private async loadVision(): Promise<VisionSide> {
-    const session = await loadSession(this.resolved.visionPath, this.sessionOptions);
+    let session = await loadSession(this.resolved.visionPath, this.sessionOptions);
     checkInput(session, this.model.vision.input, 'image', this.model.id);
     const notes = [...session.notes];
     let thread: InferenceThread | null = null;
     if (this.options.inferenceThread !== false) {
       try {
-        thread = await InferenceThread.start(session, this.sessionOptions);
-        // The thread holds its own copy of the model; drop the in-process one.
+        // The thread loads its own copy of the model: drop the in-process one first, or
+        // both sit in memory at once (the index run's peak).
         await releaseSessions(session.path);
+        thread = await InferenceThread.start(session, this.sessionOptions);
       } catch (error) {
         notes.push(`Image inference runs on the engine's own thread: ${(error as Error).message}`);
+        session = await loadSession(this.resolved.visionPath, this.sessionOptions);
       }
     }
     if (this.closed) {
