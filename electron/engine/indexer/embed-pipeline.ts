@@ -94,18 +94,29 @@ export async function embedPhotos(
     }
   };
 
+  // [Note: the encoder never waits on a write] onEmbedded (rows to the store, keywords)
+  // runs while the encoder works on the next batch: one write in flight at a time, in
+  // batch order, so rows land as before but a LanceDB flush no longer idles the model.
+  let writing: Promise<void> = Promise.resolve();
   const consume = async () => {
     for await (const batch of ready) {
+      let vectors: Float32Array[];
       try {
         // Cancelled: the batches decoded ahead are dropped, not encoded (they are redone
         // on the next run), so a cancel stops within the batch being encoded.
         if (options.signal?.aborted) continue;
-        const vectors = await encoder.encodeImages(batch.tensor, batch.items.length);
-        await options.onEmbedded(batch.items, vectors);
+        vectors = await encoder.encodeImages(batch.tensor, batch.items.length);
       } finally {
+        // The vectors are the encoder's own arrays: the tensor can be refilled now.
         await freeTensors.push(batch.tensor);
       }
+      await writing;
+      writing = options.onEmbedded(batch.items, vectors);
+      // Awaited at the next batch or at the end; this only keeps a failure that
+      // surfaces while the next batch encodes from being reported as unhandled.
+      writing.catch(() => undefined);
     }
+    await writing;
   };
 
   const producing = produce();
@@ -115,6 +126,7 @@ export async function embedPhotos(
     ready.close();
     freeTensors.close();
     await producing;
+    await writing.catch(() => undefined);
   }
 }
 

@@ -22,6 +22,7 @@ import type { FfmpegTools } from '../../../native/ffmpeg/index.js';
 import { scanRoot, type ScannedFile, type ScanProblem } from './scan.js';
 import { isAtOrInsideFolder, isInsideFolder } from '../library-folders.js';
 import { KeywordRecorder } from '../tags/keywords-at-index.js';
+import { configureImageDecoding } from '../../../native/image/index.js';
 
 export interface IndexerSettings {
   /** The ffmpeg for videos, or the sentence saying why there is none. */
@@ -43,6 +44,21 @@ export interface IndexRunOptions {
 }
 
 /**
+ * libvips' settings for indexing, applied once per process (they are process-wide).
+ * One libvips thread per decode: the pipeline runs decodeConcurrency decodes at once
+ * beside onnxruntime, so libvips' default of a thread pool per image (one per core;
+ * sharp lowers it to 1 only where it detects glibc) oversubscribes the cores. No
+ * operation cache: an indexer sees each photo once, so the cache only holds memory and
+ * open files. See configureImageDecoding in native/image.
+ */
+let imageDecodingTuned = false;
+export function tuneImageDecoding(): void {
+  if (imageDecodingTuned) return;
+  configureImageDecoding({ concurrency: 1, cache: false });
+  imageDecodingTuned = true;
+}
+
+/**
  * Rows are flushed once this many are waiting or this long has passed, bounding what a
  * crash can cost while keeping LanceDB's versions (one per write) few.
  */
@@ -57,6 +73,7 @@ export async function indexRoots(
   options: IndexRunOptions = {},
 ): Promise<IndexReport> {
   const { signal, onProgress } = options;
+  tuneImageDecoding();
   const absoluteRoots = roots.map((root) => path.resolve(root));
   onProgress?.({
     phase: 'scanning',

@@ -97,48 +97,69 @@ export async function indexVideo(
   encoder.prepareImages(); // loads while ffmpeg probes and samples ([Note: each encoder loads on first use])
   const probe: VideoProbe = await probeVideo(file.path, options.ffmpeg, signal ? { signal } : {});
   const stride = encoder.imageStride;
-  const batch = new Float32Array(batchSize * stride);
-  const pending: { t: number }[] = [];
+  // [Note: sampling runs ahead of the encoder] Two batch buffers: ffmpeg and the
+  // preprocessing fill one while the encoder works on the other, so both cores stay busy
+  // (with one buffer, sampling stopped for every encode). Encodes run one at a time, in
+  // order, so the frames come out in time order as before.
+  const buffers = [new Float32Array(batchSize * stride), new Float32Array(batchSize * stride)];
+  let filling = 0;
+  let pending: { t: number }[] = [];
   const frames: FrameRow[] = [];
   let poster: { path: string; brightness: number } | null = null;
   let reported = 0;
+  let encoding: Promise<void> = Promise.resolve();
 
   const flush = async () => {
+    // The previous batch is encoded, so its buffer (the next one to fill) is free.
+    await encoding;
     if (pending.length === 0) return;
-    const vectors = await encoder.encodeImages(batch, pending.length);
-    pending.forEach((frame, i) => {
-      const vector = vectors[i];
-      if (vector) frames.push({ videoId: id, t: frame.t, vector });
+    const times = pending;
+    const batch = buffers[filling]!;
+    pending = [];
+    filling = 1 - filling;
+    encoding = encoder.encodeImages(batch, times.length).then((vectors) => {
+      times.forEach((frame, i) => {
+        const vector = vectors[i];
+        if (vector) frames.push({ videoId: id, t: frame.t, vector });
+      });
     });
-    pending.length = 0;
+    // Awaited at the next flush; this only keeps a failure seen while sampling goes on
+    // from being reported as unhandled.
+    encoding.catch(() => undefined);
   };
 
-  for await (const frame of sampleFrames(file.path, options.ffmpeg, {
-    maxInterval: options.maxInterval,
-    shortSide: SAMPLE_SHORT_SIDE,
-    probe,
-    ...(signal ? { signal } : {}),
-  })) {
-    await options.pause?.wait(signal);
-    const thumbnail = frameThumbnailPath(options.thumbnailsDir, hash, frame.t);
-    await preprocessRaw(frame.rgb, frame.width, frame.height, {
-      preprocess: encoder.model.vision,
-      target: batch,
-      offset: pending.length * stride,
-      poster: { path: thumbnail, size: options.thumbnailSize },
-      name: `${path.basename(file.path)} at ${frame.t.toFixed(1)} s`,
-    });
-    const brightness = meanBrightness(frame.rgb);
-    // The first frame bright enough, else the brightest: never a black poster.
-    if (!poster || (poster.brightness < DARK_FRAME && brightness > poster.brightness)) {
-      poster = { path: thumbnail, brightness };
+  try {
+    for await (const frame of sampleFrames(file.path, options.ffmpeg, {
+      maxInterval: options.maxInterval,
+      shortSide: SAMPLE_SHORT_SIDE,
+      probe,
+      ...(signal ? { signal } : {}),
+    })) {
+      await options.pause?.wait(signal);
+      const thumbnail = frameThumbnailPath(options.thumbnailsDir, hash, frame.t);
+      await preprocessRaw(frame.rgb, frame.width, frame.height, {
+        preprocess: encoder.model.vision,
+        target: buffers[filling]!,
+        offset: pending.length * stride,
+        poster: { path: thumbnail, size: options.thumbnailSize },
+        name: `${path.basename(file.path)} at ${frame.t.toFixed(1)} s`,
+      });
+      const brightness = meanBrightness(frame.rgb);
+      // The first frame bright enough, else the brightest: never a black poster.
+      if (!poster || (poster.brightness < DARK_FRAME && brightness > poster.brightness)) {
+        poster = { path: thumbnail, brightness };
+      }
+      pending.push({ t: frame.t });
+      if (pending.length === batchSize) await flush();
+      options.onSeconds?.(frame.t - reported, file.path);
+      reported = frame.t;
     }
-    pending.push({ t: frame.t });
-    if (pending.length === batchSize) await flush();
-    options.onSeconds?.(frame.t - reported, file.path);
-    reported = frame.t;
+    await flush();
+    await encoding;
+  } finally {
+    // Sampling failed or was cancelled: the encode in flight still ends before we return.
+    await encoding.catch(() => undefined);
   }
-  await flush();
   options.onSeconds?.(Math.max(0, probe.duration - reported), file.path);
 
   const summary = new Float32Array(encoder.dim);
