@@ -412,6 +412,8 @@ describe('IPC and the engine worker', () => {
     expect(worker.modulePath).toBe('/opt/lantern/out/worker.cjs');
     expect(worker.options.env['LANTERN_RESOURCES']).toBe('/opt/lantern/resources');
     expect(JSON.parse(worker.options.env['LANTERN_WORKER_OPTIONS']!)).toEqual({});
+    // Fewer glibc arenas: the engine's peak memory while indexing (app.ts).
+    expect(worker.options.env['MALLOC_ARENA_MAX']).toBe(process.env['MALLOC_ARENA_MAX'] ?? '2');
   });
 
   it('registers one handler per channel, the drop report, and both protocols', async () => {
