@@ -8,7 +8,7 @@
  * Runs in a fresh child process per library size. Vectors: see vectors.ts.
  * Also the cold `lantern search` (coldSearch): the whole CLI process, spawn to exit.
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -223,11 +223,12 @@ export function coldSearch(
     const args = ['-f', '%e %M', process.execPath, 'out/cli.js', 'search', query, '--json'];
     args.push('--db', library.dbDir, '--models', library.modelsDir, '--model', library.model);
     // GNU time writes its line last on stderr; the command's own output is discarded.
-    const stderr = execFileSync('/usr/bin/time', args, {
+    const run = spawnSync('/usr/bin/time', args, {
       encoding: 'utf8',
       stdio: ['ignore', 'ignore', 'pipe'],
     });
-    const [seconds, kilobytes] = stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
+    if (run.status !== 0) throw new Error(`lantern search failed: ${run.stderr}`);
+    const [seconds, kilobytes] = run.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
     return { seconds: seconds!, megabytes: kilobytes! / 1024 };
   });
   return {
@@ -249,12 +250,15 @@ export function renderColdSearch(result: ColdSearchResult, model: string): strin
       `model ${model}, load average ${result.load1.toFixed(1)} when it started: median ` +
       `${result.medianSeconds.toFixed(2)} s (target ≤ ${seconds} s: **${met(result.medianSeconds <= seconds)}**), ` +
       `peak RSS ${result.peakMegabytes.toFixed(0)} MB (target ≤ ${megabytes} MB: ` +
-      `**${met(result.peakMegabytes <= megabytes)}**). Where the time goes (measured with timestamps at ` +
-      'load ≈ 9): Node and the bundle with its native packages ≈ 1.5 s, opening the library ≈ 0.1–0.2 s, ' +
-      "creating the text encoder's onnxruntime session ≈ 3.5 s (≈ 0.7–1.0 s idle; graph optimisation is " +
-      'not the cost: a saved pre-optimised model loads no faster), the tokenizer ≈ 0.3–0.4 s, encoding the query ' +
-      'and searching ≈ 0.6 s. The fp32 text session alone peaks at ≈ 424 MB (the 254 MB file is read and ' +
-      'parsed whole), so ≤ 300 MB needs the int8 text encoder or weights memory-mapped from external data.',
+      `**${met(result.peakMegabytes <= megabytes)}**). Where the time goes (timestamps in the built CLI, ` +
+      '2 runs at load ≈ 9 on 2 cores, issue 12 work): Node, the bundle and its native packages ≈ 1.5 s (sharp and ' +
+      'exiftool-vendored, which a search never uses, ≈ 0.2 s and 20 MB of it at load 4), opening the library ' +
+      "0.1–0.2 s, creating the text encoder's onnxruntime session 3.5–3.8 s (0.7–1.0 s at load 4; graph " +
+      'optimisation is not the cost: a saved pre-optimised model with optimisation off loads no faster), building ' +
+      "the tokenizer's vocabulary 0.3–0.4 s (now a third of that), encoding the query 0.5–0.8 s, the relevance " +
+      'background and the search < 0.1 s. The fp32 text session alone peaks at ≈ 424 MB (onnxruntime reads the ' +
+      '254 MB file whole and parses it), so ≤ 300 MB needs the int8 text encoder or weights memory-mapped from ' +
+      'an external-data file.',
     '',
   ].join('\n');
 }
