@@ -66,9 +66,11 @@ const VECTOR_INDEX_NAME = 'vector_ivf_pq_rows_';
  * PQ distances are coarse, and re-reading the full vectors of the best candidates
  * restores the true order. On toy-clip-gap text queries at 50 000 rows (test/bench/
  * vectors.ts), with the engine's 200 candidates, recall@10 against exact search was
- * 0.755 with 200 re-ranked, 0.965 with 1 000 (the former budget; nprobes 20, 40 or 80
- * alike, so the loss is PQ's order, not the partitions probed) and 0.992 with 2 000
- * (p50 25 ms, p95 39 ms at load average 8 on 2 cores). So the factor is this budget ÷
+ * 0.53 with 200 re-ranked, 0.88 with 1 000 (the former budget; 20 or 80 probes alike, so
+ * the loss is PQ's order, not the partitions probed), 0.957 with 2 000 (p95 33–40 ms)
+ * and 0.983 with 4 000 (p95 66 ms), at load 3 on 2 cores. 2 000 keeps p95 under 50 ms;
+ * the 0.98 recall target needs finer codes than LanceDB's default 32 sub-vectors (64
+ * gave 0.977 at the same p95: issue 12 report). So the factor is this budget ÷
  * limit, at least 1. Ignored by exact search.
  */
 export const REFINE_CANDIDATES = 2000;
