@@ -355,8 +355,8 @@ export function renderTypingSection(
     at50k && store && hnsw && post
       ? 'Why this index and these settings: IVF_PQ keeps 32 bytes per vector (~32 MB at 1M rows, inside ' +
         `the 300 MB \`lantern search\` may use), and ${REFINE_CANDIDATES.toLocaleString('en')} candidates re-ranked ` +
-        "is the smallest budget tried that meets the recall target (more probes do not mend PQ's order; more " +
-        `re-ranking does). IVF_HNSW_SQ is as quick warm and builds faster (${f(hnsw.buildCpuSeconds)} against ` +
+        "is the most that keeps p95 under 50 ms here (more probes do not mend PQ's order, more re-ranking " +
+        `does, at a cost; finer PQ codes, 64 sub-vectors, are the next lever for recall). IVF_HNSW_SQ is as quick warm and builds faster (${f(hnsw.buildCpuSeconds)} against ` +
         `${f(store.buildCpuSeconds)} CPU-s), but its first query loads the graph (${f(hnsw.coldMs)} ms against ` +
         `${f(store.coldMs)}) and its 8-bit vectors alone take ~512 MB at 1M rows. Filtering after the search ` +
         `returns far fewer than 200 hits for selective filters (${f(Math.min(...post.filters.map((x) => x.hits)), 0)} ` +
