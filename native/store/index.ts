@@ -6,7 +6,12 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 
-export { LibraryStore, VECTOR_INDEX_MIN_ROWS } from './library-store.js';
+export {
+  LibraryStore,
+  REFINE_CANDIDATES,
+  refineFactorFor,
+  VECTOR_INDEX_MIN_ROWS,
+} from './library-store.js';
 export { FrameTable, frameId } from './frames.js';
 export type { FrameHit, FrameRow } from './frames.js';
 export { TagTable, TAGS_TABLE, tagKey } from './tags.js';

@@ -64,14 +64,21 @@ const VECTOR_INDEX_NAME = 'vector_ivf_pq_rows_';
 /**
  * Candidates re-ranked with exact distances when an index answers, whatever the limit:
  * PQ distances are coarse, and re-reading the full vectors of the best candidates
- * restores the true order. On text queries at 50 000 rows, with the engine's 200
- * candidates, `npm run bench -- --search-only` measured recall@10 0.70 with 200
- * re-ranked, 0.95 with 400, 1.000 with 1 000 (p95 ≤ 36 ms), and 1.000 at 3 × the time
- * with the former fixed factor of 30 (6 000 re-ranked); docs/benchmarks.md, "Search at
- * 50 000 photos". So the factor is this budget ÷ limit, at least 1. Ignored by exact
- * search.
+ * restores the true order. On toy-clip-gap text queries at 50 000 rows (test/bench/
+ * vectors.ts), with the engine's 200 candidates, recall@10 against exact search was
+ * 0.53 with 200 re-ranked, 0.88 with 1 000 (the former budget; 20 or 80 probes alike, so
+ * the loss is PQ's order, not the partitions probed), 0.957 with 2 000 (p95 33–40 ms)
+ * and 0.983 with 4 000 (p95 66 ms), at load 3 on 2 cores. 2 000 keeps p95 under 50 ms;
+ * the 0.98 recall target needs finer codes than LanceDB's default 32 sub-vectors (64
+ * gave 0.977 at the same p95: issue 12 report). So the factor is this budget ÷
+ * limit, at least 1. Ignored by exact search.
  */
-const REFINE_CANDIDATES = 1000;
+export const REFINE_CANDIDATES = 2000;
+
+/** The refineFactor vectorSearch uses for `limit` when told none. */
+export function refineFactorFor(limit: number): number {
+  return Math.max(1, Math.ceil(REFINE_CANDIDATES / limit));
+}
 /** Ids per `IN (…)` list, to keep each SQL statement small. */
 const IDS_PER_STATEMENT = 500;
 /**
@@ -373,8 +380,7 @@ export class LibraryStore {
       if (options.exact) query = query.bypassVectorIndex();
       else {
         if (options.nprobes !== undefined) query = query.nprobes(options.nprobes);
-        const refine = Math.max(1, Math.ceil(REFINE_CANDIDATES / options.limit));
-        query = query.refineFactor(options.refineFactor ?? refine);
+        query = query.refineFactor(options.refineFactor ?? refineFactorFor(options.limit));
       }
       const result = await query.toArrow();
       const distances = numberColumn(result, '_distance');

@@ -9,7 +9,7 @@
  * and describes no real collection. A photo library is clumpy at two scales: subjects
  * (the cat, the beach, documents) and, within a subject, bursts of near-identical
  * shots of one moment. The *content* of each photo is drawn exactly that way, as a
- * unit vector in 512 dimensions:
+ * unit vector in the 496 content dimensions of toy-clip-gap (see the next note):
  *
  * - topics: rows ÷ 500 random directions on the unit sphere (2 000 for 1M rows);
  * - events: a topic plus Gaussian noise, normalised, with cosine ≈ 0.75 to the topic;
@@ -17,41 +17,60 @@
  *   moment;
  * - photos: an event plus noise, normalised, with cosine ≈ 0.92 to the event.
  *
- * Noise σ per dimension for a target cosine c is √((1/c² − 1) / 512), since the noise
- * adds 512·σ² to the squared length.
+ * Noise σ per dimension for a target cosine c is √((1/c² − 1) / d) in d dimensions, since the noise
+ * adds d·σ² to the squared length.
  *
  * [Note: text-to-image geometry of real CLIP]
  * Real CLIP puts each modality in its own narrow cone (the "modality gap"): a text
- * query scores only ≈ 0.15–0.35 against any photo, a match a few hundredths above a
+ * query scores only ≈ 0.15–0.4 against any photo, a match a few hundredths above a
  * baseline that moves with the query, while unrelated photos resemble each other at
- * ≈ 0.5–0.7. An index tuned on photo-to-photo queries (cosine 0.9 to their nearest)
- * says little about that case: the query is far from every stored vector and its top
- * 10 are nearly equidistant. So, following `toy-clip-gap` in ../shared/TOY_MODELS.md,
- * every vector is a narrow-cone mix of fixed random unit directions, orthogonal to
- * each other and to the content:
+ * ≈ 0.5–0.7. An index tuned on photo-to-photo queries (a stored vector perturbed to
+ * cosine 0.9) says little about that case: the query is far from every stored vector
+ * and its top 10 are nearly equidistant. So the queries are real `toy-clip-gap` text
+ * embeddings (../shared/TOY_MODELS.md; computed by test/toy-models'
+ * gapTextEmbedding, the maths the toy's text graph bakes in) of sentences such as
+ * "a photo of a red car", and every photo is laid out as that model lays out an image:
  *
- *   photo = 0.47·s + 0.545·eI + 0.695·n,   text = 0.47·s + 0.545·eT + 0.695·m
+ *   photo = 0.47·s + 0.545·eI + 0.35·ĉ + 0.60·n   (s = dim 3, eI = dim 4, ĉ dims 0..2,
+ *                                                  n the content, dims 16..511)
  *
- * with `s` shared by both modalities, `eI`/`eT` one per modality (the gap), 0.695 =
- * √(1 − 0.47² − 0.545²) so the mix is a unit vector. A photo's content is
- * `n = 0.4·μ + 0.917·c` (`μ` a library-wide "typical photo" direction, `c` the clumpy
- * content above); a query's is `m = q·μ + √(1 − q²)·d`, with `q` uniform in −0.2..0.3
- * per query (the baseline that moves with the query) and `d` a topic plus noise at
- * cosine 0.3 (a text describes a subject loosely). Then photo–photo cosines are
- * 0.52 + 0.48·n·n′ (≈ 0.6 unrelated, ≈ 0.9 one event) and photo–text cosines
- * 0.22 + 0.48·n·m: ≈ 0.18–0.26 for unrelated photos, ≈ 0.33–0.37 for the best 200
- * of the query's topic (the bench reports the median 1st / 10th / 200th), the shape
- * TOY_MODELS.md gives for real CLIP. Everything comes from one seed.
+ * A topic is a subject word and a colour: its content is the toy's token row of the
+ * word mixed with a random direction (cosine SUBJECT_COSINE), so a sentence naming the
+ * word points partly at its photos, as a caption does in real CLIP; its colour one of
+ * the toy colours or a greyish random one. Events and photos jitter both. Text-to-photo
+ * cosines then come out ≈ 0.2–0.3 for unrelated photos and ≈ 0.35–0.45 for the best
+ * of the query's subject and colour (the bench reports the median 1st / 10th / 200th).
+ * Everything comes from one seed.
+ *
+ * Last, every vector, photo and query alike, goes through one fixed random rotation
+ * (rotate below). Cosines, and so scores and recall, are unchanged; but toy-clip-gap's
+ * layout leaves 11 of the 512 dimensions zero and two constant for every photo, which
+ * no real embedding does, and which product quantisation (it splits the dimensions into
+ * fixed groups) would otherwise meet as empty sub-vectors.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LibraryStore, type MediaRow } from '../../native/store/index.js';
+import { ClipTokenizer } from '../../electron/engine/tokenizer/clip-bpe.js';
+import { COLOUR_WORDS, TOY_COLOURS, colourVector } from '../toy-models/colours.js';
+import { CLIP_VOCABULARY } from '../toy-models/toy-clip.js';
+import {
+  GAP_CONTENT_SIZE,
+  GAP_CONTENT_START,
+  GAP_IMAGE_DIM,
+  GAP_SHARED_DIM,
+  GAP_TOKEN_BUCKETS,
+  GAP_WEIGHTS,
+  clipTokenIds,
+  gapTextEmbedding,
+  gapTokenTable,
+} from '../toy-models/toy-clip-gap-reference.js';
 import { CACHE_DIR } from './fixtures.js';
 import { log, Prng } from './measure.js';
 
 export const DIM = 512;
-const VERSION = 2;
+const VERSION = 4;
 /** Rows per upsert: big writes keep LanceDB's fragments few (each write is one). */
 const WRITE_ROWS = 50_000;
 const ROWS_PER_TOPIC = 500;
@@ -59,17 +78,56 @@ const EVENT_MEAN = 6;
 const EVENT_MAX = 60;
 const COS_EVENT_TOPIC = 0.75;
 const COS_PHOTO_EVENT = 0.92;
-/** Weights of the narrow-cone mix ([Note: text-to-image geometry of real CLIP]). */
-const SHARED_WEIGHT = 0.47;
-const MODALITY_WEIGHT = 0.545;
-const CONTENT_WEIGHT = Math.sqrt(1 - SHARED_WEIGHT ** 2 - MODALITY_WEIGHT ** 2);
-const TYPICAL_PHOTO_WEIGHT = 0.4;
-const QUERY_TYPICAL_RANGE: [number, number] = [-0.2, 0.3];
-const COS_QUERY_TOPIC = 0.3;
+/** How much a topic's content points at its subject word's toy token row. */
+const SUBJECT_COSINE = 0.5;
+/** Share of topics whose colour is one of the toy colours (the rest: greyish, random). */
+const NAMED_COLOUR_SHARE = 0.6;
+/** Colour jitter (per channel of ĉ, before renormalising) of an event and of a photo. */
+const EVENT_COLOUR_NOISE = 0.15;
+const PHOTO_COLOUR_NOISE = 0.05;
 /** Every this many events is a video's (kind 'video'), for the kind filter. */
 const VIDEO_EVERY = 8;
+/** What photos show, and how queries name it: single CLIP tokens, as the colour words. */
+const SUBJECTS = [
+  'car',
+  'dog',
+  'cat',
+  'beach',
+  'mountain',
+  'tree',
+  'house',
+  'flower',
+  'boat',
+  'bird',
+  'city',
+  'street',
+  'forest',
+  'lake',
+  'snow',
+  'bridge',
+  'horse',
+  'food',
+  'cake',
+  'baby',
+  'bike',
+  'train',
+  'sunset',
+  'garden',
+  'church',
+  'river',
+  'field',
+  'party',
+  'road',
+  'sky',
+];
+const QUERY_FORMS = [
+  (colour: string, subject: string) => `a photo of a ${colour} ${subject}`,
+  (_colour: string, subject: string) => subject,
+  (colour: string, subject: string) => `${colour} ${subject}`,
+  (_colour: string, subject: string) => `a ${subject} in the evening`,
+];
 
-const sigmaFor = (cosine: number) => Math.sqrt((1 / (cosine * cosine) - 1) / DIM);
+const sigmaFor = (cosine: number, dims: number) => Math.sqrt((1 / (cosine * cosine) - 1) / dims);
 
 function normalise(v: Float32Array): Float32Array {
   let sum = 0;
@@ -79,58 +137,86 @@ function normalise(v: Float32Array): Float32Array {
   return v;
 }
 
-/** `base` plus N(0, σ²) per dimension, normalised, written into `out`. */
+/** `base` plus N(0, σ²) per value, normalised, written into `out`. */
 function perturb(rng: Prng, base: Float32Array, sigma: number, out: Float32Array): Float32Array {
-  for (let i = 0; i < DIM; i++) out[i] = base[i]! + rng.gaussian() * sigma;
+  for (let i = 0; i < base.length; i++) out[i] = base[i]! + rng.gaussian() * sigma;
   return normalise(out);
 }
 
-/** `v` minus its projection on each of the orthonormal `axes` (in place). */
-function removeAxes(v: Float32Array, axes: readonly Float32Array[]): Float32Array {
-  for (const axis of axes) {
-    let dot = 0;
-    for (let i = 0; i < DIM; i++) dot += v[i]! * axis[i]!;
-    for (let i = 0; i < DIM; i++) v[i]! -= dot * axis[i]!;
+interface Look {
+  /** Unit content direction, GAP_CONTENT_SIZE values. */
+  content: Float32Array;
+  /** Unit colour direction ĉ (3 values). */
+  colour: Float32Array;
+}
+
+/** A topic: a subject word's token row mixed with a random direction, and a colour. */
+function topicLook(rng: Prng, tokenizer: ClipTokenizer): Look {
+  const subject = SUBJECTS[rng.int(SUBJECTS.length)]!;
+  const id = tokenizer.encode(subject)[0]!;
+  const table = gapTokenTable();
+  const row = normalise(
+    table.slice(
+      (id % GAP_TOKEN_BUCKETS) * GAP_CONTENT_SIZE,
+      ((id % GAP_TOKEN_BUCKETS) + 1) * GAP_CONTENT_SIZE,
+    ),
+  );
+  const random = normalise(Float32Array.from({ length: GAP_CONTENT_SIZE }, () => rng.gaussian()));
+  const rest = Math.sqrt(1 - SUBJECT_COSINE ** 2);
+  const content = normalise(row.map((x, k) => SUBJECT_COSINE * x + rest * random[k]!));
+  const named = rng.next() < NAMED_COLOUR_SHARE;
+  const colour = named
+    ? Float32Array.from(colourVector(TOY_COLOURS[COLOUR_WORDS[rng.int(COLOUR_WORDS.length)]!]))
+    : Float32Array.from({ length: 3 }, () => rng.gaussian());
+  return { content, colour: normalise(colour) };
+}
+
+/** `base` jittered: content at cosine `cosine`, colour by `colourNoise`. */
+function jitter(rng: Prng, base: Look, cosine: number, colourNoise: number, out: Look): Look {
+  perturb(rng, base.content, sigmaFor(cosine, GAP_CONTENT_SIZE), out.content);
+  perturb(rng, base.colour, colourNoise, out.colour);
+  return out;
+}
+
+/** The photo's embedding as toy-clip-gap lays out an image, L2-normalised, into `out`. */
+function photoVector(look: Look, out: Float32Array): Float32Array {
+  out.fill(0);
+  out[GAP_SHARED_DIM] = GAP_WEIGHTS.shared;
+  out[GAP_IMAGE_DIM] = GAP_WEIGHTS.modality;
+  for (let c = 0; c < 3; c++) out[c] = GAP_WEIGHTS.colour * look.colour[c]!;
+  for (let k = 0; k < GAP_CONTENT_SIZE; k++)
+    out[GAP_CONTENT_START + k] = GAP_WEIGHTS.content * look.content[k]!;
+  return normalise(out);
+}
+
+/** Rounds of sign flips and Walsh–Hadamard transforms: two mix every axis into all 512. */
+const ROTATION_ROUNDS = 2;
+
+/**
+ * A fixed random orthogonal map, in place: per round, flip the signs the seeded `signs`
+ * say, then an orthonormal fast Walsh–Hadamard transform (DIM is a power of two).
+ */
+function rotate(v: Float32Array, signs: Float32Array): Float32Array {
+  for (let round = 0; round < ROTATION_ROUNDS; round++) {
+    for (let i = 0; i < DIM; i++) v[i]! *= signs[round * DIM + i]!;
+    for (let half = 1; half < DIM; half *= 2)
+      for (let i = 0; i < DIM; i += 2 * half)
+        for (let j = i; j < i + half; j++) {
+          const a = v[j]!;
+          const b = v[j + half]!;
+          v[j] = a + b;
+          v[j + half] = a - b;
+        }
+    const scale = 1 / Math.sqrt(DIM);
+    for (let i = 0; i < DIM; i++) v[i]! *= scale;
   }
   return v;
 }
 
-/** The fixed directions of the cones: shared, image, text, typical photo; orthonormal. */
-function coneAxes(rng: Prng): Float32Array[] {
-  const axes: Float32Array[] = [];
-  for (let k = 0; k < 4; k++) {
-    const v = Float32Array.from({ length: DIM }, () => rng.gaussian());
-    axes.push(normalise(removeAxes(v, axes)));
-  }
-  return axes;
-}
-
-/**
- * shared·s + modality·e + content·(typical·μ + √(1 − typical²)·c), into `out`; `c` is
- * a unit content vector, made orthogonal to the axes here (in place).
- */
-function coneVector(
-  axes: readonly Float32Array[],
-  modality: Float32Array,
-  typical: number,
-  content: Float32Array,
-  out: Float32Array,
-): Float32Array {
-  normalise(removeAxes(content, axes));
-  const [shared, , , typicalPhoto] = axes as [
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-  ];
-  const rest = Math.sqrt(1 - typical * typical);
-  for (let i = 0; i < DIM; i++)
-    out[i] =
-      SHARED_WEIGHT * shared[i]! +
-      MODALITY_WEIGHT * modality[i]! +
-      CONTENT_WEIGHT * (typical * typicalPhoto[i]! + rest * content[i]!);
-  return normalise(out);
-}
+const newLook = (): Look => ({
+  content: new Float32Array(GAP_CONTENT_SIZE),
+  colour: new Float32Array(3),
+});
 
 export interface VectorDataset {
   rows: number;
@@ -170,20 +256,22 @@ function syntheticRow(i: number, event: number, vector: Float32Array): MediaRow 
   };
 }
 
-/** Text queries: each describes one topic loosely, with its own baseline (see the notes above). */
+/** Text queries: toy-clip-gap text embeddings of sentences naming a subject and often a colour. */
 function textQueries(
   rng: Prng,
-  axes: readonly Float32Array[],
-  topics: readonly Float32Array[],
+  tokenizer: ClipTokenizer,
   count: number,
-): Float32Array[] {
-  const [low, high] = QUERY_TYPICAL_RANGE;
-  return Array.from({ length: count }, () => {
-    const topic = topics[rng.int(topics.length)]!;
-    const content = perturb(rng, topic, sigmaFor(COS_QUERY_TOPIC), new Float32Array(DIM));
-    const typical = low + rng.next() * (high - low);
-    return coneVector(axes, axes[2]!, typical, content, new Float32Array(DIM));
-  });
+): { texts: string[]; vectors: Float32Array[] } {
+  const texts = Array.from({ length: count }, () =>
+    QUERY_FORMS[rng.int(QUERY_FORMS.length)]!(
+      COLOUR_WORDS[rng.int(COLOUR_WORDS.length)]!,
+      SUBJECTS[rng.int(SUBJECTS.length)]!,
+    ),
+  );
+  const vectors = texts.map((text) =>
+    normalise(Float32Array.from(gapTextEmbedding(clipTokenIds(tokenizer, text)))),
+  );
+  return { texts, vectors };
 }
 
 /**
@@ -206,30 +294,35 @@ export async function vectorDataset(rows: number, queryCount: number): Promise<V
   log(`writing ${rows.toLocaleString('en')} synthetic vectors (once) …`);
   const started = performance.now();
   const rng = new Prng(0x5ea2c4 + rows);
-  const axes = coneAxes(rng);
+  const tokenizer = ClipTokenizer.fromFile(CLIP_VOCABULARY);
   const topics = Array.from({ length: Math.max(20, Math.round(rows / ROWS_PER_TOPIC)) }, () =>
-    normalise(Float32Array.from({ length: DIM }, () => rng.gaussian())),
+    topicLook(rng, tokenizer),
   );
-  const queries = textQueries(rng, axes, topics, queryCount);
+  const signs = Float32Array.from({ length: ROTATION_ROUNDS * DIM }, () =>
+    rng.next() < 0.5 ? -1 : 1,
+  );
+  const queries = textQueries(rng, tokenizer, queryCount).vectors.map((q) => rotate(q, signs));
 
   const store = await LibraryStore.open(storeDir, { dim: DIM, model: 'bench-vit-b32' });
   const buffer = new Float32Array(WRITE_ROWS * DIM);
   let pending: MediaRow[] = [];
-  const eventCentre = new Float32Array(DIM);
-  const content = new Float32Array(DIM);
+  const eventLook = newLook();
+  const look = newLook();
   let written = 0;
   let event = 0;
   while (written + pending.length < rows) {
     const topic = topics[rng.int(topics.length)]!;
-    perturb(rng, topic, sigmaFor(COS_EVENT_TOPIC), eventCentre);
+    jitter(rng, topic, COS_EVENT_TOPIC, EVENT_COLOUR_NOISE, eventLook);
     // Geometric size, mean EVENT_MEAN: each further photo follows with probability 1 − 1/mean.
     let size = 1;
     while (size < EVENT_MAX && rng.next() > 1 / EVENT_MEAN) size++;
     for (let k = 0; k < size && written + pending.length < rows; k++) {
       const i = written + pending.length;
       const vector = buffer.subarray(pending.length * DIM, (pending.length + 1) * DIM);
-      perturb(rng, eventCentre, sigmaFor(COS_PHOTO_EVENT), content);
-      coneVector(axes, axes[1]!, TYPICAL_PHOTO_WEIGHT, content, vector);
+      rotate(
+        photoVector(jitter(rng, eventLook, COS_PHOTO_EVENT, PHOTO_COLOUR_NOISE, look), vector),
+        signs,
+      );
       pending.push(syntheticRow(i, event, vector));
       if (pending.length === WRITE_ROWS) {
         await store.upsertMedia(pending);

@@ -3,6 +3,8 @@
  * the padding, truncation and cleaning rules the text encoder relies on. Runs under
  * vitest with the bundled vocabulary.
  */
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { ClipTokenizer } from '../../electron/engine/tokenizer/clip-bpe.js';
 import { COLOUR_WORDS } from '../toy-models/colours.js';
@@ -72,5 +74,20 @@ describe('ClipTokenizer', () => {
     const { ids, mask } = tokenizer.encodeBatch([''], CONTEXT, END);
     expect([...ids.slice(0, 2)].map(Number)).toEqual([START, END]);
     expect(mask.reduce((a, b) => a + b, 0n)).toBe(2n);
+  });
+
+  it('gives merge k the id 512 + k and its symbol, the two halves joined', () => {
+    const merges = gunzipSync(readFileSync(CLIP_VOCABULARY)).toString('utf8').split('\n');
+    // merges[0] is the version header; the reference uses the next 48 894 lines.
+    for (const rank of [0, 1, 1000, 48_893]) {
+      const line = merges[rank + 1]!;
+      expect(tokenizer.symbol(512 + rank)).toBe(line.replace(' ', ''));
+    }
+  });
+
+  it('refuses a merges file with too few merges, saying how many it has', () => {
+    expect(() => new ClipTokenizer('#version: 0.2\na b\nab c\n')).toThrow(
+      'CLIP merges file has 2 merges, expected 48894.',
+    );
   });
 });

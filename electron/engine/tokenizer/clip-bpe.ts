@@ -59,23 +59,34 @@ export class ClipTokenizer {
 
   /** @param merges the merges file's text (first line is a version header). */
   constructor(merges: string) {
-    const lines = merges.split('\n').slice(1, MERGE_COUNT + 1);
-    if (lines.length !== MERGE_COUNT) {
-      throw new Error(`CLIP merges file has ${lines.length} merges, expected ${MERGE_COUNT}.`);
-    }
     const { table, order } = byteToUnicode();
     this.byteTable = table;
     const byteSymbols = order.map((b) => table[b] ?? '');
-    const symbols = [...byteSymbols, ...byteSymbols.map((s) => s + END_OF_WORD)];
-    lines.forEach((line, rank) => {
-      this.ranks.set(line, rank);
-      symbols.push(line.replace(' ', ''));
-    });
-    symbols.push(START_TOKEN, END_TOKEN);
-    symbols.forEach((symbol, id) => this.encoder.set(symbol, id));
-    this.vocabSize = symbols.length;
-    this.startToken = symbols.length - 2;
-    this.endToken = symbols.length - 1;
+    let id = 0;
+    for (const symbol of byteSymbols) this.encoder.set(symbol, id++);
+    for (const symbol of byteSymbols) this.encoder.set(symbol + END_OF_WORD, id++);
+    // One pass over the text, without splitting it into an array of lines first: this
+    // runs on every `lantern search`, and the array and the per-line copies it makes
+    // cost about as much as the maps themselves.
+    let start = merges.indexOf('\n') + 1; // the first line is a version header
+    let rank = 0;
+    while (rank < MERGE_COUNT && start > 0 && start < merges.length) {
+      let end = merges.indexOf('\n', start);
+      if (end < 0) end = merges.length;
+      const line = merges.slice(start, end);
+      const space = line.indexOf(' ');
+      this.ranks.set(line, rank++);
+      this.encoder.set(space < 0 ? line : line.slice(0, space) + line.slice(space + 1), id++);
+      start = end + 1;
+    }
+    if (rank !== MERGE_COUNT) {
+      throw new Error(`CLIP merges file has ${rank} merges, expected ${MERGE_COUNT}.`);
+    }
+    this.encoder.set(START_TOKEN, id++);
+    this.encoder.set(END_TOKEN, id++);
+    this.vocabSize = id;
+    this.startToken = id - 2;
+    this.endToken = id - 1;
   }
 
   static fromFile(path: string): ClipTokenizer {
