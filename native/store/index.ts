@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 export {
   LibraryStore,
   REFINE_CANDIDATES,
+  pqSubVectors,
   refineFactorFor,
   VECTOR_INDEX_MIN_ROWS,
 } from './library-store.js';

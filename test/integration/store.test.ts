@@ -12,6 +12,7 @@ import {
   LibraryStore,
   VECTOR_INDEX_MIN_ROWS,
   mediaIdFor,
+  pqSubVectors,
   whereDateBetween,
   whereKind,
   whereUnderFolder,
@@ -414,6 +415,29 @@ describe('LibraryStore: failures', () => {
 });
 
 describe('LibraryStore: vector index', () => {
+  it('gives a 512-d CLIP library 64 PQ sub-vectors and still finds the exact nearest', async () => {
+    // [Note: eight dimensions per PQ code] in native/store/library-store.ts.
+    expect(pqSubVectors(512)).toEqual({ numSubVectors: 64 });
+    expect(pqSubVectors(768)).toEqual({ numSubVectors: 96 });
+    expect(pqSubVectors(32)).toEqual({});
+    const dim = 512;
+    const next = random(7);
+    const store = await LibraryStore.open(freshDir(), { dim, model: 'toy-clip' });
+    const rows = Array.from({ length: 2000 }, (_, i) =>
+      row(`/clip/${i}.jpg`, {
+        vector: normalise(Array.from({ length: dim }, () => next() * 2 - 1)),
+      }),
+    );
+    for (let i = 0; i < rows.length; i += 1000) await store.upsertMedia(rows.slice(i, i + 1000));
+    expect(await store.createVectorIndex({ minRows: 1000 })).toBe(true);
+    for (const probe of [3, 1234, 1999]) {
+      const query = normalise(rows[probe]!.vector.map((v) => v + (next() - 0.5) * 0.02));
+      const [top] = await store.vectorSearch(query, { limit: 5 });
+      expect(top!.path).toBe(`/clip/${probe}.jpg`);
+    }
+    await store.close();
+  });
+
   it('builds IVF_PQ past the threshold and still finds the exact nearest', async () => {
     const dim = 32;
     const next = random(42);

@@ -128,9 +128,13 @@ export class ClipEncoder {
   private textSession(): Promise<LoadedSession> {
     if (this.closed) return Promise.reject(closedError(this.model.id));
     this.text ??= (async () => {
-      const session = await loadSession(this.resolved.textPath, this.sessionOptions);
-      checkInput(session.inputNames, this.model.text.input, 'text', this.model.id);
+      // onnxruntime creates the session off the JavaScript thread: the tokenizer's
+      // vocabulary is built meanwhile rather than after it.
+      const pending = loadSession(this.resolved.textPath, this.sessionOptions);
+      pending.catch(() => undefined); // awaited below; a tokenizer failure must not leave it unhandled
       this.tokenizer ??= ClipTokenizer.fromFile(this.options.tokenizerPath);
+      const session = await pending;
+      checkInput(session.inputNames, this.model.text.input, 'text', this.model.id);
       this.settled ??= { provider: session.provider, notes: [...session.notes] };
       this.loaded.text = true;
       return session;
