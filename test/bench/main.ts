@@ -273,7 +273,11 @@ async function indexingPart(
 
 async function parent(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
-  const config = quick ? QUICK : FULL;
+  const config = { ...(quick ? QUICK : FULL) };
+  // `--search-rows 50000,200000`: other library sizes for the search part (a 1M-row index
+  // build and its exact ground truth take tens of minutes on 2 cores).
+  const rowsAt = args.indexOf('--search-rows');
+  if (rowsAt >= 0) config.searchRows = (args[rowsAt + 1] ?? '').split(',').map(number);
   const started = performance.now();
   const parts: PartInfo[] = [];
   /** One measurement in a fresh child, with the contention it ran under. */
