@@ -27,7 +27,7 @@
 import { mkdir, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import sharp from 'sharp';
+import { sharp } from './sharp-module.js';
 import type { Metadata, Sharp, SharpOptions } from 'sharp';
 import { readExif } from './exif.js';
 import type { ImageExif } from './exif.js';

@@ -10,7 +10,7 @@
  * chunks come from sharp; no PNG parsing is written here.
  */
 import exifr from 'exifr';
-import sharp from 'sharp';
+import { sharp } from './sharp-module.js';
 import { classifyDecodeError, emptyFile } from './errors.js';
 import { guardedImageBytes } from './guarded-bytes.js';
 

@@ -7,7 +7,7 @@
  * ErrorCode, spelled identically) and one sentence that says what to do. The engine
  * wraps it as `new LanternError(error.code, error.message, { cause: error })`.
  */
-import sharp from 'sharp';
+import { loadSharp } from './sharp-module.js';
 
 export type ImageErrorCode =
   | 'EMPTY_FILE'
@@ -35,7 +35,7 @@ export class ImageError extends Error {
  * ".heic" too.
  */
 export function canDecodeHeic(): boolean {
-  return sharp.format.heif.input.fileSuffix?.includes('.heic') ?? false;
+  return loadSharp().format.heif.input.fileSuffix?.includes('.heic') ?? false;
 }
 
 export function heicUnsupported(name: string, options?: { cause?: unknown }): ImageError {

@@ -2,9 +2,9 @@
  * @file The image adapter: Lantern's only door to sharp (libvips). Decodes photos for
  * the model (CLIP's batch tensor, a detector's or segmenter's input with its geometry),
  * writes thumbnails, reads EXIF, and draws the inspector's exports (vision-raster.ts). Runs in the engine worker (plain Node);
- * imports node and sharp only (DESIGN.md, Layout).
+ * imports node and sharp only (DESIGN.md, Layout); sharp loads on first use (sharp-module.ts).
  */
-import sharp from 'sharp';
+import { loadSharp } from './sharp-module.js';
 
 export { decodeImage, DEFAULT_DECODE_TIMEOUT_MS } from './decode.js';
 export type { DecodeImageOptions, DecodedImageInfo, ImagePreprocessOptions } from './decode.js';
@@ -85,14 +85,14 @@ export function configureImageDecoding(options: {
   concurrency?: number;
   cache?: boolean;
 }): ImageDecodingSettings {
-  if (options.concurrency !== undefined) {
-    if (!Number.isInteger(options.concurrency) || options.concurrency < 0) {
-      throw new RangeError(
-        `concurrency must be a whole number ≥ 0 (0 = one per core), not ${options.concurrency}`,
-      );
-    }
-    sharp.concurrency(options.concurrency);
+  const { concurrency } = options;
+  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 0)) {
+    throw new RangeError(
+      `concurrency must be a whole number ≥ 0 (0 = one per core), not ${concurrency}`,
+    );
   }
+  const sharp = loadSharp();
+  if (concurrency !== undefined) sharp.concurrency(concurrency);
   if (options.cache !== undefined) sharp.cache(options.cache);
   const cache = sharp.cache();
   return { concurrency: sharp.concurrency(), cache: cache.items.max > 0 || cache.files.max > 0 };

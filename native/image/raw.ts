@@ -9,7 +9,7 @@
  * size would (libvips down to the intermediate, then PIL's resize for the model:
  * resample.ts), and a video's hits are comparable with photos'.
  */
-import sharp from 'sharp';
+import { sharp } from './sharp-module.js';
 import { KERNELS, modelPixels, writeTensor, writeThumbnail } from './decode.js';
 import type { ImagePreprocessOptions, RawImage } from './decode.js';
 import { planDecode } from './plan.js';

@@ -26,7 +26,7 @@
  * scaleY = height / S; for 'pad-square' both are about longest / S, and input pixels
  * past width / scaleX (or height / scaleY) are padding, not photo. Callers clamp.
  */
-import sharp from 'sharp';
+import { sharp } from './sharp-module.js';
 import type { Sharp } from 'sharp';
 import { DEFAULT_DECODE_TIMEOUT_MS, KERNELS, writeTensor } from './decode.js';
 import type { RawImage } from './decode.js';

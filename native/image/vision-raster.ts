@@ -13,7 +13,7 @@
  * Memory: a 24 MP photo is held once as 8-bit RGB (72 MB) plus, for "blur everything
  * else", its blurred copy; masks are one byte per pixel.
  */
-import sharp from 'sharp';
+import { sharp } from './sharp-module.js';
 import { classifyDecodeError, emptyFile, tooLarge } from './errors.js';
 import { guardedImageBytes } from './guarded-bytes.js';
 

@@ -29,9 +29,21 @@ import { createHash } from 'node:crypto';
 import { constants, existsSync } from 'node:fs';
 import { access, mkdir, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { DefaultExiftoolArgs, ExifTool, exiftoolPath } from 'exiftool-vendored';
-import type { Tags } from 'exiftool-vendored';
+import type * as exiftoolVendored from 'exiftool-vendored';
+import type { ExifTool, Tags } from 'exiftool-vendored';
+
+type ExiftoolVendored = typeof exiftoolVendored;
+
+/**
+ * exiftool-vendored, loaded by the first sharedExiftool() rather than at import: the
+ * command line's bundle would otherwise load it (and batch-cluster) for every command.
+ * See [Note: native packages load on first use] in native/image/sharp-module.ts.
+ */
+function loadExiftoolVendored(): ExiftoolVendored {
+  return createRequire(import.meta.url)('exiftool-vendored') as ExiftoolVendored;
+}
 
 export type XmpErrorCode =
   /** Perl or the exiftool script could not be started. */
@@ -121,6 +133,7 @@ function cannotStart(cause: unknown): XmpError {
 }
 
 async function startExiftool(): Promise<ExifTool> {
+  const { DefaultExiftoolArgs, ExifTool, exiftoolPath } = loadExiftoolVendored();
   const config = await namespaceConfigFile();
   const script = process.env['LANTERN_EXIFTOOL'] || (await exiftoolPath());
   // batch-cluster spawns without an 'error' listener on the child, so a script that is
