@@ -19,7 +19,8 @@ import sharp from 'sharp';
 import { loadSession, runFloat } from '../../native/onnx/index.js';
 import type { LoadedSession } from '../../native/onnx/index.js';
 import { ClipTokenizer } from '../../electron/engine/tokenizer/clip-bpe.js';
-import { CLIP_VOCABULARY, readBundledSignature } from '../toy-models/toy-clip.js';
+import { clipVocabularyPath } from '../../electron/engine/paths.js';
+import { readBundledSignature } from '../toy-models/toy-clip.js';
 import { median, peakRssMiB } from './measure.js';
 
 /** Photos per batch in the timed runs (the indexer's order of magnitude). */
@@ -145,7 +146,8 @@ async function encodeAll(
 
 async function encodeTexts(session: LoadedSession, texts: readonly string[]) {
   const { input, output, contextLength, padToken } = readBundledSignature().text;
-  const tokenizer = ClipTokenizer.fromFile(CLIP_VOCABULARY);
+  // The engine's own lookup: bundled into out/bench.js, a path beside this file would miss.
+  const tokenizer = ClipTokenizer.fromFile(clipVocabularyPath());
   const { ids } = tokenizer.encodeBatch([...texts], contextLength, padToken);
   const out = await runFloat(
     session,
