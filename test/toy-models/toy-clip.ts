@@ -11,20 +11,19 @@
  * attention mask.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { ManifestSchema } from '../../electron/engine/models/manifest.js';
+import { findResourcesDir } from '../../electron/engine/models/registry.js';
 import type { ClipModel } from '../../electron/engine/models/manifest.js';
 import type { ClipTokenizer } from '../../electron/engine/tokenizer/clip-bpe.js';
 import { COLOUR_WORDS, TOY_CLIP_BIAS, TOY_COLOURS, colourVector } from './colours.js';
 import type { ColourWord } from './colours.js';
 import { GraphBuilder } from './onnx-writer.js';
 
-export const BUNDLED_MANIFEST = fileURLToPath(
-  new URL('../../resources/models.json', import.meta.url),
-);
-export const CLIP_VOCABULARY = fileURLToPath(
-  new URL('../../resources/tokenizers/clip-bpe-16e6.txt.gz', import.meta.url),
-);
+// Found as the engine finds them (walking up from the running file), so the paths also
+// hold inside the bench bundle out/bench.js, where a path relative to this file would not.
+export const BUNDLED_MANIFEST = path.join(findResourcesDir(), 'models.json');
+export const CLIP_VOCABULARY = path.join(findResourcesDir(), 'tokenizers', 'clip-bpe-16e6.txt.gz');
 
 /** What the toy copies from the real export. */
 export interface ToyClipSignature {
