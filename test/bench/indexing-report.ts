@@ -7,7 +7,10 @@ import type { BaselineResult } from './baseline.js';
 import type { BoundResult } from './pipeline.js';
 import type { IndexingRun, ProcessRun } from './whole-process.js';
 
-export const TARGETS = {
+export /** The engine's default batch size (DEFAULT_INDEXER_SETTINGS.batchSize). */
+const PIPELINE_BATCH = 16;
+
+const TARGETS = {
   wholeProcessRatio: 2.4,
   int8WholeProcessRatio: 4,
   efficiency: 0.85,
@@ -53,13 +56,20 @@ export function indexingSummaryRows(x: IndexingFigures): string[] {
   const baseSteady = med(x.baseline, (r) => r.steadyPhotosPerSecond);
   const ratio = rate / base;
   const efficiency = steady / x.bound.boundPhotosPerSecond;
+  // The pipeline decodes up to three batches ahead (embed-pipeline.ts) while the image
+  // encoder loads: with few photos, everything after the first batch was decoded before
+  // inference began, and the "steady" rate is inference alone, not the pipeline's.
+  const backlogCovers = x.photos.count <= 4 * PIPELINE_BATCH;
+  const steadyNote = backlogCovers
+    ? ` (not a pipeline rate: the ${x.photos.count - PIPELINE_BATCH} photos after the first batch were decoded while the model loaded)`
+    : '';
   const peak = Math.max(...x.lantern.map((r) => r.peakRssMiB));
   const firstDecode = med(x.lantern, (r) => r.firstDecodeSeconds ?? Number.NaN);
   const rows = [
     `| \`lantern index\`, whole process | ${f(rate)} photos/s | — | |`,
     `| transformers.js script, whole process | ${f(base)} photos/s | — | |`,
     `| Lantern ÷ baseline, whole process | ${f(ratio)}× | ≥ ${TARGETS.wholeProcessRatio}× | ${met(ratio >= TARGETS.wholeProcessRatio)} |`,
-    `| Lantern ÷ baseline, steady state | ${f(steady)} ÷ ${f(baseSteady)} = ${f(steady / baseSteady)}× | — | |`,
+    `| Lantern ÷ baseline, steady state | ${f(steady)} ÷ ${f(baseSteady)} = ${f(steady / baseSteady)}×${steadyNote} | — | |`,
   ];
   if (x.int8) {
     const int8Ratio = med(x.int8.runs, (r) => r.photosPerSecond) / base;
@@ -72,7 +82,9 @@ export function indexingSummaryRows(x: IndexingFigures): string[] {
     );
   }
   rows.push(
-    `| steady state ÷ CPU bound (spinning off) | ${f(steady)} ÷ ${f(x.bound.boundPhotosPerSecond)} = ${f(efficiency)} | ≥ ${TARGETS.efficiency} | ${met(efficiency >= TARGETS.efficiency)} |`,
+    backlogCovers
+      ? `| steady state ÷ CPU bound (spinning off) | not measurable on ${x.photos.count} photos${steadyNote}; bound ${f(x.bound.boundPhotosPerSecond)} photos/s | ≥ ${TARGETS.efficiency} | **not measured** |`
+      : `| steady state ÷ CPU bound (spinning off) | ${f(steady)} ÷ ${f(x.bound.boundPhotosPerSecond)} = ${f(efficiency)} | ≥ ${TARGETS.efficiency} | ${met(efficiency >= TARGETS.efficiency)} |`,
     `| peak RSS, \`lantern index\` of ${x.photos.count} photos | ${f(peak, 0)} MiB | ≤ ${TARGETS.indexPeakMiB} MB | ${met(peak * 1.048576 <= TARGETS.indexPeakMiB)} |`,
     `| first photo decoded, from spawn | ${f(firstDecode)} s | ≤ ${TARGETS.firstDecodeSeconds} s | ${met(firstDecode <= TARGETS.firstDecodeSeconds)} |`,
     `| cold \`lantern search\`, whole process | ${f(x.coldSearch.wallSeconds)} s, ${f(x.coldSearch.peakRssMiB, 0)} MiB | ≤ ${TARGETS.coldSearchSeconds} s, ≤ ${TARGETS.searchPeakMiB} MB | ${met(x.coldSearch.wallSeconds <= TARGETS.coldSearchSeconds)} time, ${met(x.coldSearch.peakRssMiB * 1.048576 <= TARGETS.searchPeakMiB)} memory |`,
