@@ -141,6 +141,24 @@ describe('App', () => {
     expect(alert.textContent).toContain('The search is empty: type a few words to search for.');
   });
 
+  it('says the model loads on first use, then names its provider once a search has run', async () => {
+    let loaded = false;
+    installFakeBackend({
+      'app:info': () => ({ ...readyInfo, provider: loaded ? 'cpu' : null, providerNotes: [] }),
+      'search:query': () => {
+        loaded = true; // the engine loads the text encoder for the first search
+        return { results: makeResults(2), hidden: 0 };
+      },
+    });
+    render(App);
+    const box = await screen.findByRole('searchbox', { name: 'Search' });
+    const bar = screen.getByRole('contentinfo');
+    expect(bar.textContent).toContain('Model ready (loads on first use)');
+    await fireEvent.input(box, { target: { value: 'blue' } });
+    await screen.findByRole('list', { name: 'Results' });
+    await waitFor(() => expect(bar.textContent).toContain('Running on cpu'));
+  });
+
   it('lists failed files with their reasons in the library, and the provider in the status bar', async () => {
     installFakeBackend({
       'library:failures': () => [
