@@ -115,13 +115,7 @@ async function createSession(path: string, settings: SessionSettings): Promise<L
         notes.push(explainProviderFailure(candidate.name, error));
         continue;
       }
-      // CPU loads every valid model, so a CPU failure means the file itself is wrong.
-      throw new OnnxError(
-        'MODEL_INVALID',
-        path,
-        `The model file ${path} could not be loaded (${ortReason(error)}). It is damaged or not an ONNX model this version of Lantern can run: download it again or remove it.`,
-        { cause: error },
-      );
+      throw cpuLoadFailed(path, ortReason(error), error);
     }
     return {
       path,
@@ -140,6 +134,19 @@ async function createSession(path: string, settings: SessionSettings): Promise<L
     'MODEL_INVALID',
     path,
     `No execution provider could load ${path}: ${notes.join(' ')}`,
+  );
+}
+
+/**
+ * The error for a model file the CPU provider cannot load: CPU loads every valid model,
+ * so a CPU failure means the file itself is wrong (in-process and thread loads alike).
+ */
+export function cpuLoadFailed(path: string, reason: string, cause?: unknown): OnnxError {
+  return new OnnxError(
+    'MODEL_INVALID',
+    path,
+    `The model file ${path} could not be loaded (${reason}). It is damaged or not an ONNX model this version of Lantern can run: download it again or remove it.`,
+    cause === undefined ? undefined : { cause },
   );
 }
 

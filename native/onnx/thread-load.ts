@@ -12,9 +12,8 @@
  * that loaded, why each one before it did not, and the session's tensor names. Only when
  * the worker itself cannot start does the caller fall back to an in-process session.
  */
-import { OnnxError } from './errors.js';
 import { explainProviderFailure, providerCandidates } from './providers.js';
-import { fileStampOf, ortOptions, type SessionSettings } from './session.js';
+import { cpuLoadFailed, fileStampOf, ortOptions, type SessionSettings } from './session.js';
 import { InferenceThread } from './thread.js';
 import type { ProviderName } from './providers.js';
 
@@ -50,14 +49,7 @@ export async function loadOnThread(
     if (failure.name !== 'cpu') notes.push(explainProviderFailure(failure.name, failure.error));
   }
   const cpuFailure = ready.failures?.find((failure) => failure.name === 'cpu');
-  if (cpuFailure) {
-    // CPU loads every valid model, so a CPU failure means the file itself is wrong.
-    throw new OnnxError(
-      'MODEL_INVALID',
-      path,
-      `The model file ${path} could not be loaded (${cpuFailure.error}). It is damaged or not an ONNX model this version of Lantern can run: download it again or remove it.`,
-    );
-  }
+  if (cpuFailure) throw cpuLoadFailed(path, cpuFailure.error);
   if (!thread || !ready.provider) {
     return { thread: null, reason: ready.error ?? 'the worker thread did not start' };
   }
