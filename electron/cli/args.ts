@@ -47,6 +47,10 @@ export interface CliArgs {
   cutout: string | undefined;
   /** `detect`/`segment` on a video: the time of the frame, seconds (--at). */
   at: number | undefined;
+  /** `export`: the file format of the embeddings (parquet, arrow or jsonl). */
+  format: 'parquet' | 'arrow' | 'jsonl' | undefined;
+  /** `watch`/`serve`: poll the folders every this many seconds instead of native events. */
+  poll: number | undefined;
   help: boolean;
   version: boolean;
 }
@@ -83,6 +87,8 @@ const OPTIONS = {
   prompt: { type: 'string', multiple: true },
   threshold: { type: 'string' },
   cutout: { type: 'string' },
+  format: { type: 'string' },
+  poll: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -210,6 +216,24 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       `--sort is "relevance" or "date", not "${values.sort}".`,
     );
   }
+  if (
+    values.format !== undefined &&
+    values.format !== 'parquet' &&
+    values.format !== 'arrow' &&
+    values.format !== 'jsonl'
+  ) {
+    throw new LanternError(
+      'INVALID_INPUT',
+      `--format is "parquet", "arrow" or "jsonl", not "${values.format}".`,
+    );
+  }
+  const poll = values.poll === undefined ? undefined : Number(values.poll);
+  if (poll !== undefined && !(poll >= 1 && poll <= 3600)) {
+    throw new LanternError(
+      'INVALID_INPUT',
+      `--poll needs seconds between 1 and 3600, not "${values.poll}".`,
+    );
+  }
   if (positionals[0] === 'index' && positionals.slice(1).some((p) => p.trim() === '')) {
     // An empty name resolves to the working directory: refuse rather than index a folder
     // nobody named (often an unset shell variable: lantern index "$PHOTOS").
@@ -252,6 +276,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     threshold,
     cutout: values.cutout,
     at: parseSeconds(values.at, 'at'),
+    format: values.format,
+    poll,
     help: values.help ?? false,
     version: values.version ?? false,
   };
@@ -292,6 +318,11 @@ Commands:
                              mask what the prompt names; --cutout writes it on transparency;
                              a video takes --at SECONDS, as detect
                              (detect and segment never write over a file, the photo included)
+  duplicates [--threshold T] [--folder DIR]
+                             groups of near-identical photos, the suggested keeper first
+  export --format parquet|arrow|jsonl --out FILE [--folder DIR]
+                             the library's embeddings, one row per photo and per video frame
+  watch [--poll SECONDS]     keep the library up to date as files appear, change, move or go
 
 Options (before or after the command):
   --db DIR                   library database folder      (env LANTERN_DB)

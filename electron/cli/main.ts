@@ -16,6 +16,9 @@ import { APP_VERSION } from '../shared/version.js';
 import { LanternService } from '../engine/service/service.js';
 import { need, parseCli, USAGE, type CliArgs } from './args.js';
 import { runCut } from './cut-command.js';
+import { runDuplicates } from './duplicates-command.js';
+import { runExport } from './export-command.js';
+import { runWatch } from './watch-command.js';
 import { runLearn } from './learn-command.js';
 import { runTag, runTags } from './tag-command.js';
 import { runDetect, runSegment } from './vision-command.js';
@@ -415,6 +418,12 @@ async function run(argv: string[]): Promise<number> {
       return runDetect(args);
     case 'segment':
       return runSegment(args);
+    case 'duplicates':
+      return runDuplicates(args, withLibrary);
+    case 'export':
+      return runExport(args, withLibrary);
+    case 'watch':
+      return runWatch(args, withLibrary);
     case 'tags':
       if (args.positionals[0] === 'learn') return runLearn(args, withLibrary);
       return runTags(args, withLibrary);

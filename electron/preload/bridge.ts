@@ -53,6 +53,9 @@ export const CHANNEL_NAMES = [
   'lens:describe',
   'lens:ask',
   'lens:score',
+  'duplicates:find',
+  'duplicates:cancel',
+  'duplicates:trash',
   'media:playback',
   'dialog:pickFolders',
   'media:reveal',
@@ -63,6 +66,7 @@ export const EVENT_NAMES = [
   'library:changed',
   'settings:changed',
   'vision:loading',
+  'duplicates:progress',
 ] as const satisfies readonly EventName[];
 
 /**

@@ -32,6 +32,7 @@ import { resolveServablePath } from './media-access.js';
 import { playbackInfo } from './playback-stream.js';
 import { enqueueSidecarJob, enqueueTagJob, tagHandlers } from './tag-handlers.js';
 import { libraryFrame, visionHandlers } from './vision-handlers.js';
+import { duplicateHandlers } from './duplicate-handlers.js';
 import { FrameCache } from '../vision/frames.js';
 import { VisionModels } from '../vision/loaded-models.js';
 import { lensHandlers } from './lens-handlers.js';
@@ -373,6 +374,7 @@ export class LanternService {
         ...(video ? { video } : {}),
         ...(limit ? { limit } : {}),
       }),
+    ...duplicateHandlers(),
     ...tagHandlers(
       () => this.requireLibrary(),
       this.jobs,
