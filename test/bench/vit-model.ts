@@ -273,6 +273,7 @@ export async function writeVitB32(dir: string): Promise<BenchModel> {
         source: 'test/bench/vit-model.ts',
         hidden: true,
         embeddingSize: EMBEDDING,
+        languages: ['en'],
         files: {
           vision: { path: visionRelative, ...vision },
           text: { path: textRelative, ...text },
@@ -290,6 +291,7 @@ export async function writeVitB32(dir: string): Promise<BenchModel> {
         source: 'test/bench/vit-model.ts',
         hidden: true,
         embeddingSize: EMBEDDING,
+        languages: ['en'],
         files: {
           vision: { path: visionInt8Relative, ...visionInt8 },
           text: { path: textInt8Relative, ...textInt8 },

@@ -106,6 +106,7 @@ function entry(
     source: '',
     hidden: true,
     embeddingSize: 4,
+    languages: ['en'],
     files: { vision: file('vision', overrides.vision), text: file('text', overrides.text) },
     vision: {
       size: 8,
@@ -119,6 +120,7 @@ function entry(
     },
     text: {
       tokenizer: 'clip-bpe',
+      clean: 'none',
       contextLength: 77,
       input: 'input_ids',
       attentionMask: null,

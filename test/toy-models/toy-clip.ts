@@ -52,6 +52,7 @@ export const FALLBACK_SIGNATURE: ToyClipSignature = {
     output: 'image_embeds',
   },
   text: {
+    clean: 'none',
     contextLength: 77,
     input: 'input_ids',
     attentionMask: null,
@@ -71,7 +72,7 @@ export function readBundledSignature(manifestPath = BUNDLED_MANIFEST): ToyClipSi
   return {
     embeddingSize: clip.embeddingSize,
     vision: clip.vision,
-    text: { contextLength, input, attentionMask, output, padToken },
+    text: { clean: 'none', contextLength, input, attentionMask, output, padToken },
     origin: `signature of ${clip.id} in resources/models.json`,
   };
 }

@@ -59,13 +59,29 @@ export const ClipModelSchema = z.object({
     vision: ModelFileSchema,
     text: ModelFileSchema,
     vocab: ModelFileSchema.optional(),
+    /** A Hugging Face tokenizer.json, for `text.tokenizer: 'tokenizer-json'` models. */
+    tokenizer: ModelFileSchema.optional(),
   }),
+  /**
+   * Languages its text encoder was trained on, as ISO 639-1 codes (`["en"]`), or
+   * `["multilingual"]` with the main ones listed after it; shown in the model picker.
+   */
+  languages: z.array(z.string().min(2).max(40)).min(1).default(['en']),
   vision: ImagePreprocessSchema.extend({
     input: z.string().default('pixel_values'),
     output: z.string().default('image_embeds'),
   }),
   text: z.object({
-    tokenizer: z.literal('clip-bpe'),
+    /**
+     * `clip-bpe`: OpenAI CLIP's BPE (bundled vocabulary, or files.vocab); `tokenizer-json`:
+     * the model's own Hugging Face tokenizer.json (files.tokenizer) — SigLIP, multilingual.
+     */
+    tokenizer: z.enum(['clip-bpe', 'tokenizer-json']),
+    /**
+     * Text clean-up before tokenising, as the model was trained: `lower` lower-cases;
+     * `canonicalize` (open_clip's for SigLIP) also drops punctuation and collapses spaces.
+     */
+    clean: z.enum(['none', 'lower', 'canonicalize']).default('none'),
     contextLength: z.number().int().positive(),
     input: z.string().default('input_ids'),
     /** Name of the attention-mask input when the export takes one. */
