@@ -387,11 +387,13 @@ async function run(argv: string[]): Promise<number> {
       return runIndex(args);
     case 'search': {
       const query = need(args.positionals.join(' ').trim() || undefined, 'a search query');
-      const answer = await withLibrary(args, { access: 'read' }, (library) => {
+      await withLibrary(args, { access: 'read' }, async (library) => {
         noteReindex(library);
-        return library.searchWithHidden(query, searchOptions(args));
+        printAnswer(args, await library.searchWithHidden(query, searchOptions(args)));
+        // Once the answer is out, the first search makes the text encoder's ORT-format
+        // copy that every later one loads from ([Note: the ORT-format copy]).
+        await library.encoder.keepTextOrtFormat({ release: true });
       });
-      printAnswer(args, answer);
       return 0;
     }
     case 'similar': {

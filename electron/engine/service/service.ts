@@ -367,8 +367,14 @@ export class LanternService {
     'jobs:pause': ({ id }) => Promise.resolve(this.jobs.pause(id)),
     'jobs:resume': ({ id }) => Promise.resolve(this.jobs.resume(id)),
     'jobs:cancel': ({ id }) => Promise.resolve(this.jobs.cancel(id)),
-    'search:query': ({ query, ...options }) =>
-      this.requireLibrary().searchWithHidden(query, options),
+    'search:query': async ({ query, ...options }) => {
+      const library = this.requireLibrary();
+      const answer = await library.searchWithHidden(query, options);
+      // The next start's first search loads the text encoder from its ORT-format copy,
+      // made here once, in the background ([Note: the ORT-format copy]).
+      void library.encoder.keepTextOrtFormat({ release: false });
+      return answer;
+    },
     'scenes:find': ({ query, video, limit }) =>
       this.requireLibrary().scenes(query, {
         ...(video ? { video } : {}),
