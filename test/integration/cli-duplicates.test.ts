@@ -56,7 +56,7 @@ describe('lantern duplicates', () => {
       expect(group.similarity).toBeGreaterThanOrEqual(answer.threshold);
       expect(group.keeperReason).toBe('largest: 480×360');
     }
-    for (const file of Object.values(trip)) expect(existsSync(file)).toBe(true);
+    for (const file of Object.values(trip) as string[]) expect(existsSync(file)).toBe(true);
   });
 
   it('limits the groups to --folder and takes --threshold', async () => {
