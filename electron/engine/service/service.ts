@@ -380,7 +380,11 @@ export class LanternService {
         ...(video ? { video } : {}),
         ...(limit ? { limit } : {}),
       }),
-    ...duplicateHandlers(),
+    ...duplicateHandlers({
+      requireLibrary: () => this.requireLibrary(),
+      progress: (progress) => this.emit('duplicates:progress', progress),
+      maxPixels: () => this.settings.maxMegapixels * 1e6,
+    }),
     ...tagHandlers(
       () => this.requireLibrary(),
       this.jobs,
