@@ -139,7 +139,7 @@ export class ClipEncoder {
       // by every cold search, so it runs from its ORT-format copy once one is made.
       const pending = loadSession(this.resolved.textPath, {
         ...this.sessionOptions,
-        ortFormat: true,
+        ortFormat: ortFormatWanted(),
       });
       pending.catch(() => undefined); // awaited below; a tokenizer failure must not leave it unhandled
       this.tokenizer ??= ClipTokenizer.fromFile(this.options.tokenizerPath);
@@ -169,6 +169,7 @@ export class ClipEncoder {
   }
 
   private async makeTextOrtFormat(options: { release: boolean }): Promise<boolean> {
+    if (!ortFormatWanted()) return false;
     const text = await this.text?.catch(() => null);
     if (!text || text.fromOrtFormat || text.provider !== 'cpu') return false;
     const { textPath } = this.resolved;
@@ -274,4 +275,13 @@ function checkInput(names: readonly string[], name: string, role: string, id: st
 
 function closedError(id: string): LanternError {
   return new LanternError('CANCELLED', `The model ${id} was closed; open the library again.`);
+}
+
+/**
+ * Whether the text encoder uses ORT-format copies ([Note: the ORT-format copy]); the
+ * environment variable LANTERN_ORT_FORMAT=0 turns them off (the benchmark's side by side,
+ * and a way out should a copy ever misbehave).
+ */
+function ortFormatWanted(): boolean {
+  return process.env.LANTERN_ORT_FORMAT !== '0';
 }
