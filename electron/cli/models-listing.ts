@@ -19,7 +19,8 @@ export function speedLine(info: Pick<ModelInfo, 'installed' | 'task'>, speed: Mo
     speed.imagesPerSecond >= 10
       ? speed.imagesPerSecond.toFixed(0)
       : speed.imagesPerSecond.toFixed(1);
-  return `${rate} images/s, query ${speed.textMs.toFixed(0)} ms (${speed.provider})`;
+  const ms = speed.textMs >= 10 ? speed.textMs.toFixed(0) : speed.textMs.toFixed(1);
+  return `${rate} images/s, query ${ms} ms (${speed.provider})`;
 }
 
 /** `languages` as people read it: "en", or "multilingual (en, de, fr, …)". */
