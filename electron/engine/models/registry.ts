@@ -53,6 +53,8 @@ export interface ResolvedClipModel {
   visionPath: string;
   textPath: string;
   vocabPath: string | null;
+  /** The checked tokenizer.json of a `tokenizer-json` model; null for CLIP BPE. */
+  tokenizerPath: string | null;
 }
 
 export interface ResolvedPromptModel<M extends PromptModel = PromptModel> {
@@ -194,7 +196,9 @@ export class ModelRegistry {
     const visionPath = await this.usable(found, entry.files.vision);
     const textPath = await this.usable(found, entry.files.text);
     const vocabPath = entry.files.vocab ? await this.usable(found, entry.files.vocab) : null;
-    return { model: entry, origin, dir, visionPath, textPath, vocabPath };
+    const { tokenizer } = entry.files;
+    const tokenizerPath = tokenizer ? await this.usable(found, tokenizer) : null;
+    return { model: entry, origin, dir, visionPath, textPath, vocabPath, tokenizerPath };
   }
 
   /**
@@ -259,8 +263,8 @@ export class ModelRegistry {
 /** The files of any manifest entry, CLIP or not, in a stable order. */
 export function filesOf(entry: ModelEntry): ModelFile[] {
   if (entry.task === 'clip') {
-    const { vision, text, vocab } = entry.files;
-    return vocab ? [vision, text, vocab] : [vision, text];
+    const { vision, text, vocab, tokenizer } = entry.files;
+    return [vision, text, vocab, tokenizer].filter((f): f is ModelFile => f !== undefined);
   }
   return [entry.files.model];
 }
