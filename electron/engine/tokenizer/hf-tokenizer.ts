@@ -117,6 +117,6 @@ function unusable(file: string, error: unknown): LanternError {
   const why = error instanceof Error ? error.message : String(error);
   return new LanternError(
     'MODEL_INVALID',
-    `The tokenizer ${file} cannot be read (${why}); replace it with the model's own tokenizer.json (lantern models fetch downloads it again).`,
+    `The tokenizer ${file} cannot be read (${why}); delete it and download the model again, or copy in the tokenizer.json published with the model.`,
   );
 }
