@@ -7,7 +7,8 @@
  *
  * Like the gap toy's text graph, this one reads only the positions after the start token
  * ([CLS]) and before the first end token ([SEP]), and only where the attention mask is 1:
- * a tokenizer that drops [SEP], pads before it or sends no mask changes the embedding.
+ * a tokenizer that drops [SEP], pads before it or masks the wrong positions changes the
+ * embedding.
  */
 import { TOY_COLOURS, colourVector, type ColourWord } from './colours.js';
 import { GraphBuilder } from './onnx-writer.js';
