@@ -279,7 +279,7 @@ describe('downloading a model through the service (LANTERN_CATALOG, local server
     const missing = await service.invoke('models:useFolder', { path: `${catalogDir}-gone` });
     expect(!missing.ok && missing.error.message).toMatch(/^There is no folder at /);
     const used = await call<{ found: number }>(service, 'models:useFolder', { path: toysDir });
-    expect(used.found).toBe(4); // toy-clip, toy-clip-gap, toy-detect, toy-segment
+    expect(used.found).toBe(5); // toy-clip, toy-clip-gap, toy-clip-i18n, toy-detect, toy-segment
   });
 
   it('cancels a download and lists what arrived as partly downloaded', async () => {

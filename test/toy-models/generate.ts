@@ -7,6 +7,7 @@
  * lists the models with file paths relative to `<dir>` and the size and SHA-256 of
  * every file, so the checksum path of the real loader is exercised too.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +22,14 @@ import {
   readBundledSignature,
 } from './toy-clip.js';
 import { TOY_CLIP_GAP_ID, buildGapText, buildGapVision } from './toy-clip-gap.js';
+import {
+  I18N_CONTEXT,
+  I18N_PAD,
+  TOY_CLIP_I18N_ID,
+  buildI18nText,
+  i18nTokenizerJson,
+  i18nVocabulary,
+} from './toy-clip-i18n.js';
 import { DETECT_CONTEXT, DETECT_PREPROCESS, TOY_DETECT_ID, buildToyDetect } from './toy-detect.js';
 import {
   SEGMENT_CONTEXT,
@@ -30,7 +39,7 @@ import {
 } from './toy-segment.js';
 
 export const TOY_CLIP_ID = 'toy-clip';
-export { TOY_CLIP_GAP_ID, TOY_DETECT_ID, TOY_SEGMENT_ID };
+export { TOY_CLIP_GAP_ID, TOY_CLIP_I18N_ID, TOY_DETECT_ID, TOY_SEGMENT_ID };
 
 /** The pad tokens of the real tokenizers: OWL-ViT pads with "!" (id 0), CLIP with its end token. */
 const OWLVIT_PAD_TOKEN = 0;
@@ -43,6 +52,8 @@ export interface GeneratedToyModels {
   textPath: string;
   /** The files of `toy-clip-gap` (TOY_MODELS.md, "toy CLIP with real geometry"). */
   gap: { visionPath: string; textPath: string };
+  /** The files of `toy-clip-i18n` (TOY_MODELS.md, "toy multilingual CLIP"). */
+  i18n: { visionPath: string; textPath: string; tokenizerPath: string };
   /** The toy detector and segmenter (TOY_MODELS.md), one ONNX file each. */
   detectPath: string;
   segmentPath: string;
@@ -60,8 +71,21 @@ async function writeAndDescribe(
   return { path: relative, ...written };
 }
 
+/** A JSON file written as a manifest file entry: path, size and SHA-256. */
+async function writeJsonAndDescribe(
+  dir: string,
+  relative: string,
+  value: object,
+): Promise<{ path: string; size: number; sha256: string }> {
+  const bytes = Buffer.from(`${JSON.stringify(value)}\n`, 'utf8');
+  await writeFile(join(dir, relative), bytes);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  return { path: relative, size: bytes.length, sha256 };
+}
+
 /**
- * Writes `<dir>/<id>/{vision,text}_model.onnx` for each toy CLIP, `<dir>/<id>/model.onnx`
+ * Writes `<dir>/<id>/{vision,text}_model.onnx` for each toy CLIP (and toy-clip-i18n's
+ * tokenizer.json), `<dir>/<id>/model.onnx`
  * for the toy detector and segmenter, and `<dir>/models.json`.
  */
 export async function generateToyModels(
@@ -71,6 +95,7 @@ export async function generateToyModels(
   const root = resolve(dir);
   await mkdir(join(root, TOY_CLIP_ID), { recursive: true });
   await mkdir(join(root, TOY_CLIP_GAP_ID), { recursive: true });
+  await mkdir(join(root, TOY_CLIP_I18N_ID), { recursive: true });
   await mkdir(join(root, TOY_DETECT_ID), { recursive: true });
   await mkdir(join(root, TOY_SEGMENT_ID), { recursive: true });
   const sig = readBundledSignature(options.bundledManifest);
@@ -95,6 +120,23 @@ export async function generateToyModels(
     root,
     `${TOY_CLIP_GAP_ID}/text_model.onnx`,
     buildGapText(sig, tokenizer),
+  );
+  // toy-clip-i18n: toy-clip-gap's image graph, its own text graph and tokenizer.json.
+  const i18nWords = i18nVocabulary();
+  const i18nVision = await writeAndDescribe(
+    root,
+    `${TOY_CLIP_I18N_ID}/vision_model.onnx`,
+    buildGapVision(sig),
+  );
+  const i18nText = await writeAndDescribe(
+    root,
+    `${TOY_CLIP_I18N_ID}/text_model.onnx`,
+    buildI18nText(i18nWords),
+  );
+  const i18nTokenizer = await writeJsonAndDescribe(
+    root,
+    `${TOY_CLIP_I18N_ID}/tokenizer.json`,
+    i18nTokenizerJson(i18nWords),
   );
   const detect = await writeAndDescribe(
     root,
@@ -141,6 +183,33 @@ export async function generateToyModels(
         vision: sig.vision,
         text: { tokenizer: 'clip-bpe', ...sig.text },
         // Measured by test/bench/relevance.ts (docs/search.md, "Where relevance ends").
+        relevance: { matchFloor: 0.3 },
+      },
+      {
+        id: TOY_CLIP_I18N_ID,
+        name: 'Toy multilingual CLIP (test fixture)',
+        task: 'clip',
+        description:
+          'Colour words in English, French, German, Spanish and Chinese match colours, in the toy-clip-gap geometry; see TOY_MODELS.md.',
+        license: 'MIT',
+        source: 'test/toy-models/toy-clip-i18n.ts',
+        notes:
+          'A WordPiece tokenizer.json (BERT normalisation and pre-tokenisation); text encoder takes input_ids and attention_mask.',
+        hidden: true,
+        embeddingSize: sig.embeddingSize,
+        languages: ['multilingual', 'en', 'fr', 'de', 'es', 'zh'],
+        files: { vision: i18nVision, text: i18nText, tokenizer: i18nTokenizer },
+        // The image graph is toy-clip-gap's, which undoes CLIP's mean/std.
+        vision: sig.vision,
+        text: {
+          tokenizer: 'tokenizer-json',
+          clean: 'canonicalize',
+          contextLength: I18N_CONTEXT,
+          input: 'input_ids',
+          attentionMask: 'attention_mask',
+          output: 'text_embeds',
+          padToken: I18N_PAD,
+        },
         relevance: { matchFloor: 0.3 },
       },
       {
@@ -199,6 +268,11 @@ export async function generateToyModels(
     visionPath: join(root, vision.path),
     textPath: join(root, text.path),
     gap: { visionPath: join(root, gapVision.path), textPath: join(root, gapText.path) },
+    i18n: {
+      visionPath: join(root, i18nVision.path),
+      textPath: join(root, i18nText.path),
+      tokenizerPath: join(root, i18nTokenizer.path),
+    },
     detectPath: join(root, detect.path),
     segmentPath: join(root, segment.path),
     manifest,

@@ -52,13 +52,13 @@ function requireGapSize(sig: ToyClipSignature): void {
 }
 
 /** `[N,k]` → `v / max(‖v‖, floor)`. */
-function scaleRows(g: GraphBuilder, v: string, floor: number): string {
+export function scaleRows(g: GraphBuilder, v: string, floor: number): string {
   const length = g.op('ReduceL2', [v], { axes: [1], keepdims: 1 });
   return g.op('Div', [v, g.op('Max', [length, g.constant(floor)])]);
 }
 
 /** `0.47·s + 0.545·e + 0.35·colour + 0.60·content` as `[N,512]`, declared as the graph output. */
-function assemble(
+export function assemble(
   g: GraphBuilder,
   modalityDim: number,
   colour: string,
@@ -134,7 +134,7 @@ export function buildGapVision(sig: ToyClipSignature): GraphBuilder {
 }
 
 /** `[N,L,k]` per-token values → masked sum over L → `[N,k]`. */
-function maskedSum(g: GraphBuilder, perToken: string, mask: string): string {
+export function maskedSum(g: GraphBuilder, perToken: string, mask: string): string {
   const masked = g.op('Mul', [perToken, g.op('Unsqueeze', [mask, g.int64s([2])])]);
   return g.op('ReduceSum', [masked, g.int64s([1])], { keepdims: 0 });
 }

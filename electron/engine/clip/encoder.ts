@@ -1,7 +1,10 @@
 /**
  * @file The CLIP encoder pair (engine, plain Node): one image session and one text
  * session per model, loaded through the native ONNX adapter, fed and read by the tensor
- * names of the model's manifest. Output vectors are L2-normalised.
+ * names of the model's manifest, its text tokenised as the manifest says (BPE or the
+ * model's tokenizer.json). Output vectors are L2-normalised here whatever the export
+ * returns (SigLIP's are not; CLIP's projections are not either), so no manifest field is
+ * needed for it: search compares directions, and calibration is `relevance.matchFloor`.
  */
 import {
   convertToOrtFormat,
@@ -17,13 +20,14 @@ import {
 } from '../../../native/onnx/index.js';
 import type { ResolvedClipModel } from '../models/registry.js';
 import type { ClipModel } from '../models/manifest.js';
-import { ClipTokenizer } from '../tokenizer/clip-bpe.js';
+import { textTokenizerFor, type TextTokenizer } from '../tokenizer/text-tokenizer.js';
 import { splitRows } from '../util/vectors.js';
 import { LanternError } from '../../shared/errors.js';
 
 export interface EncoderOptions {
   provider?: string;
   intraOpThreads?: number;
+  /** The bundled CLIP BPE merges file, for `clip-bpe` models. */
   tokenizerPath: string;
   /**
    * Run the image encoder on a worker thread (default true), so decoding goes on while
@@ -55,7 +59,7 @@ export class ClipEncoder {
   private text: Promise<LoadedSession> | null = null;
   /** What is known once a side has loaded (status reads it; null before). */
   private settled: { provider: string; notes: string[] } | null = null;
-  private tokenizer: ClipTokenizer | null = null;
+  private tokenizer: TextTokenizer | null = null;
   /** The ORT-format copy of the text encoder, once asked for (keepTextOrtFormat). */
   private textCopy: Promise<boolean> | null = null;
   private closed = false;
@@ -142,7 +146,10 @@ export class ClipEncoder {
         ortFormat: ortFormatWanted(),
       });
       pending.catch(() => undefined); // awaited below; a tokenizer failure must not leave it unhandled
-      this.tokenizer ??= ClipTokenizer.fromFile(this.options.tokenizerPath);
+      this.tokenizer ??= textTokenizerFor(this.model, {
+        clipVocabulary: this.options.tokenizerPath,
+        tokenizerJson: this.resolved.tokenizerPath,
+      });
       const session = await pending;
       checkInput(session.inputNames, this.model.text.input, 'text', this.model.id);
       this.settled ??= { provider: session.provider, notes: [...session.notes] };

@@ -42,70 +42,90 @@ export const ImagePreprocessSchema = z.object({
 });
 export type ImagePreprocess = z.infer<typeof ImagePreprocessSchema>;
 
-export const ClipModelSchema = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
-  name: z.string(),
-  task: z.literal('clip'),
-  description: z.string().default(''),
-  license: z.string().default('unknown'),
-  /** The public page the figures below were taken from. */
-  source: z.string().default(''),
-  /** Notes on figures that could not be confirmed. */
-  notes: z.string().optional(),
-  /** Test fixtures are loadable but never offered in the model picker. */
-  hidden: z.boolean().default(false),
-  embeddingSize: z.number().int().positive(),
-  files: z.object({
-    vision: ModelFileSchema,
-    text: ModelFileSchema,
-    vocab: ModelFileSchema.optional(),
-    /** A Hugging Face tokenizer.json, for `text.tokenizer: 'tokenizer-json'` models. */
-    tokenizer: ModelFileSchema.optional(),
-  }),
-  /**
-   * Languages its text encoder was trained on, as ISO 639-1 codes (`["en"]`), or
-   * `["multilingual"]` with the main ones listed after it; shown in the model picker.
-   */
-  languages: z.array(z.string().min(2).max(40)).min(1).default(['en']),
-  vision: ImagePreprocessSchema.extend({
-    input: z.string().default('pixel_values'),
-    output: z.string().default('image_embeds'),
-  }),
-  text: z.object({
+export const ClipModelSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
+    name: z.string(),
+    task: z.literal('clip'),
+    description: z.string().default(''),
+    license: z.string().default('unknown'),
+    /** The public page the figures below were taken from. */
+    source: z.string().default(''),
+    /** Notes on figures that could not be confirmed. */
+    notes: z.string().optional(),
+    /** Test fixtures are loadable but never offered in the model picker. */
+    hidden: z.boolean().default(false),
+    embeddingSize: z.number().int().positive(),
+    files: z.object({
+      vision: ModelFileSchema,
+      text: ModelFileSchema,
+      vocab: ModelFileSchema.optional(),
+      /** A Hugging Face tokenizer.json, for `text.tokenizer: 'tokenizer-json'` models. */
+      tokenizer: ModelFileSchema.optional(),
+    }),
     /**
-     * `clip-bpe`: OpenAI CLIP's BPE (bundled vocabulary, or files.vocab); `tokenizer-json`:
-     * the model's own Hugging Face tokenizer.json (files.tokenizer) — SigLIP, multilingual.
+     * Languages its text encoder was trained on, as ISO 639-1 codes (`["en"]`), or
+     * `["multilingual"]` with the main ones listed after it; shown in the model picker.
      */
-    tokenizer: z.enum(['clip-bpe', 'tokenizer-json']),
+    languages: z.array(z.string().min(2).max(40)).min(1).default(['en']),
+    vision: ImagePreprocessSchema.extend({
+      input: z.string().default('pixel_values'),
+      output: z.string().default('image_embeds'),
+    }),
+    text: z.object({
+      /**
+       * `clip-bpe`: OpenAI CLIP's BPE (bundled vocabulary, or files.vocab); `tokenizer-json`:
+       * the model's own Hugging Face tokenizer.json (files.tokenizer) — SigLIP, multilingual.
+       */
+      tokenizer: z.enum(['clip-bpe', 'tokenizer-json']),
+      /**
+       * Text clean-up before tokenising, as the model was trained: `lower` lower-cases;
+       * `canonicalize` (open_clip's for SigLIP) also drops punctuation and collapses spaces.
+       */
+      clean: z.enum(['none', 'lower', 'canonicalize']).default('none'),
+      contextLength: z.number().int().positive(),
+      input: z.string().default('input_ids'),
+      /** Name of the attention-mask input when the export takes one. */
+      attentionMask: z.string().nullable().default(null),
+      output: z.string().default('text_embeds'),
+      /** Token id used to pad to the context length. */
+      padToken: z.number().int().nonnegative(),
+    }),
     /**
-     * Text clean-up before tokenising, as the model was trained: `lower` lower-cases;
-     * `canonicalize` (open_clip's for SigLIP) also drops punctuation and collapses spaces.
+     * Bytes to download, roughly, for a model whose files do not all have a published size
+     * (the picker says "about 1.7 GB" rather than "size unknown").
      */
-    clean: z.enum(['none', 'lower', 'canonicalize']).default('none'),
-    contextLength: z.number().int().positive(),
-    input: z.string().default('input_ids'),
-    /** Name of the attention-mask input when the export takes one. */
-    attentionMask: z.string().nullable().default(null),
-    output: z.string().default('text_embeds'),
-    /** Token id used to pad to the context length. */
-    padToken: z.number().int().nonnegative(),
-  }),
-  /**
-   * Bytes to download, roughly, for a model whose files do not all have a published size
-   * (the picker says "about 1.7 GB" rather than "size unknown").
-   */
-  approxSize: z.number().int().positive().optional(),
-  /** Rough figures for the model picker. */
-  quality: z.string().optional(),
-  speed: z.string().optional(),
-  /**
-   * Calibration of the relevance cut-off (electron/engine/search/cutoff.ts). `matchFloor`:
-   * the image–text cosine at which this model's match is a match whatever the library
-   * holds; when absent, CLIP ViT-B/32's 0.28 (docs/search.md, "Where relevance ends").
-   */
-  relevance: z.object({ matchFloor: z.number().min(-1).max(1).optional() }).optional(),
-});
+    approxSize: z.number().int().positive().optional(),
+    /** Rough figures for the model picker. */
+    quality: z.string().optional(),
+    speed: z.string().optional(),
+    /**
+     * Calibration of the relevance cut-off (electron/engine/search/cutoff.ts). `matchFloor`:
+     * the image–text cosine at which this model's match is a match whatever the library
+     * holds; when absent, CLIP ViT-B/32's 0.28 (docs/search.md, "Where relevance ends").
+     */
+    relevance: z.object({ matchFloor: z.number().min(-1).max(1).optional() }).optional(),
+  })
+  .superRefine(tokenizerFileGiven);
 export type ClipModel = z.infer<typeof ClipModelSchema>;
+
+/**
+ * A `tokenizer-json` model reads its own tokenizer.json: without `files.tokenizer` there
+ * is nothing to read, and it would only show at the first search, after indexing.
+ */
+function tokenizerFileGiven(
+  entry: { text: { tokenizer: string }; files: { tokenizer?: ModelFile | undefined } },
+  ctx: z.RefinementCtx,
+): void {
+  if (entry.text.tokenizer === 'tokenizer-json' && entry.files.tokenizer === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['files', 'tokenizer'],
+      message:
+        "a tokenizer-json model needs files.tokenizer, the model's Hugging Face tokenizer.json (path, and url, size and sha256 when Lantern downloads it)",
+    });
+  }
+}
 
 /**
  * How a detector or segmenter fits a photo into its square input. `squash` resizes to

@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { cleanClipText } from './text-fixes.js';
+import type { TextTokenizer } from './text-tokenizer.js';
 
 const END_OF_WORD = '</w>';
 const START_TOKEN = '<|startoftext|>';
@@ -47,7 +48,7 @@ function byteToUnicode(): { table: string[]; order: number[] } {
   return { table, order };
 }
 
-export class ClipTokenizer {
+export class ClipTokenizer implements TextTokenizer {
   readonly startToken: number;
   readonly endToken: number;
   readonly vocabSize: number;

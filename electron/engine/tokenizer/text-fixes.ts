@@ -22,8 +22,38 @@ import { DecodingMode, decodeHTML, decodeHTMLStrict } from 'entities';
 
 /** The whole reference clean-up: ftfy, two HTML unescapes, whitespace, lower case. */
 export function cleanClipText(text: string): string {
-  const unescaped = pythonHtmlUnescape(pythonHtmlUnescape(fixText(text)));
-  return unescaped.replace(PYTHON_WHITESPACE_RUN, ' ').replace(PYTHON_TRIM, '').toLowerCase();
+  return whitespaceClean(basicClean(text)).toLowerCase();
+}
+
+/** What a model's manifest asks for in `text.clean` (models/manifest.ts). */
+export type TextCleanMode = 'none' | 'lower' | 'canonicalize';
+
+/**
+ * The clean-up of open_clip's HFTokenizer (`tokenizer.py`), for models that read a
+ * tokenizer.json: `lower` is its `_clean_lower` (the CLIP clean-up above); `canonicalize`
+ * is its `_clean_canonicalize`, SigLIP's: after ftfy and the HTML unescapes, "_" becomes
+ * a space, ASCII punctuation (Python's `string.punctuation`) is removed, the text is
+ * lower-cased and its whitespace collapsed. `none` leaves the text to the tokenizer's
+ * own normaliser.
+ */
+export function cleanModelText(text: string, mode: TextCleanMode): string {
+  if (mode === 'none') return text;
+  if (mode === 'lower') return cleanClipText(text);
+  const canonical = basicClean(text).replaceAll('_', ' ').replace(ASCII_PUNCTUATION, '');
+  return whitespaceClean(canonical.toLowerCase());
+}
+
+/** Python's `string.punctuation`: !"#$%&'()*+,-./:;<=>?@[\]^_`{|}~ */
+const ASCII_PUNCTUATION = /[!-/:-@[-`{-~]/g;
+
+/** open_clip's `basic_clean`: ftfy, two HTML unescapes, strip. */
+function basicClean(text: string): string {
+  return pythonHtmlUnescape(pythonHtmlUnescape(fixText(text))).replace(PYTHON_TRIM, '');
+}
+
+/** Runs of whitespace as one space, stripped (Python's `re.sub(r'\s+', ' ', t).strip()`). */
+function whitespaceClean(text: string): string {
+  return text.replace(PYTHON_WHITESPACE_RUN, ' ').replace(PYTHON_TRIM, '');
 }
 
 /**

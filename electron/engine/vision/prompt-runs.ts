@@ -33,7 +33,7 @@ import {
 import type { OutputTensor } from '../../../native/onnx/index.js';
 import { LanternError } from '../../shared/errors.js';
 import type { DetectModel, PromptModel, SegmentModel } from '../models/manifest.js';
-import type { ClipTokenizer } from '../tokenizer/clip-bpe.js';
+import type { TextTokenizer } from '../tokenizer/text-tokenizer.js';
 import { prepareVisionInput } from './input.js';
 import type { Geometry, VisionInputOptions, VisionPreprocess } from './input.js';
 import { promptGrid, type LogitGrid } from './masks.js';
@@ -45,7 +45,7 @@ export interface PromptRunContext<M extends PromptModel> {
   session: LoadedSession;
   /** Where runs go; null: in-process ([Note: prompt models run on a thread]). */
   thread: InferenceThread | null;
-  tokenizer: ClipTokenizer;
+  tokenizer: TextTokenizer;
   preprocess: VisionPreprocess;
   maxPixels: number;
 }
