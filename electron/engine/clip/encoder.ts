@@ -253,8 +253,11 @@ export class ClipEncoder {
     const session = await this.textSession();
     const { ids, mask } = this.tokenizer!.encodeBatch(texts, contextLength, padToken);
     const dims = [texts.length, contextLength];
-    const feeds: Parameters<typeof runSession>[1] = { [input]: { type: 'int64', data: ids, dims } };
-    if (attentionMask) feeds[attentionMask] = { type: 'int64', data: mask, dims };
+    const feeds: Parameters<typeof runSession>[1] = {
+      [input]: { data: asDeclared(session, input, ids), dims },
+    };
+    if (attentionMask)
+      feeds[attentionMask] = { data: asDeclared(session, attentionMask, mask), dims };
     const outputs = await runSession(session, feeds);
     return splitRows(this.output(outputs, output), texts.length, this.dim);
   }
@@ -269,6 +272,19 @@ export class ClipEncoder {
     }
     return data;
   }
+}
+
+/**
+ * Token ids in the integer type the export declares: int64 for the Hugging Face exports,
+ * int32 for Immich's open_clip exports (SigLIP), read from the session, not assumed.
+ */
+function asDeclared(
+  session: LoadedSession,
+  name: string,
+  values: BigInt64Array,
+): BigInt64Array | Int32Array {
+  const declared = session.inputs.find((info) => info.name === name)?.type;
+  return declared === 'int32' ? Int32Array.from(values, (v) => Number(v)) : values;
 }
 
 function checkInput(names: readonly string[], name: string, role: string, id: string): void {
