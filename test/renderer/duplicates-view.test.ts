@@ -219,6 +219,12 @@ describe('the Duplicates view', () => {
     const dialog = await screen.findByRole('alertdialog', { name: 'Move 2 files to the trash?' });
     await fireEvent.click(within(dialog).getByRole('button', { name: 'Move to trash' }));
     await waitFor(() => expect(fake.trashes).toEqual([['/photos/dog-1.jpg', '/photos/dog-3.jpg']]));
+    // The dogs are down to their keeper, so their group went, and focus with it: it lands
+    // on the group that is left, in the same column, where the arrows keep working.
+    await waitFor(() => expect(within(list).getAllByRole('article')).toHaveLength(1));
+    await waitFor(() =>
+      expect(document.activeElement?.getAttribute('aria-label')).toBe('beach-small.jpg'),
+    );
   });
 
   it('shows progress while finding, and Cancel calls duplicates:cancel', async () => {
