@@ -1,5 +1,14 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node
 // @file The `lantern` executable: runs the bundled command line (`npm run build` makes it).
+//
+// [Note: two malloc arenas] The first line sets MALLOC_ARENA_MAX for the node it starts,
+// through `env -S` (GNU coreutils, macOS and the BSDs; npm's Windows shims read it too):
+// glibc gives each thread that allocates its own arena, and onnxruntime's and libvips'
+// threads left ~260 MB of freed memory stranded in theirs while indexing (peak 1.12-1.20
+// GB for 38 real photos without it, docs/benchmarks.md). glibc reads the variable once,
+// when the process starts, so it cannot be set from here; `env` execs node in place (same
+// process, no wrapper left to orphan the indexer). The desktop app sets it for its engine
+// process (electron/main/app.ts).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 

@@ -293,6 +293,7 @@ Commands:
   models list                models Lantern can use, and whether they are installed
   models fetch <id>          download a model (resumable, checksum-verified)
   models verify [id]         re-check installed model files against their checksums
+  models measure [id]        time an installed model on this computer (shown by models list)
   serve [--port N]           the app in a browser: prints a private http://127.0.0.1 URL
   scenes "<prompt>"          video stretches that match; --video FILE to search one video,
                              --export DIR [--mode fast|accurate] to write one clip per scene

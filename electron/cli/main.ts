@@ -16,6 +16,7 @@ import { APP_VERSION } from '../shared/version.js';
 import { LanternService } from '../engine/service/service.js';
 import { need, parseCli, USAGE, type CliArgs } from './args.js';
 import { runCut } from './cut-command.js';
+import { listModels, measureModels } from './models-listing.js';
 import { runDuplicates } from './duplicates-command.js';
 import { runExport } from './export-command.js';
 import { runWatch } from './watch-command.js';
@@ -219,18 +220,8 @@ async function runModels(args: CliArgs): Promise<number> {
   const [sub, id] = args.positionals;
   const modelsDir = path.resolve(args.models ?? defaultModelsDir());
   const registry = await openRegistry({ modelsDir });
-  if (sub === 'list' || sub === undefined) {
-    const models = registry.list().filter((m) => !m.hidden || args.models);
-    print(args, { models }, () =>
-      models
-        .map(
-          (m) =>
-            `${m.installed ? '✓' : ' '} ${m.id.padEnd(22)} ${m.task.padEnd(7)} ${m.sizeBytes === null ? '    ?' : (m.sizeBytes / 1e6).toFixed(0).padStart(5)} MB  ${m.name}`,
-        )
-        .join('\n'),
-    );
-    return 0;
-  }
+  if (sub === 'list' || sub === undefined) return listModels(args, registry);
+  if (sub === 'measure') return measureModels(args, registry, id);
   if (sub === 'fetch') {
     const entry = registry.get(need(id, 'the id of the model to fetch'));
     const controller = new AbortController();
@@ -284,7 +275,7 @@ async function runModels(args: CliArgs): Promise<number> {
   }
   throw new LanternError(
     'INVALID_INPUT',
-    `Unknown models command "${sub}": use list, fetch <id> or verify.`,
+    `Unknown models command "${sub}": use list, fetch <id>, verify or measure.`,
   );
 }
 
@@ -387,11 +378,13 @@ async function run(argv: string[]): Promise<number> {
       return runIndex(args);
     case 'search': {
       const query = need(args.positionals.join(' ').trim() || undefined, 'a search query');
-      const answer = await withLibrary(args, { access: 'read' }, (library) => {
+      await withLibrary(args, { access: 'read' }, async (library) => {
         noteReindex(library);
-        return library.searchWithHidden(query, searchOptions(args));
+        printAnswer(args, await library.searchWithHidden(query, searchOptions(args)));
+        // Once the answer is out, the first search makes the text encoder's ORT-format
+        // copy that every later one loads from ([Note: the ORT-format copy]).
+        await library.encoder.keepTextOrtFormat({ release: true });
       });
-      printAnswer(args, answer);
       return 0;
     }
     case 'similar': {

@@ -47,6 +47,7 @@ const FIELD_NAMES: Record<string, readonly [string, string?]> = {
   question: ['The question'],
   answers: ['The list of answers', 'Each answer'],
   prompt: ['The prompt'],
+  threshold: ['The similarity threshold'],
 };
 
 const TYPE_NAMES: Record<string, string> = {

@@ -71,6 +71,18 @@ export const SettingsSchema = z
   .strict();
 export type Settings = z.infer<typeof SettingsSchema>;
 
+/** How fast a model ran on this machine, measured once after its download (model-speed.ts). */
+export interface ModelSpeed {
+  /** Images a second through the image encoder, in a batch of a few. */
+  imagesPerSecond: number;
+  /** Milliseconds to encode one search query. */
+  textMs: number;
+  /** The execution provider the measurement ran on ('cpu', 'cuda', …). */
+  provider: string;
+  /** ISO 8601 time of the measurement. */
+  measuredAt: string;
+}
+
 export interface ModelSummary {
   id: string;
   name: string;
@@ -88,6 +100,10 @@ export interface ModelSummary {
   speed: string | null;
   /** Whether every file has a published checksum (unverified models need confirmation). */
   verified: boolean;
+  /** What its text encoder reads: ISO 639-1 codes, or 'multilingual' then the main ones. */
+  languages: string[];
+  /** Speed on this machine; null until measured (installed before, or not installed). */
+  measuredSpeed: ModelSpeed | null;
 }
 
 export interface AppInfo {

@@ -11,6 +11,7 @@ export type { DecodeImageOptions, DecodedImageInfo, ImagePreprocessOptions } fro
 export { preprocessRaw } from './raw.js';
 export type { PreprocessRawOptions } from './raw.js';
 export { readEmbeddedText } from './embedded-text.js';
+export { laplacianVariance } from './sharpness.js';
 export type { EmbeddedText } from './embedded-text.js';
 export { readExif, parseExifDate } from './exif.js';
 export type { ImageExif } from './exif.js';

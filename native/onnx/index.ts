@@ -7,8 +7,15 @@ export { OnnxError, isOnnxError } from './errors.js';
 export type { OnnxErrorCode } from './errors.js';
 export { PROVIDER_PREFERENCE, describeProviders, isProviderRequest } from './providers.js';
 export type { ProviderInfo, ProviderName } from './providers.js';
-export { cachedSessionCount, forgetSession, loadSession, releaseSessions } from './session.js';
+export {
+  cachedSessionCount,
+  fileStampOf,
+  forgetSession,
+  loadSession,
+  releaseSessions,
+} from './session.js';
 export type { GraphOptimization, LoadedSession, SessionSettings, TensorInfo } from './session.js';
+export { convertToOrtFormat, ortFormatPath } from './ort-format.js';
 export { run, runFloat, runSession } from './run.js';
 export { InferenceThread } from './thread.js';
 export { loadOnThread } from './thread-load.js';

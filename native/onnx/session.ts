@@ -6,10 +6,11 @@
  * onnxruntime-node runs inference synchronously inside a `setImmediate`, so a run
  * blocks its event loop for its whole duration.
  */
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InferenceSession } from 'onnxruntime-node';
 import { OnnxError, ortReason } from './errors.js';
+import { inPlaceOptions, ortFormatPath, readOrtFormat } from './ort-format.js';
 import { explainProviderFailure, providerCandidates } from './providers.js';
 import type { ProviderName } from './providers.js';
 
@@ -27,6 +28,11 @@ export interface SessionSettings {
   interOpThreads?: number;
   /** Default 'all': every graph rewrite ORT knows, as the ORT docs recommend for inference. */
   graphOptimization?: GraphOptimization;
+  /**
+   * On the CPU provider, run from the model's ORT-format copy when one exists
+   * ([Note: the ORT-format copy] in ort-format.ts): the text encoder, loaded per search.
+   */
+  ortFormat?: boolean;
 }
 
 export interface TensorInfo {
@@ -51,6 +57,10 @@ export interface LoadedSession {
   readonly outputs: readonly TensorInfo[];
   /** Milliseconds spent creating the session (all provider tries included). */
   readonly loadMs: number;
+  /** Created from the model's ORT-format copy rather than the .onnx file. */
+  readonly fromOrtFormat: boolean;
+  /** The copy's bytes, which the session runs from in place: held as long as it is. */
+  readonly retained: Uint8Array | null;
 }
 
 interface CacheEntry {
@@ -99,7 +109,11 @@ export function ortOptions(
   return options;
 }
 
-async function createSession(path: string, settings: SessionSettings): Promise<LoadedSession> {
+async function createSession(
+  path: string,
+  settings: SessionSettings,
+  fileStamp: string,
+): Promise<LoadedSession> {
   const started = performance.now();
   const notes: string[] = [];
   for (const candidate of providerCandidates(settings.provider ?? 'auto')) {
@@ -107,6 +121,11 @@ async function createSession(path: string, settings: SessionSettings): Promise<L
       notes.push(candidate.skip);
       continue;
     }
+    const copy =
+      candidate.name === 'cpu' && settings.ortFormat === true
+        ? await fromOrtFormat(path, fileStamp, ortOptions(settings, 'cpu'))
+        : null;
+    if (copy) return describe(path, copy.session, 'cpu', notes, started, copy.bytes);
     let session: InferenceSession;
     try {
       session = await InferenceSession.create(path, ortOptions(settings, candidate.name));
@@ -117,17 +136,7 @@ async function createSession(path: string, settings: SessionSettings): Promise<L
       }
       throw cpuLoadFailed(path, ortReason(error), error);
     }
-    return {
-      path,
-      session,
-      provider: candidate.name,
-      notes,
-      inputNames: [...session.inputNames],
-      outputNames: [...session.outputNames],
-      inputs: describeMetadata(session.inputMetadata),
-      outputs: describeMetadata(session.outputMetadata),
-      loadMs: performance.now() - started,
-    };
+    return describe(path, session, candidate.name, notes, started, null);
   }
   // Unreachable while CPU ends every candidate list; kept so a future list cannot fail silently.
   throw new OnnxError(
@@ -165,6 +174,48 @@ export async function fileStampOf(path: string): Promise<string> {
   }
 }
 
+function describe(
+  path: string,
+  session: InferenceSession,
+  provider: ProviderName,
+  notes: string[],
+  started: number,
+  retained: Uint8Array | null,
+): LoadedSession {
+  return {
+    path,
+    session,
+    provider,
+    notes,
+    inputNames: [...session.inputNames],
+    outputNames: [...session.outputNames],
+    inputs: describeMetadata(session.inputMetadata),
+    outputs: describeMetadata(session.outputMetadata),
+    loadMs: performance.now() - started,
+    fromOrtFormat: retained !== null,
+    retained,
+  };
+}
+
+/**
+ * A CPU session run from the model's ORT-format copy, or null when there is no copy. A copy
+ * onnxruntime refuses (damaged on disk) is removed, and the .onnx file is loaded instead.
+ */
+async function fromOrtFormat(
+  path: string,
+  fileStamp: string,
+  options: InferenceSession.SessionOptions,
+): Promise<{ session: InferenceSession; bytes: Uint8Array } | null> {
+  const bytes = await readOrtFormat(path, fileStamp);
+  if (!bytes) return null;
+  try {
+    return { session: await InferenceSession.create(bytes, inPlaceOptions(options)), bytes };
+  } catch {
+    await rm(ortFormatPath(path, fileStamp), { force: true });
+    return null;
+  }
+}
+
 /**
  * The session for a model file, created on first use and cached. Concurrent calls for
  * the same file and settings share one load; a failed load is not cached.
@@ -181,6 +232,7 @@ export async function loadSession(
     settings.intraOpThreads ?? 0,
     settings.interOpThreads ?? 0,
     settings.graphOptimization ?? 'all',
+    settings.ortFormat === true,
   ]);
   const cached = cache.get(key);
   if (cached?.fileStamp === fileStamp) return cached.pending;
@@ -188,7 +240,7 @@ export async function loadSession(
     cache.delete(key);
     await releaseEntry(cached);
   }
-  const pending = createSession(absolute, settings);
+  const pending = createSession(absolute, settings, fileStamp);
   const entry: CacheEntry = { fileStamp, pending };
   cache.set(key, entry);
   pending.then(

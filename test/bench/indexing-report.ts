@@ -35,6 +35,9 @@ export interface IndexingFigures {
   bound: BoundResult;
   emptyIndex: ProcessRun;
   status: ProcessRun;
+  /** The first search on the model: it also makes the text encoder's ORT-format copy. */
+  firstSearch: ProcessRun;
+  /** A later cold search (a fresh process; median of 3), loading from that copy. */
   coldSearch: ProcessRun;
 }
 
@@ -88,6 +91,7 @@ export function indexingSummaryRows(x: IndexingFigures): string[] {
     `| peak RSS, \`lantern index\` of ${x.photos.count} photos | ${f(peak, 0)} MiB | ≤ ${TARGETS.indexPeakMiB} MB | ${met(peak * 1.048576 <= TARGETS.indexPeakMiB)} |`,
     `| first photo decoded, from spawn | ${f(firstDecode)} s | ≤ ${TARGETS.firstDecodeSeconds} s | ${met(firstDecode <= TARGETS.firstDecodeSeconds)} |`,
     `| cold \`lantern search\`, whole process | ${f(x.coldSearch.wallSeconds)} s, ${f(x.coldSearch.peakRssMiB, 0)} MiB | ≤ ${TARGETS.coldSearchSeconds} s, ≤ ${TARGETS.searchPeakMiB} MB | ${met(x.coldSearch.wallSeconds <= TARGETS.coldSearchSeconds)} time, ${met(x.coldSearch.peakRssMiB * 1.048576 <= TARGETS.searchPeakMiB)} memory |`,
+    `| first \`lantern search\` (also makes the ORT-format copy) | ${f(x.firstSearch.wallSeconds)} s, ${f(x.firstSearch.peakRssMiB, 0)} MiB | once per model | |`,
     `| \`lantern index\` of an empty folder | ${f(x.emptyIndex.wallSeconds)} s, ${f(x.emptyIndex.peakRssMiB, 0)} MiB | — | |`,
     `| \`lantern status\` | ${f(x.status.wallSeconds)} s, ${f(x.status.peakRssMiB, 0)} MiB | — | |`,
   );

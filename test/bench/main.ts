@@ -17,7 +17,12 @@ import type { IndexingFigures } from './indexing-report.js';
 import { childOutput, log, runChild } from './measure.js';
 import { boundChild, type BoundResult } from './pipeline.js';
 import { BENCH_MODEL_ID } from './vit-model.js';
-import { lanternCommand, lanternIndex, type IndexingRun } from './whole-process.js';
+import {
+  lanternCommand,
+  lanternIndex,
+  type IndexingRun,
+  type ProcessRun,
+} from './whole-process.js';
 import { renderReport, type BenchReport, type PartInfo } from './report.js';
 import { searchChild, type SearchResult } from './search.js';
 import { renderTypingSection, searchTypingChild, type TypingResult } from './search-typing.js';
@@ -252,7 +257,17 @@ async function indexingPart(
   const emptyIndex = await lanternCommand(['index', empty, '--db', emptyDb, ...on.slice(2)]);
   await rm(emptyDb, { recursive: true, force: true });
   const status = await lanternCommand(['status', ...on]);
-  const coldSearch = await lanternCommand(['search', 'a photo of a dog on the beach', ...on]);
+  // The first search makes the text encoder's ORT-format copy ([Note: the ORT-format
+  // copy]); every later cold search loads from it, so both are measured.
+  await rm(path.join(modelsDir, BENCH_MODEL_ID, 'onnx', '.ort-format'), {
+    recursive: true,
+    force: true,
+  });
+  const search = ['search', 'a photo of a dog on the beach', ...on];
+  const firstSearch = await lanternCommand(search);
+  const coldRuns: ProcessRun[] = [];
+  for (let i = 0; i < 3; i++) coldRuns.push(await lanternCommand(search));
+  const coldSearch = coldRuns.sort((a, b) => a.wallSeconds - b.wallSeconds)[1]!;
   return {
     photos: {
       count: photos.files.length,
@@ -267,6 +282,7 @@ async function indexingPart(
     bound,
     emptyIndex,
     status,
+    firstSearch,
     coldSearch,
   };
 }

@@ -128,7 +128,11 @@ export function indexingRun(
   };
 }
 
-const CLI = path.resolve('out', 'cli.js');
+/**
+ * The \`lantern\` executable, run as a shell runs it (through its first line, which gives
+ * node two malloc arenas: [Note: two malloc arenas] in bin/lantern.js).
+ */
+const LANTERN = path.resolve('bin', 'lantern.js');
 
 export interface LanternModel {
   modelsDir: string;
@@ -147,8 +151,8 @@ export async function lanternIndex(
   const finished = new Promise<void>((resolve) => (done = resolve));
   const watcher = firstThumbnail(path.join(dbDir, 'thumbnails'), finished);
   const run = await timedProcess(
-    process.execPath,
-    [CLI, 'index', photosDir, '--db', dbDir, '--models', model.modelsDir, '--model', model.modelId],
+    LANTERN,
+    ['index', photosDir, '--db', dbDir, '--models', model.modelsDir, '--model', model.modelId],
     { LANTERN_TRACE_PROGRESS: '1' },
   ).finally(done);
   const batches: BatchStamp[] = run.stderr
@@ -167,5 +171,5 @@ export async function lanternIndex(
 
 /** A plain command of the CLI (status, search, index of an empty folder): time and peak RSS. */
 export async function lanternCommand(args: readonly string[]): Promise<ProcessRun> {
-  return timedProcess(process.execPath, [CLI, ...args]);
+  return timedProcess(LANTERN, [...args]);
 }

@@ -84,6 +84,8 @@ export function modelSummary(over: Partial<ModelSummary> = {}): ModelSummary {
     quality: 'good',
     speed: 'fast',
     verified: true,
+    languages: ['en'],
+    measuredSpeed: null,
     ...over,
   };
 }

@@ -5,9 +5,12 @@
  * the engine (the worker of the desktop app, or `lantern serve`).
  */
 import { isCancelled, LanternError } from '../../shared/errors.js';
+import type { ModelSpeed } from '../../shared/contract.js';
 import type { IndexProgress } from '../../shared/types.js';
 import { downloadModel, type DownloadProgress } from './download.js';
 import type { ModelEntry } from './manifest.js';
+import { measureModelSpeed, type MeasureOptions } from './model-speed.js';
+import { resolveInside } from './registry.js';
 
 /** The parts of the service's JobContext a download uses (service/jobs.ts). */
 export interface DownloadJobContext {
@@ -21,6 +24,11 @@ export interface DownloadJobOptions {
   allowUnverified?: boolean;
   /** Injected for tests; the global fetch otherwise. */
   fetch?: typeof fetch;
+  /**
+   * Time a CLIP model once its files are verified ([Note: measured once] in
+   * model-speed.ts), on this provider; `false` skips it. On by default.
+   */
+  measureSpeed?: MeasureOptions | false;
 }
 
 /**
@@ -33,7 +41,7 @@ export async function runDownloadJob(
   destDir: string,
   context: DownloadJobContext,
   opts: DownloadJobOptions = {},
-): Promise<{ verified: boolean }> {
+): Promise<{ verified: boolean; speed: ModelSpeed | null }> {
   for (;;) {
     await context.pause.wait(context.signal);
     if (context.signal.aborted) {
@@ -50,7 +58,12 @@ export async function runDownloadJob(
         ...(opts.fetch ? { fetch: opts.fetch } : {}),
         onProgress: (p) => context.progress(jobProgress(p)),
       });
-      return { verified: files.every((file) => file.verified) };
+      const verified = files.every((file) => file.verified);
+      const speed =
+        opts.measureSpeed === false
+          ? null
+          : await measureAfter(entry, destDir, opts.measureSpeed, context);
+      return { verified, speed };
     } catch (error) {
       // Stopped by a pause (not a cancel): wait for the resume, then continue.
       const paused = attempt.signal.aborted && !context.signal.aborted && isCancelled(error);
@@ -59,6 +72,45 @@ export async function runDownloadJob(
       unsubscribe();
       context.signal.removeEventListener('abort', stop);
     }
+  }
+}
+
+/**
+ * The downloaded model's speed on this machine, or null when it is not a CLIP model or
+ * could not be timed: a model that downloads but does not load says so when it is put in
+ * use, with its own sentence; the download itself succeeded, so it must not fail here.
+ */
+async function measureAfter(
+  entry: ModelEntry,
+  destDir: string,
+  options: MeasureOptions | undefined,
+  context: DownloadJobContext,
+): Promise<ModelSpeed | null> {
+  if (entry.task !== 'clip' || context.signal.aborted) return null;
+  context.progress({
+    phase: 'verifying',
+    done: 0,
+    total: 0,
+    rate: 0,
+    etaSeconds: null,
+    currentFile: 'timing the model on this computer',
+  });
+  const { tokenizer } = entry.files;
+  try {
+    return await measureModelSpeed(
+      {
+        model: entry,
+        origin: 'bundled',
+        dir: destDir,
+        visionPath: resolveInside(destDir, entry.files.vision.path),
+        textPath: resolveInside(destDir, entry.files.text.path),
+        vocabPath: entry.files.vocab ? resolveInside(destDir, entry.files.vocab.path) : null,
+        tokenizerPath: tokenizer ? resolveInside(destDir, tokenizer.path) : null,
+      },
+      options,
+    );
+  } catch {
+    return null; // the picker then says "not measured yet"
   }
 }
 

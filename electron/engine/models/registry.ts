@@ -41,6 +41,8 @@ export interface ModelInfo {
   partialBytes: number | null;
   license: string;
   source: string;
+  /** What its text encoder reads (manifest `languages`; prompt models read English). */
+  languages: string[];
   origin: ModelOrigin;
   /** Folder the model's files live in. */
   dir: string;
@@ -53,6 +55,8 @@ export interface ResolvedClipModel {
   visionPath: string;
   textPath: string;
   vocabPath: string | null;
+  /** The checked tokenizer.json of a `tokenizer-json` model; null for CLIP's BPE. */
+  tokenizerPath: string | null;
 }
 
 export interface ResolvedPromptModel<M extends PromptModel = PromptModel> {
@@ -157,6 +161,7 @@ export class ModelRegistry {
       return {
         ...{ id, name, task, hidden, installed, sizeBytes, approxSizeBytes, partialBytes },
         ...{ license, source, origin, dir },
+        languages: entry.task === 'clip' ? entry.languages : ['en'],
       };
     });
   }
@@ -194,7 +199,9 @@ export class ModelRegistry {
     const visionPath = await this.usable(found, entry.files.vision);
     const textPath = await this.usable(found, entry.files.text);
     const vocabPath = entry.files.vocab ? await this.usable(found, entry.files.vocab) : null;
-    return { model: entry, origin, dir, visionPath, textPath, vocabPath };
+    const { tokenizer } = entry.files;
+    const tokenizerPath = tokenizer ? await this.usable(found, tokenizer) : null;
+    return { model: entry, origin, dir, visionPath, textPath, vocabPath, tokenizerPath };
   }
 
   /**
@@ -259,8 +266,9 @@ export class ModelRegistry {
 /** The files of any manifest entry, CLIP or not, in a stable order. */
 export function filesOf(entry: ModelEntry): ModelFile[] {
   if (entry.task === 'clip') {
-    const { vision, text, vocab } = entry.files;
-    return vocab ? [vision, text, vocab] : [vision, text];
+    // A tokenizer.json is downloaded and checked like the encoders (SigLIP, multilingual).
+    const { vision, text, vocab, tokenizer } = entry.files;
+    return [vision, text, ...(vocab ? [vocab] : []), ...(tokenizer ? [tokenizer] : [])];
   }
   return [entry.files.model];
 }

@@ -24,6 +24,7 @@ import type { LibraryStatus } from '../../shared/types.js';
 import { APP_VERSION } from '../../shared/version.js';
 import { Library, openRegistry } from '../library.js';
 import { runDownloadJob } from '../models/download-job.js';
+import { storedSpeed } from '../models/model-speed.js';
 import { filesOf, type ModelRegistry } from '../models/registry.js';
 import { defaultDbDir, defaultModelsDir } from '../paths.js';
 import { videoExtensions } from '../../../native/ffmpeg/extensions.js';
@@ -224,10 +225,9 @@ export class LanternService {
   private async listModels(): Promise<ModelSummary[]> {
     const registry = await this.registry();
     const current = this.library?.modelId;
-    return registry
-      .list()
-      .filter((info) => !info.hidden || info.id === current)
-      .map((info) => {
+    const shown = registry.list().filter((info) => !info.hidden || info.id === current);
+    return Promise.all(
+      shown.map(async (info): Promise<ModelSummary> => {
         const entry = registry.get(info.id);
         const clip = entry.task === 'clip' ? entry : null;
         return {
@@ -244,8 +244,11 @@ export class LanternService {
           quality: clip?.quality ?? null,
           speed: clip?.speed ?? null,
           verified: filesOf(entry).every((file) => file.sha256 !== undefined),
+          languages: info.languages,
+          measuredSpeed: info.installed ? await storedSpeed(info.dir, entry) : null,
         };
-      });
+      }),
+    );
   }
 
   private readonly handlers: Handlers = {
@@ -367,14 +370,24 @@ export class LanternService {
     'jobs:pause': ({ id }) => Promise.resolve(this.jobs.pause(id)),
     'jobs:resume': ({ id }) => Promise.resolve(this.jobs.resume(id)),
     'jobs:cancel': ({ id }) => Promise.resolve(this.jobs.cancel(id)),
-    'search:query': ({ query, ...options }) =>
-      this.requireLibrary().searchWithHidden(query, options),
+    'search:query': async ({ query, ...options }) => {
+      const library = this.requireLibrary();
+      const answer = await library.searchWithHidden(query, options);
+      // The next start's first search loads the text encoder from its ORT-format copy,
+      // made here once, in the background ([Note: the ORT-format copy]).
+      void library.encoder.keepTextOrtFormat({ release: false });
+      return answer;
+    },
     'scenes:find': ({ query, video, limit }) =>
       this.requireLibrary().scenes(query, {
         ...(video ? { video } : {}),
         ...(limit ? { limit } : {}),
       }),
-    ...duplicateHandlers(),
+    ...duplicateHandlers({
+      requireLibrary: () => this.requireLibrary(),
+      progress: (progress) => this.emit('duplicates:progress', progress),
+      maxPixels: () => this.settings.maxMegapixels * 1e6,
+    }),
     ...tagHandlers(
       () => this.requireLibrary(),
       this.jobs,

@@ -1,0 +1,96 @@
+/**
+ * @file A model's ORT-format copy: the same graph, optimised once and saved in onnxruntime's
+ * own flatbuffer format, which a session can run from in place.
+ *
+ * [Note: the ORT-format copy] Creating a CPU session from a `.onnx` file parses its
+ * protobuf, copies every weight into a tensor and optimises the graph, every time: for
+ * CLIP ViT-B/32's float32 text encoder (254 MB) that is ~0.85 s and a 420 MB peak, most of
+ * a cold `lantern search`. From an ORT-format copy with `use_ort_model_bytes_directly` and
+ * `use_ort_model_bytes_for_initializers`, the session reads its weights straight out of the
+ * file's bytes (no parse, no copy, no optimisation): ~0.28 s and a 330 MB peak, with the same
+ * embedding to the last digit (measured on the bench model; docs/benchmarks.md). Pre-packing
+ * is off for such a session, or it would copy the weights again; one query does not need it.
+ *
+ * The copy is made once (convertToOrtFormat, after a first search) beside the model in
+ * `.ort-format/`, named by the onnxruntime version and the source file's size and time, so
+ * a new onnxruntime or a replaced model file never meets a stale copy. Only the CPU provider
+ * uses it: the saved graph holds the CPU provider's fused operators.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { env, InferenceSession } from 'onnxruntime-node';
+
+const COPY_DIR = '.ort-format';
+
+/** Where the copy of `modelPath` (whose size and mtime are `fileStamp`) lives. */
+export function ortFormatPath(modelPath: string, fileStamp: string): string {
+  const tag = createHash('sha256')
+    .update(`${env.versions.node ?? 'ort'}|${fileStamp}`)
+    .digest('hex')
+    .slice(0, 16);
+  return join(dirname(modelPath), COPY_DIR, `${basename(modelPath)}.${tag}.ort`);
+}
+
+/** The copy's bytes, or null when there is none yet. */
+export async function readOrtFormat(
+  modelPath: string,
+  fileStamp: string,
+): Promise<Uint8Array | null> {
+  try {
+    return await readFile(ortFormatPath(modelPath, fileStamp));
+  } catch {
+    return null;
+  }
+}
+
+/** Session options that run from the copy's bytes in place (the bytes must outlive it). */
+export function inPlaceOptions(
+  options: InferenceSession.SessionOptions,
+): InferenceSession.SessionOptions {
+  const session = { ...(options.extra as { session?: Record<string, string> })?.session };
+  return {
+    ...options,
+    // Optimised when the copy was made; the saved graph is run as it is.
+    graphOptimizationLevel: 'disabled',
+    extra: {
+      ...(options.extra as object),
+      session: {
+        ...session,
+        use_ort_model_bytes_directly: '1',
+        use_ort_model_bytes_for_initializers: '1',
+        disable_prepacking: '1',
+      },
+    },
+  };
+}
+
+/**
+ * Makes the copy of `modelPath` (a CPU session created once with the save options),
+ * written under a temporary name and renamed, and removes copies of older versions.
+ * Takes about as long and as much memory as one session creation from the `.onnx`.
+ */
+export async function convertToOrtFormat(modelPath: string, fileStamp: string): Promise<string> {
+  const target = ortFormatPath(modelPath, fileStamp);
+  const partial = `${target}.partial-${process.pid}`;
+  await mkdir(dirname(target), { recursive: true });
+  try {
+    const session = await InferenceSession.create(modelPath, {
+      executionProviders: ['cpu'],
+      // 'extended' rather than 'all': the layout rewrites of 'all' are not kept in ORT format.
+      graphOptimizationLevel: 'extended',
+      optimizedModelFilePath: partial,
+      logSeverityLevel: 3,
+      extra: { session: { save_model_format: 'ORT', intra_op: { allow_spinning: '0' } } },
+    });
+    await session.release();
+    await rename(partial, target);
+  } finally {
+    await rm(partial, { force: true });
+  }
+  const prefix = `${basename(modelPath)}.`;
+  for (const name of await readdir(dirname(target)))
+    if (name.startsWith(prefix) && name.endsWith('.ort') && join(dirname(target), name) !== target)
+      await rm(join(dirname(target), name), { force: true });
+  return target;
+}
