@@ -133,6 +133,10 @@ describe('the Duplicates view, in the browser shell', () => {
     // A group left with one photo is no group.
     expect(await groups().count()).toBe(0);
     expect(await page.getByText('No near-duplicates at this similarity.').count()).toBe(1);
+    // The copy left the library: the status bar counts two photos.
+    await expect
+      .poll(() => page.getByRole('contentinfo').textContent(), { timeout: 10_000 })
+      .toContain('2 photos');
     await shot('duplicates-trashed');
     expect(pageErrors).toEqual([]);
   });

@@ -138,7 +138,9 @@ describe('the Duplicates view', () => {
 
   it('asks before trashing, trashes nothing on Cancel, and the chosen keeper stays', async () => {
     const fake = fakeDuplicates();
-    installFakeBackend(fake.handlers);
+    const backend = installFakeBackend(fake.handlers);
+    const statusReads = () =>
+      backend.invoke.mock.calls.filter(([channel]) => channel === 'library:status').length;
     render(App);
     const list = await openAndFind();
     const beach = group(list, 1);
@@ -157,6 +159,7 @@ describe('the Duplicates view', () => {
     expect(fake.trashes).toEqual([]);
 
     await fireEvent.click(within(beach).getByRole('button', { name: 'Move others to trash' }));
+    const readsBefore = statusReads();
     await fireEvent.click(
       within(await screen.findByRole('alertdialog')).getByRole('button', { name: 'Move to trash' }),
     );
@@ -165,6 +168,8 @@ describe('the Duplicates view', () => {
     await waitFor(() => expect(within(list).queryByRole('article', { name: /beach/ })).toBeNull());
     expect(within(list).getAllByRole('article')).toHaveLength(1);
     expect(screen.getByText(/Moved 1 file to the system trash/)).toBeTruthy();
+    // The file left the library: the status bar's counts are read again.
+    await waitFor(() => expect(statusReads()).toBe(readsBefore + 1));
   });
 
   it('trashes the others of every group after one confirmation, and says what failed and why', async () => {
