@@ -14,6 +14,9 @@ const external = [
   '@huggingface/transformers',
   // Finds and spawns the exiftool script of exiftool-vendored.pl at run time.
   'exiftool-vendored',
+  // Its @stroncium/procfs require()s its parsers by computed name, which a bundle cannot
+  // resolve ("Module not found in bundle: ./parsers/processMountinfo").
+  'trash',
 ];
 const common = {
   bundle: true,

@@ -6,7 +6,7 @@
 import type { AppInfo, Settings } from '../../../electron/shared/contract.js';
 import { errorMessage, invoke, on } from './api.js';
 
-export type View = 'search' | 'library' | 'tags';
+export type View = 'search' | 'library' | 'tags' | 'duplicates';
 
 export class AppState {
   info = $state.raw<AppInfo | null>(null);
