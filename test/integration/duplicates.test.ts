@@ -149,9 +149,14 @@ describe('near-duplicates', () => {
       const foreign = path.join(root, 'scene', 'notes.txt');
       await writeFile(foreign, 'not a photo of the library');
       const missing = path.join(root, 'scene', 'gone.jpg');
+      const announced: number[] = [];
+      const stop = service.on('library:changed', (status) => announced.push(status.images));
       const result = await service.invoke('duplicates:trash', {
         paths: [scene.resized, missing, foreign],
       });
+      stop();
+      // Every window's counts follow: library:changed carries the library without it.
+      expect(announced).toEqual([27]);
       expect(result.ok).toBe(true);
       const answer = (result as { value: TrashAnswer }).value;
       expect(answer.trashed).toEqual([scene.resized]);

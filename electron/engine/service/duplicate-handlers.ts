@@ -19,6 +19,8 @@ export interface DuplicateServices {
   progress: (progress: Events['duplicates:progress']) => void;
   /** The pixel limit of the indexer's settings, for the sharpness decode. */
   maxPixels: () => number;
+  /** Called after a trash removed rows, so the service announces library:changed. */
+  changed: () => Promise<void>;
 }
 
 export function duplicateHandlers(services: DuplicateServices): DuplicateHandlers {
@@ -52,7 +54,9 @@ export function duplicateHandlers(services: DuplicateServices): DuplicateHandler
           'LIBRARY_BUSY',
           'Another Lantern process writes this library, so nothing was moved to the trash: close it and try again.',
         );
-      return await trashLibraryFiles(library.store, library.thumbnailsDir, paths);
+      const answer = await trashLibraryFiles(library.store, library.thumbnailsDir, paths);
+      if (answer.trashed.length > 0) await services.changed();
+      return answer;
     },
   };
 }

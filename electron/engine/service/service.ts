@@ -387,6 +387,8 @@ export class LanternService {
       requireLibrary: () => this.requireLibrary(),
       progress: (progress) => this.emit('duplicates:progress', progress),
       maxPixels: () => this.settings.maxMegapixels * 1e6,
+      // Files left the library: every window's counts follow.
+      changed: async () => void (await this.publishStatus()),
     }),
     ...tagHandlers(
       () => this.requireLibrary(),
