@@ -25,9 +25,17 @@ function progressLine(stream: NodeJS.WriteStream): {
   done(): void;
 } {
   if (!stream.isTTY) return { update: () => undefined, done: () => undefined };
+  let drawn = false;
   return {
-    update: (counts) => stream.write(`\r\x1b[2KExporting… ${countsLine(counts)}`),
-    done: () => stream.write('\r\x1b[2K'),
+    update: (counts) => {
+      drawn = true;
+      stream.write(`\r\x1b[2KExporting… ${countsLine(counts)}`);
+    },
+    // Cleared once, before the summary is printed (stdout shares the terminal).
+    done: () => {
+      if (drawn) stream.write('\r\x1b[2K');
+      drawn = false;
+    },
   };
 }
 
@@ -58,6 +66,7 @@ export async function runExport(args: CliArgs, withLibrary: WithLibrary): Promis
           onProgress: (counts) => progress.update(counts),
         }),
     );
+    progress.done();
     const { rows, photos, frames, path: written, model } = summary;
     print(
       args,

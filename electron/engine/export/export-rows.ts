@@ -5,7 +5,8 @@
  *
  * A video's own `media` row is not exported: its vector summarises its frames, which are
  * exported one by one; the issue asks for "one row per photo and per video frame". A
- * frame carries its video's path and capture date, and `t`, its time in the video.
+ * frame carries its video's path and capture date (null until the indexer reads one from
+ * videos: index-videos.ts), and `t`, its time in the video.
  */
 import {
   frameVectorPages,
