@@ -98,7 +98,9 @@ function flatVectors(batch: ArrowModule.RecordBatch, dim: number, dir: string): 
  * A query's record batches of at most `maxBatchLength` rows, streamed, with LanceDB's errors
  * turned into StoreErrors naming the library. `execute` is public in LanceDB's JavaScript
  * (query.js) but typed protected in 0.31; iterating the query itself would give batches of
- * LanceDB's own size, so a page could not be bounded.
+ * LanceDB's own size, so a page could not be bounded. LanceDB 0.31 fills each batch across
+ * fragments (30 one-row writes read as batches of 8, 8, 8, 6 for 8), so a store read
+ * mid-index, before compaction, still gives full pages (cli-export.test.ts).
  */
 async function* batchesOf(
   query: object,

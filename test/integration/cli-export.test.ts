@@ -6,7 +6,8 @@
  * per sampled frame, vectors of the model's size equal to the stored ones, `t` on frames
  * only and the photo's capture date; --folder narrows the rows; an existing file is kept
  * unless --overwrite; a cancelled export leaves no file and no partial file behind, and an
- * export in pages writes several row groups / record batches.
+ * export in pages writes several row groups / record batches, full ones even where the
+ * store holds many small fragments (a library read mid-index).
  */
 import { existsSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
@@ -15,11 +16,13 @@ import { tableFromIPC, type Table } from 'apache-arrow';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Library } from '../../electron/engine/library.js';
+import { LibraryStore } from '../../native/store/index.js';
 import { exportEmbeddings } from '../../electron/engine/export/export-embeddings.js';
 import { locateFfmpeg } from '../../native/ffmpeg/index.js';
 import { lantern } from '../fixtures/cli.js';
 import { removeDir, tempDir, toyOptions } from '../fixtures/library.js';
 import { writePhoto } from '../fixtures/photos.js';
+import { mediaRow } from '../fixtures/store-rows.js';
 import { writeColourVideo } from '../fixtures/videos.js';
 
 interface Summary {
@@ -262,6 +265,32 @@ describe('lantern export', () => {
       const table = tableFromIPC(await readFile(arrow));
       expect(table.numRows).toBe(total);
       expect(table.batches.every((batch) => batch.numRows <= 2)).toBe(true);
+    });
+
+    it('gathers a store of many small fragments into full pages', async () => {
+      const dir = path.join(work, 'fragments');
+      const store = await LibraryStore.open(dir, { dim: 4, model: 'toy-clip' });
+      try {
+        // One write per photo, no compaction: ten fragments of one row each.
+        for (let i = 0; i < 10; i++)
+          await store.upsertMedia([
+            mediaRow(`/lib/photo-${i}.jpg`, { vector: Float32Array.from([i, 1, 0, 0]) }),
+          ]);
+        const out = path.join(work, 'gathered.parquet');
+        const summary = await exportEmbeddings(store, { format: 'parquet', out, pageRows: 4 });
+        expect(summary).toMatchObject({ rows: 10, photos: 10, dim: 4 });
+        const bytes = await readFile(out);
+        const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+        expect(parquetMetadata(file).row_groups.map((group) => Number(group.num_rows))).toEqual([
+          4, 4, 2,
+        ]);
+        const rows = (await parquetReadObjects({ file })) as { path: string; vector: number[] }[];
+        expect(rows.map((row) => row.vector[0]).sort((a, b) => a! - b!)).toEqual([
+          0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+        ]);
+      } finally {
+        await store.close();
+      }
     });
 
     for (const format of ['parquet', 'arrow', 'jsonl'] as const)
