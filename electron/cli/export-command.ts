@@ -10,10 +10,10 @@ import {
   formatOfFileName,
   type ExportCounts,
 } from '../engine/export/export-embeddings.js';
-import { LanternError } from '../shared/errors.js';
+import { isCancelled, LanternError } from '../shared/errors.js';
 import { need, type CliArgs } from './args.js';
 import type { WithLibrary } from './command-types.js';
-import { print, shown } from './terminal-text.js';
+import { errorLine, print, shown } from './terminal-text.js';
 
 function countsLine({ rows, photos, frames }: ExportCounts): string {
   return `${rows} rows (${photos} photos, ${frames} video frames)`;
@@ -75,6 +75,12 @@ export async function runExport(args: CliArgs, withLibrary: WithLibrary): Promis
         `Exported ${countsLine(summary)} of model ${shown(model)} (${summary.dim} values each) to ${shown(written)}.`,
     );
     return 0;
+  } catch (error) {
+    // Ctrl+C: the sentence says nothing was written; 130 as `lantern index` (128 + SIGINT).
+    if (!isCancelled(error) || !controller.signal.aborted) throw error;
+    progress.done();
+    process.stderr.write(errorLine((error as Error).message));
+    return 130;
   } finally {
     progress.done();
     process.off('SIGINT', stop);
