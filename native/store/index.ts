@@ -14,6 +14,10 @@ export {
   VECTOR_INDEX_MIN_ROWS,
 } from './library-store.js';
 export { FrameTable, frameId } from './frames.js';
+export { frameVectorPages, imageVectorPages } from './vector-pages.js';
+export type { FrameVectorPage, ImageVectorPage } from './vector-pages.js';
+export { ArrowEmbeddingFile, embeddingSchema } from './arrow-file.js';
+export type { EmbeddingColumns } from './arrow-file.js';
 export type { FrameHit, FrameRow } from './frames.js';
 export { TagTable, TAGS_TABLE, tagKey } from './tags.js';
 export type { TagDecision, TagRow, TagSource, TagState, TagSuggestion } from './tags.js';
