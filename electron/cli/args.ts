@@ -321,8 +321,9 @@ Commands:
                              (detect and segment never write over a file, the photo included)
   duplicates [--threshold T] [--folder DIR]
                              groups of near-identical photos, the suggested keeper first
-  export --format parquet|arrow|jsonl --out FILE [--folder DIR]
+  export --format parquet|arrow|jsonl --out FILE [--folder DIR] [--overwrite]
                              the library's embeddings, one row per photo and per video frame
+                             (the format may also come from FILE's extension)
   watch [--poll SECONDS]     keep the library up to date as files appear, change, move or go
 
 Options (before or after the command):
