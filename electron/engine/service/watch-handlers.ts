@@ -89,7 +89,7 @@ export class ServiceWatch {
       return null;
     }
     const entry = { id: '', batch };
-    const snapshot = this.options.jobs.enqueue('index', 'Watched folders', async (context) => {
+    const snapshot = this.options.jobs.enqueue('index', jobLabel(batch), async (context) => {
       if (this.queued === entry) this.queued = null;
       // A root removed while the job waited is not indexed again (that would add it back).
       const roots = entry.batch.roots.filter((root) => library.roots.includes(root));
@@ -116,6 +116,11 @@ export class ServiceWatch {
     if (snapshot.state === 'queued') this.queued = entry;
     return null;
   }
+}
+
+/** "Watched folders", with why when it is not changes (start, resume, back online). */
+function jobLabel(batch: WatchBatch): string {
+  return batch.reason === 'changes' ? 'Watched folders' : `Watched folders (${batch.reason})`;
 }
 
 /** One batch covering both: folders where both name folders, else the roots whole. */

@@ -316,6 +316,8 @@ export class FolderWatcher {
       const report = await this.target.index(batch, this.controller.signal);
       this.options.onBatch?.(batch, report, (performance.now() - started) / 1000);
     }
+    // A re-scan asked for with nothing to scan (no roots online) names no later batch.
+    if (this.pending.empty) this.nextReason = 'changes';
   }
 
   private setState(root: string, watched: WatchedRoot, state: RootWatchState): void {
