@@ -93,6 +93,10 @@ describe('watched folders', () => {
   it('finds a photo copied into a watched root, and forgets it once deleted', async () => {
     await startWatching();
     const made = await writePhoto(spare, { colour: 'yellow', name: 'sun.jpg' });
+    // What a full index skips, the watcher skips too.
+    await mkdir(path.join(root, 'node_modules'));
+    const skipped = path.join(root, 'node_modules', 'sun.jpg');
+    await copyFile(made, skipped);
     const copied = path.join(root, 'album', 'sun.jpg');
     await copyFile(made, copied);
     await eventually(
@@ -105,13 +109,14 @@ describe('watched folders', () => {
       'the deleted photo gone from search',
     );
     expect(await rowOf(copied)).toBeUndefined();
+    expect(await rowOf(skipped)).toBeUndefined();
     // Runs covered the folder touched, not the whole root.
     expect(batches.every((entry) => entry.batch.within?.[0] === path.join(root, 'album'))).toBe(
       true,
     );
   });
 
-  it('keeps an accepted tag on a file moved into a new folder (matched by content, not re-embedded)', async () => {
+  it('keeps an accepted tag on a file moved into a new folder (matched by content, not re-embedded), and watches a renamed folder', async () => {
     const vocabulary = await loadVocabulary();
     const before = path.join(root, 'album', 'blue.jpg');
     await decideTag(library.store, vocabulary, [before], 'blue', 'accepted');
@@ -128,6 +133,21 @@ describe('watched folders', () => {
     const row = await rowOf(after);
     const [tags] = await tagsOfFiles(library.store, vocabulary, row ? [row] : []);
     expect(tags?.tags.find((tag) => tag.tag === 'colours/blue')?.state).toBe('accepted');
+
+    // The folder renamed: its photo follows, and the renamed folder is still watched.
+    const renamed = path.join(root, 'sorted-2024');
+    await rename(path.join(root, 'sorted'), renamed);
+    await eventually(
+      async () => (await rowOf(path.join(renamed, 'sky.jpg'))) !== undefined,
+      'the photo under the renamed folder',
+    );
+    const made = await writePhoto(spare, { colour: 'purple', name: 'late.jpg' });
+    await copyFile(made, path.join(renamed, 'late.jpg'));
+    await eventually(
+      async () => (await rowOf(path.join(renamed, 'late.jpg'))) !== undefined,
+      'a photo copied into the renamed folder',
+    );
+    expect(batches.reduce((sum, entry) => sum + (entry.report?.moved ?? 0), 0)).toBe(2);
   });
 
   it('indexes a burst of 300 files in a few runs, not one per file', async () => {

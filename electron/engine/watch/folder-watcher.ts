@@ -21,7 +21,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import type { IndexReport } from '../../shared/types.js';
-import { mediaKindOf } from '../indexer/scan.js';
+import { isSkippedFolder, mediaKindOf } from '../indexer/scan.js';
 import { isAtOrInsideFolder } from '../library-folders.js';
 import { PendingChanges, type ChangeBatch, type ChangeKind } from './change-batch.js';
 import { networkMountType } from './network-mounts.js';
@@ -327,9 +327,14 @@ export class FolderWatcher {
   }
 }
 
-/** Hidden files and folders are skipped, as the indexer's scan skips them. */
+/**
+ * What the indexer's scan skips is not watched either: hidden files and folders, system and
+ * package folders (node_modules, @eaDir…), files that are not media. Else a photo in
+ * node_modules would be indexed by a batch (which scans the folder it names) and never by a
+ * full run.
+ */
 function isIgnored(root: string, file: string, stats?: Stats): boolean {
   if (file === root) return false;
-  if (path.basename(file).startsWith('.')) return true;
+  if (isSkippedFolder(path.basename(file))) return true;
   return stats?.isFile() === true && mediaKindOf(file) === null;
 }
