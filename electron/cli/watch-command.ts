@@ -20,7 +20,14 @@ export function runWatch(args: CliArgs, withLibrary: WithLibrary): Promise<numbe
         'This library has no folders to watch yet: add one with `lantern index FOLDER` first.',
       );
     const settings = await readStoredSettings(library.dbDir);
-    const say = (line: string) => process.stdout.write(`${stamp()} ${shown(line)}\n`);
+    // Lines for a person or a log (also when piped: a watch runs for days under a service
+    // manager); `--json` gives one object a line for a script.
+    const say = (line: string, json: object) =>
+      process.stdout.write(
+        args.json
+          ? `${JSON.stringify({ time: Date.now(), ...json })}\n`
+          : `${stamp()} ${shown(line)}\n`,
+      );
     let failed: unknown = null;
     const stopped = new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
@@ -29,19 +36,23 @@ export function runWatch(args: CliArgs, withLibrary: WithLibrary): Promise<numbe
     const watcher = new FolderWatcher(libraryWatchTarget(library), {
       pollSeconds: args.poll ?? settings.watchPollSeconds,
       forcePolling: args.poll !== undefined,
-      onBatch: (batch, report, seconds) => say(batchSummary(batch, report, seconds)),
-      onRootState: (root, state) => say(rootLine(root, state)),
+      onBatch: (batch, report, seconds) =>
+        say(batchSummary(batch, report, seconds), { event: 'batch', ...batch, report, seconds }),
+      onRootState: (root, state) => say(rootLine(root, state), { event: 'folder', root, ...state }),
       onError: (error) => {
         failed = error;
-        say(`error: ${error instanceof Error ? error.message : String(error)}`);
+        const message = error instanceof Error ? error.message : String(error);
+        say(`error: ${message}`, { event: 'error', message });
       },
     });
     await watcher.start();
-    say(
-      `watching ${library.roots.length} folder${library.roots.length === 1 ? '' : 's'}; Ctrl+C stops`,
-    );
+    const count = library.roots.length;
+    say(`watching ${count} folder${count === 1 ? '' : 's'}; Ctrl+C stops`, {
+      event: 'watching',
+      roots: library.roots,
+    });
     await stopped;
-    say('stopping (the batch under way is finished and written)');
+    say('stopping (the batch under way is finished and written)', { event: 'stopping' });
     await watcher.stop();
     return failed === null ? 0 : 1;
   });
