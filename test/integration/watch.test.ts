@@ -7,6 +7,7 @@
  * forced polling finds new files; a clock jump (sleep) re-scans. Deadlines are generous:
  * they say "within seconds", not how fast.
  */
+import type { EventEmitter } from 'node:events';
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -220,6 +221,28 @@ describe('watched folders', () => {
       async () => (await searchPaths('a photo of an orange thing'))[0] === copied,
       'the polled root’s new photo found by search',
     );
+  });
+
+  it('falls back to polling a root whose native watch fails (the inotify watch limit)', async () => {
+    const live = await startWatching();
+    expect(live.states().get(root)?.mode).toBe('events');
+    // The limit cannot be reached on purpose without changing the machine's settings: the
+    // watcher's chokidar instance reports the error chokidar gives when it is.
+    const inner = (live as unknown as { roots: Map<string, { watcher: EventEmitter | null }> })
+      .roots;
+    const limit = Object.assign(new Error('ENOSPC: System limit for number of file watchers'), {
+      code: 'ENOSPC',
+    });
+    inner.get(root)?.watcher?.emit('error', limit);
+    await eventually(
+      () => Promise.resolve(live.states().get(root)?.mode === 'polling'),
+      'the root polled instead',
+    );
+    expect(live.states().get(root)?.why).toMatch(/native events failed \(ENOSPC\)/);
+    const made = await writePhoto(spare, { colour: 'brown', name: 'after-limit.jpg' });
+    const copied = path.join(root, 'after-limit.jpg');
+    await copyFile(made, copied);
+    await eventually(async () => (await rowOf(copied)) !== undefined, 'a photo found by polling');
   });
 
   it('re-scans every root after the clock jumps (the machine slept)', async () => {

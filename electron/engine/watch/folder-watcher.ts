@@ -187,7 +187,15 @@ export class FolderWatcher {
         };
         this.roots.set(root, entry);
         if (health.offline) this.setState(root, entry, { mode: 'offline', why: health.offline });
-        else await this.watchRoot(root, entry, health.device);
+        else {
+          await this.watchRoot(root, entry, health.device);
+          // A root added while watching: what changed between its own index run and its
+          // watch starting is caught by one re-scan (unchanged files are only stat'ed).
+          if (this.checkTimer) {
+            this.pending.addRoot(root);
+            this.scheduleBatch(0);
+          }
+        }
         continue;
       }
       if (health.offline && watched.state.mode !== 'offline') {
@@ -237,8 +245,13 @@ export class FolderWatcher {
       .on('unlink', on('media'))
       .on('addDir', on('folder-added'))
       .on('unlinkDir', on('folder-removed'))
-      .on('error', (error) => void this.onWatchError(root, watched, error, polling));
-    await new Promise<void>((resolve) => watcher.once('ready', resolve));
+      .on('error', (error) => void this.onWatchError(root, watched, watcher, error, polling));
+    // An error before 'ready' (a watch limit met while the tree is walked) ends the wait
+    // too: onWatchError replaces this watcher with a poller.
+    await new Promise<void>((resolve) =>
+      watcher.once('ready', () => resolve()).once('error', () => resolve()),
+    );
+    if (watched.watcher !== watcher) return; // replaced by the fallback meanwhile
     // stop() came while this root's watcher was getting ready: it closes what it found.
     if (this.stopped) {
       watched.watcher = null;
@@ -252,16 +265,18 @@ export class FolderWatcher {
   private async onWatchError(
     root: string,
     watched: WatchedRoot,
+    failed: FSWatcher,
     error: unknown,
     polling: boolean,
   ): Promise<void> {
+    if (watched.watcher !== failed || this.stopped) return; // already replaced or closed
     const code = (error as NodeJS.ErrnoException | null)?.code ?? '';
-    if (polling || !NATIVE_FAILURES.has(code) || this.stopped || watched.watcher === null) {
+    if (polling || !NATIVE_FAILURES.has(code)) {
       this.options.onError?.(error);
       return;
     }
-    await watched.watcher.close();
     watched.watcher = null;
+    await failed.close();
     await this.watchRoot(root, watched, watched.device, code);
     // Events may have been missed between the failure and the poller's start.
     this.pending.addRoot(root);
