@@ -87,4 +87,26 @@ describe('the service watches its folders', () => {
     const status = await statusOfRoot();
     expect(status?.files).toBe(2);
   }, 30_000);
+
+  it('polls every folder when started with a polling interval (`lantern serve --poll`)', async () => {
+    await call('library:addRoots', { paths: [root] });
+    await service.close();
+    service = await LanternService.create({
+      shell: 'browser',
+      dbDir: db,
+      modelsDir: inject('toyModelsDir'),
+      modelId: 'toy-clip-gap',
+      watchPollSeconds: 1,
+    });
+    await eventually(
+      async () => ((await statusOfRoot())?.watch === 'polling' ? true : undefined),
+      'the folder polled',
+    );
+    const made = await writePhoto(spare, { colour: 'green', name: 'polled.jpg' });
+    await copyFile(made, path.join(root, 'polled.jpg'));
+    await eventually(
+      async () => ((await statusOfRoot())?.files === 2 ? true : undefined),
+      'the polled photo indexed',
+    );
+  }, 30_000);
 });
