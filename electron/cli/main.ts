@@ -342,6 +342,7 @@ async function runServe(args: CliArgs): Promise<number> {
     ...(args.db ? { dbDir: args.db } : {}),
     ...(args.models ? { modelsDir: args.models } : {}),
     ...(args.model ? { modelId: args.model } : {}),
+    ...(args.poll !== undefined ? { watchPollSeconds: args.poll } : {}),
   });
   let shell: Awaited<ReturnType<typeof startBrowserShell>>;
   try {

@@ -322,7 +322,9 @@ export class Library {
     }
     this.backgroundSample = null;
     const coversEveryRoot = this.settings.roots.every((root) => runRoots.includes(root));
-    const complete = !report.cancelled && coversEveryRoot && report.offline.length === 0;
+    // A run over some folders only (the watcher's, `within`) says nothing about the rest.
+    const complete =
+      !report.cancelled && !options.within && coversEveryRoot && report.offline.length === 0;
     await side.store.markIndexed(complete);
     if (!report.cancelled && report.indexed + report.moved + report.removed > 0) {
       // Compact the run's many small writes; build the vector index once the library is

@@ -43,6 +43,8 @@ const FIELD_NAMES: Record<string, readonly [string, string?]> = {
   thumbnailSize: ['The thumbnail size'],
   maxMegapixels: ['The largest picture size'],
   theme: ['The theme'],
+  watch: ['"Watch folders for changes"'],
+  watchPollSeconds: ['The polling interval'],
   labels: ['The list of labels', 'Each label'],
   question: ['The question'],
   answers: ['The list of answers', 'Each answer'],

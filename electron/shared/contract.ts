@@ -67,6 +67,10 @@ export const SettingsSchema = z
      * photo.xmp), for digiKam, darktable and Lightroom; off until the person turns it on.
      */
     writeXmp: z.boolean(),
+    /** Keep the index current as files appear, change, move or go (docs/watch.md); on by default. */
+    watch: z.boolean(),
+    /** Seconds between two polls of a root that is polled (network shares, or when native events fail). */
+    watchPollSeconds: z.number().int().min(1).max(3600),
   })
   .strict();
 export type Settings = z.infer<typeof SettingsSchema>;

@@ -159,6 +159,11 @@ export interface LibraryStatus {
     failed: number;
     /** Why the folder cannot be read now (unplugged, no permission); null when it can. */
     offline: string | null;
+    /**
+     * How the folder is watched for changes (docs/watch.md): native events, polling, or not
+     * at all (watching off, or the folder offline). Absent where nothing watches (the CLI).
+     */
+    watch?: 'events' | 'polling' | 'off';
   }[];
   images: number;
   videos: number;

@@ -50,6 +50,8 @@ export const settings: Settings = {
   maxMegapixels: 100,
   theme: 'system',
   writeXmp: false,
+  watch: true,
+  watchPollSeconds: 30,
 };
 
 export const status: LibraryStatus = {

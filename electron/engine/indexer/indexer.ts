@@ -41,6 +41,11 @@ export interface IndexRunOptions {
   signal?: AbortSignal;
   pause?: PauseGate;
   onProgress?: (progress: IndexProgress) => void;
+  /**
+   * Folders inside the roots to re-scan instead of the whole roots (the watcher's batches,
+   * engine/watch): files elsewhere are left as they are, and rows keep their root.
+   */
+  within?: readonly string[];
 }
 
 /**
@@ -89,14 +94,15 @@ export async function indexRoots(
   const unreadable: ScanProblem[] = [];
   const irregular: ScanProblem[] = [];
   const links: ScanProblem[] = [];
-  for (const root of absoluteRoots) {
-    const result = await scanRoot(root, { kinds, ...(signal ? { signal } : {}) });
-    scanned.push(...result.files);
+  const scopes = scanScopes(absoluteRoots, options.within);
+  for (const { root, folder } of scopes) {
+    const result = await scanRoot(folder, { kinds, ...(signal ? { signal } : {}) });
+    scanned.push(...result.files.map((file) => ({ ...file, root })));
     unreadable.push(...result.unreadable);
     irregular.push(...result.irregular);
     links.push(...result.unreachableLinks);
   }
-  const inRoots = (file: string) => absoluteRoots.some((root) => isInsideFolder(file, root));
+  const inRoots = (file: string) => scopes.some(({ folder }) => isInsideFolder(file, folder));
   const existing = (await store.listMedia()).filter((row) => inRoots(row.path));
   // A link that cannot be followed is an unreadable folder (or file) when the library
   // holds something under it; a stray dangling link is nobody's business.
@@ -257,12 +263,25 @@ export async function indexRoots(
   }
   const oldFailures = (await store.listFailures())
     .filter(
-      (f) => absoluteRoots.some((root) => isAtOrInsideFolder(f.path, root)) && !offline(f.path),
+      (f) => scopes.some(({ folder }) => isAtOrInsideFolder(f.path, folder)) && !offline(f.path),
     )
     .map((f) => f.path);
   await store.clearFailures(oldFailures);
   await store.recordFailures(failures);
   return report;
+}
+
+/** The folders to scan, each with the root its files belong to (`within` or the roots). */
+function scanScopes(
+  roots: readonly string[],
+  within: readonly string[] | undefined,
+): { root: string; folder: string }[] {
+  if (!within) return roots.map((root) => ({ root, folder: root }));
+  return within.flatMap((folder) => {
+    const absolute = path.resolve(folder);
+    const root = roots.find((r) => isAtOrInsideFolder(absolute, r));
+    return root ? [{ root, folder: absolute }] : [];
+  });
 }
 
 /** Rows whose file was not found, by content hash; identical copies share a hash. */

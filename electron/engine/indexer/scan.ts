@@ -75,7 +75,7 @@ export function mediaKindOf(file: string): MediaKind | null {
   return null;
 }
 
-function isSkippedFolder(name: string): boolean {
+export function isSkippedFolder(name: string): boolean {
   return name.startsWith('.') || SKIPPED_FOLDERS.has(name);
 }
 

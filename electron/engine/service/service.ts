@@ -41,6 +41,7 @@ import { readTagRun } from '../tags/tag-run-marker.js';
 import { libraryVocabulary } from '../tags/library-vocabulary.js';
 import { tagFolders } from '../tags/tag-folders.js';
 import { readStoredSettings, writeStoredSettings, type StoredSettings } from './settings.js';
+import { ServiceWatch } from './watch-handlers.js';
 
 export interface ServiceOptions {
   dbDir?: string;
@@ -48,6 +49,8 @@ export interface ServiceOptions {
   extraModelDirs?: string[];
   modelId?: string;
   shell: 'electron' | 'browser';
+  /** `lantern serve --poll SECONDS`: watch every root by polling at this interval. */
+  watchPollSeconds?: number;
 }
 
 type Handlers = { [C in EngineChannel]: (input: ParsedInput<C>) => Promise<ChannelOutput<C>> };
@@ -79,6 +82,8 @@ export class LanternService {
   );
   /** The inspector's paused video frames, shared by vision:* and lens:* (vision/frames.ts). */
   private readonly frames = new FrameCache(() => this.ffmpegTools());
+  /** Watched folders (watch-handlers.ts), started and stopped with the library. */
+  private readonly watching: ServiceWatch;
 
   private constructor(
     private readonly options: ServiceOptions,
@@ -87,6 +92,11 @@ export class LanternService {
   ) {
     this.dbDir = path.resolve(options.dbDir ?? defaultDbDir());
     this.modelsDir = path.resolve(options.modelsDir ?? defaultModelsDir());
+    this.watching = new ServiceWatch({
+      jobs: this.jobs,
+      publishStatus: () => this.publishStatus(),
+      ...(options.watchPollSeconds ? { forcePollSeconds: options.watchPollSeconds } : {}),
+    });
   }
 
   static async create(options: ServiceOptions): Promise<LanternService> {
@@ -133,6 +143,7 @@ export class LanternService {
 
   /** Stop jobs (the running one finishes its current batch and writes it) and close the store. */
   async close(): Promise<void> {
+    await this.watching.stop();
     await this.jobs.shutdown();
     await this.library?.close();
     this.library = null;
@@ -144,6 +155,7 @@ export class LanternService {
   }
 
   private async openLibrary(): Promise<void> {
+    await this.watching.stop();
     await this.library?.close();
     this.library = null;
     try {
@@ -162,6 +174,7 @@ export class LanternService {
         visionModels: this.visionModels,
       });
       this.notReadyReason = null;
+      await this.watching.restart(this.library, this.settings);
     } catch (error) {
       const { code, message } = encodeError(error);
       this.notReadyReason = notReadySentence(code, message);
@@ -199,7 +212,9 @@ export class LanternService {
   }
 
   private async publishStatus(): Promise<LibraryStatus> {
-    const status = this.library ? await this.library.status() : EMPTY_STATUS;
+    const status = this.library
+      ? this.watching.decorate(await this.library.status())
+      : EMPTY_STATUS;
     this.emit('library:changed', status);
     return status;
   }
@@ -298,6 +313,8 @@ export class LanternService {
           thumbnailSize: this.settings.thumbnailSize,
           maxPixels: this.settings.maxMegapixels * 1e6,
         });
+        if (rest.watch !== undefined || rest.watchPollSeconds !== undefined)
+          await this.watching.restart(this.library, this.settings);
       }
       if (xmpTurnedOn && this.library) enqueueSidecarJob(this.library, this.jobs);
       const settings = this.currentSettings();
@@ -345,7 +362,8 @@ export class LanternService {
         .filter((info) => info.origin === 'folder' && info.dir === path.resolve(folder));
       return { models: await this.listModels(), found: inFolder.length };
     },
-    'library:status': () => (this.library ? this.library.status() : Promise.resolve(EMPTY_STATUS)),
+    'library:status': async () =>
+      this.library ? this.watching.decorate(await this.library.status()) : EMPTY_STATUS,
     'library:addRoots': ({ paths }) => Promise.resolve(this.indexJob(paths.join(', '), paths)),
     'library:removeRoot': async ({ path: root }) => {
       await this.requireLibrary().removeRoot(root);

@@ -19,6 +19,8 @@ export const DEFAULT_SETTINGS: StoredSettings = {
   maxMegapixels: 100,
   theme: 'system',
   writeXmp: false,
+  watch: true,
+  watchPollSeconds: 30,
   modelFolders: [],
 };
 
