@@ -222,6 +222,7 @@ describe('hostService (the worker side)', () => {
     port.request({ type: 'mediaRoots', id: 2 });
     await settle();
     expect([...listeners.keys()].sort()).toEqual([
+      'duplicates:progress',
       'job:progress',
       'library:changed',
       'settings:changed',

@@ -29,7 +29,11 @@ afterEach(async () => {
 /** A private copy of the toy models, so the copies made here touch no other test's files. */
 async function toyModels(): Promise<string> {
   dir = await mkdtemp(join(tmpdir(), 'lantern-ort-format-'));
-  await cp(inject('toyModelsDir'), join(dir, 'models'), { recursive: true });
+  // Without the copies other tests' searches may have made in the shared folder.
+  await cp(inject('toyModelsDir'), join(dir, 'models'), {
+    recursive: true,
+    filter: (source) => !source.includes('.ort-format'),
+  });
   return join(dir, 'models');
 }
 
