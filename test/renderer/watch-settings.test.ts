@@ -17,7 +17,7 @@ describe('watched folders settings', () => {
     installFakeBackend({
       'settings:set': (change) => {
         sets.push(change);
-        return { ...settings, ...change };
+        return { ...settings, ...change } as typeof settings;
       },
     });
     render(WatchSettings, {
