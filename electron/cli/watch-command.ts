@@ -17,7 +17,7 @@ export function runWatch(args: CliArgs, withLibrary: WithLibrary): Promise<numbe
     if (library.roots.length === 0)
       throw new LanternError(
         'INVALID_INPUT',
-        'This library has no folders to watch yet: add one with `lantern index FOLDER` first.',
+        'This library has no folders to watch yet: add one with `npx lantern index FOLDER` first.',
       );
     const settings = await readStoredSettings(library.dbDir);
     // Lines for a person or a log (also when piped: a watch runs for days under a service

@@ -86,7 +86,7 @@ function flatVectors(batch: ArrowModule.RecordBatch, dim: number, dir: string): 
     if (values.length !== data.length * dim)
       throw new StoreError(
         'STORE_FAILED',
-        `The vectors in ${dir} are not of ${dim} values each; rebuild the library with \`lantern index\`.`,
+        `The vectors in ${dir} are not of ${dim} values each; rebuild the library with \`npx lantern index\`.`,
       );
     out.set(values, at);
     at += values.length;

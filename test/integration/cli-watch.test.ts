@@ -96,6 +96,8 @@ describe('lantern watch', () => {
     const result = await lantern(['watch', '--db', empty, ...base.slice(2)]);
     await removeDir(empty);
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/no folders to watch yet: add one with `lantern index FOLDER`/);
+    expect(result.stderr).toMatch(
+      /no folders to watch yet: add one with `npx lantern index FOLDER`/,
+    );
   });
 });
