@@ -52,13 +52,13 @@ function requireGapSize(sig: ToyClipSignature): void {
 }
 
 /** `[N,k]` → `v / max(‖v‖, floor)`. */
-export function scaleRows(g: GraphBuilder, v: string, floor: number): string {
+function scaleRows(g: GraphBuilder, v: string, floor: number): string {
   const length = g.op('ReduceL2', [v], { axes: [1], keepdims: 1 });
   return g.op('Div', [v, g.op('Max', [length, g.constant(floor)])]);
 }
 
 /** `0.47·s + 0.545·e + 0.35·colour + 0.60·content` as `[N,512]`, declared as the graph output. */
-export function assemble(
+function assemble(
   g: GraphBuilder,
   modalityDim: number,
   colour: string,
@@ -134,7 +134,7 @@ export function buildGapVision(sig: ToyClipSignature): GraphBuilder {
 }
 
 /** `[N,L,k]` per-token values → masked sum over L → `[N,k]`. */
-export function maskedSum(g: GraphBuilder, perToken: string, mask: string): string {
+function maskedSum(g: GraphBuilder, perToken: string, mask: string): string {
   const masked = g.op('Mul', [perToken, g.op('Unsqueeze', [mask, g.int64s([2])])]);
   return g.op('ReduceSum', [masked, g.int64s([1])], { keepdims: 0 });
 }
@@ -145,30 +145,59 @@ export function buildGapText(sig: ToyClipSignature, tokenizer: ClipTokenizer): G
   const { text } = sig;
   const g = new GraphBuilder('toy_clip_gap_text');
   const ids = g.input(text.input, 'int64', ['N', 'L']);
+  const attention =
+    text.attentionMask === null ? null : g.input(text.attentionMask, 'int64', ['N', 'L']);
+  const colours = new Float32Array(tokenizer.vocabSize * 3);
+  for (const [word, id] of colourTokenIds(tokenizer))
+    colours.set(colourVector(TOY_COLOURS[word]), id * 3);
+  gapTextFromIds(g, ids, {
+    endToken: CLIP_END_TOKEN,
+    contextLength: text.contextLength,
+    attention,
+    colours,
+    output: text.output,
+  });
+  return g;
+}
 
+/**
+ * The toy-clip-gap text geometry over token ids `[N,L]`, written into `g` as `output`
+ * `[N,512]`: the tokens after the first and before the first `endToken` (times the
+ * attention mask when the export takes one) sum their colours (`colours`, 3 values per
+ * token id) into the colour term and their hashed ids into the content term. Shared by
+ * toy-clip-gap's text encoder (CLIP BPE ids) and toy-clip-i18n's (WordPiece ids).
+ */
+export function gapTextFromIds(
+  g: GraphBuilder,
+  ids: string,
+  options: {
+    endToken: number;
+    contextLength: number;
+    attention: string | null;
+    colours: Float32Array;
+    output: string;
+  },
+): void {
   // Positions 1.. up to (not including) the first end token: a running count of end
   // tokens is still 0 there.
-  const isEnd = g.op('Cast', [g.op('Equal', [ids, g.int64(CLIP_END_TOKEN)])], { to: FLOAT });
+  const isEnd = g.op('Cast', [g.op('Equal', [ids, g.int64(options.endToken)])], { to: FLOAT });
   const endsSoFar = g.op('CumSum', [isEnd, g.int64(1)]);
   const beforeEnd = g.op('Equal', [endsSoFar, g.constant(0)]);
   const length = g.op('Gather', [g.op('Shape', [ids]), g.int64(1)], { axis: 0 });
   const positions = g.op('Range', [g.int64(0), length, g.int64(1)]);
   const afterStart = g.op('Greater', [positions, g.int64(0)]);
   let mask = g.op('Cast', [g.op('And', [beforeEnd, afterStart])], { to: FLOAT });
-  // The real export's position embedding has contextLength rows; so has this table of zeros.
-  const positionTable = g.initializer('position_rows', new Float32Array(text.contextLength), [
-    text.contextLength,
+  // The real export's position embedding has contextLength rows; so has this table of
+  // zeros: a longer row fails, as it would there.
+  const positionTable = g.initializer('position_rows', new Float32Array(options.contextLength), [
+    options.contextLength,
   ]);
   mask = g.op('Add', [mask, g.op('Gather', [positionTable, positions], { axis: 0 })]);
-  if (text.attentionMask !== null) {
-    const attention = g.input(text.attentionMask, 'int64', ['N', 'L']);
-    mask = g.op('Mul', [mask, g.op('Cast', [attention], { to: FLOAT })]);
-  }
+  if (options.attention !== null)
+    mask = g.op('Mul', [mask, g.op('Cast', [options.attention], { to: FLOAT })]);
 
-  const colours = new Float32Array(tokenizer.vocabSize * 3);
-  for (const [word, id] of colourTokenIds(tokenizer))
-    colours.set(colourVector(TOY_COLOURS[word]), id * 3);
-  const colourTable = g.initializer('colour_table', colours, [tokenizer.vocabSize, 3]);
+  const vocabSize = options.colours.length / 3;
+  const colourTable = g.initializer('colour_table', options.colours, [vocabSize, 3]);
   const colourSum = maskedSum(g, g.op('Gather', [colourTable, ids], { axis: 0 }), mask);
 
   const tokenTable = g.initializer('token_table', gapTokenTable(), [
@@ -183,7 +212,6 @@ export function buildGapText(sig: ToyClipSignature, tokenizer: ClipTokenizer): G
     GAP_TEXT_DIM,
     scaleRows(g, colourSum, GAP_EPSILON),
     scaleRows(g, contentSum, GAP_EPSILON),
-    text.output,
+    options.output,
   );
-  return g;
 }

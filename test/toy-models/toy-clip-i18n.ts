@@ -12,14 +12,7 @@
  */
 import { TOY_COLOURS, colourVector, type ColourWord } from './colours.js';
 import { GraphBuilder } from './onnx-writer.js';
-import { assemble, maskedSum, scaleRows } from './toy-clip-gap.js';
-import {
-  GAP_CONTENT_SIZE,
-  GAP_EPSILON,
-  GAP_TEXT_DIM,
-  GAP_TOKEN_BUCKETS,
-  gapTokenTable,
-} from './toy-clip-gap-reference.js';
+import { gapTextFromIds } from './toy-clip-gap.js';
 
 export const TOY_CLIP_I18N_ID = 'toy-clip-i18n';
 /** Shorter than CLIP's 77 (SigLIP uses 64), so a context length taken from code shows. */
@@ -154,46 +147,20 @@ export function i18nTokenizerJson(vocabulary: readonly string[]): object {
   };
 }
 
-const FLOAT = 1; // TensorProto.FLOAT, for Cast
-
 /** Text encoder: `input_ids`, `attention_mask` int64 `[N,L]`, L ≤ I18N_CONTEXT → `text_embeds` `[N,512]`. */
 export function buildI18nText(vocabulary: readonly string[]): GraphBuilder {
   const g = new GraphBuilder('toy_clip_i18n_text');
   const ids = g.input('input_ids', 'int64', ['N', 'L']);
   const attention = g.input('attention_mask', 'int64', ['N', 'L']);
-
-  const isEnd = g.op('Cast', [g.op('Equal', [ids, g.int64(I18N_SEP)])], { to: FLOAT });
-  const beforeEnd = g.op('Equal', [g.op('CumSum', [isEnd, g.int64(1)]), g.constant(0)]);
-  const length = g.op('Gather', [g.op('Shape', [ids]), g.int64(1)], { axis: 0 });
-  const positions = g.op('Range', [g.int64(0), length, g.int64(1)]);
-  const afterStart = g.op('Greater', [positions, g.int64(0)]);
-  let mask = g.op('Cast', [g.op('And', [beforeEnd, afterStart])], { to: FLOAT });
-  // A position table of I18N_CONTEXT rows, as a real encoder's: a longer row fails.
-  const positionTable = g.initializer('position_rows', new Float32Array(I18N_CONTEXT), [
-    I18N_CONTEXT,
-  ]);
-  mask = g.op('Add', [mask, g.op('Gather', [positionTable, positions], { axis: 0 })]);
-  mask = g.op('Mul', [mask, g.op('Cast', [attention], { to: FLOAT })]);
-
   const colours = new Float32Array(vocabulary.length * 3);
   for (const [id, word] of i18nColourIds(vocabulary))
     colours.set(colourVector(TOY_COLOURS[word]), id * 3);
-  const colourTable = g.initializer('colour_table', colours, [vocabulary.length, 3]);
-  const colourSum = maskedSum(g, g.op('Gather', [colourTable, ids], { axis: 0 }), mask);
-
-  const tokenTable = g.initializer('token_table', gapTokenTable(), [
-    GAP_TOKEN_BUCKETS,
-    GAP_CONTENT_SIZE,
-  ]);
-  const buckets = g.op('Mod', [ids, g.int64(GAP_TOKEN_BUCKETS)]);
-  const contentSum = maskedSum(g, g.op('Gather', [tokenTable, buckets], { axis: 0 }), mask);
-
-  assemble(
-    g,
-    GAP_TEXT_DIM,
-    scaleRows(g, colourSum, GAP_EPSILON),
-    scaleRows(g, contentSum, GAP_EPSILON),
-    'text_embeds',
-  );
+  gapTextFromIds(g, ids, {
+    endToken: I18N_SEP,
+    contextLength: I18N_CONTEXT,
+    attention,
+    colours,
+    output: 'text_embeds',
+  });
   return g;
 }
