@@ -75,6 +75,13 @@ describe('session options', () => {
       });
     }
   });
+
+  it('plans no memory pattern on the CPU ([Note: no memory pattern]) and DirectML', () => {
+    for (const provider of ['cpu', 'dml'] as const)
+      expect(ortOptions({}, provider).enableMemPattern).toBe(false);
+    // Unmeasured GPU providers keep onnxruntime's default.
+    expect(ortOptions({}, 'cuda').enableMemPattern).toBeUndefined();
+  });
 });
 
 describe('photo pipeline', () => {
