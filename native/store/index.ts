@@ -6,13 +6,13 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 
+export { LibraryStore } from './library-store.js';
 export {
-  LibraryStore,
   REFINE_CANDIDATES,
-  pqSubVectors,
   refineFactorFor,
   VECTOR_INDEX_MIN_ROWS,
-} from './library-store.js';
+  VECTOR_INDEX_TYPE,
+} from './vector-index.js';
 export { FrameTable, frameId } from './frames.js';
 export { frameVectorPages, imageVectorPages } from './vector-pages.js';
 export type { FrameVectorPage, ImageVectorPage } from './vector-pages.js';

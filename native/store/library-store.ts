@@ -15,7 +15,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { connect, Index } from '@lancedb/lancedb';
+import { connect } from '@lancedb/lancedb';
 import type * as ArrowModule from 'apache-arrow';
 import type { Connection, Table } from '@lancedb/lancedb';
 import { chunks, lastPerKey } from './batching.js';
@@ -25,6 +25,13 @@ import { FrameTable, frameSchema } from './frames.js';
 import { TagTable, TAGS_TABLE, tagSchema } from './tags.js';
 import { readMeta, tablesFor, tablesOfModel, writeMeta, type StoreMeta } from './meta.js';
 import { openRecovering, rebuildMeta } from './recovery.js';
+import {
+  createVectorIndex,
+  ensureVectorIndex,
+  REFINE_CANDIDATES,
+  refineFactorFor,
+  vectorIndexType,
+} from './vector-index.js';
 import {
   FAILURE_RECORD_COLUMNS,
   failureRecords,
@@ -40,45 +47,6 @@ import {
 } from './schema.js';
 import type { FailureRow, MediaRow, StoredMedia } from './schema.js';
 
-/**
- * Rows from which a library gets a vector index (ensureVectorIndex). Exact search
- * reads every vector: 0.25 s (idle) to 0.8 s (loaded) at 50 000 rows on a 2-core
- * machine, far over the 50 ms that search as you type allows, while the index answers
- * text queries there within 36 ms p95 with recall@10 1.000, with or without filters
- * (docs/benchmarks.md, "Search at 50 000 photos"). At 10 000 rows exact search still
- * stays under 50 ms p95 with perfect recall, and a smaller library would pay the
- * index's build time after every short run for little.
- */
-export const VECTOR_INDEX_MIN_ROWS = 10_000;
-/** IVF_PQ trains 2^8 = 256 PQ centroids per sub-vector; fewer rows cannot train it. */
-const VECTOR_INDEX_TRAINABLE_ROWS = 256;
-/**
- * An index trained on a quarter of the rows the table now holds is rebuilt: its
- * partitions (√rows at training) have grown fourfold, and every probe reads four
- * times the rows it was sized for. Doubling rebuilds would cost more build time than
- * the slower probes do.
- */
-const VECTOR_INDEX_REBUILD_GROWTH = 4;
-/** The index's name records the rows it was trained on (for the growth rule above). */
-const VECTOR_INDEX_NAME = 'vector_ivf_pq_rows_';
-/**
- * Candidates re-ranked with exact distances when an index answers, whatever the limit:
- * PQ distances are coarse, and re-reading the full vectors of the best candidates
- * restores the true order. On toy-clip-gap text queries at 50 000 rows (test/bench/
- * vectors.ts), with the engine's 200 candidates, recall@10 against exact search was
- * 0.53 with 200 re-ranked, 0.88 with 1 000 (the former budget; 20 or 80 probes alike, so
- * the loss is PQ's order, not the partitions probed), 0.957 with 2 000 (p95 33–40 ms)
- * and 0.983 with 4 000 (p95 66 ms), at load 3 on 2 cores. 2 000 keeps p95 under 50 ms;
- * the 0.98 recall target needs finer codes than LanceDB's default 32 sub-vectors (64
- * gave 0.977 at the same p95: issue 12 report). So the factor is this budget ÷
- * limit, at least 1. Ignored by exact search.
- */
-export const REFINE_CANDIDATES = 2000;
-
-/** The refineFactor vectorSearch uses for `limit` when told none. */
-export function refineFactorFor(limit: number): number {
-  return Math.max(1, Math.ceil(REFINE_CANDIDATES / limit));
-}
 /** Ids per `IN (…)` list, to keep each SQL statement small. */
 const IDS_PER_STATEMENT = 500;
 /**
@@ -380,7 +348,9 @@ export class LibraryStore {
       if (options.exact) query = query.bypassVectorIndex();
       else {
         if (options.nprobes !== undefined) query = query.nprobes(options.nprobes);
-        query = query.refineFactor(options.refineFactor ?? refineFactorFor(options.limit));
+        const refine = options.refineFactor ?? refineFactorFor(options.limit);
+        // The beam must hold every candidate re-ranked, and at least the budget's worth.
+        query = query.refineFactor(refine).ef(Math.max(REFINE_CANDIDATES, options.limit * refine));
       }
       const result = await query.toArrow();
       const distances = numberColumn(result, '_distance');
@@ -427,57 +397,30 @@ export class LibraryStore {
   }
 
   async hasVectorIndex(): Promise<boolean> {
+    return (await this.vectorIndexType()) !== null;
+  }
+
+  /** The vector index's type as LanceDB names it ('IvfHnswSq', 'IvfPq'), or null when none. */
+  async vectorIndexType(): Promise<string | null> {
     const media = this.media;
-    if (!media) return false;
-    const indices = await guarded('read indices', this.dir, () => media.listIndices());
-    return indices.some((index) => index.columns.includes('vector'));
+    return media ? guarded('read indices', this.dir, () => vectorIndexType(media)) : null;
   }
 
   /**
-   * Build (or rebuild) an IVF_PQ cosine index on the vectors once the table has at
-   * least `minRows` rows (default VECTOR_INDEX_MIN_ROWS); returns whether it built
-   * one. Rows added later are still found (LanceDB searches unindexed rows exactly)
-   * and are folded into the index by optimize().
+   * Build (or rebuild) the vector index once the table has at least `minRows` rows
+   * (default VECTOR_INDEX_MIN_ROWS); returns whether it built one (vector-index.ts).
    */
   async createVectorIndex(options: { minRows?: number } = {}): Promise<boolean> {
     const media = this.writableMedia();
-    const minRows = Math.max(options.minRows ?? VECTOR_INDEX_MIN_ROWS, VECTOR_INDEX_TRAINABLE_ROWS);
-    return guarded('build the vector index', this.dir, async () => {
-      const rows = await media.countRows();
-      if (rows < minRows) return false;
-      const name = `${VECTOR_INDEX_NAME}${rows}`;
-      await media.createIndex('vector', {
-        config: Index.ivfPq({ distanceType: 'cosine', ...pqSubVectors(this.dim) }),
-        name,
-        replace: true,
-      });
-      // The old index is dropped only now, so searches meanwhile still had one to use.
-      for (const index of await media.listIndices())
-        if (index.columns.includes('vector') && index.name !== name)
-          await media.dropIndex(index.name);
-      return true;
-    });
+    return guarded('build the vector index', this.dir, () =>
+      createVectorIndex(media, options.minRows),
+    );
   }
 
-  /**
-   * What an indexing run calls after optimize(): build the vector index once the
-   * library reaches VECTOR_INDEX_MIN_ROWS, rebuild it once the library has grown
-   * VECTOR_INDEX_REBUILD_GROWTH-fold past the rows it was trained on, else leave it
-   * (optimize() folds new rows in). Returns whether it built one.
-   */
+  /** What an indexing run calls after optimize(): see ensureVectorIndex in vector-index.ts. */
   async ensureVectorIndex(): Promise<boolean> {
     const media = this.writableMedia();
-    const [rows, indices] = await guarded('read indices', this.dir, async () =>
-      Promise.all([media.countRows(), media.listIndices()]),
-    );
-    const current = indices.find((index) => index.columns.includes('vector'));
-    if (current === undefined) return this.createVectorIndex();
-    // An index built before names recorded its rows (at ≥ 100 000 rows) is kept.
-    const trained = current.name.startsWith(VECTOR_INDEX_NAME)
-      ? Number(current.name.slice(VECTOR_INDEX_NAME.length))
-      : Number.NaN;
-    if (!(rows >= trained * VECTOR_INDEX_REBUILD_GROWTH)) return false;
-    return this.createVectorIndex({ minRows: 0 });
+    return guarded('build the vector index', this.dir, () => ensureVectorIndex(media));
   }
 
   /**
@@ -527,17 +470,4 @@ function refuseNonFolder(dir: string): void {
       'STORE_FAILED',
       `${dir} should be the library's database folder but is a file; move it away (or choose another library folder) and try again.`,
     );
-}
-
-/**
- * [Note: eight dimensions per PQ code] LanceDB's IVF_PQ default gives each 8-bit code 16
- * dimensions (32 sub-vectors for a 512-d CLIP vector). On text-to-image queries with real
- * CLIP's narrow score shape (test/bench/vectors.ts), the coarse order PQ leaves for the
- * re-ranked candidates lost too many true top-10 hits: recall@10 0.957 at 50 000 photos
- * with 2 000 candidates re-ranked, 0.977 with 64 sub-vectors at the same p95 (33 vs 35 ms),
- * for a 40 % longer index build (docs/benchmarks.md, "Search latency"). So 8 dimensions
- * per code where the dimension allows it; LanceDB's default otherwise.
- */
-export function pqSubVectors(dim: number): { numSubVectors?: number } {
-  return dim % 8 === 0 && dim >= 64 ? { numSubVectors: dim / 8 } : {};
 }

@@ -6,13 +6,13 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as lancedb from '@lancedb/lancedb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildFilter,
   LibraryStore,
   VECTOR_INDEX_MIN_ROWS,
   mediaIdFor,
-  pqSubVectors,
   whereDateBetween,
   whereKind,
   whereUnderFolder,
@@ -415,30 +415,45 @@ describe('LibraryStore: failures', () => {
 });
 
 describe('LibraryStore: vector index', () => {
-  it('gives a 512-d CLIP library 64 PQ sub-vectors and still finds the exact nearest', async () => {
-    // [Note: eight dimensions per PQ code] in native/store/library-store.ts.
-    expect(pqSubVectors(512)).toEqual({ numSubVectors: 64 });
-    expect(pqSubVectors(768)).toEqual({ numSubVectors: 96 });
-    expect(pqSubVectors(32)).toEqual({});
+  it("replaces an earlier version's IVF_PQ index once with IVF_HNSW_SQ, which finds the exact nearest", async () => {
+    // [Note: an HNSW graph per partition] in native/store/library-store.ts.
     const dim = 512;
     const next = random(7);
-    const store = await LibraryStore.open(freshDir(), { dim, model: 'toy-clip' });
+    const dir = freshDir();
+    const store = await LibraryStore.open(dir, { dim, model: 'toy-clip' });
     const rows = Array.from({ length: 2000 }, (_, i) =>
       row(`/clip/${i}.jpg`, {
         vector: normalise(Array.from({ length: dim }, () => next() * 2 - 1)),
       }),
     );
     for (let i = 0; i < rows.length; i += 1000) await store.upsertMedia(rows.slice(i, i + 1000));
-    expect(await store.createVectorIndex({ minRows: 1000 })).toBe(true);
+    // The index an earlier Lantern built, under the name it gave it.
+    const db = await lancedb.connect(dir);
+    const [name] = (await db.tableNames()).filter((table) => table.startsWith('media'));
+    const table = await db.openTable(name!);
+    await table.createIndex('vector', {
+      config: lancedb.Index.ivfPq({ distanceType: 'cosine', numSubVectors: 64 }),
+      name: 'vector_ivf_pq_rows_2000',
+    });
+    table.close();
+    db.close();
+    await store.close();
+
+    const reopened = await LibraryStore.open(dir, { dim, model: 'toy-clip' });
+    expect(await reopened.vectorIndexType()).toBe('IvfPq');
+    expect(await reopened.ensureVectorIndex()).toBe(true);
+    expect(await reopened.vectorIndexType()).toBe('IvfHnswSq');
+    // Replaced once: the next run keeps it.
+    expect(await reopened.ensureVectorIndex()).toBe(false);
     for (const probe of [3, 1234, 1999]) {
       const query = normalise(rows[probe]!.vector.map((v) => v + (next() - 0.5) * 0.02));
-      const [top] = await store.vectorSearch(query, { limit: 5 });
+      const [top] = await reopened.vectorSearch(query, { limit: 5 });
       expect(top!.path).toBe(`/clip/${probe}.jpg`);
     }
-    await store.close();
+    await reopened.close();
   });
 
-  it('builds IVF_PQ past the threshold and still finds the exact nearest', async () => {
+  it('builds IVF_HNSW_SQ past the threshold and still finds the exact nearest', async () => {
     const dim = 32;
     const next = random(42);
     const store = await LibraryStore.open(freshDir(), { dim, model: 'toy-clip' });
@@ -477,7 +492,6 @@ describe('LibraryStore: vector index', () => {
   });
 
   it('builds the index at VECTOR_INDEX_MIN_ROWS and it finds the exact best match of text queries', async () => {
-    // CLIP ViT-B/32's size: PQ's 32 sub-vectors of 16 values, as in a real library.
     const dim = 128;
     const cone = textImageCone(dim, random(7));
     const store = await LibraryStore.open(freshDir(), { dim, model: 'toy-clip-gap' });
