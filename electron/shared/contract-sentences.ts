@@ -18,7 +18,7 @@ export function clip(text: string): string {
  * by hand, a date out of range), so they name the thing, never `library:addRoots: paths.0`.
  */
 const FIELD_NAMES: Record<string, readonly [string, string?]> = {
-  paths: ['The list of folders', 'Each folder'],
+  paths: ['The list of files', 'Each file'],
   path: ['The path of the file or folder'],
   folder: ['The folder filter'],
   outDir: ['The folder to save clips in'],
@@ -52,6 +52,11 @@ const FIELD_NAMES: Record<string, readonly [string, string?]> = {
   threshold: ['The similarity threshold'],
 };
 
+/** Where a field means something else on one channel: `paths` are folders when adding them. */
+const FIELD_NAMES_ON: Record<string, Record<string, readonly [string, string?]>> = {
+  'library:addRoots': { paths: ['The list of folders', 'Each folder'] },
+};
+
 const TYPE_NAMES: Record<string, string> = {
   string: 'text',
   number: 'a number',
@@ -62,11 +67,12 @@ const TYPE_NAMES: Record<string, string> = {
 };
 
 /** The thing an issue is about: the last named field, "each …" inside a list. */
-function subjectOf(path: readonly PropertyKey[]): string {
+function subjectOf(path: readonly PropertyKey[], channel: string | undefined): string {
   const last = path.findLastIndex((key) => typeof key === 'string');
   if (last === -1) return 'This request';
   const key = String(path[last]);
-  const names = FIELD_NAMES[key];
+  const names =
+    (channel === undefined ? undefined : FIELD_NAMES_ON[channel]?.[key]) ?? FIELD_NAMES[key];
   if (!names) return `The field ${clip(key)}`;
   const inList = typeof path[last + 1] === 'number';
   return inList && names[1] ? names[1] : names[0];
@@ -125,12 +131,16 @@ function predicateOf(issue: z.core.$ZodIssue, input: unknown): string {
 }
 
 /** One sentence about the first thing wrong with a request, naming the field as a person would. */
-export function sentenceFor(issue: z.core.$ZodIssue | undefined, input: unknown): string {
+export function sentenceFor(
+  issue: z.core.$ZodIssue | undefined,
+  input: unknown,
+  channel?: string,
+): string {
   if (!issue) return 'Lantern could not accept this request. Try again, or restart Lantern.';
   // A rule about the whole request ("each range must end after it starts") is its own sentence.
   if (issue.code === 'custom' && issue.path.length === 0)
     return `${capitalise(predicateOf(issue, input))}.`;
-  return `${subjectOf(issue.path)} ${predicateOf(issue, input)}.`;
+  return `${subjectOf(issue.path, channel)} ${predicateOf(issue, input)}.`;
 }
 
 function capitalise(text: string): string {

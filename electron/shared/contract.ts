@@ -331,7 +331,7 @@ export function parseInput<C extends Channel>(channel: C, input: unknown): Resul
     return invalid('Lantern could not read this request. Try again, or restart Lantern.');
   }
   if (parsed.success) return { ok: true, value: parsed.data as ParsedInput<C> };
-  return invalid(sentenceFor(parsed.error.issues[0], input));
+  return invalid(sentenceFor(parsed.error.issues[0], input, channel));
 }
 
 function invalid(message: string): { ok: false; error: EncodedError } {

@@ -86,6 +86,11 @@ export interface VectorSearchOptions {
   /** Re-rank this many × limit candidates exactly (default: REFINE_CANDIDATES ÷ limit). */
   refineFactor?: number;
   /**
+   * The HNSW search's beam, at least the candidates re-ranked (default: that or
+   * REFINE_CANDIDATES, whichever is more). Ignored by exact search.
+   */
+  ef?: number;
+  /**
    * Filter after the vector search instead of before (LanceDB's prefilter, the
    * default): measured only; a filter that keeps few rows then returns fewer hits.
    */
@@ -349,8 +354,11 @@ export class LibraryStore {
       else {
         if (options.nprobes !== undefined) query = query.nprobes(options.nprobes);
         const refine = options.refineFactor ?? refineFactorFor(options.limit);
-        // The beam must hold every candidate re-ranked, and at least the budget's worth.
-        query = query.refineFactor(refine).ef(Math.max(REFINE_CANDIDATES, options.limit * refine));
+        // The beam holds every candidate re-ranked; by default, at least the budget.
+        const candidates = options.limit * refine;
+        query = query
+          .refineFactor(refine)
+          .ef(Math.max(candidates, options.ef ?? REFINE_CANDIDATES));
       }
       const result = await query.toArrow();
       const distances = numberColumn(result, '_distance');

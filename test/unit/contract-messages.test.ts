@@ -21,6 +21,9 @@ describe('contract messages', () => {
     );
     expect(message('library:addRoots', { paths: [] })).toBe('The list of folders cannot be empty.');
     expect(message('library:addRoots', {})).toBe('The list of folders is missing.');
+    // Elsewhere `paths` are files.
+    expect(message('duplicates:trash', { paths: [] })).toBe('The list of files cannot be empty.');
+    expect(message('tags:ofFiles', { paths: ['a.jpg'] })).toMatch(/^Each file must be a full path/);
   });
 
   it('words each kind of problem as a sentence about the field', () => {

@@ -39,9 +39,10 @@ const FIRST_NEIGHBOURS = 16;
 /** The most neighbours one photo asks for (a longer burst still joins through its members). */
 const MOST_NEIGHBOURS = 256;
 /**
- * Candidates the index re-ranks exactly per neighbour: near-duplicates sit far above the
- * rest, so the coarse PQ order needs little correction (search uses 2 000 for text queries,
- * whose matches stand only a few hundredths above the crowd).
+ * Candidates the index re-ranks exactly per neighbour, found with a beam as wide:
+ * near-duplicates sit far above the rest, so the index's 8-bit order needs little
+ * correction and its graph finds them at once (search uses 2 000 for text queries, whose
+ * matches stand only a few hundredths above the crowd).
  */
 const REFINE_FACTOR = 4;
 /** Vectors read per store query, and neighbour queries in flight at once. */
@@ -119,6 +120,7 @@ async function neighboursAbove(
     const hits = await store.vectorSearch(vector, {
       limit,
       refineFactor: REFINE_FACTOR,
+      ef: limit * REFINE_FACTOR,
       ...(where === undefined ? {} : { where }),
     });
     const near = hits.filter((hit) => 1 - hit.distance >= threshold);
