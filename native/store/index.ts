@@ -10,6 +10,7 @@ export { LibraryStore } from './library-store.js';
 export {
   REFINE_CANDIDATES,
   refineFactorFor,
+  ROWS_PER_PARTITION,
   VECTOR_INDEX_MIN_ROWS,
   VECTOR_INDEX_TYPE,
 } from './vector-index.js';

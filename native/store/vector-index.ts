@@ -20,9 +20,9 @@ export const VECTOR_INDEX_MIN_ROWS = 10_000;
 const VECTOR_INDEX_TRAINABLE_ROWS = 256;
 /**
  * An index trained on a quarter of the rows the table now holds is rebuilt: its
- * partitions (√rows at training) have grown fourfold, and every probe reads four
- * times the rows it was sized for. Doubling rebuilds would cost more build time than
- * the slower probes do.
+ * partitions (ROWS_PER_PARTITION at training) have grown fourfold, and every probe
+ * reads four times the rows it was sized for. Doubling rebuilds would cost more build
+ * time than the slower probes do.
  */
 const VECTOR_INDEX_REBUILD_GROWTH = 4;
 /** The index's name records its kind and the rows it was trained on (for the rules above). */
@@ -31,12 +31,14 @@ const VECTOR_INDEX_NAME = 'vector_hnsw_sq_rows_';
 export const VECTOR_INDEX_TYPE = 'IvfHnswSq';
 /** The name of the IVF_PQ index earlier versions built; one is rebuilt on the next run. */
 const IVF_PQ_INDEX_NAME = 'vector_ivf_pq_rows_';
+/** Rows per IVF partition, each its own HNSW graph: [Note: an HNSW graph per partition]. */
+export const ROWS_PER_PARTITION = 4096;
 /**
  * Candidates re-ranked with exact distances when an index answers, whatever the limit,
- * and the HNSW search's beam (ef) that finds them: see [Note: an HNSW graph per
+ * and the least HNSW beam (ef) that finds them: see [Note: an HNSW graph per
  * partition]. So the factor is this budget ÷ limit, at least 1. Ignored by exact search.
  */
-export const REFINE_CANDIDATES = 2000;
+export const REFINE_CANDIDATES = 500;
 
 /** The refineFactor vectorSearch uses for `limit` when told none. */
 export function refineFactorFor(limit: number): number {
@@ -59,8 +61,9 @@ export async function createVectorIndex(media: Table, minRows?: number): Promise
   const rows = await media.countRows();
   if (rows < Math.max(minRows ?? VECTOR_INDEX_MIN_ROWS, VECTOR_INDEX_TRAINABLE_ROWS)) return false;
   const name = `${VECTOR_INDEX_NAME}${rows}`;
+  const numPartitions = Math.max(1, Math.round(rows / ROWS_PER_PARTITION));
   await media.createIndex('vector', {
-    config: Index.hnswSq({ distanceType: 'cosine' }),
+    config: Index.hnswSq({ distanceType: 'cosine', numPartitions }),
     name,
     replace: true,
   });
@@ -92,16 +95,26 @@ export async function ensureVectorIndex(media: Table): Promise<boolean> {
 }
 
 /**
- * [Note: an HNSW graph per partition] The vector index is LanceDB's IVF_HNSW_SQ: √rows
- * k-means partitions, each an HNSW graph (m 20, ef_construction 300: LanceDB's defaults)
- * over 8-bit scalar-quantised vectors; a query walks the graphs of the partitions it
- * probes with a beam of `ef` and re-ranks the best REFINE_CANDIDATES with the full
- * vectors. On toy-clip-gap text queries (real CLIP's narrow score shape, test/bench/
- * vectors.ts), IVF_PQ (64 sub-vectors of 8 bits, 2 000 re-ranked) reached recall@10
- * 0.988 at 50 000 rows but 0.722 at 1 000 000 (p90 50 ms): its codes are too coarse to
- * put the true top 10 among 2 000 candidates of a million. IVF_HNSW_SQ with the same
- * 2 000 re-ranked and ef 2 000 reached 1.000 at 1M with a median of 29 ms and p95 36 ms
- * (30 queries, 2-core machine), for a similar build (269 vs 264 s) but a larger index
- * (658 vs 70 MB on disk: the graphs and one byte per dimension); beams of 500 gave 0.903.
- * docs/benchmarks.md has the bench's figures at 50 000 and 1M.
+ * [Note: an HNSW graph per partition] The vector index is LanceDB's IVF_HNSW_SQ: k-means
+ * partitions of about ROWS_PER_PARTITION rows, each an HNSW graph (m 20, ef_construction
+ * 300: LanceDB's defaults) over 8-bit scalar-quantised vectors; a query walks the graphs
+ * of the partitions it probes (LanceDB's 20) with a beam of `ef` and re-ranks the best
+ * REFINE_CANDIDATES with the full vectors. Measured on toy-clip-gap text queries (real
+ * CLIP's narrow score shape, test/bench/vectors.ts) on 2 cores, recall@10 against exact:
+ * - IVF_PQ (√rows partitions, 64 sub-vectors of 8 bits, 2 000 re-ranked), the index
+ *   before: 0.988 at 50 000 rows but 0.722 at 1 000 000 (p90 50 ms): its codes are too
+ *   coarse to put the true top 10 among 2 000 candidates of a million.
+ * - IVF_HNSW_SQ with LanceDB's default partitions (one graph for the whole table):
+ *   1.000 at 1M with ef 2 000 (p95 36 ms) but 0.964 at 50 000 (ef 4 000: 0.988): text
+ *   queries lie outside the photos' cone, where a single graph's walk strays; and its
+ *   1M build peaked at 2.9 GB (IVF_PQ: 1.1 GB), 280 s.
+ * - Partitions of ~4 000 rows: at 50 000 (12 partitions) 1.000 with ef 200 to 2 000
+ *   (p95 7 ms with 200 re-ranked); at 1M (244) 0.987 with 20 probes, ef 500 and 500
+ *   re-ranked at p95 24 ms (40 probes, ef 200: 0.990 at 22 ms), while ef 2 000 per probe
+ *   cost 150 ms. Build 149 s, peak 1.8 GB with the queries. Partitions of 1 000 rows
+ *   lost recall at 50 000 (0.99 with 20 probes, 0.964 with 10): the partitions a text
+ *   query is nearest to are not always those holding its best photos.
+ * Hence ~4 000 rows per partition and 500 candidates. These figures are by hand on copies
+ * of the bench's tables (30–50 queries); docs/benchmarks.md has the bench's own ("Search
+ * latency", "Search at 50 000 photos").
  */

@@ -32,14 +32,15 @@ export const P95_TARGET_MS = 50;
 
 /**
  * What vectorSearch does when told nothing (LanceDB's 20 probes, the store's
- * REFINE_CANDIDATES re-ranked, a beam as wide) first, then a sweep: fewer candidates
- * re-ranked, more partitions probed; the report picks the cheapest that meets the targets.
+ * REFINE_CANDIDATES re-ranked, a beam as wide) first, then a sweep: more partitions
+ * probed, fewer candidates, a wider beam; the report picks the cheapest that meets the
+ * targets.
  */
-const SETTINGS: { nprobes?: number; refineFactor?: number }[] = [
+const SETTINGS: Pick<VectorSearchOptions, 'nprobes' | 'refineFactor' | 'ef'>[] = [
   {},
-  { nprobes: 20, refineFactor: 50 },
-  { nprobes: 20, refineFactor: 100 },
-  { nprobes: 40, refineFactor: 200 },
+  { nprobes: 40 },
+  { nprobes: 40, refineFactor: 20, ef: 200 },
+  { nprobes: 20, refineFactor: 200, ef: 2000 },
 ];
 
 export interface SearchSeries {
@@ -156,7 +157,7 @@ export async function searchChild(
     const label =
       setting.nprobes === undefined
         ? "index, the store's defaults"
-        : `index, nprobes ${setting.nprobes}, refine ${setting.refineFactor ?? '(default)'}`;
+        : `index, nprobes ${setting.nprobes}, refine ${setting.refineFactor ?? '(default)'}, ef ${setting.ef ?? '(default)'}`;
     log(`${rows.toLocaleString('en')} rows: ${label} …`);
     const run = await series(store, queries, setting);
     const recall =

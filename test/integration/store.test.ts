@@ -416,7 +416,7 @@ describe('LibraryStore: failures', () => {
 
 describe('LibraryStore: vector index', () => {
   it("replaces an earlier version's IVF_PQ index once with IVF_HNSW_SQ, which finds the exact nearest", async () => {
-    // [Note: an HNSW graph per partition] in native/store/library-store.ts.
+    // [Note: an HNSW graph per partition] in native/store/vector-index.ts.
     const dim = 512;
     const next = random(7);
     const dir = freshDir();
