@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   LibraryStore,
+  ROWS_PER_PARTITION,
   VECTOR_INDEX_MIN_ROWS,
   VECTOR_INDEX_TYPE,
 } from '../../native/store/index.js';
@@ -97,6 +98,8 @@ async function series(
 }
 
 interface IndexStamp {
+  /** What index it was (kind and partition size): another is rebuilt. */
+  config?: string;
   seconds: number;
   /** CPU-seconds of the build (all of LanceDB's threads): unlike wall time, not inflated by other work. */
   cpuSeconds: number;
@@ -111,11 +114,11 @@ interface IndexStamp {
  */
 async function ensureIndex(store: LibraryStore, rows: number, dir: string, rebuild: boolean) {
   const stampPath = path.join(dir, 'index.json');
-  // An index of another kind (an IVF_PQ left by an earlier version of the bench) is rebuilt.
-  const current = (await store.vectorIndexType()) === VECTOR_INDEX_TYPE;
-  if (!rebuild && existsSync(stampPath) && current) {
+  // An index of another kind or shape (one an earlier version of the bench built) is rebuilt.
+  const config = `${VECTOR_INDEX_TYPE}, ${ROWS_PER_PARTITION} rows per partition`;
+  if (!rebuild && existsSync(stampPath) && (await store.vectorIndexType()) === VECTOR_INDEX_TYPE) {
     const stamp = JSON.parse(await readFile(stampPath, 'utf8')) as IndexStamp;
-    return { ...stamp, reused: true };
+    if (stamp.config === config) return { ...stamp, reused: true };
   }
   log(`${rows.toLocaleString('en')} rows: building the vector index …`);
   const load1 = os.loadavg()[0] ?? Number.NaN;
@@ -124,6 +127,7 @@ async function ensureIndex(store: LibraryStore, rows: number, dir: string, rebui
   // Below the store's threshold (quick runs) the index is forced, to exercise the same path.
   const built = await store.createVectorIndex({ minRows: Math.min(rows, VECTOR_INDEX_MIN_ROWS) });
   const stamp: IndexStamp = {
+    config,
     seconds: (performance.now() - started) / 1000,
     cpuSeconds: cpuSecondsSince(cpu),
     builtAt: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
