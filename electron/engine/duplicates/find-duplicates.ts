@@ -6,7 +6,7 @@
  * [Note: near-duplicates through the vector index]
  * Comparing every photo with every other costs N² dot products (5·10⁹ of 512 values at
  * 100 000 photos). Instead each photo asks the store for its nearest neighbours — the
- * IVF_PQ index once the library has one (native/store), an exact scan below that — and
+ * vector index (IVF_HNSW_SQ) once the library has one (native/store), an exact scan below that — and
  * every neighbour at or above the threshold joins its group (union-find, so copies of
  * copies end in one group). A photo whose every neighbour passed asks again with more,
  * so a burst of 40 frames is not cut at the first 16. Photos only: video frames are many
