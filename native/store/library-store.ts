@@ -28,6 +28,7 @@ import { openRecovering, rebuildMeta } from './recovery.js';
 import {
   createVectorIndex,
   ensureVectorIndex,
+  DEFAULT_NPROBES,
   REFINE_CANDIDATES,
   refineFactorFor,
   vectorIndexType,
@@ -81,7 +82,7 @@ export interface VectorSearchOptions {
   limit: number;
   /** A filter built with filters.ts (buildFilter, whereKind, …). */
   where?: string;
-  /** IVF partitions to probe when an index exists (LanceDB's default is 20). */
+  /** IVF partitions to probe when an index exists (default DEFAULT_NPROBES). */
   nprobes?: number;
   /** Re-rank this many × limit candidates exactly (default: REFINE_CANDIDATES ÷ limit). */
   refineFactor?: number;
@@ -352,7 +353,7 @@ export class LibraryStore {
       if (options.postfilter) query = query.postfilter();
       if (options.exact) query = query.bypassVectorIndex();
       else {
-        if (options.nprobes !== undefined) query = query.nprobes(options.nprobes);
+        query = query.nprobes(options.nprobes ?? DEFAULT_NPROBES);
         const refine = options.refineFactor ?? refineFactorFor(options.limit);
         // The beam holds every candidate re-ranked; by default, at least the budget.
         const candidates = options.limit * refine;

@@ -38,7 +38,13 @@ export const ROWS_PER_PARTITION = 4096;
  * and the least HNSW beam (ef) that finds them: see [Note: an HNSW graph per
  * partition]. So the factor is this budget ÷ limit, at least 1. Ignored by exact search.
  */
-export const REFINE_CANDIDATES = 500;
+export const REFINE_CANDIDATES = 200;
+/**
+ * IVF partitions a query probes when told none (LanceDB's own default is 20): see
+ * [Note: an HNSW graph per partition]. A library of under 160 000 rows has fewer
+ * partitions than this, so every one is probed.
+ */
+export const DEFAULT_NPROBES = 40;
 
 /** The refineFactor vectorSearch uses for `limit` when told none. */
 export function refineFactorFor(limit: number): number {
@@ -98,7 +104,7 @@ export async function ensureVectorIndex(media: Table): Promise<boolean> {
  * [Note: an HNSW graph per partition] The vector index is LanceDB's IVF_HNSW_SQ: k-means
  * partitions of about ROWS_PER_PARTITION rows, each an HNSW graph (m 20, ef_construction
  * 300: LanceDB's defaults) over 8-bit scalar-quantised vectors; a query walks the graphs
- * of the partitions it probes (LanceDB's 20) with a beam of `ef` and re-ranks the best
+ * of the partitions it probes (DEFAULT_NPROBES) with a beam of `ef` and re-ranks the best
  * REFINE_CANDIDATES with the full vectors. Measured on toy-clip-gap text queries (real
  * CLIP's narrow score shape, test/bench/vectors.ts) on 2 cores, recall@10 against exact:
  * - IVF_PQ (√rows partitions, 64 sub-vectors of 8 bits, 2 000 re-ranked), the index
@@ -114,7 +120,13 @@ export async function ensureVectorIndex(media: Table): Promise<boolean> {
  *   cost 150 ms. Build 149 s, peak 1.8 GB with the queries. Partitions of 1 000 rows
  *   lost recall at 50 000 (0.99 with 20 probes, 0.964 with 10): the partitions a text
  *   query is nearest to are not always those holding its best photos.
- * Hence ~4 000 rows per partition and 500 candidates. These figures are by hand on copies
+ * - The bench with every query warmed up once (2026-12-01, 50 queries at 1M): 20 probes,
+ *   ef 500, 500 re-ranked: 0.980, p95 35.8 ms; 40 probes, ef 200, 200 re-ranked: 0.992,
+ *   p95 35.5 ms; 40 probes with 500: 1.000 at 46.2 ms. At 50 000 all three give 1.000.
+ *   The first 50 queries after opening a 1M index cost p95 ~300 ms: each probed
+ *   partition's graph is loaded on first use.
+ * Hence ~4 000 rows per partition, 40 probes and 200 candidates (the engine's own
+ * search asks for 200, so it re-ranks exactly what it gets). These figures are by hand on copies
  * of the bench's tables (30–50 queries); docs/benchmarks.md has the bench's own ("Search
  * latency", "Search at 50 000 photos").
  */

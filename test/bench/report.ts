@@ -5,7 +5,7 @@
  */
 import { indexingSummaryRows, renderIndexing, type IndexingFigures } from './indexing-report.js';
 import type { SearchResult, SearchSeries } from './search.js';
-import { P95_TARGET_MS, RECALL_TARGET } from './search.js';
+import { FIRST_PASS_LABEL, P95_TARGET_MS, RECALL_TARGET } from './search.js';
 import type { ThroughputResult } from './throughput.js';
 
 /** One measured part (one child process) and the contention it ran under. */
@@ -63,9 +63,15 @@ function partsTable(r: BenchReport): string[] {
   ];
 }
 
+/** The warm series of the store's defaults (a query that sets nothing). */
+function storeDefaults(result: SearchResult): SearchSeries | undefined {
+  return result.indexed.find((s) => s.label === "index, the store's defaults");
+}
+
 /** The cheapest index setting that meets both search targets, if any. */
 export function bestSetting(result: SearchResult): SearchSeries | undefined {
-  return [...result.indexed]
+  return result.indexed
+    .filter((s) => s.label !== FIRST_PASS_LABEL)
     .filter((s) => s.recall >= RECALL_TARGET && s.p95Ms <= P95_TARGET_MS)
     .sort((a, b) => a.medianMs - b.medianMs)[0];
 }
@@ -78,7 +84,8 @@ function summary(r: BenchReport): string[] {
   ];
   // Every library size measured, smallest first (the targets hold at each).
   for (const result of r.search) {
-    const defaults = result.indexed[0];
+    const defaults = storeDefaults(result);
+    const first = result.indexed.find((s) => s.label === FIRST_PASS_LABEL);
     if (!defaults) continue;
     const best = bestSetting(result);
     const n = result.rows.toLocaleString('en');
@@ -88,6 +95,10 @@ function summary(r: BenchReport): string[] {
         ? `| search at ${n}, best setting (${best.label}) | recall ${f(best.recall, 3)}, p95 ${f(best.p95Ms, 1)} ms | same | **met** |`
         : `| search at ${n}, any tried setting | — | same | **missed** |`,
     );
+    if (first)
+      rows.push(
+        `| search at ${n}, the store's defaults, first ${result.queries} queries after opening | p95 ${f(first.p95Ms, 1)} ms, median ${f(first.medianMs, 1)} ms | — | |`,
+      );
   }
   return rows;
 }
@@ -161,7 +172,7 @@ export function renderReport(r: BenchReport): string {
     '',
     '## Search latency',
     '',
-    "Synthetic libraries of 512-d unit vectors with a photo library's clumps — topics, bursts of near-identical shots within a topic — written through `LibraryStore.upsertMedia` with every `MediaRow` field filled (see [Note: synthetic embeddings with a photo library's structure] in `test/bench/vectors.ts`). Queries are text queries with real CLIP's text-to-image geometry (see [Note: text-to-image geometry of real CLIP] there). Each series: 3 untimed warm-up queries, then every query timed through `LibraryStore.vectorSearch` (cosine, limit 10, all record columns). Exact search (`exact: true`) is the ground truth; recall@10 is the share of its top 10 that the index returns. The index is the store's `createVectorIndex` (IVF_HNSW_SQ, cosine, partitions of ~4 096 rows each an HNSW graph over 8-bit scalar-quantised vectors: [Note: an HNSW graph per partition]). \"The store's defaults\" is a query that sets nothing: LanceDB's 20 probes and the store's `REFINE_CANDIDATES` ÷ limit re-ranked, found with a beam (ef) as wide (`native/store/vector-index.ts`); the other rows set `nprobes`, `refineFactor` and `ef` per query.",
+    "Synthetic libraries of 512-d unit vectors with a photo library's clumps — topics, bursts of near-identical shots within a topic — written through `LibraryStore.upsertMedia` with every `MediaRow` field filled (see [Note: synthetic embeddings with a photo library's structure] in `test/bench/vectors.ts`). Queries are text queries with real CLIP's text-to-image geometry (see [Note: text-to-image geometry of real CLIP] there). Exact search: 3 untimed warm-up queries, then every query timed; each index series: every query once untimed (at 1M rows a query probes 20 of ~244 partitions, whose graphs load on first use), then every query timed, except the \"first pass\" row, timed from the first query after the index was opened. Queries go through `LibraryStore.vectorSearch` (cosine, limit 10, all record columns). Exact search (`exact: true`) is the ground truth; recall@10 is the share of its top 10 that the index returns. The index is the store's `createVectorIndex` (IVF_HNSW_SQ, cosine, partitions of ~4 096 rows each an HNSW graph over 8-bit scalar-quantised vectors: [Note: an HNSW graph per partition]). \"The store's defaults\" is a query that sets nothing: the store's `DEFAULT_NPROBES` (40) probes and `REFINE_CANDIDATES` (200) ÷ limit re-ranked, found with a beam (ef) as wide (`native/store/vector-index.ts`); the other rows set `nprobes`, `refineFactor` and `ef` per query.",
     '',
     ...r.search.flatMap((result) => [...searchTable(result), '']),
     '## Contention during the run',
