@@ -26,11 +26,12 @@ import { TagTable, TAGS_TABLE, tagSchema } from './tags.js';
 import { readMeta, tablesFor, tablesOfModel, writeMeta, type StoreMeta } from './meta.js';
 import { openRecovering, rebuildMeta } from './recovery.js';
 import {
+  beamFor,
   createVectorIndex,
   ensureVectorIndex,
   DEFAULT_NPROBES,
-  REFINE_CANDIDATES,
   refineFactorFor,
+  vectorIndexPartitions,
   vectorIndexType,
 } from './vector-index.js';
 import {
@@ -87,8 +88,8 @@ export interface VectorSearchOptions {
   /** Re-rank this many × limit candidates exactly (default: REFINE_CANDIDATES ÷ limit). */
   refineFactor?: number;
   /**
-   * The HNSW search's beam, at least the candidates re-ranked (default: that or
-   * REFINE_CANDIDATES, whichever is more). Ignored by exact search.
+   * The HNSW search's beam, at least the candidates re-ranked (default: beamFor in
+   * vector-index.ts, wider when fewer partitions are probed). Ignored by exact search.
    */
   ef?: number;
   /**
@@ -106,6 +107,9 @@ export type VectorHit = StoredMedia & {
 };
 
 export class LibraryStore {
+  /** The vector index's partitions as read once (indexPartitions); null: not read yet. */
+  private partitions: Promise<number | null> | null = null;
+
   private constructor(
     readonly dir: string,
     readonly dim: number,
@@ -353,13 +357,13 @@ export class LibraryStore {
       if (options.postfilter) query = query.postfilter();
       if (options.exact) query = query.bypassVectorIndex();
       else {
-        query = query.nprobes(options.nprobes ?? DEFAULT_NPROBES);
+        const nprobes = options.nprobes ?? DEFAULT_NPROBES;
         const refine = options.refineFactor ?? refineFactorFor(options.limit);
-        // The beam holds every candidate re-ranked; by default, at least the budget.
+        // The beam holds every candidate re-ranked; by default, wider over fewer partitions.
         const candidates = options.limit * refine;
-        query = query
-          .refineFactor(refine)
-          .ef(Math.max(candidates, options.ef ?? REFINE_CANDIDATES));
+        const partitions = (await this.indexPartitions()) ?? nprobes;
+        const ef = options.ef ?? beamFor(candidates, Math.min(nprobes, partitions));
+        query = query.nprobes(nprobes).refineFactor(refine).ef(Math.max(candidates, ef));
       }
       const result = await query.toArrow();
       const distances = numberColumn(result, '_distance');
@@ -405,6 +409,14 @@ export class LibraryStore {
     });
   }
 
+  /** The vector index's partitions (null: none), read once until this store rebuilds it. */
+  private indexPartitions(): Promise<number | null> {
+    const media = this.media;
+    if (!media) return Promise.resolve(null);
+    this.partitions ??= vectorIndexPartitions(media).catch(() => null);
+    return this.partitions;
+  }
+
   async hasVectorIndex(): Promise<boolean> {
     return (await this.vectorIndexType()) !== null;
   }
@@ -421,6 +433,7 @@ export class LibraryStore {
    */
   async createVectorIndex(options: { minRows?: number } = {}): Promise<boolean> {
     const media = this.writableMedia();
+    this.partitions = null;
     return guarded('build the vector index', this.dir, () =>
       createVectorIndex(media, options.minRows),
     );
@@ -429,6 +442,7 @@ export class LibraryStore {
   /** What an indexing run calls after optimize(): see ensureVectorIndex in vector-index.ts. */
   async ensureVectorIndex(): Promise<boolean> {
     const media = this.writableMedia();
+    this.partitions = null;
     return guarded('build the vector index', this.dir, () => ensureVectorIndex(media));
   }
 

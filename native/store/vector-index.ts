@@ -46,6 +46,38 @@ export const REFINE_CANDIDATES = 200;
  */
 export const DEFAULT_NPROBES = 40;
 
+/**
+ * HNSW beam slots a query spends over all the partitions it probes when told no `ef`:
+ * DEFAULT_NPROBES partitions × REFINE_CANDIDATES at 1M rows, a wider beam per partition
+ * when a smaller library has fewer partitions to probe (at most MOST_BEAM). See [Note: an
+ * HNSW graph per partition].
+ */
+const BEAM_BUDGET = 8_000;
+const MOST_BEAM = 2_000;
+
+/** The beam (ef) for a query re-ranking `candidates` over `probed` partitions. */
+export function beamFor(candidates: number, probed: number): number {
+  const perPartition = Math.ceil(BEAM_BUDGET / Math.max(1, probed));
+  return Math.max(candidates, Math.min(MOST_BEAM, perPartition));
+}
+
+/** Partitions of the index createVectorIndex builds on `rows` rows. */
+function partitionsFor(rows: number): number {
+  return Math.max(1, Math.round(rows / ROWS_PER_PARTITION));
+}
+
+/**
+ * How many partitions the table's vector index has, from its name (createVectorIndex
+ * records the rows it was trained on), or null when it has none or another kind.
+ */
+export async function vectorIndexPartitions(media: Table): Promise<number | null> {
+  const indices = await media.listIndices();
+  const name = indices.find((index) => index.columns.includes('vector'))?.name;
+  if (!name?.startsWith(VECTOR_INDEX_NAME)) return null;
+  const rows = Number(name.slice(VECTOR_INDEX_NAME.length));
+  return Number.isFinite(rows) ? partitionsFor(rows) : null;
+}
+
 /** The refineFactor vectorSearch uses for `limit` when told none. */
 export function refineFactorFor(limit: number): number {
   return Math.max(1, Math.ceil(REFINE_CANDIDATES / limit));
@@ -67,7 +99,7 @@ export async function createVectorIndex(media: Table, minRows?: number): Promise
   const rows = await media.countRows();
   if (rows < Math.max(minRows ?? VECTOR_INDEX_MIN_ROWS, VECTOR_INDEX_TRAINABLE_ROWS)) return false;
   const name = `${VECTOR_INDEX_NAME}${rows}`;
-  const numPartitions = Math.max(1, Math.round(rows / ROWS_PER_PARTITION));
+  const numPartitions = partitionsFor(rows);
   await media.createIndex('vector', {
     config: Index.hnswSq({ distanceType: 'cosine', numPartitions }),
     name,
@@ -125,8 +157,12 @@ export async function ensureVectorIndex(media: Table): Promise<boolean> {
  *   p95 35.5 ms; 40 probes with 500: 1.000 at 46.2 ms. At 50 000 all three give 1.000.
  *   The first 50 queries after opening a 1M index cost p95 ~300 ms: each probed
  *   partition's graph is loaded on first use.
- * Hence ~4 000 rows per partition, 40 probes and 200 candidates (the engine's own
- * search asks for 200, so it re-ranks exactly what it gets). These figures are by hand on copies
+ * - With 200 candidates and ef 200 a 10 000-row library (2 partitions) fell to 0.980
+ *   where 600 re-ranked had 1.000: a beam of 200 in each of two graphs explores far less
+ *   than in each of 40. So a query's beam is a budget over the partitions it probes
+ *   (beamFor: 8 000 slots, 200 per partition at 1M, 667 at 50 000, at most 2 000).
+ * Hence ~4 000 rows per partition, 40 probes, 200 candidates (the engine's own search
+ * asks for 200, so it re-ranks exactly what it gets) and the beam budget. These figures are by hand on copies
  * of the bench's tables (30–50 queries); docs/benchmarks.md has the bench's own ("Search
  * latency", "Search at 50 000 photos").
  */
