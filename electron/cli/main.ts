@@ -48,6 +48,7 @@ interface LibraryAccess {
   access: 'read' | 'write';
   /** Named in "the library is in use by PID N (lantern index)". */
   purpose?: string;
+  prepare?: 'text';
 }
 
 function libraryOptions(args: CliArgs, use: LibraryAccess): LibraryOptions {
@@ -379,7 +380,8 @@ async function run(argv: string[]): Promise<number> {
       return runIndex(args);
     case 'search': {
       const query = need(args.positionals.join(' ').trim() || undefined, 'a search query');
-      await withLibrary(args, { access: 'read' }, async (library) => {
+      // The text encoder loads (off the JavaScript thread) while the library opens.
+      await withLibrary(args, { access: 'read', prepare: 'text' }, async (library) => {
         noteReindex(library);
         printAnswer(args, await library.searchWithHidden(query, searchOptions(args)));
         // Once the answer is out, the first search makes the text encoder's ORT-format

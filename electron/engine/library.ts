@@ -74,6 +74,11 @@ export interface LibraryOptions {
   purpose?: string;
   provider?: string;
   intraOpThreads?: number;
+  /**
+   * 'text': start loading the text encoder as soon as the model is known, so a search
+   * that follows the open finds it loaded or nearly (the command line's `search`).
+   */
+  prepare?: 'text';
   /** Overrides of the indexer's defaults (thumbnail size, pixel limit, batch size…). */
   indexer?: Partial<Omit<IndexerSettings, 'thumbnailsDir' | 'ffmpeg'>>;
   /** Configured ffmpeg and ffprobe paths (else a bundled or the system's ffmpeg). */
@@ -197,6 +202,7 @@ export class Library {
       const resolved = servingId === chosenId ? chosen : await registry.resolveClip(servingId);
       const encoder = await ClipEncoder.load(resolved, encoderOptions);
       opened.push(encoder);
+      if (options.prepare === 'text') encoder.prepareText();
       const store = await LibraryStore.open(storeDir, {
         dim: encoder.dim,
         model: encoder.id,

@@ -1,7 +1,8 @@
 /**
  * @file [Note: each encoder loads on first use] (clip/encoder.ts): opening a library
  * loads no model, a search loads the text encoder only, an index run the image encoder
- * only, an up-to-date folder loads nothing, and a closed one loads nothing again.
+ * only, an up-to-date folder loads nothing, and a closed one loads nothing again; the
+ * command line's search starts the text encoder's load while the library opens.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writePhoto } from '../fixtures/photos.js';
@@ -46,6 +47,28 @@ describe('a library loads each encoder on first use', () => {
       expect(searching.encoder.loaded).toEqual({ image: false, text: true });
     } finally {
       await searching.close();
+    }
+  });
+
+  it("prepare: 'text' starts the text encoder's load with the open, before any search (lantern search)", async () => {
+    const library = await openToyLibrary(`${dir}/db`, { access: 'read', prepare: 'text' });
+    try {
+      // The load runs off the JavaScript thread; it ends without anything asking for text.
+      await expect
+        .poll(() => library.encoder.loaded, { timeout: 10_000 })
+        .toEqual({
+          image: false,
+          text: true,
+        });
+    } finally {
+      await library.close();
+    }
+    const plain = await openToyLibrary(`${dir}/db`, { access: 'read' });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(plain.encoder.loaded).toEqual({ image: false, text: false });
+    } finally {
+      await plain.close();
     }
   });
 

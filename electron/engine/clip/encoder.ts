@@ -94,6 +94,11 @@ export class ClipEncoder {
     this.visionSide().catch(() => undefined); // the error is thrown again at the first use
   }
 
+  /** Start loading the text encoder now (a search, while the library opens its tables). */
+  prepareText(): void {
+    this.textSession().catch(() => undefined); // the error is thrown again at the first use
+  }
+
   private visionSide(): Promise<VisionSide> {
     if (this.closed) return Promise.reject(closedError(this.model.id));
     this.vision ??= this.loadVision().catch((error: unknown) => {
