@@ -11,11 +11,9 @@
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { createRequire } from 'node:module';
 import { pipeline } from 'node:stream/promises';
 import type * as ArrowModule from 'apache-arrow';
-
-const arrow = createRequire(import.meta.url)('apache-arrow') as typeof ArrowModule;
+import { arrow } from './arrow.js';
 
 /** One page of rows, column by column; row i's vector is `vectors[i*dim … (i+1)*dim)`. */
 export interface EmbeddingColumns {

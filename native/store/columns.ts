@@ -9,11 +9,10 @@
  * nulls) brings the whole listMedia to about 0.45 s there, of which ~0.1 s is
  * LanceDB's own scan. Other types fall back to Arrow's own accessor.
  */
-import { createRequire } from 'node:module';
 import type * as ArrowModule from 'apache-arrow';
+import { arrow } from './arrow.js';
 
 // See [Note: one Arrow instance] in schema.ts.
-const arrow = createRequire(import.meta.url)('apache-arrow') as typeof ArrowModule;
 
 export type Cell = string | number | null;
 

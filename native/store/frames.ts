@@ -7,16 +7,15 @@
  * idempotent] in library-store.ts). The engine writes a video's frames first and its
  * `media` row last, so a video with a media row has all its frames.
  */
-import { createRequire } from 'node:module';
 import type { Table } from '@lancedb/lancedb';
 import type * as ArrowModule from 'apache-arrow';
+import { arrow } from './arrow.js';
 import { chunks, lastPerKey } from './batching.js';
 import { readColumn } from './columns.js';
 import { guarded, StoreError } from './errors.js';
 import { whereIn } from './filters.js';
 
 // See [Note: one Arrow instance] in schema.ts.
-const arrow = createRequire(import.meta.url)('apache-arrow') as typeof ArrowModule;
 
 export interface FrameRow {
   videoId: string;

@@ -15,9 +15,9 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { connect } from '@lancedb/lancedb';
 import type * as ArrowModule from 'apache-arrow';
 import type { Connection, Table } from '@lancedb/lancedb';
+import { lancedb } from './arrow.js';
 import { chunks, lastPerKey } from './batching.js';
 import { guarded, StoreError } from './errors.js';
 import { whereIn, sqlString } from './filters.js';
@@ -137,7 +137,7 @@ export class LibraryStore {
     refuseNonFolder(dir);
     return guarded('read the library', dir, async () => {
       const { meta } = await readMeta(dir, true);
-      const db = await connect(dir);
+      const db = await lancedb().connect(dir);
       try {
         const names = new Set(await db.tableNames());
         const found: StoredModel[] = [];
@@ -193,7 +193,7 @@ export class LibraryStore {
         );
       }
       if (!readOnly) await mkdir(dir, { recursive: true });
-      const db = await connect(dir);
+      const db = await lancedb().connect(dir);
       const warnings: string[] = [];
       const read = await readMeta(dir, readOnly);
       const names = await db.tableNames();

@@ -14,12 +14,10 @@
  * unquoted identifiers; numbers as Float64 (sizes, ms timestamps), which JavaScript
  * reads as plain numbers where Int64 would come back as BigInt; width/height Int32.
  */
-import { createRequire } from 'node:module';
 import type * as ArrowModule from 'apache-arrow';
+import { arrow } from './arrow.js';
 import { readColumn } from './columns.js';
 import type { Cell } from './columns.js';
-
-const arrow = createRequire(import.meta.url)('apache-arrow') as typeof ArrowModule;
 
 export type StoreMediaKind = 'image' | 'video';
 

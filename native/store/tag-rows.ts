@@ -3,13 +3,12 @@
  * the conversions between them, and the checks every written row passes. Plain data; the
  * table's rules live in tags.ts ([Note: what a suggestion may change]).
  */
-import { createRequire } from 'node:module';
 import type * as ArrowModule from 'apache-arrow';
+import { arrow } from './arrow.js';
 import { readColumn } from './columns.js';
 import { StoreError } from './errors.js';
 
 // See [Note: one Arrow instance] in schema.ts.
-const arrow = createRequire(import.meta.url)('apache-arrow') as typeof ArrowModule;
 
 export const TAGS_TABLE = 'tags';
 

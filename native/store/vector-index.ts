@@ -3,8 +3,8 @@
  * is built and rebuilt, and how many candidates a query re-ranks
  * ([Note: an HNSW graph per partition]). LibraryStore calls these on its media table.
  */
-import { Index } from '@lancedb/lancedb';
 import type { Table } from '@lancedb/lancedb';
+import { lancedb } from './arrow.js';
 
 /**
  * Rows from which a library gets a vector index (ensureVectorIndex). Exact search
@@ -101,7 +101,7 @@ export async function createVectorIndex(media: Table, minRows?: number): Promise
   const name = `${VECTOR_INDEX_NAME}${rows}`;
   const numPartitions = partitionsFor(rows);
   await media.createIndex('vector', {
-    config: Index.hnswSq({ distanceType: 'cosine', numPartitions }),
+    config: lancedb().Index.hnswSq({ distanceType: 'cosine', numPartitions }),
     name,
     replace: true,
   });

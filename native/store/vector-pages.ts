@@ -10,9 +10,9 @@
  * LibraryStore.open resolves them (meta.ts, recovery.ts).
  */
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { connect, type Connection, type Table } from '@lancedb/lancedb';
+import type { Connection, Table } from '@lancedb/lancedb';
 import type * as ArrowModule from 'apache-arrow';
+import { arrow, lancedb } from './arrow.js';
 import { chunks } from './batching.js';
 import { readColumn } from './columns.js';
 import { guarded, StoreError } from './errors.js';
@@ -22,7 +22,6 @@ import { readMeta, tablesOfModel } from './meta.js';
 import { rebuildMeta } from './recovery.js';
 
 // See [Note: one Arrow instance] in schema.ts.
-const arrow = createRequire(import.meta.url)('apache-arrow') as typeof ArrowModule;
 
 /** Photos of one page: paths, capture times (ms, or null) and their vectors, flat. */
 export interface ImageVectorPage {
@@ -50,7 +49,7 @@ interface OpenTables {
 async function openTables(store: LibraryStore): Promise<OpenTables | null> {
   if (!existsSync(store.dir)) return null;
   return guarded('open the library for export', store.dir, async () => {
-    const db = await connect(store.dir);
+    const db = await lancedb().connect(store.dir);
     try {
       const names = await db.tableNames();
       const read = await readMeta(store.dir, true);
