@@ -6,9 +6,8 @@
  * (createVectorIndex, timed) and searched with the store's defaults and a sweep of
  * nprobes / refineFactor settings, each reported with its recall@10 against exact.
  * Runs in a fresh child process per library size. Vectors: see vectors.ts.
- * Also the cold `lantern search` (coldSearch): the whole CLI process, spawn to exit.
+ * (The cold `lantern search`, the whole CLI process, is measured in main.ts with the other commands.)
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -224,69 +223,4 @@ export async function searchChild(
     },
     indexed,
   };
-}
-
-/** Issue 12's targets for one `lantern search` run, start-up included. */
-export const COLD_SEARCH_TARGETS = { seconds: 0.5, megabytes: 300 } as const;
-
-export interface ColdSearchResult {
-  runs: { seconds: number; megabytes: number }[];
-  medianSeconds: number;
-  peakMegabytes: number;
-  load1: number;
-}
-
-/**
- * `node out/cli.js search <query>` on an indexed library, `runs` times, each timed by
- * GNU time from spawn to exit (wall seconds and the process's maxRSS): what a person
- * pays for one search from a shell. Needs `node scripts/build.mjs` first.
- */
-export function coldSearch(
-  library: { dbDir: string; modelsDir: string; model: string },
-  runs: number,
-  query = 'red car',
-): ColdSearchResult {
-  const load1 = os.loadavg()[0] ?? Number.NaN;
-  const measured = Array.from({ length: runs }, () => {
-    const args = ['-f', '%e %M', process.execPath, 'out/cli.js', 'search', query, '--json'];
-    args.push('--db', library.dbDir, '--models', library.modelsDir, '--model', library.model);
-    // GNU time writes its line last on stderr; the command's own output is discarded.
-    const run = spawnSync('/usr/bin/time', args, {
-      encoding: 'utf8',
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    if (run.status !== 0) throw new Error(`lantern search failed: ${run.stderr}`);
-    const [seconds, kilobytes] = run.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
-    return { seconds: seconds!, megabytes: kilobytes! / 1024 };
-  });
-  return {
-    runs: measured,
-    medianSeconds: median(measured.map((run) => run.seconds)),
-    peakMegabytes: Math.max(...measured.map((run) => run.megabytes)),
-    load1,
-  };
-}
-
-/** A short paragraph on the cold search and its targets, for docs/benchmarks.md. */
-export function renderColdSearch(result: ColdSearchResult, model: string): string {
-  const met = (ok: boolean) => (ok ? 'met' : 'missed');
-  const { seconds, megabytes } = COLD_SEARCH_TARGETS;
-  return [
-    '### Cold `lantern search`',
-    '',
-    `\`lantern search "red car"\` as a whole process (spawn to exit, GNU time), ${result.runs.length} runs, ` +
-      `model ${model}, load average ${result.load1.toFixed(1)} when it started: median ` +
-      `${result.medianSeconds.toFixed(2)} s (target ≤ ${seconds} s: **${met(result.medianSeconds <= seconds)}**), ` +
-      `peak RSS ${result.peakMegabytes.toFixed(0)} MB (target ≤ ${megabytes} MB: ` +
-      `**${met(result.peakMegabytes <= megabytes)}**). Where the time goes (timestamps in the built CLI, ` +
-      '2 runs at load ≈ 9 on 2 cores, issue 12 work): Node, the bundle and its native packages ≈ 1.5 s (sharp and ' +
-      'exiftool-vendored, which a search never uses, ≈ 0.2 s and 20 MB of it at load 4), opening the library ' +
-      "0.1–0.2 s, creating the text encoder's onnxruntime session 3.5–3.8 s (0.7–1.0 s at load 4; graph " +
-      'optimisation is not the cost: a saved pre-optimised model with optimisation off loads no faster), building ' +
-      "the tokenizer's vocabulary 0.3–0.4 s (now a third of that), encoding the query 0.5–0.8 s, the relevance " +
-      'background and the search < 0.1 s. The fp32 text session alone peaks at ≈ 424 MB (onnxruntime reads the ' +
-      '254 MB file whole and parses it), so ≤ 300 MB needs the int8 text encoder or weights memory-mapped from ' +
-      'an external-data file.',
-    '',
-  ].join('\n');
 }
