@@ -189,7 +189,6 @@ export class Library {
     const chosenId = options.modelId ?? settings.model ?? registry.defaultClipId();
     const chosen = await registry.resolveClip(chosenId);
     const storeDir = path.join(dbDir, 'store');
-    const servingId = servingModelFor(chosenId, await LibraryStore.models(storeDir), registry);
     const encoderOptions = {
       tokenizerPath: clipVocabularyPath(),
       ...(options.provider ? { provider: options.provider } : {}),
@@ -199,10 +198,24 @@ export class Library {
     // no inference thread or table handle behind (the process would never exit).
     const opened: { close(): Promise<void> }[] = [];
     try {
+      // `prepare: 'text'` starts the chosen model's text encoder while the store says which
+      // model serves (loading LanceDB meanwhile, ~55 ms); in the rare case that another
+      // model still serves (a switch under way), that one's is loaded instead.
+      const early =
+        options.prepare === 'text' ? await ClipEncoder.load(chosen, encoderOptions) : null;
+      if (early) {
+        opened.push(early);
+        early.prepareText();
+      }
+      const servingId = servingModelFor(chosenId, await LibraryStore.models(storeDir), registry);
       const resolved = servingId === chosenId ? chosen : await registry.resolveClip(servingId);
-      const encoder = await ClipEncoder.load(resolved, encoderOptions);
-      opened.push(encoder);
-      if (options.prepare === 'text') encoder.prepareText();
+      let encoder = early;
+      if (!encoder || servingId !== chosenId) {
+        await early?.close();
+        encoder = await ClipEncoder.load(resolved, encoderOptions);
+        opened.push(encoder);
+        if (options.prepare === 'text') encoder.prepareText();
+      }
       const store = await LibraryStore.open(storeDir, {
         dim: encoder.dim,
         model: encoder.id,

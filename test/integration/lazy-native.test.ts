@@ -2,7 +2,8 @@
  * @file [Note: native packages load on first use] (native/image/sharp-module.ts): the
  * built command line loads sharp (libvips) and exiftool-vendored only in the commands
  * that use them. `status`, `models` and `search` load neither; `index` loads sharp;
- * writing an XMP sidecar loads exiftool-vendored. Each run gets a `--require` preload
+ * writing an XMP sidecar loads exiftool-vendored. LanceDB and apache-arrow
+ * (native/store/arrow.ts) load only where the store is opened: not for --version or --help. Each run gets a `--require` preload
  * that, when node exits, writes which of the two packages sit in require.cache (both
  * are CommonJS, so an ESM `import` of them lands there as well as a `require`).
  */
@@ -21,6 +22,7 @@ process.on('exit', () => {
   writeFileSync(process.env.LANTERN_TEST_LOADED, JSON.stringify({
     sharp: loaded('sharp'),
     exiftool: loaded('exiftool-vendored'),
+    lancedb: loaded('@lancedb/lancedb') || loaded('apache-arrow'),
   }));
 });
 `;
@@ -28,6 +30,8 @@ process.on('exit', () => {
 interface Loaded {
   sharp: boolean;
   exiftool: boolean;
+  /** LanceDB or apache-arrow (native/store/arrow.ts). */
+  lancedb: boolean;
 }
 
 describe('the command line loads native packages on first use', () => {
@@ -61,14 +65,24 @@ describe('the command line loads native packages on first use', () => {
   });
 
   it('index loads sharp and not ExifTool', async () => {
-    expect(await loadedBy(['index', photos])).toEqual({ sharp: true, exiftool: false });
+    expect(await loadedBy(['index', photos])).toEqual({
+      sharp: true,
+      exiftool: false,
+      lancedb: true,
+    });
   }, 60_000);
 
   it('status, models and search load neither sharp nor ExifTool', async () => {
-    const neither = { sharp: false, exiftool: false };
+    const neither = { sharp: false, exiftool: false, lancedb: true };
     expect(await loadedBy(['status'])).toEqual(neither);
-    expect(await loadedBy(['models'])).toEqual(neither);
+    expect(await loadedBy(['models'])).toMatchObject({ sharp: false, exiftool: false });
     expect(await loadedBy(['search', 'red'])).toEqual(neither);
+  }, 60_000);
+
+  it('--version and --help load none of sharp, ExifTool, LanceDB and apache-arrow', async () => {
+    const none = { sharp: false, exiftool: false, lancedb: false };
+    expect(await loadedBy(['--version'])).toEqual(none);
+    expect(await loadedBy(['--help'])).toEqual(none);
   }, 60_000);
 
   it('writing an XMP sidecar loads ExifTool', async () => {
