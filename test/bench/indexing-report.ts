@@ -64,6 +64,8 @@ export function indexingSummaryRows(x: IndexingFigures): string[] {
   const baseSteady = med(x.baseline, (r) => r.steadyPhotosPerSecond);
   const ratio = rate / base;
   const efficiency = steady / x.bound.boundPhotosPerSecond;
+  const warm = x.bound.warmPipeline;
+  const warmEfficiency = warm.photosPerSecond / x.bound.boundPhotosPerSecond;
   // The pipeline decodes up to three batches ahead (embed-pipeline.ts) while the image
   // encoder loads: with few photos, everything after the first batch was decoded before
   // inference began, and the "steady" rate is inference alone, not the pipeline's.
@@ -91,7 +93,7 @@ export function indexingSummaryRows(x: IndexingFigures): string[] {
   }
   rows.push(
     backlogCovers
-      ? `| steady state ÷ CPU bound (spinning off) | not measurable on ${x.photos.count} photos${steadyNote}; bound ${f(x.bound.boundPhotosPerSecond)} photos/s | ≥ ${TARGETS.efficiency} | **not measured** |`
+      ? `| warm pipeline ÷ CPU bound (spinning off) | ${f(warm.photosPerSecond)} ÷ ${f(x.bound.boundPhotosPerSecond)} = ${f(warmEfficiency)} (\`Library.index\` of the ${warm.photos} photos with the image encoder loaded first: the whole-process steady state is not a pipeline rate on ${x.photos.count} photos) | ≥ ${TARGETS.efficiency} | ${met(warmEfficiency >= TARGETS.efficiency)} |`
       : `| steady state ÷ CPU bound (spinning off) | ${f(steady)} ÷ ${f(x.bound.boundPhotosPerSecond)} = ${f(efficiency)} | ≥ ${TARGETS.efficiency} | ${met(efficiency >= TARGETS.efficiency)} |`,
     `| peak RSS, \`lantern index\` of ${x.photos.count} photos | ${f(peak, 0)} MiB | ≤ ${TARGETS.indexPeakMiB} MB | ${met(peak * 1.048576 <= TARGETS.indexPeakMiB)} |`,
     `| first photo decoded, from spawn | ${f(firstDecode)} s | ≤ ${TARGETS.firstDecodeSeconds} s | ${met(firstDecode <= TARGETS.firstDecodeSeconds)} |`,
@@ -141,6 +143,7 @@ export function renderIndexing(x: IndexingFigures): string[] {
     `- Decode: ${b.decodePhotos} photos through the pipeline's decode step (read, SHA-256, \`decodeImage\` with thumbnail), ${b.decodeConcurrency} at a time in batches of ${b.batchSize}: **${f(b.decodeCpuPerPhoto, 3)} CPU-s per photo**, ${f(b.decodePhotosPerSecond)} photos/s wall.`,
     `- Inference: ${b.inferencePhotos} images in batches of ${b.batchSize} on ready tensors after a warm-up batch: **${f(b.inferenceCpuPerPhoto, 3)} CPU-s per photo**, ${f(b.inferencePhotosPerSecond)} photos/s wall.`,
     `- Bound = ${b.cores} cores ÷ (${f(b.decodeCpuPerPhoto, 3)} + ${f(b.inferenceCpuPerPhoto, 3)}) = **${f(b.boundPhotosPerSecond)} photos/s**; steady-state efficiency = median steady rate ÷ bound (summary). Start-up and the first batch are excluded from the efficiency because the bound has neither.`,
+    `- Warm pipeline: \`Library.index\` of the ${b.warmPipeline.photos} photos into a fresh library in the same child, the image encoder loaded and run once before (so decode and inference overlap from the first photo, with nothing of start-up in it): ${f(b.warmPipeline.seconds)} s wall, ${f(b.warmPipeline.cpuSeconds)} CPU-s, **${f(b.warmPipeline.photosPerSecond)} photos/s** = ${f(b.warmPipeline.photosPerSecond / b.boundPhotosPerSecond)} of the bound. A lower bound of the efficiency: it still fills the first batch with nothing to overlap, and scans, hashes, writes thumbnails and rows and closes the store.`,
     '',
     '## Start-up and commands without photos',
     '',
