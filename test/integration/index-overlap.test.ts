@@ -70,10 +70,17 @@ function fakeEncoder(hold: (call: number) => Promise<void> = () => Promise.resol
 describe('session options', () => {
   it('turns onnxruntime spin-waiting off, on the CPU and beside GPU providers', () => {
     for (const provider of ['cpu', 'cuda'] as const) {
-      expect(ortOptions({}, provider).extra).toEqual({
+      expect(ortOptions({}, provider).extra).toMatchObject({
         session: { intra_op: { allow_spinning: '0' } },
       });
     }
+  });
+
+  it('skips pre-packing on the CPU only ([Note: no pre-packing])', () => {
+    const session = (provider: 'cpu' | 'cuda') =>
+      (ortOptions({}, provider).extra as { session: Record<string, unknown> }).session;
+    expect(session('cpu')['disable_prepacking']).toBe('1');
+    expect(session('cuda')['disable_prepacking']).toBeUndefined();
   });
 
   it('plans no memory pattern on the CPU ([Note: no memory pattern]) and DirectML', () => {
