@@ -12,8 +12,6 @@
 import type * as ArrowModule from 'apache-arrow';
 import { arrow } from './arrow.js';
 
-// See [Note: one Arrow instance] in schema.ts.
-
 export type Cell = string | number | null;
 
 function isAscii(bytes: Uint8Array): boolean {

@@ -15,8 +15,6 @@ import { readColumn } from './columns.js';
 import { guarded, StoreError } from './errors.js';
 import { whereIn } from './filters.js';
 
-// See [Note: one Arrow instance] in schema.ts.
-
 export interface FrameRow {
   videoId: string;
   /** Seconds from the start of the video. */

@@ -8,8 +8,6 @@ import { arrow } from './arrow.js';
 import { readColumn } from './columns.js';
 import { StoreError } from './errors.js';
 
-// See [Note: one Arrow instance] in schema.ts.
-
 export const TAGS_TABLE = 'tags';
 
 export type TagState = 'suggested' | 'accepted' | 'rejected';

@@ -21,8 +21,6 @@ import type { LibraryStore } from './library-store.js';
 import { readMeta, tablesOfModel } from './meta.js';
 import { rebuildMeta } from './recovery.js';
 
-// See [Note: one Arrow instance] in schema.ts.
-
 /** Photos of one page: paths, capture times (ms, or null) and their vectors, flat. */
 export interface ImageVectorPage {
   paths: string[];

@@ -6,11 +6,11 @@
  * [Note: near-duplicates through the vector index]
  * Comparing every photo with every other costs N² dot products (5·10⁹ of 512 values at
  * 100 000 photos). Instead each photo asks the store for its nearest neighbours — the
- * vector index (IVF_HNSW_SQ) once the library has one (native/store), an exact scan below that — and
- * every neighbour at or above the threshold joins its group (union-find, so copies of
- * copies end in one group). A photo whose every neighbour passed asks again with more,
- * so a burst of 40 frames is not cut at the first 16. Photos only: video frames are many
- * near-identical pictures of one scene by nature.
+ * vector index (IVF_HNSW_SQ) once the library has one (native/store), an exact scan
+ * below that — and every neighbour at or above the threshold joins its group (union-find,
+ * so copies of copies end in one group). A photo whose every neighbour passed asks again
+ * with more, so a burst of 40 frames is not cut at the first 16. Photos only: video
+ * frames are many near-identical pictures of one scene by nature.
  */
 import { laplacianVariance } from '../../../native/image/index.js';
 import type { LibraryStore, StoredMedia } from '../../../native/store/index.js';
@@ -41,8 +41,8 @@ const MOST_NEIGHBOURS = 256;
 /**
  * Candidates the index re-ranks exactly per neighbour, found with a beam as wide:
  * near-duplicates sit far above the rest, so the index's 8-bit order needs little
- * correction and its graph finds them at once (search uses 2 000 for text queries, whose
- * matches stand only a few hundredths above the crowd).
+ * correction and its graph finds them at once (text search re-ranks REFINE_CANDIDATES with
+ * a wider beam: its matches stand only a few hundredths above the crowd).
  */
 const REFINE_FACTOR = 4;
 /** Vectors read per store query, and neighbour queries in flight at once. */
