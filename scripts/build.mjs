@@ -18,8 +18,28 @@ const external = [
   // resolve ("Module not found in bundle: ./parsers/processMountinfo").
   'trash',
 ];
+// [Note: zod's locales left out] `import { z } from 'zod'` keeps every export of zod's
+// namespace, its ~50 translated error-message locales (~0.4 MB of a 1.9 MB bundle)
+// included, and Node compiles all of it at every start of `lantern`. Lantern writes its
+// own error sentences and uses zod's English (registered by zod itself from
+// locales/en.js), so the locales barrel is replaced by one that holds English only.
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(context) {
+    context.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)
+        ? { path: 'zod-locales-en', namespace: 'zod-english-only' }
+        : undefined,
+    );
+    context.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, () => ({
+      contents: "export { default as en } from 'zod/v4/locales/en.js';",
+      resolveDir: process.cwd(),
+    }));
+  },
+};
 const common = {
   bundle: true,
+  plugins: [zodEnglishOnly],
   platform: 'node',
   sourcemap: true,
   logLevel: 'warning',

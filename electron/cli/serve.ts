@@ -152,7 +152,9 @@ export async function startBrowserShell(
     if (!authorised(request, url)) return sendText(response, 403, FORBIDDEN_TEXT);
     const handle =
       url.pathname === '/media'
-        ? serveMedia(service.mediaRoots(), url, request, response, service.ffmpegTools())
+        ? service
+            .ffmpegTools()
+            .then((ffmpeg) => serveMedia(service.mediaRoots(), url, request, response, ffmpeg))
         : serveStatic(root, url, response, { port, cookie });
     handle.catch(() => {
       if (!response.headersSent) sendText(response, 500, 'Internal error.');

@@ -133,8 +133,10 @@ export class Library {
     /** The chosen model, when its index is not complete yet. */
     private pending: PendingModel | null,
     private settings: LibrarySettings,
-    private readonly indexerSettings: Omit<IndexerSettings, 'thumbnailsDir'>,
+    private readonly indexerSettings: Omit<IndexerSettings, 'thumbnailsDir' | 'ffmpeg'>,
     private readonly encoderOptions: Parameters<typeof ClipEncoder.load>[1],
+    /** Configured ffmpeg and ffprobe paths, for locateFfmpeg on first use. */
+    private readonly ffmpegPaths: { ffmpeg?: string; ffprobe?: string },
     /** Opened for reading only (no writer lock): index and removeRoot are refused. */
     readonly readOnly: boolean,
     /** Sentences about what open() found wrong and repaired (shown by status). */
@@ -156,9 +158,18 @@ export class Library {
     return this.pending?.resolved.model.id ?? this.serving.encoder.id;
   }
 
-  /** The ffmpeg used for video, or the sentence saying why there is none. */
-  get ffmpeg(): FfmpegTools | string {
-    return this.indexerSettings.ffmpeg;
+  private ffmpegFound: Promise<FfmpegTools | string> | null = null;
+
+  /**
+   * The ffmpeg used for video, or the sentence saying why there is none. Looked for on
+   * first use, not at open: finding it runs `ffmpeg -version` and `ffprobe -version`
+   * (~30 ms of CPU and two process starts), which a search or a status never needs.
+   */
+  ffmpeg(): Promise<FfmpegTools | string> {
+    this.ffmpegFound ??= locateFfmpeg(this.ffmpegPaths).catch((error: unknown) =>
+      error instanceof Error ? error.message : String(error),
+    );
+    return this.ffmpegFound;
   }
 
   static async open(options: LibraryOptions = {}): Promise<Library> {
@@ -236,16 +247,14 @@ export class Library {
       // A missing library.json next to an empty store is a run killed before its first save.
       const warning =
         loaded.rebuild === 'missing' && settings.roots.length === 0 ? null : loaded.warning;
-      const ffmpeg = await locateFfmpeg(options.ffmpegPaths ?? {}).catch((error: unknown) =>
-        error instanceof Error ? error.message : String(error),
-      );
       const library = new Library(
         dbDir,
         { store, encoder },
         pending,
         settings,
-        { ...DEFAULT_INDEXER_SETTINGS, ffmpeg, ...options.indexer },
+        { ...DEFAULT_INDEXER_SETTINGS, ...options.indexer },
         encoderOptions,
+        options.ffmpegPaths ?? {},
         readOnly,
         [...(warning ? [warning] : []), ...store.warnings, ...(pending?.store.warnings ?? [])],
       );
@@ -318,7 +327,7 @@ export class Library {
       side.store,
       side.encoder,
       runRoots,
-      { ...this.indexerSettings, thumbnailsDir: this.thumbnailsDir },
+      { ...this.indexerSettings, ffmpeg: await this.ffmpeg(), thumbnailsDir: this.thumbnailsDir },
       {
         ...options,
         signal: controller.signal,
@@ -445,7 +454,7 @@ export class Library {
     ranges: readonly { start: number; end: number }[],
     options: ExportOptions,
   ): Promise<ClipResult[]> {
-    return exportClips(requireFfmpeg(this.ffmpeg), path.resolve(video), ranges, options);
+    return exportClips(requireFfmpeg(await this.ffmpeg()), path.resolve(video), ranges, options);
   }
 
   /** One page of the library without a query, newest first (library-browse.ts). */

@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { writeVitB32, type BenchModel } from './vit-model.js';
+import { BENCH_MODEL_REVISION, writeVitB32, type BenchModel } from './vit-model.js';
 import { log } from './measure.js';
 
 export const CACHE_DIR = path.resolve('.cache', 'bench');
@@ -41,15 +41,22 @@ export async function benchModel(): Promise<BenchModel> {
   const dir = path.join(CACHE_DIR, 'model');
   const stampPath = path.join(dir, 'bench-model.json');
   if (existsSync(stampPath)) {
-    const stamp = JSON.parse(await readFile(stampPath, 'utf8')) as BenchModel;
+    const stamp = JSON.parse(await readFile(stampPath, 'utf8')) as BenchModel & {
+      revision?: number;
+    };
     const files = [stamp.visionPath, stamp.textPath, stamp.visionInt8Path, stamp.textInt8Path];
-    // An older cache lacks the int8 files: written again, fp32 byte-identical.
-    if (files.every((file) => typeof file === 'string' && existsSync(file))) return stamp;
+    // An older cache lacks the int8 files, or holds graphs of an earlier revision: written again.
+    if (
+      stamp.revision === BENCH_MODEL_REVISION &&
+      files.every((file) => typeof file === 'string' && existsSync(file))
+    )
+      return stamp;
   }
   log('writing the ViT-B/32-sized model (once; about a minute) …');
   await rm(dir, { recursive: true, force: true });
   const model = await writeVitB32(dir);
-  await writeFile(stampPath, `${JSON.stringify(model, null, 2)}\n`);
+  const stamp = { ...model, revision: BENCH_MODEL_REVISION };
+  await writeFile(stampPath, `${JSON.stringify(stamp, null, 2)}\n`);
   return model;
 }
 

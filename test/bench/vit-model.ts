@@ -127,23 +127,29 @@ export function buildTextEncoder(
   const { quant } = options;
   const rng = new SeededWeights(seed);
   const g = new GraphBuilder(quant ? 'bench_vit_b32_text_int8' : 'bench_vit_b32_text');
-  const ids = g.input(sig.text.input, 'int64', ['N', context]);
+  // The sequence length is dynamic, as in the Hugging Face export: Lantern pads a batch only
+  // to its longest text ([Note: padding to the longest text]).
+  const ids = g.input(sig.text.input, 'int64', ['N', 'sequence']);
   // Pooling at the end token makes padding irrelevant, so a mask input is accepted and unused.
-  if (sig.text.attentionMask !== null) g.input(sig.text.attentionMask, 'int64', ['N', context]);
+  if (sig.text.attentionMask !== null) g.input(sig.text.attentionMask, 'int64', ['N', 'sequence']);
+  const length = g.op('Gather', [g.op('Shape', [ids]), g.int64s([1])], { axis: 0 });
   const tableValues = rng.uniform(vocab * width);
   let x = quant
     ? quantizedGather(g, tableValues, [vocab, width], ids, 'text.token_embedding', quant)
     : g.op('Gather', [g.initializer('text.token_embedding', tableValues, [vocab, width]), ids], {
         axis: 0,
       });
-  x = g.op('Add', [
-    x,
-    g.initializer('text.position_embedding', rng.uniform(context * width), [context, width]),
+  const positionTable = g.initializer('text.position_embedding', rng.uniform(context * width), [
+    context,
+    width,
   ]);
+  x = g.op('Add', [x, g.op('Slice', [positionTable, g.int64s([0]), length, g.int64s([0])])]);
   // Causal mask: position i attends to j ≤ i. -1e9 rather than -inf keeps the sums finite.
   const causal = new Float32Array(context * context);
   for (let i = 0; i < context; i++) causal.fill(-1e9, i * context + i + 1, (i + 1) * context);
-  const mask = g.initializer('text.causal_mask', causal, [1, 1, context, context]);
+  const fullMask = g.initializer('text.causal_mask', causal, [1, 1, context, context]);
+  const square = g.op('Concat', [length, length], { axis: 0 });
+  const mask = g.op('Slice', [fullMask, g.int64s([0, 0]), square, g.int64s([2, 3])]);
   for (let i = 0; i < layers; i++)
     x = encoderLayer(g, rng, x, { width, heads, mlp, quant }, `text.layers.${i}`, mask);
   x = layerNorm(g, x, width, 'text.final_layer_norm');
@@ -155,6 +161,12 @@ export function buildTextEncoder(
   g.output(sig.text.output, 'float32', ['N', EMBEDDING]);
   return g;
 }
+
+/**
+ * Revision of the graphs below; a cached model of another revision is written again
+ * (2: the text encoder's sequence length is dynamic).
+ */
+export const BENCH_MODEL_REVISION = 2;
 
 export interface BenchModel {
   visionPath: string;

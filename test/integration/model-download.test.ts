@@ -126,6 +126,7 @@ function entry(
       attentionMask: null,
       output: 'text_embeds',
       padToken: 49407,
+      padding: 'longest',
     },
   };
 }

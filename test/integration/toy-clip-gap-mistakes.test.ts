@@ -303,7 +303,9 @@ describe('truncating a long text anywhere but after 75 tokens changes the scores
       modelsDir: await mistakenModels({}, { contextLength: 78 }),
     });
     try {
-      await expect(mistaken.search('blue', { noCutoff: true })).rejects.toThrow();
+      // Padded only to the longest text (the manifest's `padding`), a short query never
+      // reaches the 78th position; a text as long as the context does.
+      await expect(mistaken.search(LONG, { noCutoff: true })).rejects.toThrow();
     } finally {
       await mistaken.close();
     }

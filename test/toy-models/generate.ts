@@ -209,6 +209,8 @@ export async function generateToyModels(
           attentionMask: 'attention_mask',
           output: 'text_embeds',
           padToken: I18N_PAD,
+          // As the multilingual SigLIP entry this toy stands for.
+          padding: 'max_length',
         },
         relevance: { matchFloor: 0.3 },
       },

@@ -58,6 +58,7 @@ export const FALLBACK_SIGNATURE: ToyClipSignature = {
     attentionMask: null,
     output: 'text_embeds',
     padToken: 49407,
+    padding: 'longest',
   },
   origin: 'fallback (resources/models.json was absent)',
 };
@@ -68,11 +69,11 @@ export function readBundledSignature(manifestPath = BUNDLED_MANIFEST): ToyClipSi
   const manifest = ManifestSchema.parse(JSON.parse(readFileSync(manifestPath, 'utf8')));
   const clip = manifest.models.find((m): m is ClipModel => m.task === 'clip');
   if (!clip) return FALLBACK_SIGNATURE;
-  const { contextLength, input, attentionMask, output, padToken } = clip.text;
+  const { contextLength, input, attentionMask, output, padToken, padding } = clip.text;
   return {
     embeddingSize: clip.embeddingSize,
     vision: clip.vision,
-    text: { clean: 'none', contextLength, input, attentionMask, output, padToken },
+    text: { clean: 'none', contextLength, input, attentionMask, output, padToken, padding },
     origin: `signature of ${clip.id} in resources/models.json`,
   };
 }

@@ -20,7 +20,11 @@ import {
 } from '../../../native/onnx/index.js';
 import type { ResolvedClipModel } from '../models/registry.js';
 import type { ClipModel } from '../models/manifest.js';
-import { textTokenizerFor, type TextTokenizer } from '../tokenizer/text-tokenizer.js';
+import {
+  textTokenizerFor,
+  trimToLongest,
+  type TextTokenizer,
+} from '../tokenizer/text-tokenizer.js';
 import { splitRows } from '../util/vectors.js';
 import { LanternError } from '../../shared/errors.js';
 
@@ -254,10 +258,15 @@ export class ClipEncoder {
 
   async encodeTexts(texts: readonly string[]): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
-    const { contextLength, padToken, input, attentionMask, output } = this.model.text;
+    const { contextLength, padToken, input, attentionMask, output, padding } = this.model.text;
     const session = await this.textSession();
-    const { ids, mask } = this.tokenizer!.encodeBatch(texts, contextLength, padToken);
-    const dims = [texts.length, contextLength];
+    let batch = this.tokenizer!.encodeBatch(texts, contextLength, padToken);
+    // An export whose sequence length is fixed takes the full length whatever the manifest says.
+    const declared = session.inputs.find((info) => info.name === input)?.shape[1];
+    if (padding === 'longest' && typeof declared !== 'number')
+      batch = trimToLongest(batch, texts.length, contextLength);
+    const { ids, mask } = batch;
+    const dims = [texts.length, ids.length / texts.length];
     const feeds: Parameters<typeof runSession>[1] = {
       [input]: { data: asDeclared(session, input, ids), dims },
     };

@@ -90,6 +90,12 @@ export const ClipModelSchema = z
       output: z.string().default('text_embeds'),
       /** Token id used to pad to the context length. */
       padToken: z.number().int().nonnegative(),
+      /**
+       * `longest`: pad a batch only to its longest text, for causal encoders pooled at the
+       * first end token (Hugging Face's CLIP exports); `max_length`: to `contextLength`.
+       * See [Note: padding to the longest text] in tokenizer/text-tokenizer.ts.
+       */
+      padding: z.enum(['max_length', 'longest']).default('max_length'),
     }),
     /**
      * Bytes to download, roughly, for a model whose files do not all have a published size

@@ -137,8 +137,8 @@ export class LanternService {
   }
 
   /** The ffmpeg video playback streams with, or the sentence saying why there is none. */
-  ffmpegTools(): FfmpegPaths | string {
-    return this.library?.ffmpeg ?? 'The library is not open yet.';
+  async ffmpegTools(): Promise<FfmpegPaths | string> {
+    return (await this.library?.ffmpeg()) ?? 'The library is not open yet.';
   }
 
   /** Stop jobs (the running one finishes its current batch and writes it) and close the store. */
@@ -267,10 +267,10 @@ export class LanternService {
   }
 
   private readonly handlers: Handlers = {
-    'app:info': () => {
+    'app:info': async () => {
       const encoder = this.library?.encoder;
-      const ffmpeg = this.library?.ffmpeg;
-      return Promise.resolve({
+      const ffmpeg = await this.library?.ffmpeg();
+      return {
         version: APP_VERSION,
         shell: this.options.shell,
         model: encoder?.id ?? this.modelId ?? null,
@@ -281,7 +281,7 @@ export class LanternService {
         ffmpeg:
           typeof ffmpeg === 'object' ? { version: ffmpeg.version, source: ffmpeg.source } : null,
         ffmpegProblem: typeof ffmpeg === 'string' ? ffmpeg : null,
-      });
+      };
     },
     'settings:get': () => Promise.resolve(this.currentSettings()),
     'settings:set': async (input) => {
@@ -441,7 +441,7 @@ export class LanternService {
           'NOT_FOUND',
           `${path.basename(requested)} is not a video in the library.`,
         );
-      return playbackInfo(file, this.ffmpegTools(), transcode === true);
+      return playbackInfo(file, await this.ffmpegTools(), transcode === true);
     },
     'clip:export': ({ path: video, ranges, mode, outDir, join, overwrite }) => {
       const library = this.requireLibrary();

@@ -28,7 +28,7 @@ export interface TextTokenizer {
  * BPE merges file; `tokenizerJson` the checked path of files.tokenizer (registry.ts).
  */
 export function textTokenizerFor(
-  model: Pick<ClipModel, 'id' | 'text'>,
+  model: Pick<ClipModel, 'id'> & { text: Pick<ClipModel['text'], 'tokenizer' | 'clean'> },
   files: { clipVocabulary: string; tokenizerJson: string | null },
 ): TextTokenizer {
   if (model.text.tokenizer === 'clip-bpe') return ClipTokenizer.fromFile(files.clipVocabulary);
@@ -40,4 +40,37 @@ export function textTokenizerFor(
     );
   }
   return HfTokenizer.fromFile(files.tokenizerJson, model.text.clean);
+}
+
+/**
+ * [Note: padding to the longest text]
+ * A text encoder of Hugging Face's CLIPTextModel kind attends causally (each position
+ * sees only those before it) and pools the first end token, so the padding after it
+ * changes nothing that is read: a batch padded only to its longest text gives the same
+ * vectors with a fraction of the work (a five-word query is 7 tokens of 77). That is how
+ * transformers.js and transformers call these exports (`padding: true`), whose sequence
+ * dimension is dynamic for it. SigLIP reads every position (it pools the last one, and
+ * was trained on full-length padding), so a manifest opts in with `text.padding:
+ * "longest"` and the default stays the full context length.
+ *
+ * The batch `batch` of `rows` texts padded to `contextLength`, cut to its longest text
+ * (at least one token); the same object when nothing can be cut.
+ */
+export function trimToLongest(batch: TokenBatch, rows: number, contextLength: number): TokenBatch {
+  let longest = 1;
+  for (let row = 0; row < rows; row++) {
+    let length = 0;
+    for (let col = 0; col < contextLength; col++)
+      if (batch.mask[row * contextLength + col] !== 0n) length = col + 1;
+    longest = Math.max(longest, length);
+  }
+  if (longest >= contextLength) return batch;
+  const ids = new BigInt64Array(rows * longest);
+  const mask = new BigInt64Array(rows * longest);
+  for (let row = 0; row < rows; row++) {
+    const from = row * contextLength;
+    ids.set(batch.ids.subarray(from, from + longest), row * longest);
+    mask.set(batch.mask.subarray(from, from + longest), row * longest);
+  }
+  return { ids, mask };
 }

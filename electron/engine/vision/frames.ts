@@ -55,7 +55,7 @@ export class FrameCache {
 
   /** `ffmpeg`: the binaries, or the sentence saying why there are none. */
   constructor(
-    private readonly ffmpeg: () => FfmpegPaths | string,
+    private readonly ffmpeg: () => FfmpegPaths | string | Promise<FfmpegPaths | string>,
     private readonly keep = FRAMES_KEPT,
   ) {}
 
@@ -64,7 +64,7 @@ export class FrameCache {
    * one frame at once share one decode. Throws LanternError with the adapter's sentence.
    */
   async frame(video: string, time: number, options: { maxPixels: number }): Promise<VideoFrame> {
-    const ff = this.ffmpeg();
+    const ff = await this.ffmpeg();
     if (typeof ff === 'string') {
       throw new LanternError('NOT_FOUND', `Video frames need ffmpeg: ${ff}`);
     }
