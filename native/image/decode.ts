@@ -120,6 +120,13 @@ const WHITE = { r: 255, g: 255, b: 255 };
  */
 const THUMBNAIL_QUALITY = 80;
 
+/**
+ * libwebp's effort (sharp's default 4). 2 encodes a 256 px thumbnail in ~5 instead of
+ * ~8 ms of CPU for a file 3 % larger (5.6 against 5.4 kB, measured on the benchmark's
+ * real photos); every photo of an index run pays it beside inference, on the same cores.
+ */
+const THUMBNAIL_EFFORT = 2;
+
 export interface RawImage {
   data: Buffer;
   width: number;
@@ -231,7 +238,7 @@ export async function writeThumbnail(
     pipeline = pipeline.resize(size.width, size.height, { fit: 'fill', kernel: 'lanczos3' });
   try {
     await mkdir(dirname(path), { recursive: true });
-    await pipeline.webp({ quality: THUMBNAIL_QUALITY }).toFile(temporary);
+    await pipeline.webp({ quality: THUMBNAIL_QUALITY, effort: THUMBNAIL_EFFORT }).toFile(temporary);
     await rename(temporary, path);
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
