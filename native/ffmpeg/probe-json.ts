@@ -34,6 +34,7 @@ export interface ProbeJson {
     duration?: string;
     size?: string;
     bit_rate?: string;
+    tags?: Record<string, string>;
   };
 }
 
@@ -87,4 +88,71 @@ export function clockwiseRotation(stream: ProbeStreamJson): 0 | 90 | 180 | 270 {
  */
 export function isCoverArt(stream: ProbeStreamJson): boolean {
   return stream.disposition?.attached_pic === 1;
+}
+
+/**
+ * [Note: a video's capture time and place]
+ * Phones and cameras write when and where a video was shot into the container, and
+ * ffprobe shows it among the format's tags: Apple's `com.apple.quicktime.creationdate`
+ * (local time with its offset, "2023-06-14T12:22:31+0200"), the QuickTime/MP4
+ * `creation_time` (UTC by the format's definition, "2023-06-14T10:22:31.000000Z"), and
+ * the place as ISO 6709 (`location`, `com.apple.quicktime.location.ISO6709`:
+ * "+48.8584+002.2945+035.000/"). A capture time is kept as photos keep theirs, the
+ * shooting clock encoded with Date.UTC ([Note: EXIF time is camera wall-clock time] in
+ * native/image/exif.ts): from Apple's date its own clock, from `creation_time` the UTC
+ * clock, the only one the file states. Placeholder dates (the formats' zero, 1904 and
+ * 1970, which unset clocks and editors write) and dates after tomorrow are no date.
+ */
+
+const LATEST_CAPTURE_SLACK_MS = 24 * 60 * 60 * 1000;
+
+/** Capture time (see the note) from a video's format tags, ms since the epoch, or null. */
+export function parseCaptureTime(
+  tags: Record<string, string> | undefined,
+  now = Date.now(),
+): number | null {
+  if (!tags) return null;
+  const tag = (name: string) =>
+    Object.entries(tags).find(([key]) => key.toLowerCase() === name)?.[1];
+  const wallClock = (value: string | undefined): number | null => {
+    const match =
+      value === undefined
+        ? null
+        : /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?$/.exec(
+            value.trim(),
+          );
+    if (!match) return null;
+    const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    const ms = Date.UTC(year, month - 1, day, hour, minute, second);
+    const valid =
+      month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour < 24 && minute < 60 && second < 61;
+    return valid && year > 1970 && ms <= now + LATEST_CAPTURE_SLACK_MS ? ms : null;
+  };
+  return wallClock(tag('com.apple.quicktime.creationdate')) ?? wallClock(tag('creation_time'));
+}
+
+/** Latitude and longitude (signed degrees) from a video's ISO 6709 location tag, or null. */
+export function parseLocation(
+  tags: Record<string, string> | undefined,
+): { lat: number; lon: number } | null {
+  if (!tags) return null;
+  for (const [key, value] of Object.entries(tags)) {
+    const name = key.toLowerCase();
+    if (name !== 'location' && name !== 'com.apple.quicktime.location.iso6709') continue;
+    // Decimal degrees only ("+DD.DDDD+DDD.DDDD"), the form cameras and phones write.
+    const match = /^([+-]\d{1,2}(?:\.\d+)?)([+-]\d{1,3}(?:\.\d+)?)/.exec(value.trim());
+    if (!match) continue;
+    const lat = Number(match[1]);
+    const lon = Number(match[2]);
+    if (Math.abs(lat) <= 90 && Math.abs(lon) <= 180 && !(lat === 0 && lon === 0))
+      return { lat, lon };
+  }
+  return null;
 }

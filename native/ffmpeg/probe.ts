@@ -24,6 +24,8 @@ import {
   parseClock,
   parseRational,
   parseSeconds,
+  parseCaptureTime,
+  parseLocation,
 } from './probe-json.js';
 import type { ProbeJson, ProbeStreamJson } from './probe-json.js';
 import { runTool } from './run.js';
@@ -63,6 +65,10 @@ export interface VideoProbe {
   container: string;
   size: number;
   streams: VideoStreamSummary[];
+  /** When it was shot, as photos' takenAt, or null ([Note: a video's capture time and place]). */
+  capturedAt: number | null;
+  /** Where it was shot, signed degrees, or null. */
+  location: { lat: number; lon: number } | null;
 }
 
 export interface ProbeVideoOptions {
@@ -158,6 +164,8 @@ function interpret(json: ProbeJson, name: string, size: number): VideoProbe {
     container,
     size,
     streams: streams.map(summarise),
+    capturedAt: parseCaptureTime(json.format?.tags),
+    location: parseLocation(json.format?.tags),
   };
 }
 

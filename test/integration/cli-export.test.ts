@@ -72,6 +72,7 @@ describe('lantern export', () => {
         { colour: 'yellow', seconds: 2 },
         { colour: 'purple', seconds: 2 },
       ],
+      metadata: { creation_time: '2022-03-04T05:06:07.000000Z' },
     });
     expect((await lantern(['index', root, ...global])).code).toBe(0);
 
@@ -131,6 +132,11 @@ describe('lantern export', () => {
     }
     expect(seen.size).toBe(rows.length);
     expect(rows.filter((row) => row.kind === 'frame').every((row) => row.t! >= 0)).toBe(true);
+    // A video's frames carry when it was shot, from its container's creation_time.
+    const frames = rows.filter((row) => row.kind === 'frame');
+    expect(frames.map((row) => row.takenAt)).toEqual(
+      frames.map(() => Date.UTC(2022, 2, 4, 5, 6, 7)),
+    );
     const taken = rows.find((row) => row.path === takenPhoto);
     // The camera's wall clock, stored as if it were UTC (schema.ts StoredMedia.takenAt).
     expect(taken?.takenAt).toBe(Date.UTC(2021, 5, 1, 14, 3, 22));

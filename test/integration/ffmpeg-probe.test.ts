@@ -9,7 +9,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { locateFfmpeg, probeVideo, unpackedPath } from '../../native/ffmpeg/index.js';
 import type { FfmpegTools, VideoProbe } from '../../native/ffmpeg/index.js';
-import { clockwiseRotation, parseClock, parseRational } from '../../native/ffmpeg/probe-json.js';
+import {
+  clockwiseRotation,
+  parseCaptureTime,
+  parseClock,
+  parseLocation,
+  parseRational,
+} from '../../native/ffmpeg/probe-json.js';
 import {
   writeAudioOnly,
   writeColourVideo,
@@ -121,6 +127,22 @@ describe('probeVideo: containers and codecs', () => {
     },
   );
 
+  it('reads when and where a video was shot from its container tags', async () => {
+    const video = await writeColourVideo(dir, ff, {
+      name: 'probe-shot',
+      stretches: [{ colour: 'green', seconds: 1 }],
+      metadata: { creation_time: '2021-07-04T10:05:00.000000Z', location: '+48.8584+002.2945/' },
+    });
+    const probe = await probeVideo(video.path, ff);
+    expect(probe.capturedAt).toBe(Date.UTC(2021, 6, 4, 10, 5, 0));
+    expect(probe.location).toEqual({ lat: 48.8584, lon: 2.2945 });
+    const bare = await writeColourVideo(dir, ff, {
+      name: 'probe-unshot',
+      stretches: [{ colour: 'green', seconds: 1 }],
+    });
+    expect(await probeVideo(bare.path, ff)).toMatchObject({ capturedAt: null, location: null });
+  });
+
   it('a video without sound has no audio codec', async () => {
     const video = await writeColourVideo(dir, ff, {
       name: 'silent',
@@ -226,6 +248,46 @@ describe("reading ffprobe's JSON", () => {
     expect(clockwiseRotation(matrix(-89.9))).toBe(90);
     expect(clockwiseRotation({ tags: { rotate: '90' } })).toBe(90);
     expect(clockwiseRotation({})).toBe(0);
+  });
+
+  it("keeps a video's shooting clock, Apple's local date first, and no placeholder dates", () => {
+    const now = Date.UTC(2026, 0, 1);
+    // Apple's date is the phone's own clock: 12:22 where it was shot, whatever the offset.
+    expect(
+      parseCaptureTime(
+        {
+          'com.apple.quicktime.creationdate': '2023-06-14T12:22:31+0200',
+          creation_time: '2023-06-14T10:22:31.000000Z',
+        },
+        now,
+      ),
+    ).toBe(Date.UTC(2023, 5, 14, 12, 22, 31));
+    expect(parseCaptureTime({ creation_time: '2023-06-14T10:22:31.000000Z' }, now)).toBe(
+      Date.UTC(2023, 5, 14, 10, 22, 31),
+    );
+    expect(parseCaptureTime({ CREATION_TIME: '2019-01-02 03:04:05' }, now)).toBe(
+      Date.UTC(2019, 0, 2, 3, 4, 5),
+    );
+    for (const placeholder of ['1904-01-01T00:00:00.000000Z', '1970-01-01T00:00:00.000000Z'])
+      expect(parseCaptureTime({ creation_time: placeholder }, now)).toBeNull();
+    expect(parseCaptureTime({ creation_time: '2031-01-01T00:00:00Z' }, now)).toBeNull();
+    expect(parseCaptureTime({ creation_time: 'yesterday' }, now)).toBeNull();
+    expect(parseCaptureTime({ creation_time: '2023-13-40T10:00:00Z' }, now)).toBeNull();
+    expect(parseCaptureTime(undefined, now)).toBeNull();
+  });
+
+  it('reads ISO 6709 locations in decimal degrees', () => {
+    expect(parseLocation({ location: '+48.8584+002.2945/' })).toEqual({
+      lat: 48.8584,
+      lon: 2.2945,
+    });
+    expect(
+      parseLocation({ 'com.apple.quicktime.location.ISO6709': '-33.8568+151.2153+005.000/' }),
+    ).toEqual({ lat: -33.8568, lon: 151.2153 });
+    expect(parseLocation({ location: '+00.0000+000.0000/' })).toBeNull();
+    expect(parseLocation({ location: '+91.0000+000.0000/' })).toBeNull();
+    expect(parseLocation({ location: 'somewhere' })).toBeNull();
+    expect(parseLocation({})).toBeNull();
   });
 
   it('reads rationals and Matroska clock durations', () => {
