@@ -10,11 +10,16 @@
 // process, no wrapper left to orphan the indexer). The desktop app sets it for its engine
 // process (electron/main/app.ts).
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runBundle } from './run-bundle.js';
 
-const bundle = fileURLToPath(new URL('../out/cli.js', import.meta.url));
+const bundle = fileURLToPath(new URL('../out/cli.cjs', import.meta.url));
 if (!existsSync(bundle)) {
   process.stderr.write('lantern: the command line is not built yet; run "npm run build" first.\n');
   process.exit(1);
 }
-await import(bundle);
+// [Note: the command line's code cache] in run-bundle.js; LANTERN_CODE_CACHE=0 turns it off.
+const cacheDir =
+  process.env.LANTERN_CODE_CACHE === '0' ? null : path.join(path.dirname(bundle), '.code-cache');
+runBundle(bundle, cacheDir);

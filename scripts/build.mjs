@@ -46,10 +46,25 @@ const common = {
   outdir: 'out',
 };
 
+// The command line as CommonJS, which bin/lantern.js compiles with V8's code cache
+// ([Note: the command line's code cache] in bin/run-bundle.js; Node 20 caches no ESM).
+await build({
+  ...common,
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  target: 'node20',
+  entryPoints: { cli: 'electron/cli/main.ts' },
+  external,
+  // engine/ and native/ use import.meta.url (createRequire, resources lookup).
+  define: { 'import.meta.url': '__lanternModuleUrl', 'import.meta.dirname': '__dirname' },
+  banner: {
+    js: "const __lanternModuleUrl = require('node:url').pathToFileURL(__filename).href;",
+  },
+});
+
 await build({
   ...common,
   entryPoints: {
-    cli: 'electron/cli/main.ts',
     ...(existsSync('test/bench/main.ts') ? { bench: 'test/bench/main.ts' } : {}),
     // scripts/gpu-check; imports onnxruntime-node and nothing else external (docs/gpu.md).
     'gpu-check': 'electron/gpu-check/main.ts',

@@ -1,6 +1,6 @@
 /**
  * @file Whole-process measurements (plain Node, bench time only): `lantern index`,
- * `status` and `search` as a user starts them (`node out/cli.js …`, start-up included),
+ * `status` and `search` as a user starts them (`bin/lantern.js …`, start-up included),
  * and the transformers.js script of baseline-script.mjs, each spawned from here under
  * `/usr/bin/time`, which gives the child's CPU-seconds and peak RSS (maxRSS) after it
  * exits. Nothing runs in this process meanwhile except a 10 ms poll for the first

@@ -14,6 +14,8 @@
  */
 import { existsSync } from 'node:fs';
 import { lstat, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type * as TrashModule from 'trash';
 import path from 'node:path';
 import type { LibraryStore, StoredMedia } from '../../../native/store/index.js';
 import { whereIn } from '../../../native/store/index.js';
@@ -27,8 +29,10 @@ export type MoveToTrash = (file: string) => Promise<void>;
 const PATHS_PER_LOOKUP = 500;
 
 export async function moveToSystemTrash(file: string): Promise<void> {
-  // Loaded on first use: only this command needs it ([Note: native packages load on first use]).
-  const { default: trash } = await import('trash');
+  // Loaded on first use: only this command needs it ([Note: native packages load on first
+  // use]). `trash` is an ES module; require() loads one since Node 20.19 and 22.12, and the
+  // command line's bundle, run as a vm.Script (bin/run-bundle.js), has no dynamic import().
+  const { default: trash } = createRequire(import.meta.url)('trash') as typeof TrashModule;
   // glob: false — a photo named "IMG_[1].jpg" is a name, not a pattern.
   await trash([file], { glob: false });
 }
