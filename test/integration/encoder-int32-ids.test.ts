@@ -7,11 +7,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ClipEncoder } from '../../electron/engine/clip/encoder.js';
-import { ClipModelSchema } from '../../electron/engine/models/manifest.js';
-import { clipVocabularyPath } from '../../electron/engine/paths.js';
+import type { ClipEncoder } from '../../electron/engine/clip/encoder.js';
 import { releaseSessions } from '../../native/onnx/index.js';
 import { GraphBuilder, writeModel } from '../toy-models/onnx-writer.js';
+import { loadTextEncoder } from '../fixtures/text-encoder.js';
 
 const CONTEXT = 8;
 const DIM = 4;
@@ -41,41 +40,12 @@ async function encoderFor(type: 'int32' | 'int64'): Promise<ClipEncoder> {
   dir = await mkdtemp(join(tmpdir(), 'lantern-int32-ids-'));
   const textPath = join(dir, 'textual.onnx');
   await writeModel(textPath, textGraph(type));
-  const model = ClipModelSchema.parse({
-    id: `ids-${type}`,
-    name: 'ids',
-    task: 'clip',
-    embeddingSize: DIM,
-    files: { vision: { path: 'visual.onnx' }, text: { path: 'textual.onnx' } },
-    vision: {
-      size: 8,
-      resize: 'squash',
-      interpolation: 'bicubic',
-      mean: [0.5, 0.5, 0.5],
-      std: [0.5, 0.5, 0.5],
-      input: 'image',
-      output: 'image_embedding',
-    },
-    text: {
-      tokenizer: 'clip-bpe',
-      contextLength: CONTEXT,
-      input: 'text',
-      output: 'text_embedding',
-      padToken: 0,
-    },
-  });
-  const resolved = {
-    model,
-    origin: dir,
+  return loadTextEncoder({
     dir,
-    visionPath: join(dir, 'visual.onnx'),
-    textPath,
-    vocabPath: null,
-    tokenizerPath: null,
-  };
-  return ClipEncoder.load(resolved as Parameters<typeof ClipEncoder.load>[0], {
-    provider: 'cpu',
-    tokenizerPath: clipVocabularyPath(),
+    textFile: 'textual.onnx',
+    id: `ids-${type}`,
+    embeddingSize: DIM,
+    text: { contextLength: CONTEXT, input: 'text', output: 'text_embedding', padToken: 0 },
   });
 }
 

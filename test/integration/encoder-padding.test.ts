@@ -9,12 +9,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClipEncoder } from '../../electron/engine/clip/encoder.js';
-import { ClipModelSchema } from '../../electron/engine/models/manifest.js';
-import { clipVocabularyPath } from '../../electron/engine/paths.js';
 import { releaseSessions } from '../../native/onnx/index.js';
 import { GraphBuilder, writeModel } from '../toy-models/onnx-writer.js';
 import { readBundledSignature } from '../toy-models/toy-clip.js';
+import { loadTextEncoder } from '../fixtures/text-encoder.js';
 import { buildTextEncoder } from '../bench/vit-model.js';
 
 const CONTEXT = 77;
@@ -54,34 +52,13 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function encoder(file: string, padding: 'longest' | 'max_length', dim: number) {
-  const model = ClipModelSchema.parse({
-    id: `${file}-${padding}`,
-    name: 'padding',
-    task: 'clip',
-    embeddingSize: dim,
-    files: { vision: { path: 'none.onnx' }, text: { path: file } },
-    vision: {
-      size: 224,
-      resize: 'shortest-crop',
-      interpolation: 'bicubic',
-      mean: [0.5, 0.5, 0.5],
-      std: [0.5, 0.5, 0.5],
-    },
-    text: { tokenizer: 'clip-bpe', contextLength: CONTEXT, padToken: 49407, padding },
-  });
-  const resolved = {
-    model,
-    origin: dir,
+function encoder(file: string, padding: 'longest' | 'max_length', dim: number) {
+  return loadTextEncoder({
     dir,
-    visionPath: join(dir, 'none.onnx'),
-    textPath: join(dir, file),
-    vocabPath: null,
-    tokenizerPath: null,
-  };
-  return ClipEncoder.load(resolved as Parameters<typeof ClipEncoder.load>[0], {
-    provider: 'cpu',
-    tokenizerPath: clipVocabularyPath(),
+    textFile: file,
+    id: `${file}-${padding}`,
+    embeddingSize: dim,
+    text: { contextLength: CONTEXT, padToken: 49407, padding },
   });
 }
 

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManifestSchema, describeManifestIssue } from '../../electron/engine/models/manifest.js';
 import { filesOf } from '../../electron/engine/models/registry.js';
+import { UNUSED_VISION } from '../fixtures/text-encoder.js';
 
 function entry(text: Record<string, unknown>, files: Record<string, unknown>) {
   return {
@@ -19,13 +20,7 @@ function entry(text: Record<string, unknown>, files: Record<string, unknown>) {
       text: { path: 'textual/model.onnx' },
       ...files,
     },
-    vision: {
-      size: 224,
-      resize: 'squash',
-      interpolation: 'bicubic',
-      mean: [0.5, 0.5, 0.5],
-      std: [0.5, 0.5, 0.5],
-    },
+    vision: UNUSED_VISION,
     text: { contextLength: 64, padToken: 1, ...text },
   };
 }
