@@ -16,6 +16,7 @@ export {
 } from './session.js';
 export type { GraphOptimization, LoadedSession, SessionSettings, TensorInfo } from './session.js';
 export { convertToOrtFormat, ortFormatPath } from './ort-format.js';
+export { signInt8Weights, withSignedInt8Weights } from './signed-weights.js';
 export { run, runFloat, runSession } from './run.js';
 export { InferenceThread } from './thread.js';
 export { loadOnThread } from './thread-load.js';

@@ -17,6 +17,7 @@ import {
   type InferenceThread,
   type LoadedSession,
   type SessionSettings,
+  withSignedInt8Weights,
 } from '../../../native/onnx/index.js';
 import type { ResolvedClipModel } from '../models/registry.js';
 import type { ClipModel } from '../models/manifest.js';
@@ -113,7 +114,11 @@ export class ClipEncoder {
   }
 
   private async loadVision(): Promise<VisionSide> {
-    const { visionPath } = this.resolved;
+    // [Note: signed int8 weights] (native/onnx/signed-weights.ts): the same model, faster.
+    const visionPath = await withSignedInt8Weights(
+      this.resolved.visionPath,
+      await fileStampOf(this.resolved.visionPath),
+    );
     const notes: string[] = [];
     let side: VisionSide | null = null;
     if (this.options.inferenceThread !== false) {
