@@ -90,7 +90,11 @@ function serveInBrowser(why) {
   process.stdout.write(
     `Lantern: ${why}, so Lantern opens in your browser instead of its desktop window.\n`,
   );
-  const child = spawn(process.execPath, [path.join(root, 'bin/lantern.js'), 'serve', ...passed], {
+  // Run as a shell runs it where its first line counts, so the engine gets glibc's malloc
+  // settings ([Note: two malloc arenas] in bin/lantern.js); Windows has no shebangs.
+  const bin = path.join(root, 'bin/lantern.js');
+  const [command, args] = process.platform === 'win32' ? [process.execPath, [bin]] : [bin, []];
+  const child = spawn(command, [...args, 'serve', ...passed], {
     cwd: root,
     stdio: ['inherit', 'pipe', 'inherit'],
   });

@@ -30,6 +30,7 @@ import { EngineHost } from './engine-host.js';
 import { externalPages, opensExternally } from './external-pages.js';
 import { registerContractHandlers } from './ipc-router.js';
 import { createMediaHandler } from './media-protocol.js';
+import { GLIBC_MALLOC } from './malloc.js';
 import { menuTemplate } from './menu.js';
 import {
   APP_SCHEME,
@@ -93,7 +94,9 @@ export function startLantern(layout: AppLayout): void {
           // that held about 260 MB more at the peak of an index run of 38 real photos
           // (1.22 → 0.96 GB, CPU time equal; docs/benchmarks.md). Read at process start
           // only, so it is set here, for the engine's process; a person's own value wins.
-          MALLOC_ARENA_MAX: '2',
+          // The other two keep freed blocks for reuse instead of faulting in fresh pages
+          // for every photo ([Note: two malloc arenas] in bin/lantern.js).
+          ...GLIBC_MALLOC,
           ...process.env,
           LANTERN_RESOURCES: layout.resourcesDir,
           [WORKER_OPTIONS_ENV]: JSON.stringify(workerOptions(process.env)),

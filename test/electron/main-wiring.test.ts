@@ -412,8 +412,14 @@ describe('IPC and the engine worker', () => {
     expect(worker.modulePath).toBe('/opt/lantern/out/worker.cjs');
     expect(worker.options.env['LANTERN_RESOURCES']).toBe('/opt/lantern/resources');
     expect(JSON.parse(worker.options.env['LANTERN_WORKER_OPTIONS']!)).toEqual({});
-    // Fewer glibc arenas: the engine's peak memory while indexing (app.ts).
+    // glibc's malloc as bin/lantern.js sets it: the engine's peak memory and page faults.
     expect(worker.options.env['MALLOC_ARENA_MAX']).toBe(process.env['MALLOC_ARENA_MAX'] ?? '2');
+    expect(worker.options.env['MALLOC_MMAP_THRESHOLD_']).toBe(
+      process.env['MALLOC_MMAP_THRESHOLD_'] ?? '16777216',
+    );
+    expect(worker.options.env['MALLOC_TRIM_THRESHOLD_']).toBe(
+      process.env['MALLOC_TRIM_THRESHOLD_'] ?? '67108864',
+    );
   });
 
   it('registers one handler per channel, the drop report, and both protocols', async () => {

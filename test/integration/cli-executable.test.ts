@@ -1,7 +1,7 @@
 /**
  * @file The `lantern` executable as a shell runs it (bin/lantern.js through its first line,
- * not `node bin/lantern.js`): it starts node with two malloc arenas ([Note: two malloc
- * arenas] in bin/lantern.js) in the same process, so nothing is left between the shell
+ * not `node bin/lantern.js`): it starts node with glibc's malloc settings ([Note: two
+ * malloc arenas] in bin/lantern.js) in the same process, so nothing is left between the shell
  * and the indexer.
  */
 import { spawn } from 'node:child_process';
@@ -9,6 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { GLIBC_MALLOC } from '../../electron/main/malloc.js';
 import { LANTERN_BIN } from '../fixtures/cli.js';
 
 let tmp: string | null = null;
@@ -34,10 +35,10 @@ function firstLine(child: ReturnType<typeof spawn>): Promise<string> {
 }
 
 describe.runIf(process.platform === 'linux')('the lantern executable', () => {
-  it('runs node itself, in the same process, with MALLOC_ARENA_MAX=2', async () => {
+  it("runs node itself, in the same process, with glibc's malloc settings", async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'lantern-exe-'));
     const env: NodeJS.ProcessEnv = { ...process.env };
-    delete env.MALLOC_ARENA_MAX;
+    for (const name of Object.keys(GLIBC_MALLOC)) delete env[name];
     const db = path.join(tmp, 'db');
     const args = ['serve', '--port', '0', '--db', db, '--models', inject('toyModelsDir')];
     const child = spawn(LANTERN_BIN, [...args, '--model', 'toy-clip'], {
@@ -49,7 +50,9 @@ describe.runIf(process.platform === 'linux')('the lantern executable', () => {
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
       const pid = child.pid!;
       const environ = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
-      expect(environ).toContain('MALLOC_ARENA_MAX=2');
+      // The shebang and the desktop app's engine set the same values.
+      for (const [name, value] of Object.entries(GLIBC_MALLOC))
+        expect(environ).toContain(`${name}=${value}`);
       // The spawned pid is node running the command line, not an `env` or shell wrapper.
       const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
       expect(path.basename(argv[0] ?? '')).toMatch(/^node/);

@@ -4,10 +4,11 @@
  * any model is downloaded.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GLIBC_MALLOC } from '../../electron/main/malloc.js';
 import { lantern } from '../fixtures/cli.js';
 import { removeDir, tempDir } from '../fixtures/library.js';
 
@@ -52,9 +53,11 @@ describe("npm start without Electron's binary", () => {
   });
 
   it('opens the browser shell, says why in one line, prints a URL that answers', async () => {
+    const inherited: NodeJS.ProcessEnv = { ...process.env };
+    for (const name of Object.keys(GLIBC_MALLOC)) delete inherited[name];
     child = spawn(process.execPath, [START_SCRIPT], {
       env: {
-        ...process.env,
+        ...inherited,
         // A missing binary is what a failed Electron download leaves.
         LANTERN_ELECTRON_PATH: path.join(dir, 'no-electron'),
         // out/ is built before the tests; a rebuild here would swap it under other tests.
@@ -77,6 +80,15 @@ describe("npm start without Electron's binary", () => {
     const page = await fetch(url!);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<title>Lantern</title>');
+
+    if (process.platform === 'linux') {
+      // The server runs with glibc's malloc settings from bin/lantern.js's first line.
+      const self = `/proc/${child.pid}/task/${child.pid}/children`;
+      const server = (await readFile(self, 'utf8')).trim().split(' ')[0];
+      const environ = (await readFile(`/proc/${server}/environ`, 'utf8')).split('\0');
+      for (const [name, value] of Object.entries(GLIBC_MALLOC))
+        expect(environ).toContain(`${name}=${value}`);
+    }
 
     const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
     child.kill('SIGTERM');

@@ -1,0 +1,10 @@
+/**
+ * @file glibc's malloc settings for the engine's process: the values bin/lantern.js's first
+ * line gives the command line ([Note: two malloc arenas] there), which glibc reads only when
+ * a process starts, so the desktop app passes them to the engine's process it forks.
+ */
+export const GLIBC_MALLOC = {
+  MALLOC_ARENA_MAX: '2',
+  MALLOC_MMAP_THRESHOLD_: '16777216',
+  MALLOC_TRIM_THRESHOLD_: '67108864',
+} as const;
