@@ -49,6 +49,8 @@ const EMBEDDING = 512;
  * transformers.js quantises a graph with a Conv (the image encoder) to uint8 weights
  * and one without (the text encoder) to int8; both per channel, 7-bit.
  */
+/** A two-layer, 64-wide stand-in with the same graph, for tests that need it small. */
+export const SMALL_SHAPE = { width: 64, layers: 2, heads: 4, mlp: 256 };
 export const IMAGE_QUANT: DynamicQuant = { weights: 'uint8', reduceRange: true };
 export const TEXT_QUANT: DynamicQuant = { weights: 'int8', reduceRange: true };
 

@@ -24,9 +24,9 @@ import {
   TEXT_QUANT,
   buildTextEncoder,
   buildVisionEncoder,
+  SMALL_SHAPE as SMALL,
 } from '../bench/vit-model.js';
 
-const SMALL = { width: 64, layers: 2, heads: 4, mlp: 256 };
 const BATCH = 4;
 const SIDE = 224;
 const CONTEXT = 77;

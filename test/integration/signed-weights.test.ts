@@ -18,16 +18,10 @@ import {
   withSignedInt8Weights,
 } from '../../native/onnx/index.js';
 import { fileMentions } from '../../native/onnx/signed-weights.js';
-import {
-  IMAGE_QUANT,
-  TEXT_QUANT,
-  buildTextEncoder,
-  buildVisionEncoder,
-} from '../bench/vit-model.js';
+import * as vit from '../bench/vit-model.js';
 import { GraphBuilder, writeModel } from '../toy-models/onnx-writer.js';
 import { readBundledSignature } from '../toy-models/toy-clip.js';
 
-const SMALL = { width: 64, layers: 2, heads: 4, mlp: 256 };
 let dir = '';
 let quantised = '';
 let float = '';
@@ -37,11 +31,14 @@ beforeAll(async () => {
   const sig = readBundledSignature();
   quantised = join(dir, 'vision_model_quantized.onnx');
   float = join(dir, 'vision_model.onnx');
-  await writeModel(quantised, buildVisionEncoder(sig, 1, { shape: SMALL, quant: IMAGE_QUANT }));
-  await writeModel(float, buildVisionEncoder(sig, 1, { shape: SMALL }));
+  await writeModel(
+    quantised,
+    vit.buildVisionEncoder(sig, 1, { shape: vit.SMALL_SHAPE, quant: vit.IMAGE_QUANT }),
+  );
+  await writeModel(float, vit.buildVisionEncoder(sig, 1, { shape: vit.SMALL_SHAPE }));
   await writeModel(
     join(dir, 'text_int8.onnx'),
-    buildTextEncoder(sig, 2, { shape: SMALL, quant: TEXT_QUANT }),
+    vit.buildTextEncoder(sig, 2, { shape: vit.SMALL_SHAPE, quant: vit.TEXT_QUANT }),
   );
 });
 afterAll(async () => {
