@@ -91,8 +91,11 @@ describe('the Tags view, in the browser shell', () => {
 
     await page.keyboard.press('a');
     await expect.poll(() => photo.count(), { timeout: 10_000 }).toBe(0);
+    // The count follows the engine's answer, which writes the XMP sidecar first.
     await expect
-      .poll(() => vocabulary.getByRole('button', { name: /^Blue: 1 accepted/ }).count())
+      .poll(() => vocabulary.getByRole('button', { name: /^Blue: 1 accepted/ }).count(), {
+        timeout: 10_000,
+      })
       .toBe(1);
 
     await page.getByRole('tab', { name: /Accepted/ }).click();
