@@ -432,27 +432,35 @@ async function run(argv: string[]): Promise<number> {
 }
 
 /**
- * How long an error may take to exit once it is printed. Everything a command opened is
- * closed by its own scope (withLibrary, runServe) before the error arrives here; this is
- * the belt under those braces: should a handle still be open (an inference thread or a
- * LanceDB connection left by a half-opened library), the process must still end, not
- * hang after saying it failed. Unref'd, so a clean exit is never delayed by it; 2 s is
- * ample for the stderr line to leave (pipes and files are written synchronously on POSIX).
+ * How long a finished command may take to exit. Everything a command opened is closed by
+ * its own scope (withLibrary, runServe) before its result or error arrives here; this is the
+ * belt under those braces: should a handle still be open (an inference thread or a LanceDB
+ * connection left by a half-opened library, a file watcher chokidar failed to close when its
+ * folder vanished during `serve`'s shutdown), the process must still end, not hang after
+ * saying it is done. Unref'd, so a clean exit is never delayed by it; 2 s is ample for the
+ * last lines to leave (pipes and files are written synchronously on POSIX).
  */
-const EXIT_AFTER_ERROR_MS = 2000;
+const EXIT_GRACE_MS = 2000;
+
+function endWithin(status: number): void {
+  process.exitCode = status;
+  setTimeout(() => {
+    if (process.env.LANTERN_DEBUG)
+      process.stderr.write(
+        `lantern: still open after the command ended: ${process.getActiveResourcesInfo().join(', ')}\n`,
+      );
+    process.exit(status);
+  }, EXIT_GRACE_MS).unref();
+}
 
 run(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => endWithin(code),
   (error: unknown) => {
     const { code, message } = encodeError(error);
     process.stderr.write(errorLine(message));
     if (process.env.LANTERN_DEBUG && error instanceof Error)
       process.stderr.write(`${error.stack}\n`);
     // Exit status 2 for a wrong command line, as the adapters' VideoError INVALID_INPUT too.
-    const status = code === 'INVALID_INPUT' ? 2 : 1;
-    process.exitCode = status;
-    setTimeout(() => process.exit(status), EXIT_AFTER_ERROR_MS).unref();
+    endWithin(code === 'INVALID_INPUT' ? 2 : 1);
   },
 );

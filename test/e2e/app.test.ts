@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ARTIFACTS, openBrowserShell } from '../fixtures/browser-shell.js';
+import { ARTIFACTS, closeBrowserShell, openBrowserShell } from '../fixtures/browser-shell.js';
 import { removeDir, tempDir } from '../fixtures/library.js';
 import { writePhoto } from '../fixtures/photos.js';
 import type { ChildProcess } from 'node:child_process';
@@ -45,8 +45,7 @@ describe('Lantern in the browser shell', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    server?.kill('SIGTERM');
+    await closeBrowserShell({ server, browser });
     await removeDir(root);
     await removeDir(db);
   });

@@ -15,7 +15,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { locateFfmpeg } from '../../native/ffmpeg/index.js';
-import { ARTIFACTS, openBrowserShell } from '../fixtures/browser-shell.js';
+import { ARTIFACTS, closeBrowserShell, openBrowserShell } from '../fixtures/browser-shell.js';
 import { removeDir, tempDir } from '../fixtures/library.js';
 import { hexColour } from '../fixtures/videos.js';
 
@@ -89,8 +89,7 @@ describe('the inspector on a paused video frame, in the browser shell', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    server?.kill('SIGTERM');
+    await closeBrowserShell({ server, browser });
     await removeDir(root);
     await removeDir(db);
   });

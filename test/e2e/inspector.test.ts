@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TOY_COLOURS } from '../toy-models/colours.js';
-import { ARTIFACTS, openBrowserShell } from '../fixtures/browser-shell.js';
+import { ARTIFACTS, closeBrowserShell, openBrowserShell } from '../fixtures/browser-shell.js';
 import { removeDir, tempDir } from '../fixtures/library.js';
 import { writePhoto } from '../fixtures/photos.js';
 
@@ -84,8 +84,7 @@ describe('the inspector, in the browser shell', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    server?.kill('SIGTERM');
+    await closeBrowserShell({ server, browser });
     await removeDir(root);
     await removeDir(db);
   });

@@ -13,7 +13,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { Browser, Locator, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ARTIFACTS, openBrowserShell } from '../fixtures/browser-shell.js';
+import { ARTIFACTS, closeBrowserShell, openBrowserShell } from '../fixtures/browser-shell.js';
 import { removeDir, tempDir } from '../fixtures/library.js';
 import { TOY_COLOURS, type ColourWord } from '../toy-models/colours.js';
 
@@ -60,8 +60,7 @@ describe('teaching a tag in the Tags view, in the browser shell', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    server?.kill('SIGTERM');
+    await closeBrowserShell({ server, browser });
     await removeDir(root);
     await removeDir(db);
   });
