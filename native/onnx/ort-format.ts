@@ -16,20 +16,16 @@
  * a new onnxruntime or a replaced model file never meets a stale copy. Only the CPU provider
  * uses it: the saved graph holds the CPU provider's fused operators.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { env, InferenceSession } from 'onnxruntime-node';
+import { modelCopyPath, removeOtherCopies } from './model-copies.js';
 
 const COPY_DIR = '.ort-format';
 
 /** Where the copy of `modelPath` (whose size and mtime are `fileStamp`) lives. */
 export function ortFormatPath(modelPath: string, fileStamp: string): string {
-  const tag = createHash('sha256')
-    .update(`${env.versions.node ?? 'ort'}|${fileStamp}`)
-    .digest('hex')
-    .slice(0, 16);
-  return join(dirname(modelPath), COPY_DIR, `${basename(modelPath)}.${tag}.ort`);
+  return modelCopyPath(modelPath, COPY_DIR, env.versions.node ?? 'ort', fileStamp, '.ort');
 }
 
 /** The copy's bytes, or null when there is none yet. */
@@ -122,9 +118,6 @@ export async function convertToOrtFormat(modelPath: string, fileStamp: string): 
   } finally {
     await rm(partial, { force: true });
   }
-  const prefix = `${basename(modelPath)}.`;
-  for (const name of await readdir(dirname(target)))
-    if (name.startsWith(prefix) && name.endsWith('.ort') && join(dirname(target), name) !== target)
-      await rm(join(dirname(target), name), { force: true });
+  await removeOtherCopies(modelPath, [target]);
   return target;
 }

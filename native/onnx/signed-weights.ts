@@ -23,10 +23,10 @@
  * GraphProto.node 1, initializer 5; NodeProto.input 1, op_type 4; TensorProto.dims 1,
  * data_type 2, name 8, raw_data 9; data types UINT8 2, INT8 3).
  */
-import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import protobuf from 'protobufjs/minimal.js';
+import { modelCopyPath, removeOtherCopies } from './model-copies.js';
 
 const { Reader, Writer } = protobuf;
 
@@ -165,8 +165,7 @@ export function signInt8Weights(model: Uint8Array): Uint8Array | null {
 }
 
 function copyPath(modelPath: string, fileStamp: string, suffix: string): string {
-  const tag = createHash('sha256').update(`${REVISION}|${fileStamp}`).digest('hex').slice(0, 16);
-  return join(dirname(modelPath), COPY_DIR, `${basename(modelPath)}.${tag}${suffix}`);
+  return modelCopyPath(modelPath, COPY_DIR, String(REVISION), fileStamp, suffix);
 }
 
 /**
@@ -190,11 +189,7 @@ export async function withSignedInt8Weights(modelPath: string, fileStamp: string
     await writeFile(partial, rewritten ?? '');
     await rename(partial, target);
     partial = null;
-    const keep = new Set([basename(copy), basename(none)]);
-    const prefix = `${basename(modelPath)}.`;
-    for (const name of await readdir(dirname(copy)))
-      if (name.startsWith(prefix) && !keep.has(name) && !name.includes('.partial-'))
-        await rm(join(dirname(copy), name), { force: true });
+    await removeOtherCopies(modelPath, [copy, none]);
     return rewritten ? copy : modelPath;
   } catch {
     if (partial !== null) await rm(partial, { force: true }).catch(() => undefined);
