@@ -2,6 +2,7 @@
  * @file Reading `ffprobe -print_format json` output into typed facts: rationals,
  * durations, rotation. Pure functions; runs in the engine worker.
  */
+import { parseExifDate } from '../image/exif.js';
 
 /** The parts of ffprobe's JSON that Lantern reads (ffprobe writes numbers as strings). */
 export interface ProbeStreamJson {
@@ -105,6 +106,7 @@ export function isCoverArt(stream: ProbeStreamJson): boolean {
  */
 
 const LATEST_CAPTURE_SLACK_MS = 24 * 60 * 60 * 1000;
+const VIDEO_DATE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?$/;
 
 /** Capture time (see the note) from a video's format tags, ms since the epoch, or null. */
 export function parseCaptureTime(
@@ -115,25 +117,14 @@ export function parseCaptureTime(
   const tag = (name: string) =>
     Object.entries(tags).find(([key]) => key.toLowerCase() === name)?.[1];
   const wallClock = (value: string | undefined): number | null => {
-    const match =
-      value === undefined
-        ? null
-        : /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?$/.exec(
-            value.trim(),
-          );
-    if (!match) return null;
-    const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
-    const ms = Date.UTC(year, month - 1, day, hour, minute, second);
-    const valid =
-      month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour < 24 && minute < 60 && second < 61;
-    return valid && year > 1970 && ms <= now + LATEST_CAPTURE_SLACK_MS ? ms : null;
+    const text = value?.trim() ?? '';
+    // The whole value, fractions and zone at most, read as photos read theirs.
+    const ms = VIDEO_DATE.test(text) ? parseExifDate(text) : null;
+    return ms !== null &&
+      new Date(ms).getUTCFullYear() > 1970 &&
+      ms <= now + LATEST_CAPTURE_SLACK_MS
+      ? ms
+      : null;
   };
   return wallClock(tag('com.apple.quicktime.creationdate')) ?? wallClock(tag('creation_time'));
 }
