@@ -384,9 +384,6 @@ async function run(argv: string[]): Promise<number> {
       await withLibrary(args, { access: 'read', prepare: 'text' }, async (library) => {
         noteReindex(library);
         printAnswer(args, await library.searchWithHidden(query, searchOptions(args)));
-        // Once the answer is out, the first search makes the text encoder's ORT-format
-        // copy that every later one loads from ([Note: the ORT-format copy]).
-        await library.encoder.keepTextOrtFormat({ release: true });
       });
       return 0;
     }

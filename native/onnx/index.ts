@@ -15,7 +15,7 @@ export {
   releaseSessions,
 } from './session.js';
 export type { GraphOptimization, LoadedSession, SessionSettings, TensorInfo } from './session.js';
-export { convertToOrtFormat, ortFormatPath } from './ort-format.js';
+export { buildHeader, inPlaceModel, inPlacePath } from './in-place-weights.js';
 export { signInt8Weights, withSignedInt8Weights } from './signed-weights.js';
 export { run, runFloat, runSession } from './run.js';
 export { InferenceThread } from './thread.js';

@@ -1,5 +1,5 @@
 /**
- * @file Copies Lantern keeps beside a model file (the ORT-format copy, the signed-int8 copy):
+ * @file Copies Lantern keeps beside a model file (the in-place header, the signed-int8 copy):
  * where one lives and clearing out those of earlier versions. A copy sits in a folder of
  * its own next to the model, named by the model's file name and a tag that hashes what it
  * was made from (the maker's version and the source file's size and time), so a replaced
@@ -32,4 +32,15 @@ export async function removeOtherCopies(modelPath: string, keep: readonly string
   for (const name of await readdir(folder))
     if (name.startsWith(prefix) && !kept.has(name) && !name.includes('.partial-'))
       await rm(join(folder, name), { force: true });
+}
+
+/** Removes every copy of `modelPath` in `<model's folder>/<folder>`, and the folder once empty. */
+export async function removeCopies(modelPath: string, folder: string): Promise<void> {
+  const dir = join(dirname(modelPath), folder);
+  const names = await readdir(dir).catch(() => null);
+  if (names === null) return;
+  const prefix = `${basename(modelPath)}.`;
+  for (const name of names) if (name.startsWith(prefix)) await rm(join(dir, name), { force: true });
+  if (names.every((name) => name.startsWith(prefix)))
+    await rm(dir, { recursive: true, force: true });
 }

@@ -6,11 +6,16 @@
  * onnxruntime-node runs inference synchronously inside a `setImmediate`, so a run
  * blocks its event loop for its whole duration.
  */
-import { rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InferenceSession } from 'onnxruntime-node';
 import { OnnxError, ortReason } from './errors.js';
-import { inPlaceOptions, ortFormatPath, readOrtFormat } from './ort-format.js';
+import {
+  dropInPlace,
+  EXTERNAL_DATA_FOLDER,
+  inPlaceModel,
+  type InPlaceModel,
+} from './in-place-weights.js';
 import { explainProviderFailure, providerCandidates } from './providers.js';
 import type { ProviderName } from './providers.js';
 
@@ -28,11 +33,8 @@ export interface SessionSettings {
   interOpThreads?: number;
   /** Default 'all': every graph rewrite ORT knows, as the ORT docs recommend for inference. */
   graphOptimization?: GraphOptimization;
-  /**
-   * On the CPU provider, run from the model's ORT-format copy when one exists
-   * ([Note: the ORT-format copy] in ort-format.ts): the text encoder, loaded per search.
-   */
-  ortFormat?: boolean;
+  /** Default on: load through the model's in-place header ([Note: weights read in place]). */
+  inPlace?: boolean;
 }
 
 export interface TensorInfo {
@@ -57,10 +59,8 @@ export interface LoadedSession {
   readonly outputs: readonly TensorInfo[];
   /** Milliseconds spent creating the session (all provider tries included). */
   readonly loadMs: number;
-  /** Created from the model's ORT-format copy rather than the .onnx file. */
-  readonly fromOrtFormat: boolean;
-  /** The copy's bytes, which the session runs from in place: held as long as it is. */
-  readonly retained: Uint8Array | null;
+  /** Created from the model's in-place header, its weights mapped from the file. */
+  readonly inPlace: boolean;
 }
 
 interface CacheEntry {
@@ -84,6 +84,7 @@ function describeMetadata(list: readonly InferenceSession.ValueMetadata[]): Tens
 export function ortOptions(
   settings: SessionSettings,
   provider: ProviderName,
+  inPlace: InPlaceModel | null = null,
 ): InferenceSession.SessionOptions {
   const options: InferenceSession.SessionOptions = {
     executionProviders: [provider],
@@ -112,13 +113,16 @@ export function ortOptions(
   const session: Record<string, unknown> = { intra_op: { allow_spinning: '0' } };
   options.extra = { session };
   // [Note: no pre-packing] On the CPU, onnxruntime copies each MatMul's weights into a
-  // packed layout when the session is created and keeps both. For the ViT-B/32 image
-  // encoder (335 MB) that took the session from 443 to 650 MiB and its creation from ~0.5
-  // to ~0.75 s, for 0–6 % faster batches of 16 (run alone, alternated). A whole `lantern
-  // index` of 38 real photos, 4 runs each alternated: peak RSS 904–1018 instead of
-  // 1036–1129 MiB, wall time 4.5 instead of 4.8 s (median). Issue 12 wants indexing under
-  // 1.0 GB, so the copy is skipped; the ORT-format copies skip it anyway (ort-format.ts).
+  // packed layout when the session is created. With the weights read in place ([Note:
+  // weights read in place] in in-place-weights.ts) that copy is the one thing left to
+  // fault into fresh memory: the bench's ViT-B/32 image encoder is created in 1.3 s with it
+  // and 0.2 s without. Alone, its batches of 16 then run ~20 % faster (0.74–0.90 against
+  // 0.98–1.15 s); in a whole `lantern index` beside the decodes the two come out even or
+  // better without: 38 real photos, 4 alternated runs, median 4.70 s without and 5.06 s
+  // with; 190 photos (glibc huge pages on) 14.8 and 14.6 s, peak RSS alike (~890 MiB).
+  // Earlier, with the weights copied, it also cost ~200 MB more at the peak. So it is off.
   if (provider === 'cpu') session['disable_prepacking'] = '1';
+  if (inPlace) session[EXTERNAL_DATA_FOLDER] = inPlace.folder;
   if (settings.intraOpThreads !== undefined) options.intraOpNumThreads = settings.intraOpThreads;
   if (settings.interOpThreads !== undefined) options.interOpNumThreads = settings.interOpThreads;
   return options;
@@ -131,27 +135,35 @@ async function createSession(
 ): Promise<LoadedSession> {
   const started = performance.now();
   const notes: string[] = [];
+  let inPlace = settings.inPlace === false ? null : await inPlaceModel(path, fileStamp);
   for (const candidate of providerCandidates(settings.provider ?? 'auto')) {
     if (candidate.skip !== undefined) {
       notes.push(candidate.skip);
       continue;
     }
-    const copy =
-      candidate.name === 'cpu' && settings.ortFormat === true
-        ? await fromOrtFormat(path, fileStamp, ortOptions(settings, 'cpu'))
-        : null;
-    if (copy) return describe(path, copy.session, 'cpu', notes, started, copy.bytes);
     let session: InferenceSession;
     try {
-      session = await InferenceSession.create(path, ortOptions(settings, candidate.name));
+      const options = ortOptions(settings, candidate.name, inPlace);
+      session = inPlace
+        ? await InferenceSession.create(inPlace.header, options)
+        : await InferenceSession.create(path, options);
     } catch (error) {
       if (candidate.name !== 'cpu') {
         notes.push(explainProviderFailure(candidate.name, error));
         continue;
       }
-      throw cpuLoadFailed(path, ortReason(error), error);
+      if (!inPlace) throw cpuLoadFailed(path, ortReason(error), error);
+      // A header onnxruntime refuses is dropped and the file loaded as it is: if that works,
+      // the header was at fault (the next load makes it again); if not, the file is.
+      await dropInPlace(path, fileStamp);
+      inPlace = null;
+      try {
+        session = await InferenceSession.create(path, ortOptions(settings, 'cpu'));
+      } catch (fromFile) {
+        throw cpuLoadFailed(path, ortReason(fromFile), fromFile);
+      }
     }
-    return describe(path, session, candidate.name, notes, started, null);
+    return describe(path, session, candidate.name, notes, started, inPlace !== null);
   }
   // Unreachable while CPU ends every candidate list; kept so a future list cannot fail silently.
   throw new OnnxError(
@@ -195,7 +207,7 @@ function describe(
   provider: ProviderName,
   notes: string[],
   started: number,
-  retained: Uint8Array | null,
+  inPlace: boolean,
 ): LoadedSession {
   return {
     path,
@@ -207,28 +219,8 @@ function describe(
     inputs: describeMetadata(session.inputMetadata),
     outputs: describeMetadata(session.outputMetadata),
     loadMs: performance.now() - started,
-    fromOrtFormat: retained !== null,
-    retained,
+    inPlace,
   };
-}
-
-/**
- * A CPU session run from the model's ORT-format copy, or null when there is no copy. A copy
- * onnxruntime refuses (damaged on disk) is removed, and the .onnx file is loaded instead.
- */
-async function fromOrtFormat(
-  path: string,
-  fileStamp: string,
-  options: InferenceSession.SessionOptions,
-): Promise<{ session: InferenceSession; bytes: Uint8Array } | null> {
-  const bytes = await readOrtFormat(path, fileStamp);
-  if (!bytes) return null;
-  try {
-    return { session: await InferenceSession.create(bytes, inPlaceOptions(options)), bytes };
-  } catch {
-    await rm(ortFormatPath(path, fileStamp), { force: true });
-    return null;
-  }
 }
 
 /**
@@ -247,7 +239,7 @@ export async function loadSession(
     settings.intraOpThreads ?? 0,
     settings.interOpThreads ?? 0,
     settings.graphOptimization ?? 'all',
-    settings.ortFormat === true,
+    settings.inPlace !== false,
   ]);
   const cached = cache.get(key);
   if (cached?.fileStamp === fileStamp) return cached.pending;

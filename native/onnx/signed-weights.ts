@@ -16,7 +16,7 @@
  * Only initializers every one of whose uses is a MatMulInteger weight (input 1) or its
  * zero point (input 3), with both present and uint8, are rewritten; everything else in the
  * file (ConvInteger, activations, other nodes) is copied byte for byte. The rewritten model
- * is kept beside the original in `.signed-int8/` (named like the ORT-format copy by the
+ * is kept beside the original in `.signed-int8/` (named like the in-place header by the
  * source file's size and time); a model with nothing to rewrite gets an empty marker there,
  * so each file is read for this once. The ONNX protobuf is walked with protobufjs' reader
  * and writer; only the fields named below are interpreted (onnx.proto: ModelProto.graph 7;

@@ -15,6 +15,7 @@
 import { explainProviderFailure, providerCandidates } from './providers.js';
 import { cpuLoadFailed, fileStampOf, ortOptions, type SessionSettings } from './session.js';
 import { InferenceThread } from './thread.js';
+import { dropInPlace, inPlaceModel } from './in-place-weights.js';
 import type { ProviderName } from './providers.js';
 
 export interface ThreadLoaded {
@@ -37,14 +38,21 @@ export async function loadOnThread(
   settings: SessionSettings = {},
 ): Promise<ThreadLoaded | { thread: null; reason: string }> {
   const started = performance.now();
-  await fileStampOf(path);
+  const fileStamp = await fileStampOf(path);
+  // [Note: weights read in place] (in-place-weights.ts), as loadSession does.
+  const inPlace = settings.inPlace === false ? null : await inPlaceModel(path, fileStamp);
   const notes: string[] = [];
   const candidates: { name: ProviderName; options: ReturnType<typeof ortOptions> }[] = [];
   for (const candidate of providerCandidates(settings.provider ?? 'auto')) {
     if (candidate.skip !== undefined) notes.push(candidate.skip);
-    else candidates.push({ name: candidate.name, options: ortOptions(settings, candidate.name) });
+    else
+      candidates.push({
+        name: candidate.name,
+        options: ortOptions(settings, candidate.name, inPlace),
+      });
   }
-  const { thread, ready } = await InferenceThread.spawn(path, candidates);
+  const { thread, ready } = await InferenceThread.spawn(path, candidates, inPlace);
+  if (inPlace && ready.ready && !ready.inPlace) await dropInPlace(path, fileStamp);
   for (const failure of ready.failures ?? []) {
     if (failure.name !== 'cpu') notes.push(explainProviderFailure(failure.name, failure.error));
   }

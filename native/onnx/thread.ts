@@ -16,7 +16,8 @@ import { OnnxError } from './errors.js';
 import type { InputTensor, OutputTensor } from './run.js';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { ProviderName } from './providers.js';
-import { ortOptions, type LoadedSession, type SessionSettings } from './session.js';
+import { fileStampOf, ortOptions, type LoadedSession, type SessionSettings } from './session.js';
+import { inPlaceModel, type InPlaceModel } from './in-place-weights.js';
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -27,10 +28,18 @@ const reason = (error) => String(error && error.message || error);
 // own model] in thread-load.ts); the first that loads answers with the session's names.
 const ready = (async () => {
   const failures = [];
+  let header = workerData.header;
   for (const { name, options } of workerData.candidates) {
     try {
-      session = await ort.InferenceSession.create(workerData.modelPath, options);
-      parentPort.postMessage({ ready: true, provider: name, failures,
+      try {
+        session = await ort.InferenceSession.create(header || workerData.modelPath, options);
+      } catch (error) {
+        // A header the CPU refuses: the file itself decides (as createSession does).
+        if (!header || name !== 'cpu') throw error;
+        header = null;
+        session = await ort.InferenceSession.create(workerData.modelPath, options);
+      }
+      parentPort.postMessage({ ready: true, provider: name, failures, inPlace: !!header,
         inputNames: [...session.inputNames], outputNames: [...session.outputNames] });
       return;
     } catch (error) {
@@ -68,6 +77,8 @@ interface Reply {
   failures?: { name: ProviderName; error: string }[];
   inputNames?: string[];
   outputNames?: string[];
+  /** Loaded through the in-place header it was given ([Note: weights read in place]). */
+  inPlace?: boolean;
 }
 
 /** What a worker answers once it has tried to load its model. */
@@ -107,9 +118,14 @@ export class InferenceThread {
     loaded: LoadedSession,
     settings: SessionSettings = {},
   ): Promise<InferenceThread> {
-    const { thread, ready } = await InferenceThread.spawn(loaded.path, [
-      { name: loaded.provider, options: ortOptions(settings, loaded.provider) },
-    ]);
+    const inPlace = loaded.inPlace
+      ? await inPlaceModel(loaded.path, await fileStampOf(loaded.path))
+      : null;
+    const { thread, ready } = await InferenceThread.spawn(
+      loaded.path,
+      [{ name: loaded.provider, options: ortOptions(settings, loaded.provider, inPlace) }],
+      inPlace,
+    );
     if (!thread) {
       throw new OnnxError(
         'INFERENCE_FAILED',
@@ -121,17 +137,19 @@ export class InferenceThread {
   }
 
   /**
-   * A worker loading `modelPath` with the first of `candidates` that works; the thread
-   * when one did, else null with the worker's answer (each provider's failure).
+   * A worker loading `modelPath` (through `inPlace`'s header when given, whose folder the
+   * candidates' options name) with the first of `candidates` that works; the thread when
+   * one did, else null with the worker's answer (each provider's failure).
    */
   static async spawn(
     modelPath: string,
     candidates: { name: ProviderName; options: InferenceSession.SessionOptions }[],
+    inPlace: InPlaceModel | null = null,
   ): Promise<{ thread: InferenceThread | null; ready: ThreadReady }> {
     const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { ortPath, modelPath, candidates },
+      workerData: { ortPath, modelPath, header: inPlace?.header ?? null, candidates },
     });
     const ready = await new Promise<Reply>((resolve) => {
       worker.once('message', resolve);

@@ -40,7 +40,7 @@ export interface IndexingFigures {
   bound: BoundResult;
   emptyIndex: ProcessRun;
   status: ProcessRun;
-  /** The first search on the model: it also makes the text encoder's ORT-format copy. */
+  /** The first search on the model: it also makes the text encoder's in-place header. */
   firstSearch: ProcessRun;
   /** A later cold search (a fresh process; median of 3), loading from that copy. */
   coldSearch: ProcessRun;
@@ -103,7 +103,7 @@ export function indexingSummaryRows(x: IndexingFigures): string[] {
           `| cold \`lantern search\`, int8 model (${x.int8.modelId}) | ${f(x.int8.coldSearch.wallSeconds)} s, ${f(x.int8.coldSearch.peakRssMiB, 0)} MiB | ≤ ${TARGETS.coldSearchSeconds} s, ≤ ${TARGETS.searchPeakMiB} MB | ${met(x.int8.coldSearch.wallSeconds <= TARGETS.coldSearchSeconds)} time, ${met(x.int8.coldSearch.peakRssMiB * 1.048576 <= TARGETS.searchPeakMiB)} memory |`,
         ]
       : []),
-    `| first \`lantern search\` (also makes the ORT-format copy) | ${f(x.firstSearch.wallSeconds)} s, ${f(x.firstSearch.peakRssMiB, 0)} MiB | once per model | |`,
+    `| first \`lantern search\` (also makes the text encoder's in-place header) | ${f(x.firstSearch.wallSeconds)} s, ${f(x.firstSearch.peakRssMiB, 0)} MiB | once per model | |`,
     `| \`lantern index\` of an empty folder | ${f(x.emptyIndex.wallSeconds)} s, ${f(x.emptyIndex.peakRssMiB, 0)} MiB | — | |`,
     `| \`lantern status\` | ${f(x.status.wallSeconds)} s, ${f(x.status.peakRssMiB, 0)} MiB | — | |`,
   );

@@ -7,12 +7,10 @@
  * needed for it: search compares directions, and calibration is `relevance.matchFloor`.
  */
 import {
-  convertToOrtFormat,
   fileStampOf,
   isProviderRequest,
   loadOnThread,
   loadSession,
-  releaseSessions,
   runSession,
   type InferenceThread,
   type LoadedSession,
@@ -65,8 +63,6 @@ export class ClipEncoder {
   /** What is known once a side has loaded (status reads it; null before). */
   private settled: { provider: string; notes: string[] } | null = null;
   private tokenizer: TextTokenizer | null = null;
-  /** The ORT-format copy of the text encoder, once asked for (keepTextOrtFormat). */
-  private textCopy: Promise<boolean> | null = null;
   private closed = false;
   /** Which encoders are loaded now (status, tests). */
   readonly loaded = { image: false, text: false };
@@ -152,13 +148,10 @@ export class ClipEncoder {
     if (this.closed) return Promise.reject(closedError(this.model.id));
     this.text ??= (async () => {
       // onnxruntime creates the session off the JavaScript thread: the tokenizer's
-      // vocabulary is built meanwhile rather than after it.
-      // [Note: the ORT-format copy] (native/onnx/ort-format.ts): the text encoder is loaded
-      // by every cold search, so it runs from its ORT-format copy once one is made.
-      const pending = loadSession(this.resolved.textPath, {
-        ...this.sessionOptions,
-        ortFormat: ortFormatWanted(),
-      });
+      // vocabulary is built meanwhile rather than after it. Its weights are read in place
+      // ([Note: weights read in place] in native/onnx), not pre-packed: a cold search runs
+      // it once.
+      const pending = loadSession(this.resolved.textPath, this.sessionOptions);
       pending.catch(() => undefined); // awaited below; a tokenizer failure must not leave it unhandled
       this.tokenizer ??= textTokenizerFor(this.model, {
         clipVocabulary: this.options.tokenizerPath,
@@ -174,39 +167,6 @@ export class ClipEncoder {
       throw error;
     });
     return this.text;
-  }
-
-  /**
-   * Makes the text encoder's ORT-format copy when it was loaded from its .onnx file on the
-   * CPU, so the next cold search loads in a third of the time and memory ([Note: the
-   * ORT-format copy]). `release` first lets go of the loaded session, so the conversion
-   * does not add to its memory (the command line, after its answer is out). Answers
-   * whether a copy was made; a models folder it cannot write to only means no copy.
-   */
-  keepTextOrtFormat(options: { release: boolean }): Promise<boolean> {
-    // Once per encoder: every later search of an app session would otherwise convert again.
-    this.textCopy ??= this.makeTextOrtFormat(options);
-    return this.textCopy;
-  }
-
-  private async makeTextOrtFormat(options: { release: boolean }): Promise<boolean> {
-    if (!ortFormatWanted()) return false;
-    const text = await this.text?.catch(() => null);
-    if (!text || text.fromOrtFormat || text.provider !== 'cpu') return false;
-    const { textPath } = this.resolved;
-    if (options.release) {
-      this.text = null;
-      this.loaded.text = false;
-      await releaseSessions(textPath);
-    }
-    try {
-      await convertToOrtFormat(textPath, await fileStampOf(textPath));
-      return true;
-    } catch (error) {
-      if (process.env.LANTERN_DEBUG)
-        process.stderr.write(`No ORT-format copy of ${textPath}: ${String(error)}\n`);
-      return false;
-    }
   }
 
   /** Stop the inference thread (a load under way is stopped when it ends). */
@@ -317,13 +277,4 @@ function checkInput(names: readonly string[], name: string, role: string, id: st
 
 function closedError(id: string): LanternError {
   return new LanternError('CANCELLED', `The model ${id} was closed; open the library again.`);
-}
-
-/**
- * Whether the text encoder uses ORT-format copies ([Note: the ORT-format copy]); the
- * environment variable LANTERN_ORT_FORMAT=0 turns them off (the benchmark's side by side,
- * and a way out should a copy ever misbehave).
- */
-function ortFormatWanted(): boolean {
-  return process.env.LANTERN_ORT_FORMAT !== '0';
 }

@@ -124,9 +124,6 @@ export async function measureModelSpeed(
       speedFilePath(resolved.dir, resolved.model.id),
       `${JSON.stringify(stored, null, 2)}\n`,
     );
-    // The text encoder is loaded here anyway: its ORT-format copy is made now, so even the
-    // first search after a download loads fast ([Note: the ORT-format copy]).
-    await encoder.keepTextOrtFormat({ release: true });
     return speed;
   } finally {
     await encoder.close();

@@ -390,11 +390,7 @@ export class LanternService {
     'jobs:cancel': ({ id }) => Promise.resolve(this.jobs.cancel(id)),
     'search:query': async ({ query, ...options }) => {
       const library = this.requireLibrary();
-      const answer = await library.searchWithHidden(query, options);
-      // The next start's first search loads the text encoder from its ORT-format copy,
-      // made here once, in the background ([Note: the ORT-format copy]).
-      void library.encoder.keepTextOrtFormat({ release: false });
-      return answer;
+      return library.searchWithHidden(query, options);
     },
     'scenes:find': ({ query, video, limit }) =>
       this.requireLibrary().scenes(query, {
