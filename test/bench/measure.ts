@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { GLIBC_MALLOC } from '../../electron/main/malloc.js';
 
 /** mulberry32 (Tommy Ettinger's public-domain 32-bit PRNG): seedable, fast, enough for fixtures. */
 export class Prng {
@@ -115,9 +116,12 @@ export async function runChild<T>(args: readonly string[]): Promise<ChildRun<T>>
   if (script === undefined) throw new Error('cannot find the benchmark script to re-run');
   const busyBefore = machineBusySeconds();
   const started = performance.now();
-  // The parent's node flags (--expose-gc from `npm run bench`) apply to the child too.
+  // The parent's node flags (--expose-gc from `npm run bench`) apply to the child too, and
+  // glibc's malloc settings of the command line and the desktop engine ([Note: two malloc
+  // arenas] in bin/lantern.js): the parts are measured as Lantern runs them.
   const child = spawn(process.execPath, [...process.execArgv, script, '--child', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...GLIBC_MALLOC },
   });
   // A child that hangs must not hold the benchmark forever; the longest part (search
   // at 1M rows with an index build) takes well under this on a 2-core machine.
