@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=16777216 MALLOC_TRIM_THRESHOLD_=67108864 GLIBC_TUNABLES=glibc.malloc.hugetlb=1 node
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=16777216 MALLOC_TRIM_THRESHOLD_=67108864 node
 // @file The `lantern` executable: runs the bundled command line (`npm run build` makes it).
 //
 // [Note: two malloc arenas] The first line sets MALLOC_ARENA_MAX for the node it starts,
@@ -18,13 +18,12 @@
 // peak RSS unchanged (4 alternated runs each). Larger values saved more time but raised the
 // peak by ~40 MB (32 MiB / 128 MiB: 5.33 s, 903 MiB at most).
 //
-// And it lets malloc ask for transparent huge pages (GLIBC_TUNABLES glibc.malloc.hugetlb=1,
-// glibc 2.35 and later; earlier ones and other C libraries ignore it; it takes effect where
-// the kernel's THP setting is "madvise", Debian's default, or "always"): one fault maps 2 MiB
-// instead of 4 KiB. With the image encoder's weights read in place (native/onnx), 38 real
-// photos: ~135 000 → ~40 000 minor faults, median 4.71 → 4.31 s wall; 570 photos 58.6 →
-// 50.0 s; peak RSS 909 → 931 MiB (3 alternated runs, one each for 570). Before the weights
-// were read in place the same setting cost ~100 MB more at the peak, too close to 1 GB.
+// Measured, not taken: letting malloc ask for transparent huge pages (GLIBC_TUNABLES
+// glibc.malloc.hugetlb=1). With the weights read in place (native/onnx) it made `lantern
+// index` of 38 real photos ~9 % faster (minor faults ~135 000 → ~50 000, peak RSS +~20 MB),
+// but warm searches of a 1M-photo library slower in the tail (p95 36–38 → 57–80 ms, two
+// runs each; medians 30 → 33–40 ms), past issue 12's 50 ms; the glibc setting is per process
+// and the desktop engine both indexes and searches.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

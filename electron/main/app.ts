@@ -94,8 +94,8 @@ export function startLantern(layout: AppLayout): void {
           // that held about 260 MB more at the peak of an index run of 38 real photos
           // (1.22 → 0.96 GB, CPU time equal; docs/benchmarks.md). Read at process start
           // only, so it is set here, for the engine's process; a person's own value wins.
-          // The others keep freed blocks for reuse and let malloc use huge pages, instead of
-          // faulting in fresh pages for every photo ([Note: two malloc arenas] in bin/lantern.js).
+          // The other two keep freed blocks for reuse instead of faulting in fresh pages
+          // for every photo ([Note: two malloc arenas] in bin/lantern.js).
           ...GLIBC_MALLOC,
           ...process.env,
           LANTERN_RESOURCES: layout.resourcesDir,

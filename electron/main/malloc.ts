@@ -7,5 +7,4 @@ export const GLIBC_MALLOC = {
   MALLOC_ARENA_MAX: '2',
   MALLOC_MMAP_THRESHOLD_: '16777216',
   MALLOC_TRIM_THRESHOLD_: '67108864',
-  GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1',
 } as const;

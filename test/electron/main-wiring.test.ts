@@ -420,9 +420,6 @@ describe('IPC and the engine worker', () => {
     expect(worker.options.env['MALLOC_TRIM_THRESHOLD_']).toBe(
       process.env['MALLOC_TRIM_THRESHOLD_'] ?? '67108864',
     );
-    expect(worker.options.env['GLIBC_TUNABLES']).toBe(
-      process.env['GLIBC_TUNABLES'] ?? 'glibc.malloc.hugetlb=1',
-    );
   });
 
   it('registers one handler per channel, the drop report, and both protocols', async () => {
