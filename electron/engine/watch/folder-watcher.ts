@@ -229,7 +229,16 @@ export class FolderWatcher {
           : null;
     const polling = why !== null;
     const intervalMs = this.options.pollSeconds * 1000;
+    // [Note: chokidar's handles do not hold the process] chokidar 5 can open a native watch
+    // after its close() has resolved, when the watched tree is being deleted meanwhile (a
+    // test removing its folders as `lantern serve` stops, a person deleting a watched folder
+    // as the app quits): 24 of 30 tries in a plain script. Such a watch kept finished
+    // processes running. With `persistent: false` chokidar's watches never keep the process
+    // alive; this class's own check timer does while it watches (the `lantern watch`
+    // command), and the desktop engine and `lantern serve` live by their channel and server.
+    // test/integration/watch-stop.test.ts.
     const watcher = watch(root, {
+      persistent: false,
       ignoreInitial: true,
       usePolling: polling,
       interval: intervalMs,
