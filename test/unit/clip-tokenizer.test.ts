@@ -4,9 +4,9 @@
  * vitest with the bundled vocabulary.
  */
 import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { gzipSync, gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { ClipTokenizer } from '../../electron/engine/tokenizer/clip-bpe.js';
+import { ClipTokenizer, usedMerges } from '../../electron/engine/tokenizer/clip-bpe.js';
 import { COLOUR_WORDS } from '../toy-models/colours.js';
 import { CLIP_VOCABULARY } from '../toy-models/toy-clip.js';
 
@@ -89,5 +89,34 @@ describe('ClipTokenizer', () => {
     expect(() => new ClipTokenizer('#version: 0.2\na b\nab c\n')).toThrow(
       'CLIP merges file has 2 merges, expected 48894.',
     );
+  });
+
+  it('inflates only the start of the merges file that holds the merges it uses', () => {
+    const gzip = readFileSync(CLIP_VOCABULARY);
+    const whole = gunzipSync(gzip).toString('utf8');
+    const used = usedMerges(gzip);
+    expect(whole.startsWith(used.slice(0, used.lastIndexOf('\n') + 1))).toBe(true);
+    expect(used.split('\n').length).toBeGreaterThan(48_895); // header + merges, complete
+    expect(used.length).toBeLessThan(whole.length / 2);
+    // A file whose merges need more than the first inflate (random text compresses badly),
+    // and one smaller than it, read whole.
+    const letters = 'abcdefghijklmnopqrstuvwxyz';
+    let seed = 7;
+    const random = () => letters[(seed = (seed * 1103515245 + 12345) % 2 ** 31) % 26];
+    const lines = ['#version: 0.2'];
+    for (let i = 0; i < 100_000; i++)
+      lines.push(
+        `${Array.from({ length: 12 }, random).join('')} ${Array.from({ length: 12 }, random).join('')}`,
+      );
+    const big = `${lines.join('\n')}\n`;
+    const bigGzip = gzipSync(big);
+    expect(bigGzip.length).toBeGreaterThan(512 * 1024);
+    const bigUsed = usedMerges(bigGzip);
+    expect(big.startsWith(bigUsed.slice(0, bigUsed.lastIndexOf('\n') + 1))).toBe(true);
+    expect(bigUsed.split('\n').length).toBeGreaterThan(48_895);
+    expect(bigUsed.length).toBeLessThan(big.length); // a prefix again, after doubling
+    expect(new ClipTokenizer(bigUsed).symbol(512 + 48_893)).toBe(lines[48_894]!.replace(' ', ''));
+    const small = lines.slice(0, 1000).join('\n');
+    expect(usedMerges(gzipSync(small))).toBe(small);
   });
 });
