@@ -96,6 +96,8 @@ export class TagsState {
 
   /** Bumped whenever the queue starts over, so a page that answers late is dropped. */
   #generation = 0;
+  /** The list the page on its way belongs to (loadMore). */
+  #loadingGeneration = -1;
 
   async load(): Promise<void> {
     try {
@@ -141,9 +143,13 @@ export class TagsState {
   /** Loads the next page of the queue, unless all of it is loaded or a page is on its way. */
   async loadMore(): Promise<void> {
     const tag = this.selected;
-    if (!tag || this.loadingQueue) return;
+    // Only a page of this same list holds this one back: one of an older list (another tag
+    // or tab, say a refill still on its way when Accepted was clicked) is dropped on arrival,
+    // and waiting for it left the new tab empty (seen in the e2e Tags test).
+    if (!tag || (this.loadingQueue && this.#loadingGeneration === this.#generation)) return;
     if (this.items.length > 0 && this.items.length >= this.total) return;
     const generation = this.#generation;
+    this.#loadingGeneration = generation;
     this.loadingQueue = true;
     try {
       const page = await invoke('tags:review', {
@@ -163,7 +169,7 @@ export class TagsState {
     } catch (error) {
       if (generation === this.#generation) this.error = errorMessage(error);
     } finally {
-      this.loadingQueue = false;
+      if (this.#loadingGeneration === generation) this.loadingQueue = false;
     }
   }
 
