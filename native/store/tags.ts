@@ -19,6 +19,16 @@
  * run measures (score, model, video ranges), so an accepted tag shows the current model's
  * score and where in a video it holds, while its state and source stay. Only `setState`
  * changes a state.
+ *
+ * [Note: one change of the tags at a time]
+ * Most changes read rows and write what follows from them (a suggestion keeps an accepted
+ * state; a re-run deletes the suggestions it no longer makes). Two of them at once would each
+ * write from what they read before the other wrote: a tagging run (started by the watcher
+ * after new photos, say) that read a file's row as suggested, then wrote it back after the
+ * person accepted it, undid the decision — seen in the e2e Tags test, the accept landing
+ * 11 ms before the run's write. So every change of the table waits for the one before it in
+ * this process (`exclusive`), and one process writes a library at a time (library-lock.ts).
+ * Deletes of suggestions also say `state = 'suggested'`, so they can never take a decision.
  */
 import type { Table } from '@lancedb/lancedb';
 import { chunks, lastPerKey } from './batching.js';
@@ -52,6 +62,9 @@ export {
   type TagSuggestion,
 } from './tag-rows.js';
 
+/** The rows a run may remove: its own suggestions, never a person's decision. */
+const SUGGESTED = `state = ${sqlString('suggested')}`;
+
 function readOnly(dir: string): StoreError {
   return new StoreError(
     'INVALID_INPUT',
@@ -68,6 +81,16 @@ export class TagTable {
     private readonly dir: string,
   ) {}
 
+  /** The change in progress (and those queued behind it), settled whatever its outcome. */
+  #turn: Promise<unknown> = Promise.resolve();
+
+  /** Runs `change` after every change started before it; see [Note: one change of the tags at a time]. */
+  private exclusive<T>(change: () => Promise<T>): Promise<T> {
+    const run = this.#turn.then(change);
+    this.#turn = run.catch(() => undefined);
+    return run;
+  }
+
   /**
    * Upsert suggestions; see [Note: what a suggestion may change]. An earlier suggestion's
    * score, model, ranges and source are replaced.
@@ -75,6 +98,11 @@ export class TagTable {
   async suggest(rows: readonly TagSuggestion[]): Promise<void> {
     if (rows.length === 0) return;
     this.refuseReadOnly();
+    await this.exclusive(() => this.suggestNow(rows));
+  }
+
+  /** suggest, inside a change already holding its turn. */
+  private async suggestNow(rows: readonly TagSuggestion[]): Promise<void> {
     for (const row of rows) {
       check(row.hash, row.tag, { source: row.source ?? 'auto' });
       checkRanges(row.tag, row.ranges);
@@ -135,14 +163,16 @@ export class TagTable {
       run.rows.map((row) => ({ ...row, hash: run.hash, model })),
     );
     for (const run of runs) check(run.hash, '(any)');
-    await this.suggest(suggestions);
-    const wanted = new Set(suggestions.map((row) => tagKey(row.hash, row.tag)));
-    const existing = await this.byKey(runs.map((run) => run.hash));
-    const stale = [...existing.values()]
-      .filter((row) => row.state === 'suggested' && !wanted.has(row.key))
-      .filter((row) => !options.tags || options.tags.has(row.tag))
-      .map((row) => row.key);
-    await this.deleteWhereIn('key', stale, 'remove old tag suggestions');
+    await this.exclusive(async () => {
+      await this.suggestNow(suggestions);
+      const wanted = new Set(suggestions.map((row) => tagKey(row.hash, row.tag)));
+      const existing = await this.byKey(runs.map((run) => run.hash));
+      const stale = [...existing.values()]
+        .filter((row) => row.state === 'suggested' && !wanted.has(row.key))
+        .filter((row) => !options.tags || options.tags.has(row.tag))
+        .map((row) => row.key);
+      await this.deleteSuggestions(stale);
+    });
   }
 
   /**
@@ -153,8 +183,10 @@ export class TagTable {
     this.refuseReadOnly();
     const table = this.table;
     if (!table) return;
-    await guarded('remove tag suggestions', this.dir, () =>
-      table.delete(`tag = ${sqlString(tag)} AND state = ${sqlString('suggested')}`),
+    await this.exclusive(() =>
+      guarded('remove tag suggestions', this.dir, () =>
+        table.delete(`tag = ${sqlString(tag)} AND ${SUGGESTED}`),
+      ),
     );
   }
 
@@ -185,6 +217,14 @@ export class TagTable {
     if (decisions.length === 0) return;
     this.refuseReadOnly();
     for (const d of decisions) check(d.hash, d.tag, { state: d.state, source: d.source });
+    await this.exclusive(() => this.setStatesNow(decisions, options));
+  }
+
+  /** setStates, inside a change already holding its turn. */
+  private async setStatesNow(
+    decisions: readonly TagDecision[],
+    options: { keepDecisions?: boolean },
+  ): Promise<void> {
     const unique = lastPerKey(decisions, (d) => tagKey(d.hash, d.tag));
     const existing = await this.byKey(unique.map((d) => d.hash));
     const now = Date.now();
@@ -255,6 +295,11 @@ export class TagTable {
     this.refuseReadOnly();
     const table = this.table;
     if (!table || from === into) return;
+    await this.exclusive(() => this.mergeTagNow(table, from, into));
+  }
+
+  /** mergeTag, inside a change already holding its turn. */
+  private async mergeTagNow(table: Table, from: string, into: string): Promise<void> {
     const result = await guarded('read tags to merge', this.dir, () =>
       table
         .query()
@@ -286,16 +331,18 @@ export class TagTable {
   async removeSuggestions(tag: string, hashes: readonly string[]): Promise<void> {
     if (hashes.length === 0) return;
     this.refuseReadOnly();
-    const existing = await this.byKey(hashes);
-    const stale = hashes
-      .map((hash) => existing.get(tagKey(hash, tag)))
-      .flatMap((row) => (row?.state === 'suggested' ? [row.key] : []));
-    await this.deleteWhereIn('key', stale, 'remove old tag suggestions');
+    await this.exclusive(async () => {
+      const existing = await this.byKey(hashes);
+      const stale = hashes
+        .map((hash) => existing.get(tagKey(hash, tag)))
+        .flatMap((row) => (row?.state === 'suggested' ? [row.key] : []));
+      await this.deleteSuggestions(stale);
+    });
   }
 
   /** Forget the tags of files no media row has any more (the caller checks that). */
   async removeFiles(hashes: readonly string[]): Promise<void> {
-    await this.deleteWhereIn('hash', hashes, 'remove tags');
+    await this.exclusive(() => this.deleteWhereIn('hash', hashes, 'remove tags'));
   }
 
   async count(): Promise<number> {
@@ -344,10 +391,16 @@ export class TagTable {
     );
   }
 
+  /** Suggested rows by key; a key whose row became a decision meanwhile is left alone. */
+  private deleteSuggestions(keys: readonly string[]): Promise<void> {
+    return this.deleteWhereIn('key', keys, 'remove old tag suggestions', SUGGESTED);
+  }
+
   private async deleteWhereIn(
     column: 'key' | 'hash',
     values: readonly string[],
     what: string,
+    alsoWhere?: string,
   ): Promise<void> {
     if (values.length === 0) return;
     this.refuseReadOnly();
@@ -355,7 +408,9 @@ export class TagTable {
     if (!table) return;
     await guarded(what, this.dir, async () => {
       for (const part of chunks(values, VALUES_PER_STATEMENT))
-        await table.delete(whereIn(column, part));
+        await table.delete(
+          alsoWhere ? `${whereIn(column, part)} AND ${alsoWhere}` : whereIn(column, part),
+        );
     });
   }
 

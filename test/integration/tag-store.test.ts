@@ -7,8 +7,10 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { connect } from '@lancedb/lancedb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LibraryStore, TAGS_TABLE } from '../../native/store/index.js';
+import { LibraryStore, TagTable, TAGS_TABLE } from '../../native/store/index.js';
 import type { TagRow } from '../../native/store/index.js';
 import { hashOf, mediaRow } from '../fixtures/store-rows.js';
 
@@ -39,6 +41,40 @@ function open(dir: string, model = 'toy-clip', readOnly = false): Promise<Librar
 async function statesOf(store: LibraryStore, hash: string): Promise<Record<string, string>> {
   const rows = await store.tags.forFiles([hash]);
   return Object.fromEntries(rows.map((row) => [row.tag, row.state]));
+}
+
+/**
+ * The tags table of `dir` with its first call of `held` (a mergeInsert's `execute`, or
+ * `delete`) kept waiting until `release()`: a change caught between its read and its write.
+ */
+async function heldTable(dir: string, held: 'execute' | 'delete') {
+  const table = await (await connect(dir)).openTable(TAGS_TABLE);
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let reached = () => {};
+  const holding = new Promise<void>((resolve) => (reached = resolve));
+  let first = true;
+  const wrap = <T extends object>(target: T): T =>
+    new Proxy(target, {
+      get(object, name) {
+        const value: unknown = Reflect.get(object, name, object);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (name === held && first) {
+            first = false;
+            reached();
+            return released.then(() => value.apply(object, args) as unknown);
+          }
+          const result = value.apply(object, args) as unknown;
+          // The mergeInsert builder chain, so its execute can be held.
+          return typeof name === 'string' && /^(mergeInsert|when)/.test(name)
+            ? wrap(result as object)
+            : result;
+        };
+      },
+    });
+  const tags = new TagTable(wrap(table), () => Promise.resolve(wrap(table)), dir);
+  return { tags, holding, release, close: () => table.close() };
 }
 
 describe('tags table', () => {
@@ -305,6 +341,29 @@ describe('tags table', () => {
     await store.tags.removeFiles([A]);
     expect(await store.tags.filesWithTag('red')).toEqual([B]);
     await store.close();
+  });
+
+  it('keeps a decision made while a tagging run is between reading a file’s rows and writing them', async () => {
+    for (const held of ['execute', 'delete'] as const) {
+      const dir = freshDir();
+      const store = await open(dir);
+      await store.tags.suggest([{ hash: A, tag: 'red', score: 0.3 }]);
+      await store.close();
+      const { tags, holding, release, close } = await heldTable(dir, held);
+      // A re-run that suggests red again (held at its write), or no longer suggests it
+      // (held at deleting the old suggestion).
+      const rows = held === 'execute' ? [{ tag: 'red', score: 0.35 }] : [];
+      const run = tags.replaceSuggestionsOfFiles('toy-clip', [{ hash: A, rows }]);
+      await holding;
+      const decision = tags.setState([A], 'red', 'accepted');
+      // Were the two allowed to overlap, the decision would be written now, under the run.
+      await Promise.race([decision, delay(500)]);
+      release();
+      await Promise.all([run, decision]);
+      const [row] = await tags.forFiles([A]);
+      expect(row, held).toMatchObject({ tag: 'red', state: 'accepted' });
+      close();
+    }
   });
 
   it('writes 10 000 rows in one call in batches, and writing them again does not duplicate them', async () => {
