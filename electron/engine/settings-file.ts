@@ -6,6 +6,8 @@
  * - Written atomically: a temp file in the same folder, fsync, rename over the old one. A
  *   crash leaves the old file or the new one, never a torn one; the temp name is unique so
  *   two processes writing at once cannot interleave.
+ * - Writes of one file happen in the order they were asked for (`inTurn`), so the last
+ *   one asked is the one that stays: two renames racing could otherwise leave an older text.
  * - Read with three outcomes: missing (defaults are right), valid, or damaged. A damaged
  *   file is kept, byte for byte, as `<name>.broken-<time>` before anything replaces it, and
  *   the caller says so in a sentence and recovers what it can.
@@ -16,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LanternError } from '../shared/errors.js';
+import { inTurn } from './util/turns.js';
 
 export type JsonFileContent =
   | { state: 'missing' }
@@ -59,7 +62,11 @@ export async function keepDamagedCopy(file: string, bytes: Buffer): Promise<stri
 }
 
 /** Replace `file` with `text` atomically and durably (see [Note: settings files]). */
-export async function writeFileAtomic(file: string, text: string): Promise<void> {
+export function writeFileAtomic(file: string, text: string): Promise<void> {
+  return inTurn(`file:${path.resolve(file)}`, () => replaceFile(file, text));
+}
+
+async function replaceFile(file: string, text: string): Promise<void> {
   const temp = path.join(
     path.dirname(file),
     `.${path.basename(file)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`,

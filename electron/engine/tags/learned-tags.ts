@@ -23,6 +23,7 @@ import { readJsonFile, writeFileAtomic } from '../settings-file.js';
 import { learnTag, MIN_EXAMPLES, type LearnMethod } from './learn.js';
 import { mediaOfPaths } from './library-tags.js';
 import { tagVideosFromFrames } from './video-tags.js';
+import { inTurn } from '../util/turns.js';
 import { slugify } from './vocabulary.js';
 
 export const LEARNED_TAGS_FILE = 'learned-tags.json';
@@ -79,10 +80,13 @@ export async function readLearnedTags(dbDir: string): Promise<SavedLearnedTag[]>
   return tags as SavedLearnedTag[];
 }
 
-async function saveLearnedTag(dbDir: string, tag: SavedLearnedTag): Promise<void> {
-  const others = (await readLearnedTags(dbDir)).filter((saved) => saved.id !== tag.id);
-  const text = JSON.stringify({ version: 1, tags: [...others, tag] });
-  await writeFileAtomic(path.join(dbDir, LEARNED_TAGS_FILE), text);
+/** Adds or replaces one tag, after any save before it (two learned at once both stay). */
+function saveLearnedTag(dbDir: string, tag: SavedLearnedTag): Promise<void> {
+  return inTurn(`learned:${path.resolve(dbDir)}`, async () => {
+    const others = (await readLearnedTags(dbDir)).filter((saved) => saved.id !== tag.id);
+    const text = JSON.stringify({ version: 1, tags: [...others, tag] });
+    await writeFileAtomic(path.join(dbDir, LEARNED_TAGS_FILE), text);
+  });
 }
 
 /** Bias and weights of a linear scorer (see the file comment), checked on one vector. */

@@ -18,6 +18,7 @@ import { z } from 'zod';
 import { LanternError } from '../../shared/errors.js';
 import { keepDamagedCopy, readJsonFile, writeFileAtomic } from '../settings-file.js';
 import { bundledVocabulary } from '../search/tag-filter.js';
+import { inTurn } from '../util/turns.js';
 import {
   applyEdits,
   VocabularyEditSchema,
@@ -71,13 +72,14 @@ export async function saveVocabularyEdit(dbDir: string, edit: VocabularyEdit): P
       'INVALID_INPUT',
       `That vocabulary edit is not valid: ${parsed.error.message}`,
     );
-  const { stored } = await load(dbDir);
-  const edits = [...stored.edits, parsed.data];
-  const vocabulary = applyEdits(await bundledVocabulary(), edits);
-  const offsets = { ...stored.offsets };
-  if (parsed.data.op === 'merge') delete offsets[parsed.data.from];
-  await write(dbDir, { ...stored, edits, offsets }, vocabulary);
-  return vocabulary;
+  return changeStored(dbDir, async (stored) => {
+    const edits = [...stored.edits, parsed.data];
+    const vocabulary = applyEdits(await bundledVocabulary(), edits);
+    const offsets = { ...stored.offsets };
+    if (parsed.data.op === 'merge') delete offsets[parsed.data.from];
+    await write(dbDir, { ...stored, edits, offsets }, vocabulary);
+    return vocabulary;
+  });
 }
 
 /** Set (or with 0, clear) a tag's threshold offset; the tag must be in the vocabulary. */
@@ -87,16 +89,31 @@ export async function saveTagOffset(dbDir: string, tag: string, offset: number):
       'INVALID_INPUT',
       `A tag's threshold offset must be between -${MAX_OFFSET} and ${MAX_OFFSET}; ${offset} is not.`,
     );
-  const { stored, vocabulary } = await load(dbDir);
-  if (!vocabulary.tags.some((t) => t.id === tag))
-    throw new LanternError(
-      'NOT_FOUND',
-      `The vocabulary has no tag '${tag}'; see \`npx lantern tags list\`.`,
-    );
-  const offsets = { ...stored.offsets };
-  if (offset === 0) delete offsets[tag];
-  else offsets[tag] = Math.round(offset * 10_000) / 10_000;
-  await write(dbDir, { ...stored, offsets }, vocabulary);
+  await changeStored(dbDir, async (stored, vocabulary) => {
+    if (!vocabulary.tags.some((t) => t.id === tag))
+      throw new LanternError(
+        'NOT_FOUND',
+        `The vocabulary has no tag '${tag}'; see \`npx lantern tags list\`.`,
+      );
+    const offsets = { ...stored.offsets };
+    if (offset === 0) delete offsets[tag];
+    else offsets[tag] = Math.round(offset * 10_000) / 10_000;
+    await write(dbDir, { ...stored, offsets }, vocabulary);
+  });
+}
+
+/**
+ * A change of the stored edits and offsets, made from the state the change before it left
+ * (util/turns.ts): two edits in flight at once both stay.
+ */
+function changeStored<T>(
+  dbDir: string,
+  change: (stored: StoredVocabulary, vocabulary: Vocabulary) => Promise<T>,
+): Promise<T> {
+  return inTurn(`vocabulary:${path.resolve(dbDir)}`, async () => {
+    const { stored, vocabulary } = await load(dbDir);
+    return change(stored, vocabulary);
+  });
 }
 
 async function load(dbDir: string): Promise<{ stored: StoredVocabulary; vocabulary: Vocabulary }> {
