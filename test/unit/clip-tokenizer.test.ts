@@ -85,6 +85,31 @@ describe('ClipTokenizer', () => {
     }
   });
 
+  it('encodes each text as a tokenizer that read every merge does, whatever came before', () => {
+    // A tokenizer holds the merges of the characters it has seen ([Note: merges read per
+    // character]); `symbol` makes one read them all.
+    const everything = ClipTokenizer.fromFile(CLIP_VOCABULARY);
+    everything.symbol(0);
+    const texts = [
+      'a photo of a cat',
+      'Sunset over the sea, 2019!',
+      'zebra crossing at night',
+      'naïve café résumé — ½ price',
+      '東京の夜景',
+      'emoji 🐈 and 👍🏽',
+      'Ünïcödé   and\tTABS &amp; entities',
+      'xylophone quartz jukebox',
+      "it's the dog's ball, isn't it",
+    ];
+    const seen = ClipTokenizer.fromFile(CLIP_VOCABULARY);
+    for (const text of [...texts, ...texts.slice().reverse()]) {
+      const fresh = ClipTokenizer.fromFile(CLIP_VOCABULARY);
+      const expected = everything.encode(text);
+      expect(fresh.encode(text), text).toEqual(expected);
+      expect(seen.encode(text), text).toEqual(expected);
+    }
+  });
+
   it('refuses a merges file with too few merges, saying how many it has', () => {
     expect(() => new ClipTokenizer('#version: 0.2\na b\nab c\n')).toThrow(
       'CLIP merges file has 2 merges, expected 48894.',

@@ -8,6 +8,17 @@
  * then the two special tokens. Only the first 48 894 merges are used
  * (49 408 − 2 × 256 − 2), as in the reference. Text is cleaned first as the reference
  * cleans it (ftfy, HTML entities, whitespace, lower case): see text-fixes.ts.
+ *
+ * [Note: merges read per character]
+ * Building the maps of all 48 894 merges took ~100 ms of every cold `lantern search` here,
+ * for a query that uses a few dozen of them. A merge can only apply inside a word holding
+ * every character of both its halves, so the maps hold only the merges made of characters
+ * the texts encoded so far contain: each text with a character not seen before scans the
+ * merges once more (a few ms) and adds those its new characters make usable. Ids and ranks
+ * are those of the whole file (512 + the merge's line), and every merge that makes a given
+ * symbol has that symbol's characters, so all of them are added in the same scan, in file
+ * order, and the last one's id wins as when the whole file is read. A word's BPE result only
+ * looks up merges of its own characters, so what was encoded before never changes.
  */
 import { readFileSync } from 'node:fs';
 import { constants, gunzipSync } from 'node:zlib';
@@ -57,32 +68,34 @@ export class ClipTokenizer implements TextTokenizer {
   private readonly byteTable: string[];
   private readonly cache = new Map<string, number[]>();
   private readonly textEncoder = new TextEncoder();
+  /** Where the merges used start in `merges` (after the version header). */
+  private readonly mergesStart: number;
+  /** Per UTF-16 code unit: 1 once the merges made of covered characters are in the maps. */
+  private readonly covered = new Uint8Array(0x10000);
+  private coveredAll = false;
 
   /** @param merges the merges file's text (first line is a version header). */
-  constructor(merges: string) {
+  constructor(private readonly merges: string) {
     const { table, order } = byteToUnicode();
     this.byteTable = table;
     const byteSymbols = order.map((b) => table[b] ?? '');
     let id = 0;
     for (const symbol of byteSymbols) this.encoder.set(symbol, id++);
     for (const symbol of byteSymbols) this.encoder.set(symbol + END_OF_WORD, id++);
-    // One pass over the text, without splitting it into an array of lines first: this
-    // runs on every `lantern search`, and the array and the per-line copies it makes
-    // cost about as much as the maps themselves.
-    let start = merges.indexOf('\n') + 1; // the first line is a version header
+    this.mergesStart = merges.indexOf('\n') + 1; // the first line is a version header
     let rank = 0;
-    while (rank < MERGE_COUNT && start > 0 && start < merges.length) {
-      let end = merges.indexOf('\n', start);
-      if (end < 0) end = merges.length;
-      const line = merges.slice(start, end);
-      const space = line.indexOf(' ');
-      this.ranks.set(line, rank++);
-      this.encoder.set(space < 0 ? line : line.slice(0, space) + line.slice(space + 1), id++);
-      start = end + 1;
+    for (
+      let start = this.mergesStart;
+      rank < MERGE_COUNT && start > 0 && start < merges.length;
+      rank++
+    ) {
+      const end = merges.indexOf('\n', start);
+      start = end < 0 ? merges.length : end + 1;
     }
     if (rank !== MERGE_COUNT) {
       throw new Error(`CLIP merges file has ${rank} merges, expected ${MERGE_COUNT}.`);
     }
+    id += MERGE_COUNT;
     this.encoder.set(START_TOKEN, id++);
     this.encoder.set(END_TOKEN, id++);
     this.vocabSize = id;
@@ -97,25 +110,72 @@ export class ClipTokenizer implements TextTokenizer {
 
   /** Token ids of `text` without the start and end tokens. */
   encode(text: string): number[] {
-    const ids: number[] = [];
-    for (const match of cleanClipText(text).matchAll(WORD_PATTERN)) {
+    const words = Array.from(cleanClipText(text).matchAll(WORD_PATTERN), (match) => {
       const word = match[0];
-      if (word === START_TOKEN || word === END_TOKEN) {
-        ids.push(word === START_TOKEN ? this.startToken : this.endToken);
-        continue;
-      }
-      const mapped = Array.from(this.textEncoder.encode(word), (b) => this.byteTable[b] ?? '').join(
-        '',
-      );
-      ids.push(...this.bpe(mapped));
-    }
-    return ids;
+      if (word === START_TOKEN || word === END_TOKEN) return word;
+      return Array.from(this.textEncoder.encode(word), (b) => this.byteTable[b] ?? '').join('');
+    });
+    this.cover(words.filter((word) => word !== START_TOKEN && word !== END_TOKEN).join(''));
+    return words.flatMap((word) => {
+      if (word === START_TOKEN) return [this.startToken];
+      if (word === END_TOKEN) return [this.endToken];
+      return this.bpe(word);
+    });
   }
 
   /** The symbol (vocabulary string) of a token id, for debugging and tests. */
   symbol(id: number): string | undefined {
+    this.cover(null);
     for (const [symbol, value] of this.encoder) if (value === id) return symbol;
     return undefined;
+  }
+
+  /**
+   * Adds to the maps the merges that the characters of `text` make usable (null: all of
+   * them); see [Note: merges read per character].
+   */
+  private cover(text: string | null): void {
+    if (this.coveredAll) return;
+    const NEW = 2;
+    let fresh = text === null;
+    if (text !== null)
+      for (let i = 0; i < text.length; i++) {
+        const code = text.charCodeAt(i);
+        if (this.covered[code] === 0) {
+          this.covered[code] = NEW;
+          fresh = true;
+        }
+      }
+    if (!fresh) return;
+    const merges = this.merges;
+    let start = this.mergesStart;
+    for (let rank = 0; rank < MERGE_COUNT; rank++) {
+      let end = merges.indexOf('\n', start);
+      if (end < 0) end = merges.length;
+      // The end-of-word marker is not characters of the word.
+      const last = merges.endsWith(END_OF_WORD, end) ? end - END_OF_WORD.length : end;
+      let usable = true;
+      let added = text === null;
+      for (let i = start; i < last && usable; i++) {
+        const code = merges.charCodeAt(i);
+        if (code === 0x20) continue; // the space between the two halves
+        const state = this.covered[code];
+        if (state === 0) usable = text === null;
+        else if (state === NEW) added = true;
+      }
+      if (usable && added) {
+        const line = merges.slice(start, end);
+        const space = line.indexOf(' ');
+        this.ranks.set(line, rank);
+        this.encoder.set(
+          space < 0 ? line : line.slice(0, space) + line.slice(space + 1),
+          2 * 256 + rank,
+        );
+      }
+      start = end + 1;
+    }
+    if (text === null) this.coveredAll = true;
+    else for (let i = 0; i < text.length; i++) this.covered[text.charCodeAt(i)] = 1;
   }
 
   /**
