@@ -380,7 +380,7 @@ async function run(argv: string[]): Promise<number> {
       return runIndex(args);
     case 'search': {
       const query = need(args.positionals.join(' ').trim() || undefined, 'a search query');
-      // The text encoder loads (off the JavaScript thread) while the library opens.
+      // The text encoder starts loading as the library opens (encoder.ts, textSession).
       await withLibrary(args, { access: 'read', prepare: 'text' }, async (library) => {
         noteReindex(library);
         printAnswer(args, await library.searchWithHidden(query, searchOptions(args)));

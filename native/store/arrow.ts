@@ -5,7 +5,7 @@
  * native/image/sharp-module.ts): apache-arrow and LanceDB take ~100 ms to load on 2 cores,
  * paid before a command did anything else while they were imported when the bundle
  * started. Now `lantern --version`, `--help` and `cut` do not pay it (0.22 → 0.16 s), and
- * `lantern search` starts loading its text encoder (off the JavaScript thread) before it.
+ * `lantern search` starts loading its text encoder before it.
  * The Arrow instance is the CommonJS build, LanceDB's own ([Note: one Arrow instance] in
  * schema.ts).
  */
