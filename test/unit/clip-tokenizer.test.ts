@@ -108,6 +108,10 @@ describe('ClipTokenizer', () => {
       expect(fresh.encode(text), text).toEqual(expected);
       expect(seen.encode(text), text).toEqual(expected);
     }
+    // A batch reads the merges for all its texts at once.
+    expect(ClipTokenizer.fromFile(CLIP_VOCABULARY).encodeBatch(texts, 77, 0)).toEqual(
+      everything.encodeBatch(texts, 77, 0),
+    );
   });
 
   it('refuses a merges file with too few merges, saying how many it has', () => {

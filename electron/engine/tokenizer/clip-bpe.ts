@@ -110,12 +110,22 @@ export class ClipTokenizer implements TextTokenizer {
 
   /** Token ids of `text` without the start and end tokens. */
   encode(text: string): number[] {
-    const words = Array.from(cleanClipText(text).matchAll(WORD_PATTERN), (match) => {
+    const words = this.words(text);
+    this.cover(words.join(''));
+    return this.encodeWords(words);
+  }
+
+  /** The cleaned text's words, each byte-mapped, the special tokens as they are. */
+  private words(text: string): string[] {
+    return Array.from(cleanClipText(text).matchAll(WORD_PATTERN), (match) => {
       const word = match[0];
       if (word === START_TOKEN || word === END_TOKEN) return word;
       return Array.from(this.textEncoder.encode(word), (b) => this.byteTable[b] ?? '').join('');
     });
-    this.cover(words.filter((word) => word !== START_TOKEN && word !== END_TOKEN).join(''));
+  }
+
+  /** Token ids of words whose characters are covered. */
+  private encodeWords(words: readonly string[]): number[] {
     return words.flatMap((word) => {
       if (word === START_TOKEN) return [this.startToken];
       if (word === END_TOKEN) return [this.endToken];
@@ -189,10 +199,14 @@ export class ClipTokenizer implements TextTokenizer {
   ): { ids: BigInt64Array; mask: BigInt64Array } {
     const ids = new BigInt64Array(texts.length * contextLength).fill(BigInt(padToken));
     const mask = new BigInt64Array(texts.length * contextLength);
-    texts.forEach((text, row) => {
+    // One scan of the merges for the whole batch (a tagging run's hundreds of prompts)
+    // rather than one per text that brings a new character.
+    const words = texts.map((text) => this.words(text));
+    this.cover(words.map((list) => list.join('')).join(''));
+    words.forEach((list, row) => {
       const tokens = [
         this.startToken,
-        ...this.encode(text).slice(0, contextLength - 2),
+        ...this.encodeWords(list).slice(0, contextLength - 2),
         this.endToken,
       ];
       tokens.forEach((token, col) => {
