@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LanternError } from '../shared/errors.js';
-import { inTurn } from './util/turns.js';
+import { inTurn } from '../../native/store/index.js';
 
 export type JsonFileContent =
   | { state: 'missing' }

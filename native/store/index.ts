@@ -23,6 +23,7 @@ export { ArrowEmbeddingFile, embeddingSchema } from './arrow-file.js';
 export type { EmbeddingColumns } from './arrow-file.js';
 export type { FrameHit, FrameRow } from './frames.js';
 export { TagTable, TAGS_TABLE, tagKey } from './tags.js';
+export { inTurn } from './turns.js';
 export type { TagDecision, TagRow, TagSource, TagState, TagSuggestion } from './tags.js';
 export type {
   OpenStoreOptions,

@@ -220,6 +220,8 @@ export class LibraryStore {
           ? null
           : () => db.createEmptyTable(TAGS_TABLE, tagSchema(), { mode: 'create', existOk: true }),
         dir,
+        async () =>
+          (await db.tableNames()).includes(TAGS_TABLE) ? db.openTable(TAGS_TABLE) : null,
       );
       if (media) {
         const storedDim = vectorDimension(await media.schema());

@@ -27,14 +27,19 @@
  * after new photos, say) that read a file's row as suggested, then wrote it back after the
  * person accepted it, undid the decision — seen in the e2e Tags test, the accept landing
  * 11 ms before the run's write. So every change of the table waits for the one before it in
- * this process (`exclusive`), and one process writes a library at a time (library-lock.ts).
+ * this process (`exclusive`, by the table's folder: while a model switch is under way the
+ * serving and the pending store each hold a TagTable over it, and each change reads the
+ * table's newest version, `latest`), and one process writes a library at a time
+ * (library-lock.ts).
  * Deletes of suggestions also say `state = 'suggested'`, so they can never take a decision.
  */
+import { resolve } from 'node:path';
 import type { Table } from '@lancedb/lancedb';
 import { chunks, lastPerKey } from './batching.js';
 import { readColumn } from './columns.js';
 import { guarded, StoreError } from './errors.js';
 import { sqlString, whereIn } from './filters.js';
+import { inTurn } from './turns.js';
 import {
   check,
   checkRanges,
@@ -42,6 +47,7 @@ import {
   fromArrow,
   STATE_STRENGTH,
   tagKey,
+  TAGS_TABLE,
   toArrow,
   VALUES_PER_STATEMENT,
   type TagDecision,
@@ -79,16 +85,16 @@ export class TagTable {
     /** Creates the table on the first write; null in a read-only store. */
     private readonly create: (() => Promise<Table>) | null,
     private readonly dir: string,
+    /** Opens the table if it exists by now (made through another store since), else null. */
+    private readonly openIfMade: (() => Promise<Table | null>) | null = null,
   ) {}
 
-  /** The change in progress (and those queued behind it), settled whatever its outcome. */
-  #turn: Promise<unknown> = Promise.resolve();
-
-  /** Runs `change` after every change started before it; see [Note: one change of the tags at a time]. */
+  /**
+   * Runs `change` after every change of this library's tags table started before it, by
+   * any TagTable over it; see [Note: one change of the tags at a time].
+   */
   private exclusive<T>(change: () => Promise<T>): Promise<T> {
-    const run = this.#turn.then(change);
-    this.#turn = run.catch(() => undefined);
-    return run;
+    return inTurn(`${TAGS_TABLE}:${resolve(this.dir)}`, change);
   }
 
   /**
@@ -181,13 +187,13 @@ export class TagTable {
    */
   async removeSuggestionsOfTag(tag: string): Promise<void> {
     this.refuseReadOnly();
-    const table = this.table;
-    if (!table) return;
-    await this.exclusive(() =>
-      guarded('remove tag suggestions', this.dir, () =>
+    await this.exclusive(async () => {
+      const table = await this.latest();
+      if (!table) return;
+      await guarded('remove tag suggestions', this.dir, () =>
         table.delete(`tag = ${sqlString(tag)} AND ${SUGGESTED}`),
-      ),
-    );
+      );
+    });
   }
 
   /** Accept or reject `tag` on many files at once (setStates). */
@@ -252,7 +258,7 @@ export class TagTable {
   /** Files per tag, counting only rows in `state` when given. */
   async countByTag(state?: TagState): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
-    const table = this.table;
+    const table = await this.latest();
     if (!table) return counts;
     const result = await guarded('count tags', this.dir, () => {
       let query = table.query().select(['tag']);
@@ -266,7 +272,7 @@ export class TagTable {
 
   /** Hashes of the files that carry `tag` in one of `states`. */
   async filesWithTag(tag: string, states: readonly TagState[] = ['accepted']): Promise<string[]> {
-    const table = this.table;
+    const table = await this.latest();
     if (!table || states.length === 0) return [];
     const result = await guarded('find tagged files', this.dir, () =>
       table
@@ -293,13 +299,14 @@ export class TagTable {
     if (into.trim() === '')
       throw new StoreError('INVALID_INPUT', `Cannot merge the tag "${from}" into an empty name.`);
     this.refuseReadOnly();
-    const table = this.table;
-    if (!table || from === into) return;
-    await this.exclusive(() => this.mergeTagNow(table, from, into));
+    if (from === into) return;
+    await this.exclusive(() => this.mergeTagNow(from, into));
   }
 
   /** mergeTag, inside a change already holding its turn. */
-  private async mergeTagNow(table: Table, from: string, into: string): Promise<void> {
+  private async mergeTagNow(from: string, into: string): Promise<void> {
+    const table = await this.latest();
+    if (!table) return;
     const result = await guarded('read tags to merge', this.dir, () =>
       table
         .query()
@@ -346,7 +353,7 @@ export class TagTable {
   }
 
   async count(): Promise<number> {
-    const table = this.table;
+    const table = await this.latest();
     if (!table) return 0;
     return guarded('count tags', this.dir, () => table.countRows());
   }
@@ -363,7 +370,7 @@ export class TagTable {
   /** Existing rows of these files by key, read a few hundred files per statement. */
   private async byKey(hashes: readonly string[]): Promise<Map<string, TagRow>> {
     const found = new Map<string, TagRow>();
-    const table = this.table;
+    const table = await this.latest();
     if (!table || hashes.length === 0) return found;
     await guarded('read tags', this.dir, async () => {
       for (const part of chunks([...new Set(hashes)], VALUES_PER_STATEMENT)) {
@@ -404,7 +411,7 @@ export class TagTable {
   ): Promise<void> {
     if (values.length === 0) return;
     this.refuseReadOnly();
-    const table = this.table;
+    const table = await this.latest();
     if (!table) return;
     await guarded(what, this.dir, async () => {
       for (const part of chunks(values, VALUES_PER_STATEMENT))
@@ -412,6 +419,21 @@ export class TagTable {
           alsoWhere ? `${whereIn(column, part)} AND ${alsoWhere}` : whereIn(column, part),
         );
     });
+  }
+
+  /**
+   * The table at its newest version, null while it does not exist. A Table handle reads
+   * the version it last saw, not what another handle wrote since, and while a model switch
+   * is under way the serving and the pending store each hold one over this table (the
+   * pending index run writes a photo's keywords through its own): without this, a decision
+   * made through one was never seen by the other, and its next write went over it; and a
+   * store opened before the table was made never saw it at all.
+   */
+  private async latest(): Promise<Table | null> {
+    if (!this.table && this.openIfMade) this.table = await this.openIfMade();
+    const table = this.table;
+    if (table) await guarded('read tags', this.dir, () => table.checkoutLatest());
+    return table;
   }
 
   /** The table to write to, created on the first write of a writable store. */

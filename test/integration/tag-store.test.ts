@@ -366,6 +366,27 @@ describe('tags table', () => {
     }
   });
 
+  it('sees and keeps a decision made through the other store of a model switch', async () => {
+    // While a new model's index is built, the serving and the pending model's stores each
+    // hold a handle on the one tags table.
+    const dir = freshDir();
+    const serving = await open(dir, 'toy-clip');
+    const pending = await open(dir, 'toy-clip-next');
+    await pending.tags.suggest([{ hash: A, tag: 'red', score: 0.3 }]);
+    expect(await statesOf(serving, A)).toEqual({ red: 'suggested' });
+    await serving.tags.setState([A], 'red', 'rejected');
+    expect(await statesOf(pending, A)).toEqual({ red: 'rejected' });
+    await pending.tags.replaceSuggestionsOfFiles('toy-clip-next', [
+      { hash: A, rows: [{ tag: 'red', score: 0.4 }] },
+    ]);
+    expect(await statesOf(serving, A)).toEqual({ red: 'rejected' });
+    await serving.close();
+    await pending.close();
+    const reopened = await open(dir);
+    expect(await statesOf(reopened, A)).toEqual({ red: 'rejected' });
+    await reopened.close();
+  });
+
   it('writes 10 000 rows in one call in batches, and writing them again does not duplicate them', async () => {
     const store = await open(freshDir());
     // One tag on each of 10 000 files: reading their rows back names 10 000 hashes.

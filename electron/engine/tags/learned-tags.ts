@@ -17,13 +17,12 @@
  * so the saved model is exact without changing learn.ts; a random vector checks it.
  */
 import path from 'node:path';
-import type { LibraryStore, StoredMedia } from '../../../native/store/index.js';
+import { inTurn, type LibraryStore, type StoredMedia } from '../../../native/store/index.js';
 import { LanternError } from '../../shared/errors.js';
 import { readJsonFile, writeFileAtomic } from '../settings-file.js';
 import { learnTag, MIN_EXAMPLES, type LearnMethod } from './learn.js';
 import { mediaOfPaths } from './library-tags.js';
 import { tagVideosFromFrames } from './video-tags.js';
-import { inTurn } from '../util/turns.js';
 import { slugify } from './vocabulary.js';
 
 export const LEARNED_TAGS_FILE = 'learned-tags.json';

@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { LanternError } from '../../shared/errors.js';
 import { keepDamagedCopy, readJsonFile, writeFileAtomic } from '../settings-file.js';
 import { bundledVocabulary } from '../search/tag-filter.js';
-import { inTurn } from '../util/turns.js';
+import { inTurn } from '../../../native/store/index.js';
 import {
   applyEdits,
   VocabularyEditSchema,
@@ -104,7 +104,7 @@ export async function saveTagOffset(dbDir: string, tag: string, offset: number):
 
 /**
  * A change of the stored edits and offsets, made from the state the change before it left
- * (util/turns.ts): two edits in flight at once both stay.
+ * (native/store/turns.ts): two edits in flight at once both stay.
  */
 function changeStored<T>(
   dbDir: string,
