@@ -123,6 +123,17 @@ export function ortOptions(
   // Earlier, with the weights copied, it also cost ~200 MB more at the peak. So it is off.
   if (provider === 'cpu') session['disable_prepacking'] = '1';
   if (inPlace) session[EXTERNAL_DATA_FOLDER] = inPlace.folder;
+  // [Note: onnxruntime's own thread count] Unless asked, onnxruntime picks its intra-op
+  // pool: on this project's 2-core machine it runs a batch on one thread (process CPU ÷
+  // wall 1.00; 1.97 with intraOpNumThreads 2). Measured and not changed (session 25):
+  // two threads run a bench ViT-B/32 batch of 16 in 0.55 s instead of 0.81 s but for 34 %
+  // more CPU, and beside the decodes of an index run that is no gain (38 real photos with
+  // the encoder loaded, 3 alternated runs: 4.44–4.67 s against 4.42–4.68 s, 8.2–8.5 CPU-s
+  // against 7.5–7.7). Two inference threads each hosting a one-thread session (two batches
+  // at once) saved up to 0.4 s of a 5 s `lantern index` but added ~300 MiB of peak RSS:
+  // each session maps the weights itself and RSS counts both mappings; handing both one
+  // shared copy through onnxruntime-node's `externalData` makes onnxruntime copy it (4–5 s
+  // to create, 1.2 GB). The decodes, not inference, pace a run of real photos here.
   if (settings.intraOpThreads !== undefined) options.intraOpNumThreads = settings.intraOpThreads;
   if (settings.interOpThreads !== undefined) options.interOpNumThreads = settings.interOpThreads;
   return options;
