@@ -7,6 +7,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Library } from '../../electron/engine/library.js';
+import { trashLibraryFiles } from '../../electron/engine/duplicates/trash-files.js';
+import { PauseGate } from '../../electron/engine/util/pause-gate.js';
 import { writePhoto } from '../fixtures/photos.js';
 import { openToyLibrary, removeDir, tempDir } from '../fixtures/library.js';
 
@@ -145,5 +147,40 @@ describe('incremental indexing', () => {
     expect(finished.cancelled).toBe(false);
     expect(finished.indexed + report.indexed).toBe(40);
     expect(await paths()).toHaveLength(44);
+  });
+
+  it('does not write back the row of a file trashed while it was indexed again', async () => {
+    // [Note: no row for a file gone meanwhile]: a changed photo still has its old row, so
+    // it can be trashed from Duplicates while the run holds its new row, unwritten for up
+    // to the write interval (here a minute, so the row is certainly still waiting).
+    await library.close();
+    library = await openToyLibrary(db, { indexer: { batchSize: 1, writeIntervalMs: 60_000 } });
+    const later = new Date(Date.now() + 5000);
+    for (const colour of ['red', 'green', 'blue', 'yellow'] as const) {
+      await writePhoto(root, { colour: 'purple', name: `${colour}.jpg`, width: 80 });
+      await utimes(path.join(root, `${colour}.jpg`), later, later);
+    }
+    // The run is held between batches while the trash works, so it cannot write (its last
+    // flush) before the trash has deleted the row.
+    const gate = new PauseGate();
+    let trashed: ReturnType<typeof trashLibraryFiles> | null = null;
+    let target = '';
+    const report = await library.index([root], {
+      pause: gate,
+      onProgress: (p) => {
+        if (trashed || p.phase !== 'indexing' || p.done < 1 || !p.currentFile) return;
+        target = p.currentFile;
+        gate.pause();
+        trashed = trashLibraryFiles(library.store, library.thumbnailsDir, [target], (file) =>
+          rm(file),
+        ).finally(() => gate.resume());
+      },
+    });
+    expect(trashed).not.toBeNull();
+    expect((await trashed!).trashed).toEqual([target]);
+    expect(report).toMatchObject({ indexed: 3, failed: [] });
+    const left = await paths();
+    expect(left).toHaveLength(3);
+    expect(left).not.toContain(target);
   });
 });

@@ -9,6 +9,7 @@
  * run sees the written files as unchanged (same path, size, mtime and model) and
  * finishes the rest, reaching the same rows as an uninterrupted run.
  */
+import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { LibraryStore, MediaRow, StoredMedia } from '../../../native/store/index.js';
 import { mediaIdFor } from '../../../native/store/index.js';
@@ -35,6 +36,8 @@ export interface IndexerSettings {
   maxPixels: number;
   batchSize: number;
   decodeConcurrency: number;
+  /** Longest wait before decoded rows are written, ms (default WRITE_INTERVAL_MS). */
+  writeIntervalMs?: number;
 }
 
 export interface IndexRunOptions {
@@ -69,6 +72,31 @@ export function tuneImageDecoding(): void {
  */
 const WRITE_BATCH_ROWS = 256;
 const WRITE_INTERVAL_MS = 1000;
+
+/**
+ * [Note: no row for a file gone meanwhile]
+ * A row waits up to WRITE_INTERVAL_MS between its photo's decode and its write. A file
+ * moved to the trash from Duplicates in that time (a changed photo being indexed again
+ * still has its old row, so it can be chosen) had its row deleted by the trash, and the
+ * write would bring it back: a tile for a file that is not there until the next run. So the
+ * rows of files no longer there are dropped at the write (an asynchronous check per row: a
+ * library on a network drive must not stall the engine's thread).
+ */
+async function stillThere(rows: MediaRow[]): Promise<{ there: MediaRow[]; gone: MediaRow[] }> {
+  const present = await Promise.all(
+    rows.map((row) =>
+      access(row.path).then(
+        () => true,
+        // Only an absence drops a row; any other answer (a network drive's hiccup) keeps it.
+        (error: NodeJS.ErrnoException) => error.code !== 'ENOENT' && error.code !== 'ENOTDIR',
+      ),
+    ),
+  );
+  return {
+    there: rows.filter((_, i) => present[i]),
+    gone: rows.filter((_, i) => !present[i]),
+  };
+}
 
 export async function indexRoots(
   store: LibraryStore,
@@ -156,7 +184,12 @@ export async function indexRoots(
     // Keywords before their media rows: a crash between leaves rows to index again, whose
     // keywords are then written again (idempotent), never rows whose keywords are lost.
     await keywords.flush();
-    if (pendingRows.length > 0) await store.upsertMedia(pendingRows.splice(0));
+    const rows = await stillThere(pendingRows.splice(0));
+    for (const row of rows.gone) {
+      if (pendingMoves.has(row.path)) report.moved--;
+      else report.indexed--;
+    }
+    if (rows.there.length > 0) await store.upsertMedia(rows.there);
     if (pendingMoveDeletes.length > 0) await store.deleteMedia(pendingMoveDeletes.splice(0));
   };
   let videoSecondsDone = 0;
@@ -203,7 +236,7 @@ export async function indexRoots(
       report.indexed += items.length;
       if (
         pendingRows.length >= WRITE_BATCH_ROWS ||
-        performance.now() - lastFlush >= WRITE_INTERVAL_MS
+        performance.now() - lastFlush >= (settings.writeIntervalMs ?? WRITE_INTERVAL_MS)
       ) {
         await flush();
       }
