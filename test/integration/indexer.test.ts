@@ -10,6 +10,8 @@ import type { Library } from '../../electron/engine/library.js';
 import { trashLibraryFiles } from '../../electron/engine/duplicates/trash-files.js';
 import { PauseGate } from '../../electron/engine/util/pause-gate.js';
 import { writePhoto } from '../fixtures/photos.js';
+import { writeColourVideo } from '../fixtures/videos.js';
+import { locateFfmpeg } from '../../native/ffmpeg/index.js';
 import { openToyLibrary, removeDir, tempDir } from '../fixtures/library.js';
 
 describe('incremental indexing', () => {
@@ -182,5 +184,41 @@ describe('incremental indexing', () => {
     const left = await paths();
     expect(left).toHaveLength(3);
     expect(left).not.toContain(target);
+  });
+});
+
+describe('a video trashed while it is indexed again', () => {
+  it('does not get its row back', async () => {
+    const root = await tempDir();
+    const db = await tempDir();
+    const library = await openToyLibrary(db);
+    try {
+      const ff = await locateFfmpeg();
+      const spec = { name: 'clip', stretches: [{ colour: 'red' as const, seconds: 2 }] };
+      const { path: video } = await writeColourVideo(root, ff, spec);
+      expect(await library.index([root])).toMatchObject({ indexed: 1, failed: [] });
+      // New content: the video is indexed again while its old row stays until then.
+      await writeColourVideo(root, ff, { ...spec, stretches: [{ colour: 'blue', seconds: 3 }] });
+      const later = new Date(Date.now() + 5000);
+      await utimes(video, later, later);
+      // The person trashes it from Duplicates while its frames are being encoded.
+      const encoder = library.encoder;
+      const encode = encoder.encodeImages.bind(encoder);
+      let trashed: Awaited<ReturnType<typeof trashLibraryFiles>> | null = null;
+      encoder.encodeImages = async (batch, count) => {
+        trashed ??= await trashLibraryFiles(library.store, library.thumbnailsDir, [video], (file) =>
+          rm(file),
+        );
+        return encode(batch, count);
+      };
+      const report = await library.index([root]);
+      expect(trashed).toMatchObject({ trashed: [video], failed: [] });
+      expect(report).toMatchObject({ indexed: 0, failed: [] });
+      expect(await library.store.listMedia()).toEqual([]);
+    } finally {
+      await library.close();
+      await removeDir(root);
+      await removeDir(db);
+    }
   });
 });

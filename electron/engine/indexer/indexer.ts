@@ -9,7 +9,6 @@
  * run sees the written files as unchanged (same path, size, mtime and model) and
  * finishes the rest, reaching the same rows as an uninterrupted run.
  */
-import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { LibraryStore, MediaRow, StoredMedia } from '../../../native/store/index.js';
 import { mediaIdFor } from '../../../native/store/index.js';
@@ -20,7 +19,7 @@ import type { PauseGate } from '../util/pause-gate.js';
 import { ProgressMeter } from './progress.js';
 import { runVideoPass } from '../video/video-pass.js';
 import type { FfmpegTools } from '../../../native/ffmpeg/index.js';
-import { scanRoot, type ScannedFile, type ScanProblem } from './scan.js';
+import { isGone, scanRoot, type ScannedFile, type ScanProblem } from './scan.js';
 import { isAtOrInsideFolder, isInsideFolder } from '../library-folders.js';
 import { KeywordRecorder } from '../tags/keywords-at-index.js';
 import { configureImageDecoding } from '../../../native/image/index.js';
@@ -80,21 +79,14 @@ const WRITE_INTERVAL_MS = 1000;
  * still has its old row, so it can be chosen) had its row deleted by the trash, and the
  * write would bring it back: a tile for a file that is not there until the next run. So the
  * rows of files no longer there are dropped at the write (an asynchronous check per row: a
- * library on a network drive must not stall the engine's thread).
+ * library on a network drive must not stall the engine's thread). A video's row waits for
+ * the sampling of the whole video, so the video pass checks its file the same way.
  */
 async function stillThere(rows: MediaRow[]): Promise<{ there: MediaRow[]; gone: MediaRow[] }> {
-  const present = await Promise.all(
-    rows.map((row) =>
-      access(row.path).then(
-        () => true,
-        // Only an absence drops a row; any other answer (a network drive's hiccup) keeps it.
-        (error: NodeJS.ErrnoException) => error.code !== 'ENOENT' && error.code !== 'ENOTDIR',
-      ),
-    ),
-  );
+  const gone = await Promise.all(rows.map((row) => isGone(row.path)));
   return {
-    there: rows.filter((_, i) => present[i]),
-    gone: rows.filter((_, i) => !present[i]),
+    there: rows.filter((_, i) => !gone[i]),
+    gone: rows.filter((_, i) => gone[i]),
   };
 }
 

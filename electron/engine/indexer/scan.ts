@@ -11,7 +11,7 @@
  * a regular file (a FIFO, a device, a socket) is reported and never opened: reading one
  * can block forever or never end.
  */
-import { opendir, realpath, stat } from 'node:fs/promises';
+import { access, opendir, realpath, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { videoExtensions } from '../../../native/ffmpeg/index.js';
@@ -66,6 +66,18 @@ export interface ScanResult {
    * offline, not gone (the indexer decides, knowing what it holds).
    */
   unreachableLinks: ScanProblem[];
+}
+
+/**
+ * Whether a file scanned earlier in a run is no longer there ([Note: no row for a file gone
+ * meanwhile] in indexer.ts). Only an absence counts: any other answer (a network drive's
+ * hiccup) says nothing, so the file's row is written as usual.
+ */
+export async function isGone(file: string): Promise<boolean> {
+  return access(file).then(
+    () => false,
+    (error: NodeJS.ErrnoException) => error.code === 'ENOENT' || error.code === 'ENOTDIR',
+  );
 }
 
 export function mediaKindOf(file: string): MediaKind | null {

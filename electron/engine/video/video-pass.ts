@@ -12,7 +12,7 @@ import {
 } from '../../../native/store/index.js';
 import type { FfmpegTools } from '../../../native/ffmpeg/index.js';
 import type { ClipEncoder } from '../clip/encoder.js';
-import type { ScannedFile } from '../indexer/scan.js';
+import { isGone, type ScannedFile } from '../indexer/scan.js';
 import type { PauseGate } from '../util/pause-gate.js';
 import { indexVideo, videoFingerprint } from './index-videos.js';
 
@@ -92,6 +92,11 @@ export async function runVideoPass(
         onSeconds: (seconds, current) => context.onProgress(current, seconds, false),
       });
       if (signal?.aborted) return;
+      // [Note: no row for a file gone meanwhile] (indexer.ts): sampling takes a while.
+      if (await isGone(file.path)) {
+        context.onProgress(file.path, 0, true);
+        continue;
+      }
       // Frames of an earlier version of this file go first; the media row comes last.
       await store.frames.deleteVideos([id]);
       await store.frames.upsert(frames);
