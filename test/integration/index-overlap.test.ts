@@ -160,6 +160,46 @@ describe('photo pipeline', () => {
       ['blue.jpg', 'yellow.jpg'],
     ]);
   });
+
+  it('starts the next batch decoding while a photo of the batch before is still held', async () => {
+    // [Note: decodes run on across batches]: green (2nd of batch 1) is held in its
+    // onSkipped; blue (1st of batch 2) takes the free decode slot meanwhile. Were batches
+    // decoded one after another, blue would wait for green, and the test would see that
+    // after the held second.
+    const { encoder } = fakeEncoder();
+    const held = gate();
+    const seen: string[] = [];
+    const thumbnailsDir = await tempDir();
+    const written: string[][] = [];
+    const pipeline = embedPhotos(files, {
+      encoder,
+      thumbnailsDir,
+      thumbnailSize: 32,
+      maxPixels: 1e8,
+      batchSize: 2,
+      decodeConcurrency: 2,
+      needsEmbedding: (file) => {
+        seen.push(path.basename(file.path));
+        return path.basename(file.path) !== 'green.jpg';
+      },
+      onSkipped: () => held.opened,
+      onEmbedded: (items: DecodedPhoto[]) => {
+        written.push(items.map((item) => path.basename(item.file.path)));
+        return Promise.resolve();
+      },
+      onFailed: (file, code) => Promise.reject(new Error(`${file.path}: ${code}`)),
+    });
+    const deadline = Date.now() + 5000;
+    while (!seen.includes('blue.jpg') && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    const blueSeen = seen.includes('blue.jpg');
+    held.open();
+    await pipeline;
+    await removeDir(thumbnailsDir);
+    expect(blueSeen).toBe(true);
+    // Batches still reach the encoder whole and in order.
+    expect(written).toEqual([['red.jpg'], ['blue.jpg', 'yellow.jpg']]);
+  });
 });
 
 describe('video indexing', () => {

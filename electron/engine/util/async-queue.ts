@@ -60,3 +60,27 @@ export async function mapConcurrent<T, R>(
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
   return results;
 }
+
+/**
+ * At most `size` tasks running at once, started in the order they were asked for: the
+ * photo pipeline's decodes, which run on across batch boundaries.
+ */
+export class Slots {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly size: number) {}
+
+  async run<R>(task: () => Promise<R>): Promise<R> {
+    if (this.running >= this.size) await new Promise<void>((start) => this.waiting.push(start));
+    else this.running++;
+    try {
+      return await task();
+    } finally {
+      // The slot passes straight to the next task waiting, or is freed.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+}
