@@ -106,27 +106,23 @@ export async function boundChild(
     { length: decodeCount },
     (_, i) => photos[Math.floor(i * step) % photos.length]!,
   );
-  const tensor = new Float32Array(batchSize * stride);
+  // Two batch tensors, as two batches decode at once in embed-pipeline's producer.
+  const tensors = [0, 1].map(() => new Float32Array(batchSize * stride));
   const decodeCpu = process.cpuUsage();
   const decodeStarted = performance.now();
-  // The same shape as embed-pipeline's producer: a batch at a time, decodeConcurrency at once.
-  for (let start = 0; start < files.length; start += batchSize) {
-    await mapConcurrent(
-      files.slice(start, start + batchSize),
-      decodeConcurrency,
-      async (file, i) => {
-        const bytes = await readFile(file);
-        const hash = createHash('sha256').update(bytes).digest('hex');
-        await decodeImage(bytes, {
-          preprocess,
-          target: tensor,
-          offset: i * stride,
-          thumbnail: { path: thumbnailPath(thumbnailsDir, hash), size: thumbnailSize },
-          maxPixels,
-        });
-      },
-    );
-  }
+  // The same shape as embed-pipeline's producer: decodeConcurrency at once, running on
+  // across batch boundaries ([Note: decodes run on across batches]).
+  await mapConcurrent(files, decodeConcurrency, async (file, i) => {
+    const bytes = await readFile(file);
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    await decodeImage(bytes, {
+      preprocess,
+      target: tensors[Math.floor(i / batchSize) % 2]!,
+      offset: (i % batchSize) * stride,
+      thumbnail: { path: thumbnailPath(thumbnailsDir, hash), size: thumbnailSize },
+      maxPixels,
+    });
+  });
   const decodeSeconds = (performance.now() - decodeStarted) / 1000;
   const decodeCpuSeconds = cpuSecondsSince(decodeCpu);
   await rm(thumbnailsDir, { recursive: true, force: true });
