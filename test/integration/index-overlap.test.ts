@@ -92,6 +92,8 @@ describe('session options', () => {
 });
 
 describe('photo pipeline', () => {
+  /** Batches of two photos decoded two at a time, with small thumbnails. */
+  const SMALL_BATCHES = { thumbnailSize: 32, maxPixels: 1e8, batchSize: 2, decodeConcurrency: 2 };
   let root: string;
   let db: string;
   let files: ScannedFile[];
@@ -133,10 +135,7 @@ describe('photo pipeline', () => {
     const pipeline = embedPhotos(files, {
       encoder,
       thumbnailsDir,
-      thumbnailSize: 32,
-      maxPixels: 1e8,
-      batchSize: 2,
-      decodeConcurrency: 2,
+      ...SMALL_BATCHES,
       onEmbedded: async (items: DecodedPhoto[]) => {
         const call = ++writes;
         log.push(`write ${call} start`);
@@ -174,10 +173,7 @@ describe('photo pipeline', () => {
     const pipeline = embedPhotos(files, {
       encoder,
       thumbnailsDir,
-      thumbnailSize: 32,
-      maxPixels: 1e8,
-      batchSize: 2,
-      decodeConcurrency: 2,
+      ...SMALL_BATCHES,
       needsEmbedding: (file) => {
         seen.push(path.basename(file.path));
         return path.basename(file.path) !== 'green.jpg';
