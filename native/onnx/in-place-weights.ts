@@ -25,11 +25,12 @@
  * session keeps mapping the old one; a model file rewritten in place while a session runs
  * from it would change under it, as with any mapped file.
  *
- * [Note: what reading weights in place costs per batch] Measured on this project's 2-core
- * VM (session 25): a batch of 16 runs slower on mapped weights than on weights onnxruntime copied into memory (bench ViT-B/32 image
- * encoder 0.93–0.98 s against 0.76–0.78 s; the int8 export 0.34–0.38 against 0.30 s), which
- * is most of why inference cost more CPU per photo inside `lantern index` than the bench's
- * bound measured while that loaded from the file (it now measures both, test/bench/pipeline.ts). Not the alignment (73 of the 74 large weights
+ * [Note: what reading weights in place costs per batch] Measured on this project's 2-core VM
+ * (session 25): a batch of 16 runs slower on mapped weights than on weights onnxruntime
+ * copied into memory (bench ViT-B/32 image encoder 0.93–0.98 s against 0.76–0.78 s; the int8
+ * export 0.34–0.38 against 0.30 s), which is most of why inference cost more CPU per photo
+ * inside `lantern index` than the bench's bound measured while that loaded from the file (it
+ * now measures both, test/bench/pipeline.ts). Not the alignment (73 of the 74 large weights
  * start off a 64-byte line, but a copy laid out on 64-byte lines and mapped ran as slowly),
  * not the graph (the optimised graphs are the same); weights handed over in memory
  * (onnxruntime-node's `externalData`) ran at the copied speed but took 5 s to create. The

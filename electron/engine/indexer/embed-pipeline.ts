@@ -78,9 +78,9 @@ export async function embedPhotos(
   // three tensors still bound what is decoded ahead.
   const slots = new Slots(options.decodeConcurrency);
   const produce = async () => {
-    const batches: Promise<void>[] = [];
+    // The last batch begun: the loop has awaited every batch before it.
+    let previous: Promise<void> = Promise.resolve();
     try {
-      let previous: Promise<void> = Promise.resolve();
       for (let start = 0; start < files.length; start += batchSize) {
         if (options.signal?.aborted) break;
         const next = await freeTensors.next();
@@ -112,14 +112,13 @@ export async function embedPhotos(
           if (items.length === 0) await freeTensors.push(tensor);
           else await ready.push({ tensor, items });
         })();
-        batches.push(previous);
         // The batch before this one is handed on before a third starts decoding.
         await before;
       }
       await previous;
     } finally {
       // A failure leaves no batch running unobserved.
-      await Promise.allSettled(batches);
+      await previous.catch(() => undefined);
       ready.close();
     }
   };
