@@ -8,7 +8,6 @@ import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Library } from '../../electron/engine/library.js';
 import { trashLibraryFiles } from '../../electron/engine/duplicates/trash-files.js';
-import { PauseGate } from '../../electron/engine/util/pause-gate.js';
 import { writePhoto } from '../fixtures/photos.js';
 import { writeColourVideo } from '../fixtures/videos.js';
 import { locateFfmpeg } from '../../native/ffmpeg/index.js';
@@ -162,20 +161,23 @@ describe('incremental indexing', () => {
       await writePhoto(root, { colour: 'purple', name: `${colour}.jpg`, width: 80 });
       await utimes(path.join(root, `${colour}.jpg`), later, later);
     }
-    // The run is held between batches while the trash works, so it cannot write (its last
-    // flush) before the trash has deleted the row.
-    const gate = new PauseGate();
+    // The person trashes the first photo written to the run's pending rows; the next batch's
+    // encode waits for the trash to finish, so the run's last write comes after it.
     let trashed: ReturnType<typeof trashLibraryFiles> | null = null;
     let target = '';
+    const encoder = library.encoder;
+    const encode = encoder.encodeImages.bind(encoder);
+    encoder.encodeImages = async (batch, count) => {
+      await trashed;
+      return encode(batch, count);
+    };
     const report = await library.index([root], {
-      pause: gate,
       onProgress: (p) => {
         if (trashed || p.phase !== 'indexing' || p.done < 1 || !p.currentFile) return;
         target = p.currentFile;
-        gate.pause();
         trashed = trashLibraryFiles(library.store, library.thumbnailsDir, [target], (file) =>
           rm(file),
-        ).finally(() => gate.resume());
+        );
       },
     });
     expect(trashed).not.toBeNull();
