@@ -26,7 +26,7 @@ import path from 'node:path';
 import { decodeImage } from '../../native/image/index.js';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { fileStampOf, ortOptions } from '../../native/onnx/session.js';
-import { EXTERNAL_DATA_FOLDER, inPlaceModel } from '../../native/onnx/in-place-weights.js';
+import { inPlaceModel } from '../../native/onnx/in-place-weights.js';
 import { thumbnailPath } from '../../electron/engine/indexer/embed-pipeline.js';
 import { DEFAULT_INDEXER_SETTINGS, Library, openRegistry } from '../../electron/engine/library.js';
 import { mapConcurrent } from '../../electron/engine/util/async-queue.js';
@@ -131,21 +131,27 @@ export async function boundChild(
   // ortOptions, from the settings ClipEncoder passes), with onnxruntime's spin-waiting
   // forced off: a spinning pool burns CPU while it waits, which would count as inference
   // cost and make the bound too low to be one (onnxruntime.ai, "Thread management").
-  const engineOptions = ortOptions({ provider: 'cpu' }, 'cpu');
-  const engineExtra = (engineOptions.extra ?? {}) as {
-    session?: { intra_op?: { allow_spinning?: string } };
-  };
-  const engineSpinning = engineExtra.session?.intra_op?.allow_spinning ?? 'ORT default (on)';
-  const options: InferenceSession.SessionOptions = {
-    ...engineOptions,
-    extra: {
-      ...engineExtra,
-      session: {
-        ...engineExtra.session,
-        intra_op: { ...engineExtra.session?.intra_op, allow_spinning: '0' },
+  type SpinExtra = { session?: { intra_op?: { allow_spinning?: string } } };
+  const spinningOff = (
+    engine: InferenceSession.SessionOptions,
+  ): InferenceSession.SessionOptions => {
+    const extra = (engine.extra ?? {}) as SpinExtra;
+    return {
+      ...engine,
+      extra: {
+        ...extra,
+        session: {
+          ...extra.session,
+          intra_op: { ...extra.session?.intra_op, allow_spinning: '0' },
+        },
       },
-    },
+    };
   };
+  const engineOptions = ortOptions({ provider: 'cpu' }, 'cpu');
+  const engineSpinning =
+    (engineOptions.extra as SpinExtra | undefined)?.session?.intra_op?.allow_spinning ??
+    'ORT default (on)';
+  const options = spinningOff(engineOptions);
   const batch = Float32Array.from({ length: batchSize * stride }, () => Math.random() * 2 - 1);
   const inferencePhotos = inferenceBatches * batchSize;
   // One session at a time: created, warmed up (first-run allocations), timed, released.
@@ -173,16 +179,10 @@ export async function boundChild(
   const inPlace = await inPlaceModel(resolved.visionPath, await fileStampOf(resolved.visionPath));
   const mapped = await timeInference(
     inPlace
-      ? await InferenceSession.create(inPlace.header, {
-          ...options,
-          extra: {
-            ...options.extra,
-            session: {
-              ...(options.extra as { session: object }).session,
-              [EXTERNAL_DATA_FOLDER]: inPlace.folder,
-            },
-          },
-        })
+      ? await InferenceSession.create(
+          inPlace.header,
+          spinningOff(ortOptions({ provider: 'cpu' }, 'cpu', inPlace)),
+        )
       : await InferenceSession.create(resolved.visionPath, options),
   );
   const copied = await timeInference(await InferenceSession.create(resolved.visionPath, options));
