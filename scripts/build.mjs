@@ -5,6 +5,7 @@
 // Native packages stay external: they load their own binaries at run time.
 import { existsSync } from 'node:fs';
 import { build } from 'esbuild';
+import { asciiOutput } from './ascii-output.mjs';
 
 const external = [
   'onnxruntime-node',
@@ -39,7 +40,7 @@ const zodEnglishOnly = {
 };
 const common = {
   bundle: true,
-  plugins: [zodEnglishOnly],
+  plugins: [zodEnglishOnly, asciiOutput],
   platform: 'node',
   sourcemap: true,
   logLevel: 'warning',
