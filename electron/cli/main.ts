@@ -42,6 +42,7 @@ interface LibraryAccess {
   /** Named in "the library is in use by PID N (lantern index)". */
   purpose?: string;
   prepare?: 'text';
+  freeTextAfterUse?: boolean;
 }
 
 function libraryOptions(args: CliArgs, use: LibraryAccess): LibraryOptions {
@@ -379,8 +380,10 @@ async function run(argv: string[]): Promise<number> {
       return runIndex(args);
     case 'search': {
       const query = need(args.positionals.join(' ').trim() || undefined, 'a search query');
-      // The text encoder starts loading as the library opens (encoder.ts, textSession).
-      await withLibrary(args, { access: 'read', prepare: 'text' }, async (library) => {
+      // The text encoder starts loading as the library opens (encoder.ts, textSession), and
+      // is freed once the query is encoded ([Note: a one-shot search frees the text encoder]).
+      const use = { access: 'read', prepare: 'text', freeTextAfterUse: true } as const;
+      await withLibrary(args, use, async (library) => {
         noteReindex(library);
         printAnswer(args, await library.searchWithHidden(query, searchOptions(args)));
       });

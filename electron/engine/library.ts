@@ -79,6 +79,11 @@ export interface LibraryOptions {
    * that follows the open finds it loaded or nearly (the command line's `search`).
    */
   prepare?: 'text';
+  /**
+   * Free the text encoder once a text is encoded ([Note: a one-shot search frees the text
+   * encoder] in clip/encoder.ts): the command line's `search`, which encodes one query.
+   */
+  freeTextAfterUse?: boolean;
   /** Overrides of the indexer's defaults (thumbnail size, pixel limit, batch size…). */
   indexer?: Partial<Omit<IndexerSettings, 'thumbnailsDir' | 'ffmpeg'>>;
   /** Configured ffmpeg and ffprobe paths (else a bundled or the system's ffmpeg). */
@@ -204,6 +209,7 @@ export class Library {
       tokenizerPath: clipVocabularyPath(),
       ...(options.provider ? { provider: options.provider } : {}),
       ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
+      ...(options.freeTextAfterUse ? { freeTextAfterUse: true } : {}),
     };
     // Whatever opened is closed again when a later step fails: a failed open must leave
     // no inference thread or table handle behind (the process would never exit).

@@ -11,6 +11,7 @@ export {
   cachedSessionCount,
   fileStampOf,
   forgetSession,
+  loadOwnSession,
   loadSession,
   releaseSessions,
 } from './session.js';

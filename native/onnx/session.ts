@@ -270,6 +270,19 @@ export async function loadSession(
   return pending;
 }
 
+/**
+ * A session of the caller's own, outside the cache: nobody else is handed it, so its owner
+ * may release it (`session.release()`) when done ([Note: a one-shot search frees the text
+ * encoder] in electron/engine/clip/encoder.ts).
+ */
+export async function loadOwnSession(
+  path: string,
+  settings: SessionSettings = {},
+): Promise<LoadedSession> {
+  const absolute = resolve(path);
+  return createSession(absolute, settings, await fileStampOf(absolute));
+}
+
 async function releaseEntry(entry: CacheEntry): Promise<void> {
   try {
     const loaded = await entry.pending;

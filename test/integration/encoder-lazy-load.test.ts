@@ -2,9 +2,11 @@
  * @file [Note: each encoder loads on first use] (clip/encoder.ts): opening a library
  * loads no model, a search loads the text encoder only, an index run the image encoder
  * only, an up-to-date folder loads nothing, and a closed one loads nothing again; the
- * command line's search starts the text encoder's load while the library opens.
+ * command line's search starts the text encoder's load while the library opens and frees
+ * it once its query is encoded.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cachedSessionCount } from '../../native/onnx/index.js';
 import { writePhoto } from '../fixtures/photos.js';
 import { openToyLibrary, removeDir, tempDir } from '../fixtures/library.js';
 
@@ -69,6 +71,50 @@ describe('a library loads each encoder on first use', () => {
       expect(plain.encoder.loaded).toEqual({ image: false, text: false });
     } finally {
       await plain.close();
+    }
+  });
+
+  it('freeTextAfterUse frees the text encoder once a query is encoded; the next loads it again', async () => {
+    const photos = `${dir}/photos`;
+    for (const colour of ['red', 'blue'] as const) await writePhoto(photos, { colour });
+    const indexing = await openToyLibrary(`${dir}/db`);
+    try {
+      await indexing.index([photos]);
+    } finally {
+      await indexing.close();
+    }
+    // A library of the same process that keeps its text encoder (the cache's session).
+    const keeping = await openToyLibrary(`${dir}/db`, { access: 'read' });
+    await keeping.search('red');
+    const sessionsBefore = cachedSessionCount();
+    const library = await openToyLibrary(`${dir}/db`, {
+      access: 'read',
+      prepare: 'text',
+      freeTextAfterUse: true,
+    });
+    try {
+      const [first] = await library.search('red');
+      expect(first?.path).toMatch(/red\.jpg$/);
+      // [Note: a one-shot search frees the text encoder]: released; it was never the cache's.
+      expect(library.encoder.loaded).toEqual({ image: false, text: false });
+      expect(cachedSessionCount()).toBe(sessionsBefore);
+      const [again] = await library.search('blue');
+      expect(again?.path).toMatch(/blue\.jpg$/);
+      expect(library.encoder.loaded.text).toBe(false);
+      // Texts encoded at once share one load and one release.
+      const vectors = await Promise.all([
+        library.encoder.encodeTexts(['red']),
+        library.encoder.encodeTexts(['blue']),
+      ]);
+      expect(vectors.map((list) => list.length)).toEqual([1, 1]);
+      expect(cachedSessionCount()).toBe(sessionsBefore);
+      // What was freed was the one-shot library's own session, not the shared one.
+      const [kept] = await keeping.search('blue');
+      expect(kept?.path).toMatch(/blue\.jpg$/);
+      expect(keeping.encoder.loaded.text).toBe(true);
+    } finally {
+      await library.close();
+      await keeping.close();
     }
   });
 

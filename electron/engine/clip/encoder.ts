@@ -10,6 +10,7 @@ import {
   fileStampOf,
   isProviderRequest,
   loadOnThread,
+  loadOwnSession,
   loadSession,
   runSession,
   type InferenceThread,
@@ -37,6 +38,11 @@ export interface EncoderOptions {
    * a batch is encoded ([Note: pipeline overlap] in indexer/embed-pipeline.ts).
    */
   inferenceThread?: boolean;
+  /**
+   * Free the text encoder once a text is encoded; the next text loads it again ([Note: a
+   * one-shot search frees the text encoder]). For a command that encodes one query.
+   */
+  freeTextAfterUse?: boolean;
 }
 
 /** The image side once loaded: on its thread, or in-process when no thread can start. */
@@ -63,6 +69,8 @@ export class ClipEncoder {
   /** What is known once a side has loaded (status reads it; null before). */
   private settled: { provider: string; notes: string[] } | null = null;
   private tokenizer: TextTokenizer | null = null;
+  /** Texts being encoded now (freeTextAfterUse frees the session when none is left). */
+  private textRuns = 0;
   private closed = false;
   /** Which encoders are loaded now (status, tests). */
   readonly loaded = { image: false, text: false };
@@ -155,7 +163,9 @@ export class ClipEncoder {
       // onnxruntime's second start in it cost what the overlap saved. Its weights are read
       // in place ([Note: weights read in place] in native/onnx), not pre-packed: a cold
       // search runs it once.
-      const pending = loadSession(this.resolved.textPath, this.sessionOptions);
+      // A session to free after use is its own, not the cache's shared one.
+      const load = this.options.freeTextAfterUse ? loadOwnSession : loadSession;
+      const pending = load(this.resolved.textPath, this.sessionOptions);
       pending.catch(() => undefined); // awaited below; a tokenizer failure must not leave it unhandled
       this.tokenizer ??= textTokenizerFor(this.model, {
         clipVocabulary: this.options.tokenizerPath,
@@ -173,11 +183,14 @@ export class ClipEncoder {
     return this.text;
   }
 
-  /** Stop the inference thread (a load under way is stopped when it ends). */
+  /** Stop the inference thread (a load under way is stopped when it ends); free an own text session. */
   async close(): Promise<void> {
     this.closed = true;
     const vision = await this.vision?.catch(() => null);
     await vision?.thread?.close();
+    // A text session of its own (freeTextAfterUse) loaded and never used.
+    const text = this.options.freeTextAfterUse ? await this.text?.catch(() => null) : null;
+    if (text) await this.freeText(text);
   }
 
   get id(): string {
@@ -241,8 +254,32 @@ export class ClipEncoder {
     };
     if (attentionMask)
       feeds[attentionMask] = { data: asDeclared(session, attentionMask, mask), dims };
-    const outputs = await runSession(session, feeds);
-    return splitRows(this.output(outputs, output), texts.length, this.dim);
+    this.textRuns++;
+    try {
+      const outputs = await runSession(session, feeds);
+      return splitRows(this.output(outputs, output), texts.length, this.dim);
+    } finally {
+      this.textRuns--;
+      if (this.options.freeTextAfterUse && this.textRuns === 0) await this.freeText(session);
+    }
+  }
+
+  /**
+   * [Note: a one-shot search frees the text encoder]
+   * `lantern search` encodes its query once and then only reads the store, but the text
+   * session's weights (~150 MB of ViT-B/32's 254 MB file, read in place) stayed mapped to
+   * the end, under everything the search then touches: the peak of a cold search was the
+   * encoder plus LanceDB's search (308 MiB on the bench's 38-photo library; issue 12 asks
+   * ≤ 300 MB). Freed as soon as the query's vector is out (onnxruntime unmaps the weights
+   * in ~9 ms), the search runs beside ~150 MB less, and the peak is the text run's. A
+   * library opened for more than one search (the app, `serve`) keeps its encoder loaded.
+   */
+  private async freeText(session: LoadedSession): Promise<void> {
+    const loaded = this.text;
+    if (loaded === null || (await loaded) !== session) return;
+    this.text = null;
+    this.loaded.text = false;
+    await session.session.release();
   }
 
   private output(outputs: Record<string, { data: unknown }>, name: string): Float32Array {
