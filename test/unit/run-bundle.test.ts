@@ -108,6 +108,21 @@ describe('running the command line bundle with a code cache', () => {
     expect(await run(cacheDir)).toMatchObject({ answer: 44, state: 'used' });
   });
 
+  it('reads an ASCII bundle and one with other characters as the same text Node would', async () => {
+    // [Note: reading the bundle as Latin-1]: ASCII only; anything else is read as UTF-8.
+    for (const [source, expected] of [
+      ['"caf\\u00e9 \\u2014 ok"', 'café — ok'],
+      ['"café — ok"', 'café — ok'],
+      ['/^[¹²³]$/.test("²") ? "matched" : "missed"', 'matched'],
+    ] as const) {
+      await writeFile(
+        bundle,
+        `process.stdout.write(JSON.stringify({ answer: ${source} }) + "\\n");\n`,
+      );
+      expect((await run(null)).answer).toBe(expected);
+    }
+  });
+
   it('a cache folder that cannot be made (a file in its place) only costs the compile', async () => {
     await writeBundle(46);
     await rm(cacheDir, { recursive: true, force: true });
