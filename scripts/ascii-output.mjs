@@ -3,12 +3,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 
 // [Note: bundles in ASCII] esbuild escapes non-ASCII characters in strings and names but
 // leaves them in the comments it keeps and in regular expressions (a `—` in a comment, the
-// `¹²³` of Windows' reserved names). One such character and Node holds the whole bundle as
-// a two-byte string: reading out/cli.cjs (1.7 MB) took 24–30 ms instead of ~2, and the
-// string twice the memory. Each is written as its \u escape, which means the same
-// character in a comment, a string, a regular expression and a name; one right after a
-// backslash would change meaning, so the build stops there instead. Source maps stay
-// right except for columns after such a character on its own line.
+// `¹²³` of Windows' reserved names). One such character and V8 holds the whole bundle as
+// a two-byte string: twice the memory (3.5 MB for out/cli.cjs instead of 1.7) and slower
+// to decode and scan (a cold search ~10 ms and ~3 MiB more; bin/run-bundle.js then also
+// reads an ASCII bundle faster, [Note: reading the bundle as Latin-1]). Each is written
+// as its \u escape, which means the same character in a comment, a string, a regular
+// expression and a name; one right after a backslash would change meaning, so the build
+// stops there instead. Source maps stay right except for columns after such a character
+// on its own line.
 export const asciiOutput = {
   name: 'ascii-output',
   setup(context) {
