@@ -23,7 +23,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { listSupportedBackends } from 'onnxruntime-node';
+import { ort } from './ort-module.js';
 import { ortReason } from './errors.js';
 
 export type ProviderName = 'cuda' | 'dml' | 'coreml' | 'webgpu' | 'cpu';
@@ -73,11 +73,13 @@ function libraryPresent(name: string): boolean {
 
 /** The providers this onnxruntime-node build knows, as it reports them. */
 export function describeProviders(): ProviderInfo[] {
-  return listSupportedBackends().map(({ name, bundled }) => ({
-    name,
-    bundled,
-    installed: bundled || libraryPresent(name),
-  }));
+  return ort()
+    .listSupportedBackends()
+    .map(({ name, bundled }) => ({
+      name,
+      bundled,
+      installed: bundled || libraryPresent(name),
+    }));
 }
 
 /** Where Linux distributions install the Vulkan loader Dawn opens. */

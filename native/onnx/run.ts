@@ -3,8 +3,8 @@
  * checks the feeds against the model's inputs so a mismatch is reported in words,
  * and hands back typed arrays with their dimensions. Runs in the engine's process.
  */
-import { Tensor } from 'onnxruntime-node';
-import type { InferenceSession } from 'onnxruntime-node';
+import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import { ort } from './ort-module.js';
 import { OnnxError, ortReason } from './errors.js';
 import type { LoadedSession } from './session.js';
 
@@ -58,9 +58,9 @@ function toTensor(loaded: LoadedSession, name: string, input: InputTensor): Tens
       `Input ${name} for ${loaded.path} is declared ${input.type} but holds ${typeOf(data)} values; this is a bug in the caller.`,
     );
   }
-  if (data instanceof Float32Array) return new Tensor('float32', data, dims);
-  if (data instanceof BigInt64Array) return new Tensor('int64', data, dims);
-  return new Tensor('int32', data, dims);
+  if (data instanceof Float32Array) return new (ort().Tensor)('float32', data, dims);
+  if (data instanceof BigInt64Array) return new (ort().Tensor)('int64', data, dims);
+  return new (ort().Tensor)('int32', data, dims);
 }
 
 function fromTensor(loaded: LoadedSession, name: string, value: Tensor): OutputTensor {
@@ -116,7 +116,7 @@ export async function run(
   }
   const out: Record<string, OutputTensor> = {};
   for (const [name, value] of Object.entries(results)) {
-    if (!(value instanceof Tensor)) {
+    if (!(value instanceof ort().Tensor)) {
       throw new OnnxError(
         'INFERENCE_FAILED',
         loaded.path,

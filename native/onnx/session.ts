@@ -8,7 +8,8 @@
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { InferenceSession } from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-node';
+import { ort } from './ort-module.js';
 import { OnnxError, ortReason } from './errors.js';
 import {
   dropInPlace,
@@ -156,8 +157,8 @@ async function createSession(
     try {
       const options = ortOptions(settings, candidate.name, inPlace);
       session = inPlace
-        ? await InferenceSession.create(inPlace.header, options)
-        : await InferenceSession.create(path, options);
+        ? await ort().InferenceSession.create(inPlace.header, options)
+        : await ort().InferenceSession.create(path, options);
     } catch (error) {
       if (candidate.name !== 'cpu') {
         notes.push(explainProviderFailure(candidate.name, error));
@@ -169,7 +170,7 @@ async function createSession(
       await dropInPlace(path, fileStamp);
       inPlace = null;
       try {
-        session = await InferenceSession.create(path, ortOptions(settings, 'cpu'));
+        session = await ort().InferenceSession.create(path, ortOptions(settings, 'cpu'));
       } catch (fromFile) {
         throw cpuLoadFailed(path, ortReason(fromFile), fromFile);
       }

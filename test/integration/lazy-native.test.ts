@@ -3,9 +3,11 @@
  * built command line loads sharp (libvips) and exiftool-vendored only in the commands
  * that use them. `status`, `models` and `search` load neither; `index` loads sharp;
  * writing an XMP sidecar loads exiftool-vendored. LanceDB and apache-arrow
- * (native/store/arrow.ts) load only where the store is opened: not for --version or --help. Each run gets a `--require` preload
- * that, when node exits, writes which of the two packages sit in require.cache (both
- * are CommonJS, so an ESM `import` of them lands there as well as a `require`).
+ * (native/store/arrow.ts) load only where the store is opened: not for --version or --help.
+ * onnxruntime-node (native/onnx/ort-module.ts) loads only where a model runs: search and
+ * index, not status, models, --version or --help. Each run gets a `--require` preload that,
+ * when node exits, writes which of the packages sit in require.cache (all are CommonJS, so
+ * an ESM `import` of them lands there as well as a `require`).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -23,6 +25,7 @@ process.on('exit', () => {
     sharp: loaded('sharp'),
     exiftool: loaded('exiftool-vendored'),
     lancedb: loaded('@lancedb/lancedb') || loaded('apache-arrow'),
+    onnxruntime: loaded('onnxruntime-node'),
   }));
 });
 `;
@@ -32,6 +35,7 @@ interface Loaded {
   exiftool: boolean;
   /** LanceDB or apache-arrow (native/store/arrow.ts). */
   lancedb: boolean;
+  onnxruntime: boolean;
 }
 
 describe('the command line loads native packages on first use', () => {
@@ -69,18 +73,23 @@ describe('the command line loads native packages on first use', () => {
       sharp: true,
       exiftool: false,
       lancedb: true,
+      onnxruntime: true,
     });
   }, 60_000);
 
-  it('status, models and search load neither sharp nor ExifTool', async () => {
-    const neither = { sharp: false, exiftool: false, lancedb: true };
+  it('status, models and search load neither sharp nor ExifTool; only search onnxruntime', async () => {
+    const neither = { sharp: false, exiftool: false, lancedb: true, onnxruntime: false };
     expect(await loadedBy(['status'])).toEqual(neither);
-    expect(await loadedBy(['models'])).toMatchObject({ sharp: false, exiftool: false });
-    expect(await loadedBy(['search', 'red'])).toEqual(neither);
+    expect(await loadedBy(['models'])).toMatchObject({
+      sharp: false,
+      exiftool: false,
+      onnxruntime: false,
+    });
+    expect(await loadedBy(['search', 'red'])).toEqual({ ...neither, onnxruntime: true });
   }, 60_000);
 
-  it('--version and --help load none of sharp, ExifTool, LanceDB and apache-arrow', async () => {
-    const none = { sharp: false, exiftool: false, lancedb: false };
+  it('--version and --help load none of sharp, ExifTool, LanceDB, apache-arrow and onnxruntime', async () => {
+    const none = { sharp: false, exiftool: false, lancedb: false, onnxruntime: false };
     expect(await loadedBy(['--version'])).toEqual(none);
     expect(await loadedBy(['--help'])).toEqual(none);
   }, 60_000);
