@@ -57,6 +57,23 @@ const median = (values: number[]) => {
 /** The median run of a set, by the figure asked for (several alternated runs damp bursts of other work). */
 const med = <T>(runs: readonly T[], pick: (run: T) => number) => median(runs.map(pick));
 
+/**
+ * [Note: the ceiling of a whole process here]
+ * The most a whole `lantern index` of these photos could reach on this machine, in
+ * photos/s: the start-up every run pays (`lantern index` of an empty folder: Node, the
+ * bundle, the library opened and closed) plus every photo at the CPU bound, as if both
+ * cores were busy from the first photo to the last and the model loaded for free. No
+ * schedule of the same work beats it, so a whole-process target above it is out of
+ * reach of pipeline work on this machine: only less CPU per photo can get there.
+ */
+export function ceilingPhotosPerSecond(
+  photos: number,
+  startupSeconds: number,
+  boundPhotosPerSecond: number,
+): number {
+  return photos / (startupSeconds + photos / boundPhotosPerSecond);
+}
+
 export function indexingSummaryRows(x: IndexingFigures): string[] {
   const rate = med(x.lantern, (r) => r.photosPerSecond);
   const steady = med(x.lantern, (r) => r.steadyPhotosPerSecond);
@@ -81,10 +98,21 @@ export function indexingSummaryRows(x: IndexingFigures): string[] {
     `| Lantern ÷ baseline, whole process | ${f(ratio)}× | ≥ ${TARGETS.wholeProcessRatio}× | ${met(ratio >= TARGETS.wholeProcessRatio)} |`,
     `| Lantern ÷ baseline, steady state | ${f(steady)} ÷ ${f(baseSteady)} = ${f(steady / baseSteady)}×${steadyNote} | — | |`,
   ];
+  const ceiling = (bound: number) =>
+    ceilingPhotosPerSecond(x.photos.count, x.emptyIndex.wallSeconds, bound) / base;
+  const fp32Ceiling = ceiling(x.bound.boundPhotosPerSecond);
+  const int8Ceiling = x.bound.int8 ? ceiling(x.bound.int8.boundPhotosPerSecond) : null;
+  rows.push(
+    `| most a whole process could reach here ÷ baseline ([Note: the ceiling of a whole process here]) | ${f(fp32Ceiling)}×${int8Ceiling !== null ? `; int8 ${f(int8Ceiling)}×` : ''} (${f(x.emptyIndex.wallSeconds)} s of start-up, then ${x.photos.count} photos at the CPU bound) | — | |`,
+  );
   if (x.int8) {
     const int8Ratio = med(x.int8.runs, (r) => r.photosPerSecond) / base;
+    const beyond =
+      int8Ceiling !== null && int8Ceiling < TARGETS.int8WholeProcessRatio
+        ? ` (${f(int8Ratio / int8Ceiling)} of this machine's ceiling, ${f(int8Ceiling)}×: the target is above it)`
+        : '';
     rows.push(
-      `| Lantern int8 (${x.int8.modelId}) ÷ baseline, whole process | ${f(int8Ratio)}× | ≥ ${TARGETS.int8WholeProcessRatio}× | ${met(int8Ratio >= TARGETS.int8WholeProcessRatio)} |`,
+      `| Lantern int8 (${x.int8.modelId}) ÷ baseline, whole process | ${f(int8Ratio)}×${beyond} | ≥ ${TARGETS.int8WholeProcessRatio}× | ${met(int8Ratio >= TARGETS.int8WholeProcessRatio)} |`,
     );
   } else {
     rows.push(
@@ -143,6 +171,12 @@ export function renderIndexing(x: IndexingFigures): string[] {
     `- Decode: ${b.decodePhotos} photos through the pipeline's decode step (read, SHA-256, \`decodeImage\` with thumbnail), ${b.decodeConcurrency} at a time, running on across batches of ${b.batchSize} as the pipeline does: **${f(b.decodeCpuPerPhoto, 3)} CPU-s per photo**, ${f(b.decodePhotosPerSecond)} photos/s wall.`,
     `- Inference: ${b.inferencePhotos} images in batches of ${b.batchSize} on ready tensors after a warm-up batch, the weights read in place as the engine reads them ([Note: weights read in place] in \`native/onnx/in-place-weights.ts\`): **${f(b.inferenceCpuPerPhoto, 3)} CPU-s per photo**, ${f(b.inferencePhotosPerSecond)} photos/s wall, so ${f(b.inferenceCpuPerPhoto * b.inferencePhotosPerSecond)} cores busy (onnxruntime's own thread count: [Note: onnxruntime's own thread count] in \`native/onnx/session.ts\`). The same session loaded from the file, its weights copied into memory: ${f(b.copiedInferenceCpuPerPhoto, 3)} CPU-s per photo, ${f(b.copiedInferencePhotosPerSecond)} photos/s (why the engine still maps them: [Note: what reading weights in place costs per batch] there).`,
     `- Bound = ${b.cores} cores ÷ (${f(b.decodeCpuPerPhoto, 3)} + ${f(b.inferenceCpuPerPhoto, 3)}) = **${f(b.boundPhotosPerSecond)} photos/s**; with the weights copied ${b.cores} ÷ (${f(b.decodeCpuPerPhoto, 3)} + ${f(b.copiedInferenceCpuPerPhoto, 3)}) = ${f(b.copiedBoundPhotosPerSecond)} photos/s. Steady-state efficiency = median steady rate ÷ bound (summary). Start-up and the first batch are excluded from the efficiency because the bound has neither.`,
+    ...(b.int8
+      ? [
+          `- int8 (${b.int8.modelId}): its image encoder loaded as the engine loads it (the signed-int8 copy, weights read in place), the same batches: ${f(b.int8.inferenceCpuPerPhoto, 3)} CPU-s per photo, ${f(b.int8.inferencePhotosPerSecond)} photos/s; bound ${b.cores} ÷ (${f(b.decodeCpuPerPhoto, 3)} + ${f(b.int8.inferenceCpuPerPhoto, 3)}) = **${f(b.int8.boundPhotosPerSecond)} photos/s**: decoding is ${f((100 * b.decodeCpuPerPhoto) / (b.decodeCpuPerPhoto + b.int8.inferenceCpuPerPhoto), 0)} % of an int8 photo's CPU.`,
+        ]
+      : []),
+    `- Ceiling of a whole process ([Note: the ceiling of a whole process here] in \`test/bench/indexing-report.ts\`): photos ÷ (start-up + photos ÷ bound), the start-up being \`lantern index\` of an empty folder (${f(x.emptyIndex.wallSeconds)} s): ${f(ceilingPhotosPerSecond(x.photos.count, x.emptyIndex.wallSeconds, b.boundPhotosPerSecond))} photos/s${b.int8 ? `, int8 ${f(ceilingPhotosPerSecond(x.photos.count, x.emptyIndex.wallSeconds, b.int8.boundPhotosPerSecond))} photos/s` : ''}, against the baseline's ${f(med(x.baseline, (r) => r.photosPerSecond))}.`,
     `- Warm pipeline: \`Library.index\` of the ${b.warmPipeline.photos} photos into a fresh library in the same child, the image encoder loaded and run once before (so decode and inference overlap from the first photo, with nothing of start-up in it): ${f(b.warmPipeline.seconds)} s wall, ${f(b.warmPipeline.cpuSeconds)} CPU-s, **${f(b.warmPipeline.photosPerSecond)} photos/s** = ${f(b.warmPipeline.photosPerSecond / b.boundPhotosPerSecond)} of the bound (${f(b.warmPipeline.photosPerSecond / b.copiedBoundPhotosPerSecond)} of the bound with copied weights). A lower bound of the efficiency: it still fills the first batch with nothing to overlap, and scans, hashes, writes thumbnails and rows and closes the store.`,
     '',
     '## Start-up and commands without photos',

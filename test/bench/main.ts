@@ -88,7 +88,14 @@ async function child(part: string | undefined, args: string[]): Promise<void> {
   else if (part === 'int8')
     result = await int8Child(a!, b!, c!, args[3]!, args[4]!, number(args[5]));
   else if (part === 'int8-text-memory') result = await int8TextMemoryChild(a!);
-  else if (part === 'bound') result = await boundChild(a!, number(b), number(c), args.slice(3));
+  else if (part === 'bound')
+    result = await boundChild(
+      a!,
+      number(b),
+      number(c),
+      args[3] === '-' ? null : args[3]!,
+      args.slice(4),
+    );
   else if (part === 'search') result = await searchChild(number(a), number(b), c === '1');
   else if (part === 'search-typing') result = await searchTypingChild(number(a), number(b));
   else if (part === 'video-index') result = await videoIndexChild(a!, b!, c!);
@@ -247,6 +254,7 @@ async function indexingPart(
     modelsDir,
     String(config.decodePhotos),
     String(config.inferenceBatches),
+    int8 ?? '-',
     ...photos.files,
   ]);
   const empty = path.join(CACHE_DIR, 'run', 'empty');

@@ -8,7 +8,8 @@
  *   tensor with the thumbnail, at the pipeline's decode concurrency) and inference
  *   (encodeImages at the pipeline's batch size on ready tensors, the weights read in
  *   place as the engine reads them; the same with the weights copied is measured beside
- *   it, and a bound given for it too). process.cpuUsage()
+ *   it, and a bound given for it too; the int8 image model's inference too, when it is
+ *   named, for the int8 bound). process.cpuUsage()
  *   counts every thread of the process — libuv's, libvips' and onnxruntime's — so the
  *   sum is what one photo costs the machine, and cores ÷ that sum is the most photos
  *   per second any schedule of the two could reach.
@@ -27,6 +28,7 @@ import { decodeImage } from '../../native/image/index.js';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { fileStampOf, ortOptions } from '../../native/onnx/session.js';
 import { inPlaceModel } from '../../native/onnx/in-place-weights.js';
+import { withSignedInt8Weights } from '../../native/onnx/signed-weights.js';
 import { thumbnailPath } from '../../electron/engine/indexer/embed-pipeline.js';
 import { DEFAULT_INDEXER_SETTINGS, Library, openRegistry } from '../../electron/engine/library.js';
 import { mapConcurrent } from '../../electron/engine/util/async-queue.js';
@@ -47,6 +49,16 @@ export interface BoundResult {
   /** The same with the weights copied into memory (loaded from the file). */
   copiedInferenceCpuPerPhoto: number;
   copiedInferencePhotosPerSecond: number;
+  /**
+   * The int8 image model's inference, loaded as the engine loads it (its signed-int8 copy,
+   * weights read in place), and cores ÷ (decode + it); null when no int8 model is named.
+   */
+  int8: {
+    modelId: string;
+    inferenceCpuPerPhoto: number;
+    inferencePhotosPerSecond: number;
+    boundPhotosPerSecond: number;
+  } | null;
   /** The engine's session options for the CPU provider, as measured (spinning forced off). */
   sessionOptions: string;
   /** What the engine itself sets for spinning: '0', '1', or 'ORT default (on)'. */
@@ -85,11 +97,14 @@ async function warmPipeline(modelsDir: string, folder: string) {
   }
 }
 
-/** Child side of `bound <modelsDir> <decodePhotos> <inferenceBatches> <photo>…`. */
+/**
+ * Child side of `bound <modelsDir> <decodePhotos> <inferenceBatches> <int8 model id or -> <photo>…`.
+ */
 export async function boundChild(
   modelsDir: string,
   decodeCount: number,
   inferenceBatches: number,
+  int8Id: string | null,
   photos: readonly string[],
 ): Promise<BoundResult> {
   const { batchSize, decodeConcurrency, thumbnailSize, maxPixels } = DEFAULT_INDEXER_SETTINGS;
@@ -176,19 +191,33 @@ export async function boundChild(
   // [Note: what reading weights in place costs per batch] (native/onnx/in-place-weights.ts):
   // the engine maps the weights, which runs slower than weights copied into memory; the
   // bound takes the engine's way, and the copied one is measured beside it.
-  const inPlace = await inPlaceModel(resolved.visionPath, await fileStampOf(resolved.visionPath));
-  const mapped = await timeInference(
-    inPlace
+  const asTheEngineLoads = async (visionPath: string) => {
+    const inPlace = await inPlaceModel(visionPath, await fileStampOf(visionPath));
+    return inPlace
       ? await InferenceSession.create(
           inPlace.header,
           spinningOff(ortOptions({ provider: 'cpu' }, 'cpu', inPlace)),
         )
-      : await InferenceSession.create(resolved.visionPath, options),
-  );
+      : await InferenceSession.create(visionPath, options);
+  };
+  const mapped = await timeInference(await asTheEngineLoads(resolved.visionPath));
   const copied = await timeInference(await InferenceSession.create(resolved.visionPath, options));
-
   const cores = os.availableParallelism();
   const decodeCpuPerPhoto = decodeCpuSeconds / decodeCount;
+  let int8: BoundResult['int8'] = null;
+  if (int8Id !== null) {
+    // As ClipEncoder loads it: [Note: signed int8 weights] (native/onnx/signed-weights.ts).
+    const int8Vision = (await registry.resolveClip(int8Id)).visionPath;
+    const signed = await withSignedInt8Weights(int8Vision, await fileStampOf(int8Vision));
+    const timed = await timeInference(await asTheEngineLoads(signed));
+    int8 = {
+      modelId: int8Id,
+      inferenceCpuPerPhoto: timed.cpuPerPhoto,
+      inferencePhotosPerSecond: timed.photosPerSecond,
+      boundPhotosPerSecond: cores / (decodeCpuPerPhoto + timed.cpuPerPhoto),
+    };
+  }
+
   const inferenceCpuPerPhoto = mapped.cpuPerPhoto;
   return {
     decodeConcurrency,
@@ -206,6 +235,7 @@ export async function boundChild(
     cores,
     boundPhotosPerSecond: cores / (decodeCpuPerPhoto + inferenceCpuPerPhoto),
     copiedBoundPhotosPerSecond: cores / (decodeCpuPerPhoto + copied.cpuPerPhoto),
+    int8,
     // After the session above is released: one model in memory at a time.
     warmPipeline: await warmPipeline(modelsDir, path.dirname(photos[0]!)),
   };
