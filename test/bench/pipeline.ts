@@ -21,7 +21,7 @@
  *   thumbnails and rows and closes the store: the efficiency it gives is a lower bound.
  */
 import { createHash } from 'node:crypto';
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { readFile, readdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { decodeImage } from '../../native/image/index.js';
@@ -69,27 +69,93 @@ export interface BoundResult {
   /** The same with the inference of weights copied into memory. */
   copiedBoundPhotosPerSecond: number;
   /** `Library.index` of the photos with the image encoder loaded beforehand. */
-  warmPipeline: { photos: number; seconds: number; cpuSeconds: number; photosPerSecond: number };
+  warmPipeline: WarmPipeline;
+}
+
+export interface WarmPipeline {
+  photos: number;
+  seconds: number;
+  cpuSeconds: number;
+  photosPerSecond: number;
+  /**
+   * [Note: the pipeline's steady state] From the first batch's encode to the last photo's
+   * decode (its thumbnail's modification time: the decode writes it last), both stages run:
+   * the fill (the first batch decoded while the encoder waits) and the drain (the batches
+   * encoded after the last decode) are left out. CPU time is read from samples every 20 ms
+   * and interpolated at both ends. Null when the first encode comes after the last decode.
+   */
+  steady: { seconds: number; cpuSeconds: number } | null;
+}
+
+/** The latest modification time (epoch ms) of the files under `dir`. */
+async function lastModified(dir: string): Promise<number> {
+  let latest = 0;
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    latest = Math.max(latest, (await stat(path.join(entry.parentPath, entry.name))).mtimeMs);
+  }
+  return latest;
 }
 
 /** `Library.index` of `folder` into a fresh library whose image encoder is loaded first. */
-async function warmPipeline(modelsDir: string, folder: string) {
+async function warmPipeline(modelsDir: string, folder: string): Promise<WarmPipeline> {
   const dbDir = await mkdtemp(path.join(os.tmpdir(), 'lantern-bench-warm-'));
   const library = await Library.open({ dbDir, modelsDir, modelId: BENCH_MODEL_ID });
   try {
     const encoder = library.encoder;
     await encoder.encodeImages(new Float32Array(encoder.imageStride), 1);
+    // When the first batch's encode starts (epoch ms), and the process's CPU time sampled.
+    let firstEncode: number | null = null;
+    const encode = encoder.encodeImages.bind(encoder);
+    encoder.encodeImages = (batch, count) => {
+      firstEncode ??= performance.timeOrigin + performance.now();
+      return encode(batch, count);
+    };
+    const samples: { at: number; cpu: number }[] = [];
+    const sample = () => {
+      const used = process.cpuUsage();
+      samples.push({
+        at: performance.timeOrigin + performance.now(),
+        cpu: (used.user + used.system) / 1e6,
+      });
+    };
+    sample();
+    const sampler = setInterval(sample, 20);
     const cpu = process.cpuUsage();
     const started = performance.now();
-    const report = await library.index([folder]);
+    let report: Awaited<ReturnType<Library['index']>>;
+    try {
+      report = await library.index([folder]);
+    } finally {
+      clearInterval(sampler);
+    }
     const seconds = (performance.now() - started) / 1000;
     const cpuSeconds = cpuSecondsSince(cpu);
+    sample();
     if (report.failed.length > 0) throw new Error(`warm pipeline: ${report.failed.length} failed`);
+    const lastDecode = await lastModified(library.thumbnailsDir);
+    /** The process's CPU seconds at `at`, between the two samples around it. */
+    const cpuAt = (at: number) => {
+      const after = samples.findIndex((s) => s.at >= at);
+      if (after < 0) return samples.at(-1)!.cpu;
+      if (after === 0) return samples[0]!.cpu;
+      const a = samples[after - 1]!;
+      const b = samples[after]!;
+      return a.cpu + ((b.cpu - a.cpu) * (at - a.at)) / (b.at - a.at);
+    };
+    const steady =
+      firstEncode !== null && lastDecode > firstEncode
+        ? {
+            seconds: (lastDecode - firstEncode) / 1000,
+            cpuSeconds: cpuAt(lastDecode) - cpuAt(firstEncode),
+          }
+        : null;
     return {
       photos: report.indexed,
       seconds,
       cpuSeconds,
       photosPerSecond: report.indexed / seconds,
+      steady,
     };
   } finally {
     await library.close();
