@@ -22,6 +22,7 @@ import {
 } from '../../native/onnx/index.js';
 import { inPlaceModel, MIN_BYTES, type Reference } from '../../native/onnx/in-place-weights.js';
 import { lantern } from '../fixtures/cli.js';
+import { GraphBuilder, tensorAttr, writeModel } from '../toy-models/onnx-writer.js';
 
 let dir: string | null = null;
 afterEach(async () => {
@@ -159,6 +160,42 @@ describe('weights read in place', () => {
     await expect(readdir(oldCopies)).rejects.toThrow();
     const second = await lantern(['search', 'a red photo', ...global, '--json']);
     expect(second.stdout).toBe(first.stdout);
+  });
+  it('keeps fields longer than the read window whole (a 256 KiB constant beside mapped weights)', async () => {
+    // The walk reads through a 64 KiB window; a Constant node's tensor of 256 KiB is copied
+    // into the header through a buffer of its own, the weight (≥ MIN_BYTES) is referenced.
+    dir = await mkdtemp(join(tmpdir(), 'lantern-in-place-'));
+    const path = join(dir, 'wide.onnx');
+    const width = 256;
+    const graph = new GraphBuilder('wide');
+    graph.input('x', 'float32', [1, width]);
+    graph.output('y', 'float32', [1, width]);
+    const weight = Float32Array.from({ length: width * width }, (_, i) => Math.sin(i) / width);
+    const offset = Float32Array.from({ length: width * width }, (_, i) => Math.cos(i));
+    graph.initializer('w', weight, [width, width]);
+    graph.node('Constant', [], ['c'], { value: tensorAttr(offset, [width, width]) });
+    graph.node('MatMul', ['x', 'w'], ['xw']);
+    graph.node('MatMul', ['xw', 'c'], ['y']);
+    await writeModel(path, graph);
+    const x = {
+      data: Float32Array.from({ length: width }, (_, i) => (i % 7) - 3),
+      dims: [1, width],
+    };
+    const run = async (inPlace: boolean) => {
+      const loaded = await loadSession(path, { provider: 'cpu', inPlace });
+      expect(loaded.inPlace).toBe(inPlace);
+      const { data } = await runFloat(loaded, { x }, 'y');
+      await releaseSessions();
+      return Array.from(data);
+    };
+    const whole = await run(false);
+    expect(await run(true)).toEqual(whole);
+    const built = await buildHeader(path);
+    expect(built?.references.map((r) => r.name)).toEqual(['w']);
+    // The constant went into the header whole: every byte of it is there.
+    const header = Buffer.from(built!.header);
+    expect(header.includes(Buffer.from(offset.buffer))).toBe(true);
+    expect(header.includes(Buffer.from(weight.buffer))).toBe(false);
   });
 });
 
