@@ -311,7 +311,11 @@ async function runScenes(args: CliArgs): Promise<number> {
   if (args.exportDir && !args.video) need(undefined, '--video FILE to export the scenes of');
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
-  return withLibrary(args, { access: 'read' }, async (library) => {
+  // As search: the text encoder loads with the open and is freed once the prompt is encoded,
+  // before the frames are searched and any clip is cut ([Note: a one-shot search frees the
+  // text encoder]).
+  const use = { access: 'read', prepare: 'text', freeTextAfterUse: true } as const;
+  return withLibrary(args, use, async (library) => {
     const scenes = await library.scenes(query, {
       ...(args.video ? { video: args.video } : {}),
       ...(args.limit !== undefined ? { limit: args.limit } : {}),
