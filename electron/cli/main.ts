@@ -45,6 +45,13 @@ interface LibraryAccess {
   freeTextAfterUse?: boolean;
 }
 
+/**
+ * A command that encodes one query (search, scenes): its text encoder starts loading as the
+ * library opens (encoder.ts, textSession) and is freed once the query is encoded, before the
+ * store is searched ([Note: a one-shot search frees the text encoder]).
+ */
+const ONE_QUERY: LibraryAccess = { access: 'read', prepare: 'text', freeTextAfterUse: true };
+
 function libraryOptions(args: CliArgs, use: LibraryAccess): LibraryOptions {
   return {
     ...(args.db ? { dbDir: args.db } : {}),
@@ -311,11 +318,7 @@ async function runScenes(args: CliArgs): Promise<number> {
   if (args.exportDir && !args.video) need(undefined, '--video FILE to export the scenes of');
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
-  // As search: the text encoder loads with the open and is freed once the prompt is encoded,
-  // before the frames are searched and any clip is cut ([Note: a one-shot search frees the
-  // text encoder]).
-  const use = { access: 'read', prepare: 'text', freeTextAfterUse: true } as const;
-  return withLibrary(args, use, async (library) => {
+  return withLibrary(args, ONE_QUERY, async (library) => {
     const scenes = await library.scenes(query, {
       ...(args.video ? { video: args.video } : {}),
       ...(args.limit !== undefined ? { limit: args.limit } : {}),
@@ -384,10 +387,7 @@ async function run(argv: string[]): Promise<number> {
       return runIndex(args);
     case 'search': {
       const query = need(args.positionals.join(' ').trim() || undefined, 'a search query');
-      // The text encoder starts loading as the library opens (encoder.ts, textSession), and
-      // is freed once the query is encoded ([Note: a one-shot search frees the text encoder]).
-      const use = { access: 'read', prepare: 'text', freeTextAfterUse: true } as const;
-      await withLibrary(args, use, async (library) => {
+      await withLibrary(args, ONE_QUERY, async (library) => {
         noteReindex(library);
         printAnswer(args, await library.searchWithHidden(query, searchOptions(args)));
       });

@@ -58,9 +58,10 @@ function toTensor(loaded: LoadedSession, name: string, input: InputTensor): Tens
       `Input ${name} for ${loaded.path} is declared ${input.type} but holds ${typeOf(data)} values; this is a bug in the caller.`,
     );
   }
-  if (data instanceof Float32Array) return new (ort().Tensor)('float32', data, dims);
-  if (data instanceof BigInt64Array) return new (ort().Tensor)('int64', data, dims);
-  return new (ort().Tensor)('int32', data, dims);
+  const { Tensor } = ort();
+  if (data instanceof Float32Array) return new Tensor('float32', data, dims);
+  if (data instanceof BigInt64Array) return new Tensor('int64', data, dims);
+  return new Tensor('int32', data, dims);
 }
 
 function fromTensor(loaded: LoadedSession, name: string, value: Tensor): OutputTensor {
