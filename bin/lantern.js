@@ -27,7 +27,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runBundle } from './run-bundle.js';
+import { loadBundle, runBundle } from './run-bundle.js';
 
 const bundle = fileURLToPath(new URL('../out/cli.cjs', import.meta.url));
 if (!existsSync(bundle)) {
@@ -37,4 +37,7 @@ if (!existsSync(bundle)) {
 // [Note: the command line's code cache] in run-bundle.js; LANTERN_CODE_CACHE=0 turns it off.
 const cacheDir =
   process.env.LANTERN_CODE_CACHE === '0' ? null : path.join(path.dirname(bundle), '.code-cache');
+// [Note: the store's packages as one bundle] (native/store/arrow.ts): the bundle asks for
+// its second bundle, out/store-modules.cjs, through this, with the same code cache.
+globalThis[Symbol.for('lantern.loadBundle')] = (file) => loadBundle(file, cacheDir).exports;
 runBundle(bundle, cacheDir);

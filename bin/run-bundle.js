@@ -24,6 +24,15 @@ import vm from 'node:vm';
  * written at exit) or 'off' (cacheDir null).
  */
 export function runBundle(bundle, cacheDir) {
+  return loadBundle(bundle, cacheDir).state;
+}
+
+/**
+ * As runBundle, and also answer what the bundle exported (its `module.exports`): the
+ * command line loads its second bundle, LanceDB and apache-arrow ([Note: the store's
+ * packages as one bundle] in native/store/arrow.ts), through this.
+ */
+export function loadBundle(bundle, cacheDir) {
   const bytes = readFileSync(bundle);
   // [Note: reading the bundle as Latin-1] Node 20 read the 1.7 MB bundle as UTF-8 in ~20
   // ms even in ASCII ([Note: bundles in ASCII] in scripts/ascii-output.mjs); its bytes and
@@ -65,7 +74,7 @@ export function runBundle(bundle, cacheDir) {
     bundle,
     path.dirname(bundle),
   );
-  return state;
+  return { state, exports: module.exports };
 }
 
 function saveCache(script, cacheFile) {

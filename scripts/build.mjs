@@ -63,6 +63,28 @@ await build({
   },
 });
 
+// [Note: the store's packages as one bundle] (native/store/arrow.ts): LanceDB's
+// JavaScript and apache-arrow as one CommonJS file beside out/cli.cjs, which the command
+// line loads through V8's code cache. Both come from this one file, so they share one
+// Arrow instance (the CommonJS build LanceDB requires). LanceDB's native binding (a
+// package per platform) and the embedding providers it requires only when asked for stay
+// packages of their own.
+await build({
+  ...common,
+  outdir: undefined,
+  outfile: 'out/store-modules.cjs',
+  stdin: {
+    contents:
+      "module.exports = { arrow: require('apache-arrow'), lancedb: require('@lancedb/lancedb') };",
+    resolveDir: process.cwd(),
+    sourcefile: 'store-modules.cjs',
+    loader: 'js',
+  },
+  format: 'cjs',
+  target: 'node20',
+  external: ['@lancedb/lancedb-*', 'openai', '@huggingface/transformers'],
+});
+
 await build({
   ...common,
   entryPoints: {

@@ -3,7 +3,10 @@
  * built command line loads sharp (libvips) and exiftool-vendored only in the commands
  * that use them. `status`, `models` and `search` load neither; `index` loads sharp;
  * writing an XMP sidecar loads exiftool-vendored. LanceDB and apache-arrow
- * (native/store/arrow.ts) load only where the store is opened: not for --version or --help.
+ * (native/store/arrow.ts) load only where the store is opened: not for --version or --help;
+ * and there from the build's out/store-modules.cjs, not file by file from node_modules
+ * ([Note: the store's packages as one bundle]): LanceDB's native binding, a package of its
+ * own, is what shows that LanceDB loaded.
  * onnxruntime-node (native/onnx/ort-module.ts) loads only where a model runs: search and
  * index, not status, models, --version or --help. Each run gets a `--require` preload that,
  * when node exits, writes which of the packages sit in require.cache (all are CommonJS, so
@@ -24,7 +27,8 @@ process.on('exit', () => {
   writeFileSync(process.env.LANTERN_TEST_LOADED, JSON.stringify({
     sharp: loaded('sharp'),
     exiftool: loaded('exiftool-vendored'),
-    lancedb: loaded('@lancedb/lancedb') || loaded('apache-arrow'),
+    lancedb: files.some((file) => file.includes('/node_modules/@lancedb/lancedb-')),
+    storeFilesFromNodeModules: loaded('@lancedb/lancedb') || loaded('apache-arrow'),
     onnxruntime: loaded('onnxruntime-node'),
   }));
 });
@@ -33,8 +37,10 @@ process.on('exit', () => {
 interface Loaded {
   sharp: boolean;
   exiftool: boolean;
-  /** LanceDB or apache-arrow (native/store/arrow.ts). */
+  /** LanceDB (its native binding; native/store/arrow.ts). */
   lancedb: boolean;
+  /** Any file of LanceDB's JavaScript or apache-arrow read from node_modules. */
+  storeFilesFromNodeModules: boolean;
   onnxruntime: boolean;
 }
 
@@ -45,14 +51,18 @@ describe('the command line loads native packages on first use', () => {
   let run = 0;
 
   /** Runs `lantern …args` and answers which native packages its process loaded. */
-  async function loadedBy(args: string[]): Promise<Loaded> {
+  async function loadedBy(args: string[]): Promise<Omit<Loaded, 'storeFilesFromNodeModules'>> {
     const report = path.join(root, `loaded-${run++}.json`);
     const result = await lantern([...args, ...global], {
       NODE_OPTIONS: `--require=${path.join(root, 'preload.cjs')}`,
       LANTERN_TEST_LOADED: report,
     });
     expect(result.code, result.stderr).toBe(0);
-    return JSON.parse(await readFile(report, 'utf8')) as Loaded;
+    const loaded = JSON.parse(await readFile(report, 'utf8')) as Loaded;
+    // Wherever the store loaded, it came from the bundle.
+    expect(loaded.storeFilesFromNodeModules).toBe(false);
+    const { storeFilesFromNodeModules: _, ...rest } = loaded;
+    return rest;
   }
 
   beforeAll(async () => {

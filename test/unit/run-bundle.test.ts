@@ -123,6 +123,25 @@ describe('running the command line bundle with a code cache', () => {
     }
   });
 
+  it('loadBundle answers what the bundle exported, and caches as runBundle does', async () => {
+    // [Note: the store's packages as one bundle]: bin/lantern.js loads a second bundle so.
+    await writeBundle(47);
+    const load = async () => {
+      const script = `import { loadBundle } from ${JSON.stringify(RUNNER)};
+const first = loadBundle(${JSON.stringify(bundle)}, ${JSON.stringify(cacheDir)});
+process.stdout.write(JSON.stringify({ state: first.state, exported: first.exports.answer }) + '\\n');`;
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--input-type=module', '-e', script],
+        { cwd: dir },
+      );
+      // The bundle's own line, then what loadBundle answered.
+      return JSON.parse(stdout.trim().split('\n')[1]!) as { state: string; exported: number };
+    };
+    expect(await load()).toEqual({ state: 'made', exported: 47 });
+    expect(await load()).toEqual({ state: 'used', exported: 47 });
+  });
+
   it('a cache folder that cannot be made (a file in its place) only costs the compile', async () => {
     await writeBundle(46);
     await rm(cacheDir, { recursive: true, force: true });
