@@ -333,7 +333,7 @@ export class Library {
       side.store,
       side.encoder,
       runRoots,
-      { ...this.indexerSettings, ffmpeg: await this.ffmpeg(), thumbnailsDir: this.thumbnailsDir },
+      { ...this.indexerSettings, ffmpeg: () => this.ffmpeg(), thumbnailsDir: this.thumbnailsDir },
       {
         ...options,
         signal: controller.signal,

@@ -2,7 +2,7 @@
  * @file The indexer on real files: incremental runs after edits, deletions and moves,
  * bad files recorded and skipped, EXIF orientation and dates, skipped folders, links.
  */
-import { mkdir, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -221,6 +221,45 @@ describe('a video trashed while it is indexed again', () => {
       await library.close();
       await removeDir(root);
       await removeDir(db);
+    }
+  });
+});
+
+describe('ffmpeg at index time', () => {
+  it('is looked for only when a run has a video to index', async () => {
+    const root = await tempDir();
+    const db = await tempDir();
+    const bin = await tempDir();
+    const real = await locateFfmpeg();
+    // Wrappers that note each start, then run the real tools.
+    const log = path.join(bin, 'started.log');
+    const wrap = async (name: 'ffmpeg' | 'ffprobe', target: string) => {
+      const file = path.join(bin, name);
+      await writeFile(file, `#!/bin/sh\necho "${name} $*" >> '${log}'\nexec '${target}' "$@"\n`);
+      await chmod(file, 0o755);
+      return file;
+    };
+    const ffmpegPaths = {
+      ffmpeg: await wrap('ffmpeg', real.ffmpeg),
+      ffprobe: await wrap('ffprobe', real.ffprobe),
+    };
+    const library = await openToyLibrary(db, { ffmpegPaths });
+    const started = () => readFile(log, 'utf8').catch(() => '');
+    try {
+      await writePhoto(root, { colour: 'red' });
+      expect(await library.index([root])).toMatchObject({ indexed: 1, failed: [] });
+      // A run of photos alone starts no ffmpeg process.
+      expect(await started()).toBe('');
+      const spec = { name: 'clip', stretches: [{ colour: 'blue' as const, seconds: 2 }] };
+      await writeColourVideo(root, real, spec);
+      expect(await library.index([root])).toMatchObject({ indexed: 1, unchanged: 1, failed: [] });
+      expect(await started()).toMatch(/^ffmpeg .*-version/m);
+      expect(await started()).toMatch(/^ffprobe .*-version/m);
+    } finally {
+      await library.close();
+      await removeDir(root);
+      await removeDir(db);
+      await removeDir(bin);
     }
   });
 });

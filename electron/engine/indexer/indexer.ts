@@ -25,8 +25,11 @@ import { KeywordRecorder } from '../tags/keywords-at-index.js';
 import { configureImageDecoding } from '../../../native/image/index.js';
 
 export interface IndexerSettings {
-  /** The ffmpeg for videos, or the sentence saying why there is none. */
-  ffmpeg: FfmpegTools | string;
+  /**
+   * The ffmpeg for videos, or the sentence saying why there is none; asked for only when
+   * the run has a video to index (looking runs `ffmpeg -version` and `ffprobe -version`).
+   */
+  ffmpeg: () => Promise<FfmpegTools | string>;
   /** Longest gap between two sampled video frames, seconds (default 2). */
   maxFrameInterval: number;
   thumbnailsDir: string;
@@ -246,7 +249,8 @@ export async function indexRoots(
   await runVideoPass(videos, {
     store,
     encoder,
-    ffmpeg: settings.ffmpeg,
+    // A run of photos alone starts no ffmpeg process.
+    ffmpeg: videos.length > 0 ? await settings.ffmpeg() : 'no video in this run',
     thumbnailsDir: settings.thumbnailsDir,
     thumbnailSize: settings.thumbnailSize,
     batchSize: settings.batchSize,
