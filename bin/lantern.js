@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=16777216 MALLOC_TRIM_THRESHOLD_=67108864 node
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=16777216 MALLOC_TRIM_THRESHOLD_=67108864 GLIBC_TUNABLES=glibc.malloc.hugetlb=1 node
 // @file The `lantern` executable: runs the bundled command line (`npm run build` makes it).
 //
 // [Note: two malloc arenas] The first line sets MALLOC_ARENA_MAX for the node it starts,
@@ -18,12 +18,17 @@
 // peak RSS unchanged (4 alternated runs each). Larger values saved more time but raised the
 // peak by ~40 MB (32 MiB / 128 MiB: 5.33 s, 903 MiB at most).
 //
-// Measured, not taken: letting malloc ask for transparent huge pages (GLIBC_TUNABLES
-// glibc.malloc.hugetlb=1). With the weights read in place (native/onnx) it made `lantern
-// index` of 38 real photos ~9 % faster (minor faults ~135 000 → ~50 000, peak RSS +~20 MB),
-// but warm searches of a 1M-photo library slower in the tail (p95 36–38 → 57–80 ms, two
-// runs each; medians 30 → 33–40 ms), past issue 12's 50 ms; the glibc setting is per process
-// and the desktop engine both indexes and searches.
+// [Note: malloc asks for huge pages] The same line lets malloc ask for transparent huge
+// pages (GLIBC_TUNABLES glibc.malloc.hugetlb=1: glibc madvises its heap and mappings, which
+// kernels whose THP mode is "madvise", the usual default, then back with 2 MiB pages). The
+// first batch through onnxruntime, libvips' decode buffers and V8's heap otherwise fault in
+// 4 KiB at a time (~12 000 faults in an int8 image encoder's first run alone). 38 real
+// photos, 5 alternated runs each: `lantern index` with the int8 model 3.84 -> 3.31 s (6.2 ->
+// 5.3 CPU-s), with the float32 one 4.75 -> 4.20 s (8.0 -> 6.9 CPU-s), peak RSS alike; a cold
+// `lantern search` 0.675 -> 0.635 s (+1 MiB), `--version` 0.23 -> 0.20 s. An earlier
+// measurement (before the store's and the model's memory were what they are now) had warm
+// searches of a 1M-photo library slower in the tail; the benchmark's search at 1M rows runs
+// with these settings (docs/benchmarks.md) and says what they cost now.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
