@@ -25,10 +25,11 @@
 // 4 KiB at a time (~12 000 faults in an int8 image encoder's first run alone). 38 real
 // photos, 5 alternated runs each: `lantern index` with the int8 model 3.84 -> 3.31 s (6.2 ->
 // 5.3 CPU-s), with the float32 one 4.75 -> 4.20 s (8.0 -> 6.9 CPU-s), peak RSS alike; a cold
-// `lantern search` 0.675 -> 0.635 s (+1 MiB), `--version` 0.23 -> 0.20 s. An earlier
-// measurement (before the store's and the model's memory were what they are now) had warm
-// searches of a 1M-photo library slower in the tail; the benchmark's search at 1M rows runs
-// with these settings (docs/benchmarks.md) and says what they cost now.
+// `lantern search` 0.675 -> 0.635 s (+1 MiB), `--version` 0.23 -> 0.20 s. Warm searches of a
+// large library, though, have a longer tail with them (the benchmark at 1M rows, store
+// defaults: p95 38 -> 60 ms, past issue 12's 50), so `lantern serve` runs its server in a
+// child without them and the desktop app starts its engine without them ([Note: serve runs
+// without huge pages] in electron/cli/serve-process.ts).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

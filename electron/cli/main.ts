@@ -343,6 +343,9 @@ async function runScenes(args: CliArgs): Promise<number> {
 }
 
 async function runServe(args: CliArgs): Promise<number> {
+  const served = await import('./serve-process.js');
+  // [Note: serve runs without huge pages] in serve-process.ts.
+  if (served.asksForHugePages(process.env['GLIBC_TUNABLES'])) return served.serveWithoutHugePages();
   const { LanternService } = await import('../engine/service/service.js');
   const { startBrowserShell } = await import('./serve.js');
   const service = await LanternService.create({
@@ -363,9 +366,12 @@ async function runServe(args: CliArgs): Promise<number> {
   }
   // The URL is the first line on stdout, so scripts and tests can read it.
   process.stdout.write(`${shell.url}\n`);
+  // Kept, not once: Ctrl+C reaches the whole process group and a parent (npm start, the
+  // parent of serve-process.ts) passes it on as well; a second signal must not cut the close.
   await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+    process.on('SIGINT', () => resolve());
+    process.on('SIGTERM', () => resolve());
+    served.stopWhenOrphaned(resolve);
   });
   await shell.close();
   await service.close();

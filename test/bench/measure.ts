@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { GLIBC_MALLOC } from '../../electron/main/malloc.js';
+import { COMMAND_LINE_TUNABLES, GLIBC_MALLOC } from '../../electron/main/malloc.js';
 
 /** mulberry32 (Tommy Ettinger's public-domain 32-bit PRNG): seedable, fast, enough for fixtures. */
 export class Prng {
@@ -106,6 +106,9 @@ export function childOutput<T>(result: T): ChildOutput<T> {
   return { result, cpuSeconds: cpuSecondsSince({ user: 0, system: 0 }) };
 }
 
+/** The parts that measure warm searches (the engine's and `lantern serve`'s). */
+const WARM_SEARCH_PARTS = new Set(['search', 'search-typing']);
+
 /**
  * Runs `node <this bundle> --child <args>` and parses the last line of its stdout as
  * JSON. A fresh process means a cold session cache and an honest peak-memory figure;
@@ -118,10 +121,16 @@ export async function runChild<T>(args: readonly string[]): Promise<ChildRun<T>>
   const started = performance.now();
   // The parent's node flags (--expose-gc from `npm run bench`) apply to the child too, and
   // glibc's malloc settings of the command line and the desktop engine ([Note: two malloc
-  // arenas] in bin/lantern.js): the parts are measured as Lantern runs them.
+  // arenas] in bin/lantern.js): the parts are measured as Lantern runs them. Warm searches
+  // run as the desktop engine and `lantern serve` run them, without the command line's huge
+  // pages ([Note: serve runs without huge pages] in electron/cli/serve-process.ts); the
+  // other parts as `lantern index` runs them, with.
+  const env: NodeJS.ProcessEnv = { ...process.env, ...GLIBC_MALLOC };
+  delete env['GLIBC_TUNABLES'];
+  if (!WARM_SEARCH_PARTS.has(args[0] ?? '')) Object.assign(env, COMMAND_LINE_TUNABLES);
   const child = spawn(process.execPath, [...process.execArgv, script, '--child', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ...GLIBC_MALLOC },
+    env,
   });
   // A child that hangs must not hold the benchmark forever; the longest part (search
   // at 1M rows with an index build) takes well under this on a 2-core machine.

@@ -2,14 +2,14 @@
  * @file The `lantern` executable as a shell runs it (bin/lantern.js through its first line,
  * not `node bin/lantern.js`): it starts node with glibc's malloc settings ([Note: two
  * malloc arenas] in bin/lantern.js) in the same process, so nothing is left between the shell
- * and the indexer.
+ * and the indexer; `serve` alone runs its server in a child without malloc's huge pages.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { GLIBC_MALLOC } from '../../electron/main/malloc.js';
+import { COMMAND_LINE_TUNABLES, GLIBC_MALLOC } from '../../electron/main/malloc.js';
 import { LANTERN_BIN } from '../fixtures/cli.js';
 
 let tmp: string | null = null;
@@ -34,27 +34,52 @@ function firstLine(child: ReturnType<typeof spawn>): Promise<string> {
   });
 }
 
+/** The environment and command line of a running process. */
+async function processOf(pid: number) {
+  const environ = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
+  const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+  return { environ, argv };
+}
+
+/** The pids of `pid`'s children. */
+async function childrenOf(pid: number): Promise<number[]> {
+  const listed = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
+  return listed.trim().split(' ').filter(Boolean).map(Number);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe.runIf(process.platform === 'linux')('the lantern executable', () => {
-  it("runs node itself, in the same process, with glibc's malloc settings", async () => {
+  /** `lantern serve` on a fresh library, spawned as a shell would; resolves once it serves. */
+  async function serve(): Promise<{ child: ReturnType<typeof spawn>; url: string }> {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'lantern-exe-'));
     const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const name of Object.keys(GLIBC_MALLOC)) delete env[name];
+    for (const name of [...Object.keys(GLIBC_MALLOC), 'GLIBC_TUNABLES']) delete env[name];
     const db = path.join(tmp, 'db');
     const args = ['serve', '--port', '0', '--db', db, '--models', inject('toyModelsDir')];
     const child = spawn(LANTERN_BIN, [...args, '--model', 'toy-clip'], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    return { child, url: await firstLine(child) };
+  }
+
+  it("runs node itself, in the same process, with glibc's malloc settings and huge pages", async () => {
+    const { child, url } = await serve();
     try {
-      const url = await firstLine(child);
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
-      const pid = child.pid!;
-      const environ = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
-      // The shebang and the desktop app's engine set the same values.
-      for (const [name, value] of Object.entries(GLIBC_MALLOC))
+      const { environ, argv } = await processOf(child.pid!);
+      // The shebang sets what the desktop app's engine gets, and malloc's huge pages.
+      for (const [name, value] of Object.entries({ ...GLIBC_MALLOC, ...COMMAND_LINE_TUNABLES }))
         expect(environ).toContain(`${name}=${value}`);
       // The spawned pid is node running the command line, not an `env` or shell wrapper.
-      const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
       expect(path.basename(argv[0] ?? '')).toMatch(/^node/);
       expect(argv).toContain(LANTERN_BIN);
     } finally {
@@ -62,5 +87,35 @@ describe.runIf(process.platform === 'linux')('the lantern executable', () => {
       child.kill('SIGTERM');
       await exited;
     }
+  }, 30_000);
+
+  it('serves from a child without huge pages, which a SIGTERM ends cleanly', async () => {
+    // [Note: serve runs without huge pages] (electron/cli/serve-process.ts).
+    const { child, url } = await serve();
+    const [server] = await childrenOf(child.pid!);
+    expect(server).toBeDefined();
+    const { environ, argv } = await processOf(server!);
+    for (const [name, value] of Object.entries(GLIBC_MALLOC))
+      expect(environ).toContain(`${name}=${value}`);
+    expect(environ.filter((line) => line.startsWith('GLIBC_TUNABLES='))).toEqual([]);
+    expect(argv.slice(1)).toEqual((await processOf(child.pid!)).argv.slice(1));
+    expect((await fetch(url)).status).toBe(200);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    // The server closes its library and exits 0; the parent ends with that code.
+    expect(await exited).toBe(0);
+    expect(alive(server!)).toBe(false);
+  }, 30_000);
+
+  it('the server does not outlive a parent killed outright', async () => {
+    const { child } = await serve();
+    const [server] = await childrenOf(child.pid!);
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+    // It checks its parent every second, then closes.
+    const deadline = Date.now() + 10_000;
+    while (alive(server!) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(server!)).toBe(false);
   }, 30_000);
 });
