@@ -167,6 +167,7 @@ const runRow = (name: string, r: IndexingRun) =>
 
 export function renderIndexing(x: IndexingFigures): string[] {
   const b = x.bound;
+  const steady = steadyEfficiency(b);
   const base = x.baseline[0];
   const runs = x.lantern.flatMap((r, i) => [
     runRow(`lantern index, run ${i + 1}`, r),
@@ -202,9 +203,9 @@ export function renderIndexing(x: IndexingFigures): string[] {
       : []),
     `- Ceiling of a whole process ([Note: the ceiling of a whole process here] in \`test/bench/indexing-report.ts\`): photos ÷ (start-up + photos ÷ bound), the start-up being \`lantern index\` of an empty folder (${f(x.emptyIndex.wallSeconds)} s): ${f(ceilingPhotosPerSecond(x.photos.count, x.emptyIndex.wallSeconds, b.boundPhotosPerSecond))} photos/s${b.int8 ? `, int8 ${f(ceilingPhotosPerSecond(x.photos.count, x.emptyIndex.wallSeconds, b.int8.boundPhotosPerSecond))} photos/s` : ''}, against the baseline's ${f(med(x.baseline, (r) => r.photosPerSecond))}.`,
     `- Warm pipeline: \`Library.index\` of the ${b.warmPipeline.photos} photos into a fresh library in the same child, the image encoder loaded and run once before (so decode and inference overlap from the first photo, with nothing of start-up in it): ${f(b.warmPipeline.seconds)} s wall, ${f(b.warmPipeline.cpuSeconds)} CPU-s, **${f(b.warmPipeline.photosPerSecond)} photos/s** = ${f(b.warmPipeline.photosPerSecond / b.boundPhotosPerSecond)} of the bound (${f(b.warmPipeline.photosPerSecond / b.copiedBoundPhotosPerSecond)} of the bound with copied weights). A lower bound of the efficiency: it still fills the first batch with nothing to overlap, and scans, hashes, writes thumbnails and rows and closes the store.`,
-    ...(b.warmPipeline.steady
+    ...(b.warmPipeline.steady && steady
       ? [
-          `- Its steady state ([Note: the pipeline's steady state] in \`test/bench/pipeline.ts\`): from the first batch's encode to the last photo's decode (${f(b.warmPipeline.steady.seconds)} s), when decodes and inference both run, the process used ${f(b.warmPipeline.steady.cpuSeconds)} CPU-s, so the ${b.cores} cores were ${f((100 * b.warmPipeline.steady.cpuSeconds) / (b.cores * b.warmPipeline.steady.seconds), 0)} % busy; the run spent ${f(b.warmPipeline.cpuSeconds / b.warmPipeline.photos, 3)} CPU-s per photo against the bound's ${f(b.decodeCpuPerPhoto + b.inferenceCpuPerPhoto, 3)}. Steady rate ÷ bound = busy × bound CPU ÷ run CPU = **${f(steadyEfficiency(b)?.efficiency ?? Number.NaN)}** (the whole run's CPU per photo includes its fill and close, so this leans low).`,
+          `- Its steady state ([Note: the pipeline's steady state] in \`test/bench/pipeline.ts\`): from the first batch's encode to the last photo's decode (${f(b.warmPipeline.steady.seconds)} s), when decodes and inference both run, the process used ${f(b.warmPipeline.steady.cpuSeconds)} CPU-s, so the ${b.cores} cores were ${f(100 * steady.busy, 0)} % busy; the run spent ${f(b.warmPipeline.cpuSeconds / b.warmPipeline.photos, 3)} CPU-s per photo against the bound's ${f(b.decodeCpuPerPhoto + b.inferenceCpuPerPhoto, 3)}. Steady rate ÷ bound = busy × bound CPU ÷ run CPU = **${f(steady.efficiency)}** (the whole run's CPU per photo includes its fill and close, so this leans low).`,
         ]
       : []),
     '',
