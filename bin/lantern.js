@@ -1,9 +1,10 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=16777216 MALLOC_TRIM_THRESHOLD_=67108864 GLIBC_TUNABLES=glibc.malloc.hugetlb=1 node
+#!/usr/bin/env -S MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=16777216 MALLOC_TRIM_THRESHOLD_=67108864 GLIBC_TUNABLES=glibc.malloc.hugetlb=1 node
 // @file The `lantern` executable: runs the bundled command line (`npm run build` makes it).
 //
-// [Note: two malloc arenas] The first line sets MALLOC_ARENA_MAX for the node it starts,
-// through `env -S` (GNU coreutils, macOS and the BSDs; npm's Windows shims read it too):
-// glibc gives each thread that allocates its own arena, and onnxruntime's and libvips'
+// [Note: two malloc arenas] The first line sets MALLOC_ARENA_MAX for the node it starts
+// (two arenas for the desktop app's engine, one here: [Note: the command line's one malloc
+// arena] below), through `env -S` (GNU coreutils, macOS and the BSDs; npm's Windows shims
+// read it too): glibc gives each thread that allocates its own arena, and onnxruntime's and libvips'
 // threads left ~260 MB of freed memory stranded in theirs while indexing (peak 1.12-1.20
 // GB for 38 real photos without it, docs/benchmarks.md). glibc reads the variable once,
 // when the process starts, so it cannot be set from here; `env` execs node in place (same
@@ -18,6 +19,20 @@
 // peak RSS unchanged (4 alternated runs each). Larger values saved more time but raised the
 // peak by ~40 MB (32 MiB / 128 MiB: 5.33 s, 903 MiB at most).
 //
+// [Note: the command line's one malloc arena] The command line runs with one arena where the
+// desktop app's engine has two (electron/shared/malloc.ts): every thread then allocates from
+// glibc's main heap, which keeps freed memory up to the trim threshold above. A second arena
+// is made of heaps of at most 64 MiB that glibc unmaps once empty and trims with
+// MADV_DONTNEED, so the decode buffers of each photo (libjpeg zeroes all of a progressive
+// JPEG's coefficients, 2 bytes a sample: the 8 progressive ones of the bench's 38 photos
+// take half the decode time of all 38) kept coming back as fresh pages to fault in and
+// zero. 38 real photos, alternated runs, medians: `lantern index` int8 3.14 -> 3.00 s (8 runs each; 5.1 -> 4.9
+// CPU-s, 34 000 -> 20 000 minor faults, peak 569 -> 545 MiB), float32 4.28 -> 4.03 s (6
+// each; 6.8 -> 6.4 CPU-s, peak 817 -> 793 MiB); a cold `lantern search` alike (0.60 / 0.58
+// s). Measured on 2 cores only: with many more threads allocating at once, one arena could
+// make them wait on its lock. The engine keeps two: it answers warm searches, whose tail
+// was not measured with one ([Note: serve runs with the engine's malloc settings]).
+//
 // [Note: malloc asks for huge pages] The same line lets malloc ask for transparent huge
 // pages (GLIBC_TUNABLES glibc.malloc.hugetlb=1: glibc madvises its heap and mappings, which
 // kernels whose THP mode is "madvise", the usual default, then back with 2 MiB pages). The
@@ -29,7 +44,7 @@
 // large library, though, have a longer tail with them (the benchmark at 1M rows, store
 // defaults: p95 38 -> 60 ms, past issue 12's 50), so `lantern serve` runs its server in a
 // child without them and the desktop app starts its engine without them ([Note: serve runs
-// without huge pages] in electron/cli/serve-process.ts).
+// with the engine's malloc settings] in electron/cli/serve-process.ts).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -344,8 +344,8 @@ async function runScenes(args: CliArgs): Promise<number> {
 
 async function runServe(args: CliArgs): Promise<number> {
   const served = await import('./serve-process.js');
-  // [Note: serve runs without huge pages] in serve-process.ts.
-  if (served.asksForHugePages(process.env['GLIBC_TUNABLES'])) return served.serveWithoutHugePages();
+  // [Note: serve runs with the engine's malloc settings] in serve-process.ts.
+  if (served.servesFromChild(process.env)) return served.serveWithEngineMalloc();
   const { LanternService } = await import('../engine/service/service.js');
   const { startBrowserShell } = await import('./serve.js');
   const service = await LanternService.create({

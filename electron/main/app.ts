@@ -30,7 +30,7 @@ import { EngineHost } from './engine-host.js';
 import { externalPages, opensExternally } from './external-pages.js';
 import { registerContractHandlers } from './ipc-router.js';
 import { createMediaHandler } from './media-protocol.js';
-import { GLIBC_MALLOC } from './malloc.js';
+import { GLIBC_MALLOC } from '../shared/malloc.js';
 import { menuTemplate } from './menu.js';
 import {
   APP_SCHEME,

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { COMMAND_LINE_TUNABLES, GLIBC_MALLOC } from '../../electron/main/malloc.js';
+import { COMMAND_LINE_MALLOC, GLIBC_MALLOC } from '../../electron/shared/malloc.js';
 
 /** mulberry32 (Tommy Ettinger's public-domain 32-bit PRNG): seedable, fast, enough for fixtures. */
 export class Prng {
@@ -122,12 +122,13 @@ export async function runChild<T>(args: readonly string[]): Promise<ChildRun<T>>
   // The parent's node flags (--expose-gc from `npm run bench`) apply to the child too, and
   // glibc's malloc settings of the command line and the desktop engine ([Note: two malloc
   // arenas] in bin/lantern.js): the parts are measured as Lantern runs them. Warm searches
-  // run as the desktop engine and `lantern serve` run them, without the command line's huge
-  // pages ([Note: serve runs without huge pages] in electron/cli/serve-process.ts); the
-  // other parts as `lantern index` runs them, with.
+  // run as the desktop engine and `lantern serve` run them, with two arenas and no huge
+  // pages ([Note: serve runs with the engine's malloc settings] in
+  // electron/cli/serve-process.ts); the other parts as `lantern index` runs them, with the
+  // command line's one arena and huge pages.
   const env: NodeJS.ProcessEnv = { ...process.env, ...GLIBC_MALLOC };
   delete env['GLIBC_TUNABLES'];
-  if (!WARM_SEARCH_PARTS.has(args[0] ?? '')) Object.assign(env, COMMAND_LINE_TUNABLES);
+  if (!WARM_SEARCH_PARTS.has(args[0] ?? '')) Object.assign(env, COMMAND_LINE_MALLOC);
   const child = spawn(process.execPath, [...process.execArgv, script, '--child', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env,

@@ -129,8 +129,8 @@ export function indexingRun(
 }
 
 /**
- * The \`lantern\` executable, run as a shell runs it (through its first line, which gives
- * node two malloc arenas: [Note: two malloc arenas] in bin/lantern.js).
+ * The \`lantern\` executable, run as a shell runs it (through its first line, which sets
+ * glibc's malloc for node: [Note: two malloc arenas] and the notes after it in bin/lantern.js).
  */
 const LANTERN = path.resolve('bin', 'lantern.js');
 

@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { COMMAND_LINE_TUNABLES, GLIBC_MALLOC } from '../../electron/main/malloc.js';
+import { COMMAND_LINE_MALLOC, GLIBC_MALLOC } from '../../electron/shared/malloc.js';
 import { LANTERN_BIN } from '../fixtures/cli.js';
 
 let tmp: string | null = null;
@@ -71,13 +71,13 @@ describe.runIf(process.platform === 'linux')('the lantern executable', () => {
     return { child, url: await firstLine(child) };
   }
 
-  it("runs node itself, in the same process, with glibc's malloc settings and huge pages", async () => {
+  it("runs node itself, in the same process, with the command line's malloc settings", async () => {
     const { child, url } = await serve();
     try {
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
       const { environ, argv } = await processOf(child.pid!);
-      // The shebang sets what the desktop app's engine gets, and malloc's huge pages.
-      for (const [name, value] of Object.entries({ ...GLIBC_MALLOC, ...COMMAND_LINE_TUNABLES }))
+      // The shebang sets what the desktop app's engine gets, but one arena and huge pages.
+      for (const [name, value] of Object.entries({ ...GLIBC_MALLOC, ...COMMAND_LINE_MALLOC }))
         expect(environ).toContain(`${name}=${value}`);
       // The spawned pid is node running the command line, not an `env` or shell wrapper.
       expect(path.basename(argv[0] ?? '')).toMatch(/^node/);
@@ -89,22 +89,28 @@ describe.runIf(process.platform === 'linux')('the lantern executable', () => {
     }
   }, 30_000);
 
-  it('serves from a child without huge pages, which a SIGTERM ends cleanly', async () => {
-    // [Note: serve runs without huge pages] (electron/cli/serve-process.ts).
+  it("serves from a child with the engine's malloc settings, which a SIGTERM ends cleanly", async () => {
+    // [Note: serve runs with the engine's malloc settings] (electron/cli/serve-process.ts).
     const { child, url } = await serve();
     const [server] = await childrenOf(child.pid!);
-    expect(server).toBeDefined();
-    const { environ, argv } = await processOf(server!);
-    for (const [name, value] of Object.entries(GLIBC_MALLOC))
-      expect(environ).toContain(`${name}=${value}`);
-    expect(environ.filter((line) => line.startsWith('GLIBC_TUNABLES='))).toEqual([]);
-    expect(argv.slice(1)).toEqual((await processOf(child.pid!)).argv.slice(1));
-    expect((await fetch(url)).status).toBe(200);
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    // The server closes its library and exits 0; the parent ends with that code.
-    expect(await exited).toBe(0);
-    expect(alive(server!)).toBe(false);
+    try {
+      expect(server).toBeDefined();
+      const { environ, argv } = await processOf(server!);
+      for (const [name, value] of Object.entries(GLIBC_MALLOC))
+        expect(environ).toContain(`${name}=${value}`);
+      expect(environ.filter((line) => line.startsWith('GLIBC_TUNABLES='))).toEqual([]);
+      expect(argv.slice(1)).toEqual((await processOf(child.pid!)).argv.slice(1));
+      expect((await fetch(url)).status).toBe(200);
+      child.kill('SIGTERM');
+      // The server closes its library and exits 0; the parent ends with that code.
+      expect(await exited).toBe(0);
+      expect(alive(server!)).toBe(false);
+    } finally {
+      // A failed check leaves neither process running.
+      for (const pid of [server, child.pid])
+        if (pid !== undefined && alive(pid)) process.kill(pid, 'SIGKILL');
+    }
   }, 30_000);
 
   it('the server does not outlive a parent killed outright', async () => {

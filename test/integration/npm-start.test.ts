@@ -8,7 +8,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GLIBC_MALLOC } from '../../electron/main/malloc.js';
+import { GLIBC_MALLOC } from '../../electron/shared/malloc.js';
 import { lantern } from '../fixtures/cli.js';
 import { removeDir, tempDir } from '../fixtures/library.js';
 
