@@ -13,6 +13,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { OnnxError } from './errors.js';
+import { turnOffOrtTelemetry } from './ort-module.js';
 import type { InputTensor, OutputTensor } from './run.js';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { ProviderName } from './providers.js';
@@ -147,6 +148,9 @@ export class InferenceThread {
     inPlace: InPlaceModel | null = null,
   ): Promise<{ thread: InferenceThread | null; ready: ThreadReady }> {
     const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
+    // Set where the library reads it, before the worker can load it ([Note: onnxruntime's
+    // telemetry is off] in ort-module.ts).
+    turnOffOrtTelemetry();
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { ortPath, modelPath, header: inPlace?.header ?? null, candidates },

@@ -18,7 +18,10 @@
  * comparison, and the child reports what the session was really created with (its
  * session_config and the onnxruntime handler class), so the report can show it.
  * Its images are read with Promise.all per batch, so decoding overlaps on libuv's
- * threads as it would in any reasonable script.
+ * threads as it would in any reasonable script. onnxruntime's telemetry is off in it as in
+ * Lantern (ORT_DISABLE_TELEMETRY, set for every process the benchmark starts: [Note:
+ * onnxruntime's telemetry is off] in native/onnx/ort-module.ts), so neither side is timed
+ * with the SQLite queue and upload onnxruntime's Linux build would otherwise add.
  */
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { ORT_TELEMETRY_OFF } from '../../native/onnx/ort-module.js';
 import { runBaseline, type BaselineResult } from './baseline.js';
 import { benchModel, benchPhotos, CACHE_DIR } from './fixtures.js';
 import type { IndexingFigures } from './indexing-report.js';
@@ -309,6 +310,9 @@ async function indexingPart(
 }
 
 async function parent(args: string[]): Promise<void> {
+  // Every child (Lantern, the transformers.js baseline, the parts) inherits it ([Note: a
+  // fair baseline] in baseline.ts).
+  Object.assign(process.env, ORT_TELEMETRY_OFF);
   const quick = args.includes('--quick');
   const config = { ...(quick ? QUICK : FULL) };
   // `--search-rows 50000,200000`: other library sizes for the search part (a 1M-row index
