@@ -47,9 +47,9 @@ export function runsWithCommandLineMalloc(env: NodeJS.ProcessEnv): boolean {
   );
 }
 
-/** `env` with the engine's malloc settings: its arenas, and no huge pages. */
+/** `env` with the engine's malloc settings (GLIBC_MALLOC), and no huge pages. */
 export function withEngineMalloc(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = { ...env, MALLOC_ARENA_MAX: GLIBC_MALLOC.MALLOC_ARENA_MAX };
+  const out: NodeJS.ProcessEnv = { ...env, ...GLIBC_MALLOC };
   const tunables = withoutHugePages(env['GLIBC_TUNABLES']);
   if (tunables === undefined) delete out['GLIBC_TUNABLES'];
   else out['GLIBC_TUNABLES'] = tunables;

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { withEngineMalloc } from '../../electron/cli/serve-process.js';
 import { COMMAND_LINE_MALLOC, GLIBC_MALLOC } from '../../electron/shared/malloc.js';
 
 /** mulberry32 (Tommy Ettinger's public-domain 32-bit PRNG): seedable, fast, enough for fixtures. */
@@ -126,9 +127,9 @@ export async function runChild<T>(args: readonly string[]): Promise<ChildRun<T>>
   // pages ([Note: serve runs with the engine's malloc settings] in
   // electron/cli/serve-process.ts); the other parts as `lantern index` runs them, with the
   // command line's one arena and huge pages.
-  const env: NodeJS.ProcessEnv = { ...process.env, ...GLIBC_MALLOC };
-  delete env['GLIBC_TUNABLES'];
-  if (!WARM_SEARCH_PARTS.has(args[0] ?? '')) Object.assign(env, COMMAND_LINE_MALLOC);
+  const env = WARM_SEARCH_PARTS.has(args[0] ?? '')
+    ? withEngineMalloc(process.env)
+    : { ...process.env, ...GLIBC_MALLOC, ...COMMAND_LINE_MALLOC };
   const child = spawn(process.execPath, [...process.execArgv, script, '--child', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env,
