@@ -9,7 +9,7 @@
  * exifr alone reads PNG tEXt but not iTXt or zTXt (only XMP's iTXt), which is why the
  * chunks come from sharp; no PNG parsing is written here.
  */
-import exifr from 'exifr';
+import { loadExifr } from './exifr-module.js';
 import { sharp } from './sharp-module.js';
 import { classifyDecodeError, emptyFile } from './errors.js';
 import { guardedImageBytes } from './guarded-bytes.js';
@@ -42,6 +42,7 @@ export async function readEmbeddedText(
     throw classifyDecodeError(error, name);
   }
   let exif: Record<string, unknown> | undefined;
+  const exifr = await loadExifr();
   try {
     exif = (await exifr.parse(bytes, { pick: ['ImageDescription', 'UserComment'] })) as
       Record<string, unknown> | undefined;

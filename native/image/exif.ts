@@ -30,7 +30,7 @@ export interface ImageExif {
   lon: number | null;
 }
 
-import exifr from 'exifr';
+import { loadExifr, type Exifr } from './exifr-module.js';
 
 // Tag numbers from the EXIF 2.32 specification (CIPA DC-008), tables 4, 7 and 15.
 const TAG_MAKE = 0x010f;
@@ -51,7 +51,7 @@ interface ExifrBlocks {
   gps?: Directory;
 }
 
-const EXIFR_OPTIONS: Parameters<typeof exifr.parse>[1] = {
+const EXIFR_OPTIONS: Parameters<Exifr['parse']>[1] = {
   ifd0: { pick: [TAG_MAKE, TAG_MODEL, TAG_DATE_TIME] },
   exif: { pick: [TAG_DATE_TIME_ORIGINAL, TAG_DATE_TIME_DIGITIZED] },
   gps: {
@@ -133,6 +133,7 @@ function tiffBlock(exif: Uint8Array): Buffer {
 export async function readExif(exif: Uint8Array): Promise<ImageExif> {
   const none: ImageExif = { takenAt: null, camera: null, lat: null, lon: null };
   let blocks: ExifrBlocks | undefined;
+  const exifr = await loadExifr();
   try {
     blocks = (await exifr.parse(tiffBlock(exif), EXIFR_OPTIONS)) as ExifrBlocks | undefined;
   } catch {

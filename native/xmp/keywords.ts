@@ -12,7 +12,7 @@
  * which returns them exactly. Sidecars are always read by ExifTool (sidecar.ts).
  */
 import { stat } from 'node:fs/promises';
-import exifr from 'exifr';
+import type exifrModule from 'exifr';
 import { type RawExiftoolTags, XmpError, sharedExiftool } from './exiftool.js';
 import { readSidecarTags, sidecarCandidates } from './sidecar.js';
 
@@ -38,7 +38,7 @@ interface KeywordSource {
   hierarchical: unknown[];
 }
 
-const EXIFR_OPTIONS: Parameters<typeof exifr.parse>[1] = {
+const EXIFR_OPTIONS: Parameters<typeof exifrModule.parse>[1] = {
   tiff: false,
   ifd1: false,
   exif: false,
@@ -74,6 +74,8 @@ function iptcText(value: unknown): unknown {
 
 async function embeddedSources(photo: string): Promise<KeywordSource[]> {
   let blocks: ExifrKeywordBlocks | undefined;
+  // Evaluated on first use, as in native/image ([Note: exifr loads on first use]).
+  const { default: exifr } = await import('exifr');
   try {
     blocks = (await exifr.parse(photo, EXIFR_OPTIONS)) as ExifrKeywordBlocks | undefined;
   } catch {
