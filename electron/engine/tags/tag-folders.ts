@@ -30,6 +30,13 @@ export async function tagFolders(
     turnOn?: boolean;
     /** Only files with a media id after this one: an interrupted run resuming. */
     resumeAfter?: string | null;
+    /**
+     * Contents already decided: files with one of these hashes are left as they are (their
+     * tags hang on the content). The watcher's batches pass the hashes the library held
+     * before the batch ([Note: a watched change tags only new contents] in
+     * engine/watch/library-target.ts).
+     */
+    decidedHashes?: ReadonlySet<string>;
   } = {},
 ): Promise<TagRunResult> {
   const all = await library.store.listMedia();
@@ -41,6 +48,7 @@ export async function tagFolders(
       : all
   )
     .filter((row) => resumeAfter === null || row.id > resumeAfter)
+    .filter((row) => !options.decidedHashes?.has(row.hash))
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   if (media.length === 0) {
     if (options.requireFiles === false) return { files: 0, suggested: 0 };

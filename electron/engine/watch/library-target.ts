@@ -18,12 +18,30 @@ export interface BatchRunContext {
   onProgress?: (progress: IndexProgress) => void;
 }
 
+/**
+ * [Note: a watched change tags only new contents]
+ * Once tagging is on, a batch was followed by a tagging run over every file under the
+ * batch's folders: one photo saved into a folder of 10 000 re-decided all 10 000 (each
+ * file's vector read, scored against the vocabulary, its suggestions written again), and
+ * a batch that only deleted or moved files did the same. Tags hang on a file's content
+ * (its hash), so a batch of changes tags only the contents the library did not hold
+ * before it, and none when there are none: the text encoder is not even loaded for the
+ * vocabulary then. A batch that catches up (the watcher's start, a resume, a root back
+ * online) still tags every file under its folders, so a file indexed just before the
+ * engine stopped, and never tagged, is tagged then.
+ */
+async function decidedBefore(library: Library, batch: WatchBatch): Promise<Set<string> | null> {
+  if (!library.taggingOn || batch.reason !== 'changes') return null;
+  return new Set((await library.store.listMedia()).map((row) => row.hash));
+}
+
 /** Index one batch in `library` (the one holding the writer lock). */
 export async function indexWatchBatch(
   library: Library,
   batch: WatchBatch,
   context: BatchRunContext,
 ): Promise<IndexReport> {
+  const decidedHashes = await decidedBefore(library, batch);
   const report = await library.index(batch.roots, {
     signal: context.signal,
     ...(context.pause ? { pause: context.pause } : {}),
@@ -34,6 +52,7 @@ export async function indexWatchBatch(
     await tagFolders(library, await libraryVocabulary(library.dbDir), batch.within ?? batch.roots, {
       signal: context.signal,
       requireFiles: false,
+      ...(decidedHashes ? { decidedHashes } : {}),
     });
   return report;
 }

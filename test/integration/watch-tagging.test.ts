@@ -1,0 +1,100 @@
+/**
+ * @file What a watcher's batch tags once tagging is on (engine/watch/library-target.ts,
+ * [Note: a watched change tags only new contents]): a batch of changes decides only the
+ * contents the library did not hold before it, none when it only removed files, and a
+ * catching-up batch (the watcher's start) decides every file under its folders again.
+ * Real indexer on `toy-clip-gap`, real LanceDB; the tagger's own method is watched to see
+ * which files each run decided.
+ */
+import { copyFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
+import type { Library } from '../../electron/engine/library.js';
+import { tagsOfFiles } from '../../electron/engine/tags/library-tags.js';
+import { libraryVocabulary } from '../../electron/engine/tags/library-vocabulary.js';
+import { tagFolders } from '../../electron/engine/tags/tag-folders.js';
+import { Tagger } from '../../electron/engine/tags/tagger.js';
+import type { BatchReason } from '../../electron/engine/watch/folder-watcher.js';
+import { indexWatchBatch } from '../../electron/engine/watch/library-target.js';
+import { writePhoto } from '../fixtures/photos.js';
+import { openGapLibrary, removeDir, tempDir } from '../fixtures/library.js';
+
+describe("a watched batch's tagging", () => {
+  let root: string;
+  let spare: string;
+  let db: string;
+  let library: Library;
+  let tagMedia: MockInstance<Tagger['tagMedia']>;
+  /** The files each tagging run since the last clear decided, by name. */
+  const decided = () =>
+    tagMedia.mock.calls.map(([media]) => media.map((row) => path.basename(row.path)).sort());
+
+  const tagsOf = async (...names: string[]) => {
+    const rows = (await library.store.listMedia()).filter((row) =>
+      names.includes(path.basename(row.path)),
+    );
+    return tagsOfFiles(library.store, await libraryVocabulary(db), rows);
+  };
+  const batch = (reason: BatchReason) =>
+    indexWatchBatch(
+      library,
+      { roots: [root], within: [root], events: 1, reason },
+      { signal: new AbortController().signal },
+    );
+
+  beforeAll(async () => {
+    root = await tempDir('lantern-watch-tag-root-');
+    spare = await tempDir('lantern-watch-tag-spare-');
+    db = await tempDir('lantern-watch-tag-db-');
+    for (const colour of ['red', 'green', 'blue'] as const)
+      await writePhoto(root, { colour, name: `${colour}.jpg` });
+    library = await openGapLibrary(db);
+    expect((await library.index([root])).indexed).toBe(3);
+    // Tagging on, as `lantern tag` leaves it.
+    const first = await tagFolders(library, await libraryVocabulary(db), [root]);
+    expect(first.files).toBe(3);
+    expect(library.taggingOn).toBe(true);
+    // Watched, not replaced: the tagger still runs.
+    tagMedia = vi.spyOn(Tagger.prototype, 'tagMedia');
+  });
+
+  afterAll(async () => {
+    vi.restoreAllMocks();
+    await library.close();
+    for (const dir of [root, spare, db]) await removeDir(dir);
+  });
+
+  it('decides only a new photo, not the folder it joined', async () => {
+    tagMedia.mockClear();
+    const made = await writePhoto(spare, { colour: 'purple', name: 'late.jpg' });
+    await copyFile(made, path.join(root, 'late.jpg'));
+    expect((await batch('changes')).indexed).toBe(1);
+    expect(decided()).toEqual([['late.jpg']]);
+    // Decided and written: the purple photo has its colour suggested.
+    const [late] = await tagsOf('late.jpg');
+    expect(late?.tags.map((tag) => [tag.tag, tag.state])).toEqual([
+      ['colours/purple', 'suggested'],
+    ]);
+  });
+
+  it('decides nothing after a batch that only removed a file, or a copy of a known content', async () => {
+    tagMedia.mockClear();
+    await rm(path.join(root, 'green.jpg'));
+    expect((await batch('changes')).removed).toBe(1);
+    await copyFile(path.join(root, 'red.jpg'), path.join(root, 'red copy.jpg'));
+    expect((await batch('changes')).indexed).toBe(1);
+    expect(decided()).toEqual([]);
+    // Not decided, yet tagged: the copy's tags are its content's, the original's.
+    const both = await tagsOf('red.jpg', 'red copy.jpg');
+    const red = both.find((file) => path.basename(file.path) === 'red.jpg');
+    const copy = both.find((file) => path.basename(file.path) === 'red copy.jpg');
+    expect(red?.tags.map((tag) => tag.tag)).toEqual(['colours/red']);
+    expect(copy?.tags).toEqual(red?.tags);
+  });
+
+  it('decides every file under the folders when the batch catches up (the watcher starting)', async () => {
+    tagMedia.mockClear();
+    await batch('start');
+    expect(decided()).toEqual([['blue.jpg', 'late.jpg', 'red copy.jpg', 'red.jpg']]);
+  });
+});
