@@ -40,6 +40,8 @@ export interface IndexingFigures {
   bound: BoundResult;
   emptyIndex: ProcessRun;
   status: ProcessRun;
+  /** [Note: this machine's floor] in whole-process.ts (absent from runs before it). */
+  bareNode?: { asIs: ProcessRun; withoutExtraCaCerts: ProcessRun | null };
   /** The first search on the model: it also makes the text encoder's in-place header. */
   firstSearch: ProcessRun;
   /** A later cold search (a fresh process; median of 3), loading from that copy. */
@@ -158,8 +160,17 @@ export function indexingSummaryRows(x: IndexingFigures): string[] {
     `| first \`lantern search\` (also makes the text encoder's in-place header) | ${f(x.firstSearch.wallSeconds)} s, ${f(x.firstSearch.peakRssMiB, 0)} MiB | once per model | |`,
     `| \`lantern index\` of an empty folder | ${f(x.emptyIndex.wallSeconds)} s, ${f(x.emptyIndex.peakRssMiB, 0)} MiB | — | |`,
     `| \`lantern status\` | ${f(x.status.wallSeconds)} s, ${f(x.status.peakRssMiB, 0)} MiB | — | |`,
+    ...(x.bareNode ? [floorRow(x.bareNode)] : []),
   );
   return rows;
+}
+
+/** [Note: this machine's floor] in whole-process.ts. */
+function floorRow(floor: NonNullable<IndexingFigures['bareNode']>): string {
+  const without = floor.withoutExtraCaCerts
+    ? ` (${f(floor.withoutExtraCaCerts.wallSeconds)} s without the NODE_EXTRA_CA_CERTS this machine sets)`
+    : '';
+  return `| a bare Node process (\`node -e 0\`), this machine's floor for any command ([Note: this machine's floor]) | ${f(floor.asIs.wallSeconds)} s${without} | — | |`;
 }
 
 const runRow = (name: string, r: IndexingRun) =>

@@ -23,6 +23,7 @@ import {
   lanternIndex,
   type IndexingRun,
   type ProcessRun,
+  bareNodeStart,
 } from './whole-process.js';
 import { renderReport, type BenchReport, type PartInfo } from './report.js';
 import { searchChild, type SearchResult } from './search.js';
@@ -267,6 +268,7 @@ async function indexingPart(
   const emptyIndex = await lanternCommand(['index', empty, '--db', emptyDb, ...on.slice(2)]);
   await rm(emptyDb, { recursive: true, force: true });
   const status = await lanternCommand(['status', ...on]);
+  const bareNode = await bareNodeStart();
   // The first search makes the text encoder's in-place header ([Note: weights read in
   // place]); every later cold search loads through it, so both are measured.
   for (const name of await readdir(path.join(modelsDir, BENCH_MODEL_ID, 'onnx', '.in-place')).catch(
@@ -304,6 +306,7 @@ async function indexingPart(
     bound,
     emptyIndex,
     status,
+    bareNode,
     firstSearch,
     coldSearch,
   };

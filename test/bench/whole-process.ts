@@ -23,19 +23,24 @@ export interface ProcessRun {
   spawnedAt: number;
 }
 
-/** Runs `command args…` under /usr/bin/time; throws with its stderr when it fails. */
+/**
+ * Runs `command args…` under /usr/bin/time; throws with its stderr when it fails. A
+ * variable given as undefined in `extraEnv` is left out of the child's environment.
+ */
 export async function timedProcess(
   command: string,
   args: readonly string[],
-  extraEnv: Record<string, string> = {},
+  extraEnv: Record<string, string | undefined> = {},
 ): Promise<ProcessRun> {
+  const env = { ...process.env, ...extraEnv };
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'lantern-bench-time-'));
   const timeFile = path.join(scratch, 'time');
   const spawnedAt = Date.now();
   const started = performance.now();
   const child = spawn('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, command, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...extraEnv },
+    env,
   });
   let stdout = '';
   let stderr = '';
@@ -167,6 +172,33 @@ export async function lanternIndex(
   if (indexed !== photos)
     throw new Error(`lantern index reported ${indexed} of ${photos} photos: ${run.stderr}`);
   return indexingRun(run, photos, batches, await watcher);
+}
+
+/**
+ * [Note: this machine's floor] A bare Node process (`node -e 0`), median of 3: what any
+ * command of any Node program pays here before its own code runs, so a start-up figure
+ * can be read against it. Measured as the machine is, and also without
+ * NODE_EXTRA_CA_CERTS when it is set: Node 20 then reads and parses that file's
+ * certificates at every start, before any JavaScript (this project's machines point it at
+ * the system's 144 certificates, ~40 ms a process here); most people's machines do not
+ * set it. Every figure of the benchmark, Lantern's and the baseline's, is taken with the
+ * environment as it is.
+ */
+export async function bareNodeStart(): Promise<{
+  asIs: ProcessRun;
+  withoutExtraCaCerts: ProcessRun | null;
+}> {
+  const median = async (env: Record<string, string | undefined>) => {
+    const runs: ProcessRun[] = [];
+    for (let i = 0; i < 3; i++) runs.push(await timedProcess(process.execPath, ['-e', '0'], env));
+    return runs.sort((a, b) => a.wallSeconds - b.wallSeconds)[1]!;
+  };
+  return {
+    asIs: await median({}),
+    withoutExtraCaCerts: process.env.NODE_EXTRA_CA_CERTS
+      ? await median({ NODE_EXTRA_CA_CERTS: undefined })
+      : null,
+  };
 }
 
 /** A plain command of the CLI (status, search, index of an empty folder): time and peak RSS. */
