@@ -61,7 +61,7 @@ const FULL: RunConfig = {
   decodePhotos: 48,
   inferenceBatches: 6,
   reps: 5,
-  endToEndRuns: 3,
+  endToEndRuns: 5,
   searchRows: [100_000, 1_000_000],
   queries: 50,
 };

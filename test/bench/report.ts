@@ -177,7 +177,7 @@ export function renderReport(r: BenchReport): string {
     ...r.search.flatMap((result) => [...searchTable(result), '']),
     '## Contention during the run',
     '',
-    'This is a virtual machine: repeated runs of one part have differed by up to about 15 % even with nothing else running, so the end-to-end and baseline runs are repeated, alternating, and the fastest of each is kept. Read smaller differences as noise, and any part that shared the machine with other processes (last column but one) as a lower bound.',
+    'This is a virtual machine: repeated runs of one part have differed by up to about 15 % even with nothing else running, so the end-to-end and baseline runs are repeated, alternating, and the summary takes the median of each. Read smaller differences as noise, and any part that shared the machine with other processes (last column but one) as a lower bound.',
     '',
     'Each part ran in its own child process. "Its CPU" is the child\'s CPU-seconds ÷ wall seconds; "other processes" is the machine\'s busy time from `/proc/stat` (including time the hypervisor gave to other guests) minus the child\'s, ÷ wall seconds.',
     '',
