@@ -5,33 +5,18 @@
  * onnxruntime-node and LanceDB on temporary folders, with the toy models.
  */
 import { createHash } from 'node:crypto';
-import { cp, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { ClipEncoder } from '../../electron/engine/clip/encoder.js';
 import type { JobSnapshot } from '../../electron/shared/contract.js';
 import type { IndexProgress } from '../../electron/shared/types.js';
 import { LanternService } from '../../electron/engine/service/service.js';
-import { openToyLibrary, removeDir, tempDir } from '../fixtures/library.js';
+import { openToyLibrary, removeDir, tempDir, writeSecondModel } from '../fixtures/library.js';
 import { writePhoto } from '../fixtures/photos.js';
 import type { ColourWord } from '../toy-models/colours.js';
 
 const COLOURS: ColourWord[] = ['red', 'green', 'blue', 'yellow', 'purple', 'orange'];
-
-/** A second model id over the toy files, as a person's custom model folder would add one. */
-async function writeSecondModel(dir: string): Promise<void> {
-  const toys = inject('toyModelsDir');
-  const manifest = JSON.parse(await readFile(path.join(toys, 'models.json'), 'utf8')) as {
-    models: { id: string; name: string }[];
-  };
-  const [toy] = manifest.models;
-  if (!toy) throw new Error('no toy model');
-  await cp(path.join(toys, 'toy-clip'), path.join(dir, 'toy-clip'), { recursive: true });
-  await writeFile(
-    path.join(dir, 'models.json'),
-    JSON.stringify({ ...manifest, models: [{ ...toy, id: 'toy-clip-b', name: 'Toy CLIP B' }] }),
-  );
-}
 
 /** `count` small PNGs cycling through the colours (PNG: slower to decode, so runs last a while). */
 async function writeManyPhotos(dir: string, count: number): Promise<void> {

@@ -17,7 +17,13 @@ import { Tagger } from '../../electron/engine/tags/tagger.js';
 import type { BatchReason } from '../../electron/engine/watch/folder-watcher.js';
 import { indexWatchBatch } from '../../electron/engine/watch/library-target.js';
 import { writePhoto } from '../fixtures/photos.js';
-import { openGapLibrary, removeDir, tempDir } from '../fixtures/library.js';
+import {
+  openGapLibrary,
+  openToyLibrary,
+  removeDir,
+  tempDir,
+  writeSecondModel,
+} from '../fixtures/library.js';
 
 describe("a watched batch's tagging", () => {
   let root: string;
@@ -96,5 +102,48 @@ describe("a watched batch's tagging", () => {
     tagMedia.mockClear();
     await batch('start');
     expect(decided()).toEqual([['blue.jpg', 'late.jpg', 'red copy.jpg', 'red.jpg']]);
+  });
+});
+
+describe('a watched batch that completes a change of model', () => {
+  let root: string;
+  let db: string;
+  let second: string;
+
+  beforeAll(async () => {
+    [root, db, second] = await Promise.all([tempDir(), tempDir(), tempDir()]);
+    await writeSecondModel(second);
+  });
+
+  afterAll(async () => {
+    vi.restoreAllMocks();
+    for (const dir of [root, db, second]) await removeDir(dir);
+  });
+
+  it('decides every file under its roots again, with the new model', async () => {
+    for (const colour of ['red', 'green'] as const) await writePhoto(root, { colour });
+    const first = await openToyLibrary(db);
+    expect((await first.index([root])).indexed).toBe(2);
+    await tagFolders(first, await libraryVocabulary(db), [root]);
+    await first.close();
+    // Opened on another model: its index is built by the next run over every root.
+    const library = await openToyLibrary(db, { extraModelDirs: [second], modelId: 'toy-clip-b' });
+    try {
+      expect(library.encoder.id).toBe('toy-clip');
+      const tagMedia = vi.spyOn(Tagger.prototype, 'tagMedia');
+      await writePhoto(root, { colour: 'blue' });
+      // A batch over the whole root (no `within`), as when a root's own entries change.
+      await indexWatchBatch(
+        library,
+        { roots: [root], within: null, events: 1, reason: 'changes' },
+        { signal: new AbortController().signal },
+      );
+      expect(library.encoder.id).toBe('toy-clip-b');
+      expect(
+        tagMedia.mock.calls.map(([media]) => media.map((row) => path.basename(row.path)).sort()),
+      ).toEqual([['blue.jpg', 'green.jpg', 'red.jpg']]);
+    } finally {
+      await library.close();
+    }
   });
 });

@@ -28,7 +28,9 @@ export interface BatchRunContext {
  * before it, and none when there are none: the text encoder is not even loaded for the
  * vocabulary then. A batch that catches up (the watcher's start, a resume, a root back
  * online) still tags every file under its folders, so a file indexed just before the
- * engine stopped, and never tagged, is tagged then.
+ * engine stopped, and never tagged, is tagged then; so does a batch whose run completed a
+ * change of model (a batch over whole roots can: [Note: switching model] in
+ * model-switch.ts), since what the old model decided is no decision of the new one's.
  */
 async function decidedBefore(library: Library, batch: WatchBatch): Promise<Set<string> | null> {
   if (!library.taggingOn || batch.reason !== 'changes') return null;
@@ -42,6 +44,7 @@ export async function indexWatchBatch(
   context: BatchRunContext,
 ): Promise<IndexReport> {
   const decidedHashes = await decidedBefore(library, batch);
+  const servingBefore = library.encoder.id;
   const report = await library.index(batch.roots, {
     signal: context.signal,
     ...(context.pause ? { pause: context.pause } : {}),
@@ -52,7 +55,7 @@ export async function indexWatchBatch(
     await tagFolders(library, await libraryVocabulary(library.dbDir), batch.within ?? batch.roots, {
       signal: context.signal,
       requireFiles: false,
-      ...(decidedHashes ? { decidedHashes } : {}),
+      ...(decidedHashes && library.encoder.id === servingBefore ? { decidedHashes } : {}),
     });
   return report;
 }
