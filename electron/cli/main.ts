@@ -162,35 +162,35 @@ async function runIndex(args: CliArgs): Promise<number> {
       { access: 'write', purpose: 'lantern index' },
       async (library) => {
         const switching = noteReindex(library);
-        const result = await library.index(args.positionals, {
-          signal: controller.signal,
-          onProgress: (p) => {
-            if (trace)
-              process.stderr.write(
-                `lantern-progress ${JSON.stringify({ at: Date.now(), ...p })}\n`,
-              );
-            bar.update(p);
-          },
-        });
-        bar.done();
-        // Once the library has been tagged, what was just indexed is tagged too.
-        if (library.taggingOn && !result.cancelled) {
-          const folders = args.positionals.map((folder) => path.resolve(folder));
-          const { tagFolders } = await import('../engine/tags/tag-folders.js');
-          const { libraryVocabulary } = await import('../engine/tags/library-vocabulary.js');
-          const tagged = await tagFolders(
-            library,
-            await libraryVocabulary(library.dbDir),
-            folders,
-            {
+        const folders = args.positionals.map((folder) => path.resolve(folder));
+        // Once the library has been tagged, what was just indexed is tagged too ([Note: an
+        // index run tags the contents it brought in] in engine/tags/tag-after-index.ts).
+        const { indexThenTag } = await import('../engine/tags/tag-after-index.js');
+        const { report: result, tagged } = await indexThenTag(
+          library,
+          folders,
+          async () => {
+            const indexed = await library.index(args.positionals, {
               signal: controller.signal,
-              requireFiles: false,
-            },
-          );
+              onProgress: (p) => {
+                if (trace)
+                  process.stderr.write(
+                    `lantern-progress ${JSON.stringify({ at: Date.now(), ...p })}\n`,
+                  );
+                bar.update(p);
+              },
+            });
+            bar.done();
+            return indexed;
+          },
+          controller.signal,
+        );
+        if (tagged)
           process.stderr.write(
-            `Tagged ${tagged.files} files (${tagged.suggested} with suggestions): tagging is on for this library.\n`,
+            tagged.files === 0
+              ? 'Nothing new to tag: tagging is on for this library.\n'
+              : `Tagged ${tagged.files} file${tagged.files === 1 ? '' : 's'} (${tagged.suggested} with suggestions): tagging is on for this library.\n`,
           );
-        }
         if (switching && library.encoder.id === library.modelId)
           process.stderr.write(
             `Model ${library.modelId}'s index is complete: searches use it now.\n`,

@@ -38,8 +38,7 @@ import { FrameCache } from '../vision/frames.js';
 import { VisionModels } from '../vision/loaded-models.js';
 import { lensHandlers } from './lens-handlers.js';
 import { readTagRun } from '../tags/tag-run-marker.js';
-import { libraryVocabulary } from '../tags/library-vocabulary.js';
-import { tagFolders } from '../tags/tag-folders.js';
+import { indexThenTag } from '../tags/tag-after-index.js';
 import { readStoredSettings, writeStoredSettings, type StoredSettings } from './settings.js';
 import { ServiceWatch } from './watch-handlers.js';
 
@@ -223,13 +222,14 @@ export class LanternService {
     const library = this.requireLibrary();
     return this.jobs.enqueue('index', label, async ({ signal, pause, progress }) => {
       try {
-        const report = await library.index(folders, { signal, pause, onProgress: progress });
-        // Once the library has been tagged, what was just indexed is tagged too.
-        if (library.taggingOn && !report.cancelled && !signal.aborted)
-          await tagFolders(library, await libraryVocabulary(library.dbDir), folders, {
-            signal,
-            requireFiles: false,
-          });
+        // Once the library has been tagged, what was just indexed is tagged too ([Note: an
+        // index run tags the contents it brought in] in tags/tag-after-index.ts).
+        const { report } = await indexThenTag(
+          library,
+          folders,
+          () => library.index(folders, { signal, pause, onProgress: progress }),
+          signal,
+        );
         return report;
       } finally {
         await this.publishStatus();

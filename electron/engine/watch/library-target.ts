@@ -3,12 +3,11 @@
  * ordinary index run (incremental: unchanged files are skipped by path, size and mtime,
  * moved ones carried over by content hash, so their tags, which hang on the content,
  * stay), restricted to the batch's folders, followed by tagging when the library tags at
- * index time, as the service's index job does.
+ * index time, as the service's index job and `lantern index` do.
  */
 import type { IndexProgress, IndexReport } from '../../shared/types.js';
 import type { Library } from '../library.js';
-import { libraryVocabulary } from '../tags/library-vocabulary.js';
-import { tagFolders } from '../tags/tag-folders.js';
+import { indexThenTag } from '../tags/tag-after-index.js';
 import type { PauseGate } from '../util/pause-gate.js';
 import type { WatchBatch, WatchTarget } from './folder-watcher.js';
 
@@ -19,44 +18,28 @@ export interface BatchRunContext {
 }
 
 /**
- * [Note: a watched change tags only new contents]
- * Once tagging is on, a batch was followed by a tagging run over every file under the
- * batch's folders: one photo saved into a folder of 10 000 re-decided all 10 000 (each
- * file's vector read, scored against the vocabulary, its suggestions written again), and
- * a batch that only deleted or moved files did the same. Tags hang on a file's content
- * (its hash), so a batch of changes tags only the contents the library did not hold
- * before it, and none when there are none: the text encoder is not even loaded for the
- * vocabulary then. A batch that catches up (the watcher's start, a resume, a root back
- * online) still tags every file under its folders, so a file indexed just before the
- * engine stopped, and never tagged, is tagged then; so does a batch whose run completed a
- * change of model (a batch over whole roots can: [Note: switching model] in
- * model-switch.ts), since what the old model decided is no decision of the new one's.
+ * Index one batch in `library` (the one holding the writer lock), then tag the contents it
+ * brought in ([Note: an index run tags the contents it brought in] in
+ * engine/tags/tag-after-index.ts).
  */
-async function decidedBefore(library: Library, batch: WatchBatch): Promise<Set<string> | null> {
-  if (!library.taggingOn || batch.reason !== 'changes') return null;
-  return new Set((await library.store.listMedia()).map((row) => row.hash));
-}
-
-/** Index one batch in `library` (the one holding the writer lock). */
 export async function indexWatchBatch(
   library: Library,
   batch: WatchBatch,
   context: BatchRunContext,
 ): Promise<IndexReport> {
-  const decidedHashes = await decidedBefore(library, batch);
-  const servingBefore = library.encoder.id;
-  const report = await library.index(batch.roots, {
-    signal: context.signal,
-    ...(context.pause ? { pause: context.pause } : {}),
-    ...(context.onProgress ? { onProgress: context.onProgress } : {}),
-    ...(batch.within ? { within: batch.within } : {}),
-  });
-  if (library.taggingOn && !report.cancelled && !context.signal.aborted)
-    await tagFolders(library, await libraryVocabulary(library.dbDir), batch.within ?? batch.roots, {
-      signal: context.signal,
-      requireFiles: false,
-      ...(decidedHashes && library.encoder.id === servingBefore ? { decidedHashes } : {}),
-    });
+  const folders = batch.within ?? batch.roots;
+  const { report } = await indexThenTag(
+    library,
+    folders,
+    () =>
+      library.index(batch.roots, {
+        signal: context.signal,
+        ...(context.pause ? { pause: context.pause } : {}),
+        ...(context.onProgress ? { onProgress: context.onProgress } : {}),
+        ...(batch.within ? { within: batch.within } : {}),
+      }),
+    context.signal,
+  );
   return report;
 }
 

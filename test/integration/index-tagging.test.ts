@@ -1,17 +1,21 @@
 /**
- * @file What a watcher's batch tags once tagging is on (engine/watch/library-target.ts,
- * [Note: a watched change tags only new contents]): a batch of changes decides only the
- * contents the library did not hold before it, none when it only removed files, and a
- * catching-up batch (the watcher's start) decides every file under its folders again.
+ * @file What an index run tags once tagging is on, through the watcher's batches
+ * (engine/tags/tag-after-index.ts, [Note: an index run tags the contents it brought in];
+ * `lantern index` and the app's index job go through the same function): only the
+ * contents the library did not hold before the run, none when it only removed files or
+ * copied a known one; the whole library after a run that stopped before its tagging, and
+ * every file under the run's roots when the run completed a change of model.
  * Real indexer on `toy-clip-gap`, real LanceDB; the tagger's own method is watched to see
  * which files each run decided.
  */
+import { existsSync } from 'node:fs';
 import { copyFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
 import type { Library } from '../../electron/engine/library.js';
 import { tagsOfFiles } from '../../electron/engine/tags/library-tags.js';
 import { libraryVocabulary } from '../../electron/engine/tags/library-vocabulary.js';
+import { INDEX_TAGGING_FILE } from '../../electron/engine/tags/tag-after-index.js';
 import { tagFolders } from '../../electron/engine/tags/tag-folders.js';
 import { Tagger } from '../../electron/engine/tags/tagger.js';
 import type { BatchReason } from '../../electron/engine/watch/folder-watcher.js';
@@ -98,10 +102,30 @@ describe("a watched batch's tagging", () => {
     expect(copy?.tags).toEqual(red?.tags);
   });
 
-  it('decides every file under the folders when the batch catches up (the watcher starting)', async () => {
+  it('decides the whole library after a run that stopped before its tagging', async () => {
+    tagMedia.mockClear();
+    const marker = path.join(db, INDEX_TAGGING_FILE);
+    expect(existsSync(marker)).toBe(false);
+    const made = await writePhoto(spare, { colour: 'yellow', name: 'stopped.jpg' });
+    await copyFile(made, path.join(root, 'stopped.jpg'));
+    const stopped = new AbortController();
+    stopped.abort();
+    const cancelled = await indexWatchBatch(
+      library,
+      { roots: [root], within: [root], events: 1, reason: 'changes' },
+      { signal: stopped.signal },
+    );
+    expect(cancelled.cancelled).toBe(true);
+    expect(decided()).toEqual([]);
+    // What the stopped run may have indexed is untagged: the next run decides everything.
+    expect(existsSync(marker)).toBe(true);
+    await batch('changes');
+    expect(decided()).toEqual([['blue.jpg', 'late.jpg', 'red copy.jpg', 'red.jpg', 'stopped.jpg']]);
+    expect(existsSync(marker)).toBe(false);
+    // And the run after that, only new contents again: none.
     tagMedia.mockClear();
     await batch('start');
-    expect(decided()).toEqual([['blue.jpg', 'late.jpg', 'red copy.jpg', 'red.jpg']]);
+    expect(decided()).toEqual([]);
   });
 });
 
