@@ -32,9 +32,8 @@ export async function tagFolders(
     resumeAfter?: string | null;
     /**
      * Contents already decided: files with one of these hashes are left as they are (their
-     * tags hang on the content). The watcher's batches pass the hashes the library held
-     * before the batch ([Note: a watched change tags only new contents] in
-     * engine/watch/library-target.ts).
+     * tags hang on the content). An index run passes the hashes the library held before it
+     * ([Note: an index run tags the contents it brought in] in tag-after-index.ts).
      */
     decidedHashes?: ReadonlySet<string>;
   } = {},
