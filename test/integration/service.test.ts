@@ -145,46 +145,54 @@ describe('engine service', () => {
 
   it('starts not ready when no model is installed, and says what to do', async () => {
     const bareDb = await tempDir();
+    const bareModels = await tempDir();
     const bare = await LanternService.create({
       shell: 'browser',
       dbDir: bareDb,
-      modelsDir: await tempDir(),
+      modelsDir: bareModels,
     });
-    const info = await bare.invoke('app:info', {});
-    expect(info).toMatchObject({
-      ok: true,
-      value: {
-        ready: false,
-        notReadyReason: expect.stringMatching(/download one below/) as string,
-      },
-    });
-    // The first-run page shows this sentence: no CLI advice, no path inside the models folder.
-    const reason = (info as { value: { notReadyReason: string } }).value.notReadyReason;
-    expect(reason).not.toMatch(/lantern models fetch|--models|\.onnx|\//);
-    expect(await bare.invoke('search:query', { query: 'red' })).toMatchObject({
-      ok: false,
-      error: { code: 'MODEL_MISSING' },
-    });
-    const models = await bare.invoke('models:list', {});
-    expect((models as { value: { id: string }[] }).value.map((m) => m.id)).toContain(
-      'clip-vit-b32',
-    );
-    // A folder without a models.json is refused and not kept: it would break every later open.
-    const empty = await tempDir();
-    const refused = await bare.invoke('models:useFolder', { path: empty });
-    expect(refused.ok).toBe(false);
-    expect(await bare.invoke('settings:get', {})).toMatchObject({ ok: true });
-    await removeDir(empty);
-    // Pointing at the toy folder makes it ready.
-    await bare.invoke('settings:set', { model: 'toy-clip' });
-    await bare.invoke('models:useFolder', { path: inject('toyModelsDir') });
-    expect(await bare.invoke('app:info', {})).toMatchObject({
-      value: { ready: true, model: 'toy-clip' },
-    });
-    const settingsFile = JSON.parse(await readFile(path.join(bareDb, 'settings.json'), 'utf8')) as {
-      modelFolders: string[];
-    };
-    expect(settingsFile.modelFolders).toEqual([inject('toyModelsDir')]);
-    await bare.close();
+    try {
+      const info = await bare.invoke('app:info', {});
+      expect(info).toMatchObject({
+        ok: true,
+        value: {
+          ready: false,
+          notReadyReason: expect.stringMatching(/download one below/) as string,
+        },
+      });
+      // The first-run page shows this sentence: no CLI advice, no path inside the models folder.
+      const reason = (info as { value: { notReadyReason: string } }).value.notReadyReason;
+      expect(reason).not.toMatch(/lantern models fetch|--models|\.onnx|\//);
+      expect(await bare.invoke('search:query', { query: 'red' })).toMatchObject({
+        ok: false,
+        error: { code: 'MODEL_MISSING' },
+      });
+      const models = await bare.invoke('models:list', {});
+      expect((models as { value: { id: string }[] }).value.map((m) => m.id)).toContain(
+        'clip-vit-b32',
+      );
+      // A folder without a models.json is refused and not kept: it would break every later open.
+      const empty = await tempDir();
+      const refused = await bare.invoke('models:useFolder', { path: empty });
+      expect(refused.ok).toBe(false);
+      expect(await bare.invoke('settings:get', {})).toMatchObject({ ok: true });
+      await removeDir(empty);
+      // Pointing at the toy folder makes it ready.
+      await bare.invoke('settings:set', { model: 'toy-clip' });
+      await bare.invoke('models:useFolder', { path: inject('toyModelsDir') });
+      expect(await bare.invoke('app:info', {})).toMatchObject({
+        value: { ready: true, model: 'toy-clip' },
+      });
+      const settingsFile = JSON.parse(
+        await readFile(path.join(bareDb, 'settings.json'), 'utf8'),
+      ) as {
+        modelFolders: string[];
+      };
+      expect(settingsFile.modelFolders).toEqual([inject('toyModelsDir')]);
+    } finally {
+      await bare.close();
+      await removeDir(bareDb);
+      await removeDir(bareModels);
+    }
   });
 });

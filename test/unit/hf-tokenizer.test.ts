@@ -5,10 +5,10 @@
  * the choice between BPE and tokenizer.json by the manifest. Uses toy-clip-i18n's
  * generated tokenizer.json and two small hand-written ones. Runs in vitest (plain Node).
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { HfTokenizer } from '../../electron/engine/tokenizer/hf-tokenizer.js';
 import { ClipTokenizer } from '../../electron/engine/tokenizer/clip-bpe.js';
 import { cleanModelText } from '../../electron/engine/tokenizer/text-fixes.js';
@@ -148,6 +148,15 @@ describe('HfTokenizer with an end-token-only post-processor (T5 / SigLIP style)'
 });
 
 describe('choosing the tokenizer from the manifest', () => {
+  /** Each test's temporary folder, removed after it. */
+  const folders: string[] = [];
+  const tokenizerFolder = async () => {
+    folders.push(await mkdtemp(path.join(tmpdir(), 'lantern-hf-')));
+    return folders.at(-1)!;
+  };
+  afterEach(async () => {
+    for (const folder of folders.splice(0)) await rm(folder, { recursive: true, force: true });
+  });
   const text = {
     clean: 'canonicalize',
     contextLength: 64,
@@ -158,7 +167,7 @@ describe('choosing the tokenizer from the manifest', () => {
   } as const;
 
   it('reads files.tokenizer for tokenizer-json and the BPE merges for clip-bpe', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'lantern-hf-'));
+    const dir = await tokenizerFolder();
     const file = path.join(dir, 'tokenizer.json');
     await writeFile(file, JSON.stringify(json));
     const files = { clipVocabulary: CLIP_VOCABULARY, tokenizerJson: file };
@@ -178,7 +187,7 @@ describe('choosing the tokenizer from the manifest', () => {
   });
 
   it('says which file is unusable when tokenizer.json is not JSON or not a tokenizer', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'lantern-hf-'));
+    const dir = await tokenizerFolder();
     const broken = path.join(dir, 'tokenizer.json');
     const failure = (): unknown => {
       try {
