@@ -10,7 +10,7 @@ import { encodeError, LanternError } from '../shared/errors.js';
 import type { SearchAnswer, SearchOptions } from '../shared/types.js';
 import { Library, openRegistry, type LibraryOptions } from '../engine/library.js';
 import { readLibrarySettings } from '../engine/library-settings.js';
-import { defaultDbDir, defaultModelsDir } from '../engine/paths.js';
+import { defaultDbDir, defaultModelsDir, useOwnScratch } from '../engine/paths.js';
 import { APP_VERSION } from '../shared/version.js';
 import { need, parseCli, USAGE, type CliArgs } from './args.js';
 import { createProgressReporter } from './progress-bar.js';
@@ -388,6 +388,10 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return args.command || args.help ? 0 : 2;
   }
+  // Commands that may build a vector index get a temp folder of their own, before any
+  // native module loads ([Note: LanceDB's index scratch] in native/store/scratch.ts).
+  if (args.command === 'index' || args.command === 'watch' || args.command === 'serve')
+    useOwnScratch();
   switch (args.command) {
     case 'index':
       return runIndex(args);

@@ -7,6 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { findResourcesDir } from './models/registry.js';
 
+// The process's own temp folder, for LanceDB's index scratch ([Note: LanceDB's index
+// scratch] in native/store/scratch.ts): the command line and the engine worker call it first.
+export { useOwnScratch } from '../../native/store/index.js';
+
 export function userDataDir(): string {
   const home = os.homedir();
   switch (process.platform) {

@@ -6,6 +6,7 @@
  * It imports shared and engine only: `process.parentPort` is the one thing Electron
  * gives it, and it is typed locally (ParentPortLike).
  */
+import { useOwnScratch } from '../engine/paths.js';
 import { LanternService, type ServiceOptions } from '../engine/service/service.js';
 import { hostService, type ParentPortLike } from './host.js';
 import { WORKER_OPTIONS_ENV, type WorkerOptions } from './protocol.js';
@@ -16,6 +17,9 @@ if (!port) {
   process.exit(1);
 }
 
+// Before the service loads any native module ([Note: LanceDB's index scratch] in
+// native/store/scratch.ts).
+useOwnScratch();
 hostService(port, LanternService.create({ ...readOptions(), shell: 'electron' }));
 
 /** Main passes the options as JSON in the environment; a bad value means defaults. */

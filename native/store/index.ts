@@ -24,6 +24,7 @@ export type { EmbeddingColumns } from './arrow-file.js';
 export type { FrameHit, FrameRow } from './frames.js';
 export { TagTable, TAGS_TABLE, tagKey } from './tags.js';
 export { inTurn } from './turns.js';
+export { removeDeadScratch, SCRATCH_PREFIX, TEMP_BASE_ENV, useOwnScratch } from './scratch.js';
 export type { TagDecision, TagRow, TagSource, TagState, TagSuggestion } from './tags.js';
 export type {
   OpenStoreOptions,
