@@ -61,7 +61,7 @@ const FULL: RunConfig = {
   decodePhotos: 48,
   inferenceBatches: 6,
   reps: 5,
-  endToEndRuns: 5,
+  endToEndRuns: 6,
   searchRows: [100_000, 1_000_000],
   queries: 50,
 };
@@ -227,28 +227,55 @@ async function indexingPart(
   const baseline: BaselineResult[] = [];
   const int8Runs: IndexingRun[] = [];
   const model = { modelsDir, modelId: BENCH_MODEL_ID };
-  // Alternating, so a burst of other work on the machine does not hit only one side.
-  for (let run = 1; run <= config.endToEndRuns; run++) {
+  const int8Db = path.join(CACHE_DIR, 'run', 'index-db-int8');
+  const fp32Run = async (run: number) => {
     log(`lantern index ${run} …`);
     const ours = await lanternIndex(photos.dir, photos.files.length, dbDir, model);
     lantern.push(ours);
     log(
       `  ${ours.photosPerSecond.toFixed(2)} photos/s whole, ${ours.steadyPhotosPerSecond.toFixed(2)} steady, ${ours.peakRssMiB.toFixed(0)} MiB`,
     );
+  };
+  const int8Run = async (run: number, id: string) => {
+    log(`lantern index int8 (${id}) ${run} …`);
+    await rm(int8Db, { recursive: true, force: true });
+    // The last run's library stays for the int8 model's cold search below.
+    const ours = await lanternIndex(photos.dir, photos.files.length, int8Db, {
+      modelsDir,
+      modelId: id,
+    });
+    int8Runs.push(ours);
+    log(`  ${ours.photosPerSecond.toFixed(2)} photos/s whole, ${ours.peakRssMiB.toFixed(0)} MiB`);
+  };
+  // [Note: what ran just before] Alternating, so a burst of other work on the machine does
+  // not hit only one side; the baseline opens each round and the two Lantern runs swap
+  // places from one round to the next, so each follows the baseline in half the rounds and
+  // the other Lantern run in the other half. On this project's VMs a process's first touch
+  // of memory costs what the process before it left behind: 500 MB touched in 2 MiB pages
+  // took 0.06-0.11 s of system time right after a process that had used 2 MiB pages,
+  // 1.2-1.5 s right after one that had used 4 KiB pages and 0.74-0.81 s after 5 s idle
+  // (4 KiB pages: 0.73-1.04 s whatever came before). Lantern asks for huge pages ([Note:
+  // malloc asks for huge pages] in bin/lantern.js) and the transformers.js script, a plain
+  // node, does not, so a Lantern run right after the script took longer than one right after
+  // a Lantern run: int8 4.01 against 3.57 s (medians of 10 runs each, system time 0.98-1.59
+  // against 0.57-1.21 s), float32 5.12 against 4.72 s (3 and 8 runs), while the script
+  // itself took the same whatever ran before it (13.6-17.7 s). The order used until then
+  // (Lantern, script, Lantern int8) put every float32 run after an int8 one and every int8
+  // run after the script: the first flattered, the second penalised.
+  for (let run = 1; run <= config.endToEndRuns; run++) {
     log(`transformers.js ${run} …`);
     const peer = await runBaseline(modelsDir, BENCH_MODEL_ID, photos.files);
     baseline.push(peer);
     log(
       `  ${peer.photosPerSecond.toFixed(2)} photos/s whole, ${peer.steadyPhotosPerSecond.toFixed(2)} steady, ${peer.peakRssMiB.toFixed(0)} MiB`,
     );
-    if (int8 !== null) {
-      log(`lantern index int8 (${int8}) ${run} …`);
-      const int8Db = path.join(CACHE_DIR, 'run', 'index-db-int8');
-      await rm(int8Db, { recursive: true, force: true });
-      // The last run's library stays for the int8 model's cold search below.
-      int8Runs.push(
-        await lanternIndex(photos.dir, photos.files.length, int8Db, { modelsDir, modelId: int8 }),
-      );
+    if (int8 === null) await fp32Run(run);
+    else if (run % 2 === 1) {
+      await fp32Run(run);
+      await int8Run(run, int8);
+    } else {
+      await int8Run(run, int8);
+      await fp32Run(run);
     }
   }
   const bound = await measure<BoundResult>('bound', [
@@ -286,7 +313,6 @@ async function indexingPart(
   };
   const { first: firstSearch, cold: coldSearch } = await searches(on);
   // The int8 model's search, on the library its last index run left.
-  const int8Db = path.join(CACHE_DIR, 'run', 'index-db-int8');
   const int8Search =
     int8 === null
       ? null
@@ -322,6 +348,9 @@ async function parent(args: string[]): Promise<void> {
   // build and its exact ground truth take tens of minutes on 2 cores).
   const rowsAt = args.indexOf('--search-rows');
   if (rowsAt >= 0) config.searchRows = (args[rowsAt + 1] ?? '').split(',').map(number);
+  // `--runs 2`: rounds of the whole-process indexing part (each side runs once a round).
+  const runsAt = args.indexOf('--runs');
+  if (runsAt >= 0) config.endToEndRuns = Math.max(1, number(args[runsAt + 1]));
   const started = performance.now();
   const parts: PartInfo[] = [];
   /** One measurement in a fresh child, with the contention it ran under. */
