@@ -9,6 +9,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    globalSetup: ['test/setup/toy-models.ts'],
+    // The temp folder first: the toy models are written into it too.
+    globalSetup: ['test/setup/temp-folder.ts', 'test/setup/toy-models.ts'],
   },
 });
