@@ -94,7 +94,8 @@ await build({
   },
   format: 'esm',
   target: 'node20',
-  external,
+  // The benchmark formats its report with the project's Prettier, loaded from node_modules.
+  external: [...external, 'prettier'],
   // Bundled ESM needs a require() for the CommonJS dependencies esbuild inlines.
   banner: {
     js: "import { createRequire as __lanternRequire } from 'node:module'; const require = __lanternRequire(import.meta.url);",

@@ -112,6 +112,8 @@ export const DEFAULT_INDEXER_SETTINGS: Omit<IndexerSettings, 'thumbnailsDir' | '
   maxPixels: 100_000_000,
   batchSize: 16,
   decodeConcurrency: Math.max(2, Math.min(4, os.availableParallelism())),
+  // [Note: a video pass uses every core] in video/video-pass.ts.
+  videoInferenceThreads: os.availableParallelism(),
 };
 
 /** An index run in progress, so removeRoot can stop it before removing its rows. */

@@ -135,6 +135,11 @@ export function ortOptions(
   // each session maps the weights itself and RSS counts both mappings; handing both one
   // shared copy through onnxruntime-node's `externalData` makes onnxruntime copy it (4–5 s
   // to create, 1.2 GB). The decodes, not inference, pace a run of real photos here.
+  // (onnxruntime's default does make a pool of two threads here, one started beside the
+  // caller, yet a batch keeps one core busy: 0.88 s a batch of 16 at CPU ÷ wall 1.00,
+  // against 0.53-0.57 s at 1.95 with intraOpNumThreads 2.) Frames of a video are cheap
+  // to make and inference paces them, so the video pass asks for every core: [Note: a
+  // video pass uses every core] in engine/video/video-pass.ts.
   if (settings.intraOpThreads !== undefined) options.intraOpNumThreads = settings.intraOpThreads;
   if (settings.interOpThreads !== undefined) options.interOpNumThreads = settings.interOpThreads;
   return options;

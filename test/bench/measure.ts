@@ -59,6 +59,24 @@ export function cpuSecondsSince(start: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1e6;
 }
 
+/**
+ * CPU seconds of this process's children that have ended and been waited for (ffmpeg,
+ * ExifTool), from /proc/self/stat's cutime and cstime; null off Linux. Clock ticks are
+ * taken as 100 a second (USER_HZ, what Linux reports there on every common architecture).
+ */
+export function endedChildrenCpuSeconds(): number | null {
+  let stat: string;
+  try {
+    stat = readFileSync('/proc/self/stat', 'utf8');
+  } catch {
+    return null;
+  }
+  // Fields after the command name (which may hold spaces), from field 3 (state) on.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[13]) + Number(fields[14]);
+  return Number.isFinite(ticks) ? ticks / 100 : null;
+}
+
 /** This process's peak resident set so far, in MiB (`maxRSS` is in KiB). */
 export function peakRssMiB(): number {
   return process.resourceUsage().maxRSS / 1024;

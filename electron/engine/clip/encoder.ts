@@ -51,6 +51,8 @@ interface VisionSide {
   thread: InferenceThread | null;
   provider: string;
   notes: string[];
+  /** The intra-op threads it was loaded with; undefined: onnxruntime's own choice. */
+  threads: number | undefined;
 }
 
 /**
@@ -72,6 +74,8 @@ export class ClipEncoder {
   /** Texts being encoded now (freeTextAfterUse frees the session when none is left). */
   private textRuns = 0;
   private closed = false;
+  /** Intra-op threads the image encoder is asked for now ([Note: a video pass uses every core]). */
+  private imageThreads: number | undefined;
   /** Which encoders are loaded now (status, tests). */
   readonly loaded = { image: false, text: false };
 
@@ -80,7 +84,9 @@ export class ClipEncoder {
     private readonly resolved: ResolvedClipModel,
     private readonly sessionOptions: SessionSettings,
     private readonly options: EncoderOptions,
-  ) {}
+  ) {
+    this.imageThreads = sessionOptions.intraOpThreads;
+  }
 
   /** An encoder for `resolved`; nothing is loaded until it is used. */
   static async load(resolved: ResolvedClipModel, options: EncoderOptions): Promise<ClipEncoder> {
@@ -108,6 +114,29 @@ export class ClipEncoder {
     this.textSession().catch(() => undefined); // the error is thrown again at the first use
   }
 
+  /**
+   * Run the image encoder on `threads` intra-op threads from its next batch (undefined:
+   * as the encoder was made). A loaded image encoder with another count is stopped and
+   * loads again on its next use; one not loaded yet just loads with it. An encoder made
+   * with a thread count (the person's setting) keeps it. Call between batches, with no
+   * encode under way. [Note: a video pass uses every core] in video/video-pass.ts.
+   */
+  async useImageThreads(threads: number | undefined): Promise<void> {
+    if (this.sessionOptions.intraOpThreads !== undefined) return;
+    const wanted = threads;
+    if (wanted === this.imageThreads) return;
+    this.imageThreads = wanted;
+    const current = this.vision;
+    if (!current) return;
+    const side = await current.catch(() => null);
+    // An in-process session (no thread could start) is shared through the session cache:
+    // it stays as it is.
+    if (!side?.thread || side.threads === wanted || this.vision !== current) return;
+    this.vision = null;
+    this.loaded.image = false;
+    await side.thread.close();
+  }
+
   private visionSide(): Promise<VisionSide> {
     if (this.closed) return Promise.reject(closedError(this.model.id));
     this.vision ??= this.loadVision().catch((error: unknown) => {
@@ -124,12 +153,23 @@ export class ClipEncoder {
       await fileStampOf(this.resolved.visionPath),
     );
     const notes: string[] = [];
+    const threads = this.imageThreads;
+    const settings: SessionSettings = {
+      ...this.sessionOptions,
+      ...(threads !== undefined ? { intraOpThreads: threads } : {}),
+    };
     let side: VisionSide | null = null;
     if (this.options.inferenceThread !== false) {
       // [Note: the thread loads its own model] (native/onnx/thread-load.ts).
-      const loaded = await loadOnThread(visionPath, this.sessionOptions);
+      const loaded = await loadOnThread(visionPath, settings);
       if (loaded.thread) {
-        side = { session: null, thread: loaded.thread, provider: loaded.provider, notes };
+        side = {
+          session: null,
+          thread: loaded.thread,
+          provider: loaded.provider,
+          notes,
+          threads,
+        };
         notes.push(...loaded.notes);
         if (!loaded.inputNames.includes(this.model.vision.input)) await loaded.thread.close();
         checkInput(loaded.inputNames, this.model.vision.input, 'image', this.model.id);
@@ -138,10 +178,10 @@ export class ClipEncoder {
       }
     }
     if (!side) {
-      const session = await loadSession(visionPath, this.sessionOptions);
+      const session = await loadSession(visionPath, settings);
       checkInput(session.inputNames, this.model.vision.input, 'image', this.model.id);
       notes.unshift(...session.notes);
-      side = { session, thread: null, provider: session.provider, notes };
+      side = { session, thread: null, provider: session.provider, notes, threads };
     }
     if (this.closed) {
       await side.thread?.close();
@@ -199,6 +239,15 @@ export class ClipEncoder {
 
   get dim(): number {
     return this.model.embeddingSize;
+  }
+
+  /**
+   * The intra-op threads the loaded image encoder was asked for (undefined: onnxruntime's
+   * own choice), or null when none is loaded or loading (status, tests).
+   */
+  async imageEncoderThreads(): Promise<number | undefined | null> {
+    const side = await this.vision?.catch(() => null);
+    return side ? side.threads : null;
   }
 
   /** The provider the first loaded encoder settled on; null before either is used. */

@@ -38,6 +38,11 @@ export interface IndexerSettings {
   maxPixels: number;
   batchSize: number;
   decodeConcurrency: number;
+  /**
+   * Intra-op threads of the image encoder while videos are embedded; unset: as for photos
+   * ([Note: a video pass uses every core] in video/video-pass.ts).
+   */
+  videoInferenceThreads?: number | undefined;
   /** Longest wait before decoded rows are written, ms (default WRITE_INTERVAL_MS). */
   writeIntervalMs?: number;
 }
@@ -197,6 +202,9 @@ export async function indexRoots(
     meter.advance(1, file.path);
   };
 
+  // Photos run on the encoder's own thread count again after a run with videos ([Note: a
+  // video pass uses every core]); an encoder loaded with another is loaded again on use.
+  if (photos.length > 0) await encoder.useImageThreads(undefined);
   await embedPhotos(photos, {
     encoder,
     thumbnailsDir: settings.thumbnailsDir,
@@ -255,6 +263,9 @@ export async function indexRoots(
     thumbnailSize: settings.thumbnailSize,
     batchSize: settings.batchSize,
     maxInterval: settings.maxFrameInterval,
+    ...(settings.videoInferenceThreads !== undefined
+      ? { inferenceThreads: settings.videoInferenceThreads }
+      : {}),
     vanished,
     ...(signal ? { signal } : {}),
     ...(options.pause ? { pause: options.pause } : {}),

@@ -25,6 +25,8 @@ export interface VideoPassContext {
   thumbnailSize: number;
   batchSize: number;
   maxInterval: number;
+  /** Intra-op threads of the image encoder for the videos' frames ([Note: a video pass uses every core]). */
+  inferenceThreads?: number;
   /** Rows of files that disappeared, by content hash: a match is a move. */
   /** Rows whose file was not found, by content hash (indexer.ts). */
   vanished: { take(hash: string): StoredMedia | undefined };
@@ -80,6 +82,18 @@ export async function runVideoPass(
           continue;
         }
       }
+      // [Note: a video pass uses every core] The photos' pass runs the image encoder on
+      // onnxruntime's own choice of threads, one core's worth here, beside the decodes
+      // that pace it ([Note: onnxruntime's own thread count] in native/onnx/session.ts).
+      // A video's frames come from ffmpeg at a fraction of a photo decode's cost (2.4
+      // CPU-s for the 164 frames of the bench's 5-minute 1080p video), so the encoder
+      // paces them and the second core sat mostly idle: the 5 minutes indexed in 13.1 s
+      // with the cores 65 % busy (ffmpeg counted). The video pass asks for every core
+      // (Library's default; a thread count the person set stays): 8.4 s, 93 % busy, the
+      // same vectors (video-threads.test.ts). It reloads an image encoder the photos'
+      // pass loaded, once; the next photos' pass goes back to the photos' count.
+      if (context.inferenceThreads !== undefined)
+        await encoder.useImageThreads(context.inferenceThreads);
       const { row, frames } = await indexVideo(file, hash, id, {
         encoder,
         ffmpeg: context.ffmpeg,
