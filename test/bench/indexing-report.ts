@@ -4,7 +4,7 @@
  * bound, start-up and peak memory, each against issue 12's target.
  */
 import type { BaselineResult } from './baseline.js';
-import type { BoundResult } from './pipeline.js';
+import { warmSteadyState, type BoundResult } from './pipeline.js';
 import type { IndexingRun, ProcessRun } from './whole-process.js';
 
 export /** The engine's default batch size (DEFAULT_INDEXER_SETTINGS.batchSize). */
@@ -76,25 +76,17 @@ export function ceilingPhotosPerSecond(
   return photos / (startupSeconds + photos / boundPhotosPerSecond);
 }
 
-/**
- * The warm pipeline's steady state against the bound ([Note: the pipeline's steady state]
- * in pipeline.ts): how busy the cores were while both stages ran, times how much of the
- * run's CPU per photo the bound counts (the rest: scan, store writes, threads' overhead).
- * That is the rate the pipeline sustains, cores × busy ÷ CPU per photo, over the bound's
- * cores ÷ bound CPU per photo. The CPU per photo is the whole run's, whose fill and close
- * cost more than the steady part's, so the figure leans low.
- */
+/** The reported warm run's steady state against the bound (warmSteadyState in pipeline.ts). */
 export function steadyEfficiency(bound: BoundResult): {
   busy: number;
   cpuShare: number;
   efficiency: number;
 } | null {
-  const warm = bound.warmPipeline;
-  if (!warm.steady || warm.steady.seconds <= 0) return null;
-  const busy = warm.steady.cpuSeconds / (bound.cores * warm.steady.seconds);
-  const cpuShare =
-    (bound.decodeCpuPerPhoto + bound.inferenceCpuPerPhoto) / (warm.cpuSeconds / warm.photos);
-  return { busy, cpuShare, efficiency: busy * cpuShare };
+  return warmSteadyState(
+    bound.warmPipeline,
+    bound.cores,
+    bound.decodeCpuPerPhoto + bound.inferenceCpuPerPhoto,
+  );
 }
 
 export function indexingSummaryRows(x: IndexingFigures): string[] {
@@ -216,7 +208,7 @@ export function renderIndexing(x: IndexingFigures): string[] {
     `- Warm pipeline: \`Library.index\` of the ${b.warmPipeline.photos} photos into a fresh library in the same child, the image encoder loaded and run once before (so decode and inference overlap from the first photo, with nothing of start-up in it): ${f(b.warmPipeline.seconds)} s wall, ${f(b.warmPipeline.cpuSeconds)} CPU-s, **${f(b.warmPipeline.photosPerSecond)} photos/s** = ${f(b.warmPipeline.photosPerSecond / b.boundPhotosPerSecond)} of the bound (${f(b.warmPipeline.photosPerSecond / b.copiedBoundPhotosPerSecond)} of the bound with copied weights). A lower bound of the efficiency: it still fills the first batch with nothing to overlap, and scans, hashes, writes thumbnails and rows and closes the store.`,
     ...(b.warmPipeline.steady && steady
       ? [
-          `- Its steady state ([Note: the pipeline's steady state] in \`test/bench/pipeline.ts\`): from the first batch's encode to the last photo's decode (${f(b.warmPipeline.steady.seconds)} s), when decodes and inference both run, the process used ${f(b.warmPipeline.steady.cpuSeconds)} CPU-s, so the ${b.cores} cores were ${f(100 * steady.busy, 0)} % busy; the run spent ${f(b.warmPipeline.cpuSeconds / b.warmPipeline.photos, 3)} CPU-s per photo against the bound's ${f(b.decodeCpuPerPhoto + b.inferenceCpuPerPhoto, 3)}. Steady rate ÷ bound = busy × bound CPU ÷ run CPU = **${f(steady.efficiency)}** (the whole run's CPU per photo includes its fill and close, so this leans low).`,
+          `- Its steady state ([Note: the pipeline's steady state] in \`test/bench/pipeline.ts\`): from the first batch's encode to the last photo's decode (${f(b.warmPipeline.steady.seconds)} s), when decodes and inference both run, the process used ${f(b.warmPipeline.steady.cpuSeconds)} CPU-s, so the ${b.cores} cores were ${f(100 * steady.busy, 0)} % busy; the run spent ${f(b.warmPipeline.cpuSeconds / b.warmPipeline.photos, 3)} CPU-s per photo against the bound's ${f(b.decodeCpuPerPhoto + b.inferenceCpuPerPhoto, 3)}. Steady rate ÷ bound = busy × bound CPU ÷ run CPU = **${f(steady.efficiency)}** (the whole run's CPU per photo includes its fill and close, so this leans low); the median of ${b.warmEfficiencies.length} warm runs by this figure (${b.warmEfficiencies.map((e) => (e === null ? 'n/a' : f(e))).join(', ')}, in run order: [Note: three warm runs] in \`test/bench/pipeline.ts\`).`,
         ]
       : []),
     '',
