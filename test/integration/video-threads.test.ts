@@ -62,6 +62,27 @@ describe('the image encoder on a video pass', () => {
     expect(await library.encoder.imageEncoderThreads()).toBeUndefined();
   });
 
+  it('lets an encode under way finish on the old count, and one asked after the change use the new', async () => {
+    const library = await open({});
+    const encoder = library.encoder;
+    const image = new Float32Array(encoder.imageStride).fill(0.5);
+    const [expected] = await encoder.encodeImages(image, 1);
+    // An encode that has its side, then the change: it finishes on the old thread, which
+    // stops once it is done.
+    const before = encoder.encodeImages(image, 1);
+    const toTwo = encoder.useImageThreads(2);
+    const [first] = await Promise.all([before, toTwo]);
+    expect([...first[0]!]).toEqual([...expected!]);
+    // The change, then an encode waiting for the same side: the encode loads the new one.
+    await encoder.encodeImages(image, 1);
+    expect(await encoder.imageEncoderThreads()).toBe(2);
+    const toOne = encoder.useImageThreads(1);
+    const after = encoder.encodeImages(image, 1);
+    const [, second] = await Promise.all([toOne, after]);
+    expect([...second[0]!]).toEqual([...expected!]);
+    expect(await encoder.imageEncoderThreads()).toBe(1);
+  });
+
   it('keeps a thread count the person set', async () => {
     const library = await open({ intraOpThreads: 1, indexer: { videoInferenceThreads: 2 } });
     await writePhoto(root, { colour: 'green' });

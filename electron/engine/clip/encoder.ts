@@ -53,6 +53,10 @@ interface VisionSide {
   notes: string[];
   /** The intra-op threads it was loaded with; undefined: onnxruntime's own choice. */
   threads: number | undefined;
+  /** Encodes running on it now. */
+  users: number;
+  /** Replaced by one with another thread count: stopped once its last encode ends. */
+  retired: boolean;
 }
 
 /**
@@ -128,13 +132,21 @@ export class ClipEncoder {
     this.imageThreads = wanted;
     const current = this.vision;
     if (!current) return;
-    const side = await current.catch(() => null);
+    let side: VisionSide | null;
+    try {
+      side = await current;
+    } catch {
+      return; // a failed load is forgotten (visionSide); the next use loads with `wanted`
+    }
     // An in-process session (no thread could start) is shared through the session cache:
     // it stays as it is.
-    if (!side?.thread || side.threads === wanted || this.vision !== current) return;
+    if (!side.thread || side.threads === wanted || this.vision !== current) return;
+    // Encodes already on it (a "similar" search during an index run) finish there; later
+    // ones load the new side. The last encode on it stops its thread.
     this.vision = null;
     this.loaded.image = false;
-    await side.thread.close();
+    side.retired = true;
+    if (side.users === 0) await side.thread.close();
   }
 
   private visionSide(): Promise<VisionSide> {
@@ -169,6 +181,8 @@ export class ClipEncoder {
           provider: loaded.provider,
           notes,
           threads,
+          users: 0,
+          retired: false,
         };
         notes.push(...loaded.notes);
         if (!loaded.inputNames.includes(this.model.vision.input)) await loaded.thread.close();
@@ -181,7 +195,15 @@ export class ClipEncoder {
       const session = await loadSession(visionPath, settings);
       checkInput(session.inputNames, this.model.vision.input, 'image', this.model.id);
       notes.unshift(...session.notes);
-      side = { session, thread: null, provider: session.provider, notes, threads };
+      side = {
+        session,
+        thread: null,
+        provider: session.provider,
+        notes,
+        threads,
+        users: 0,
+        retired: false,
+      };
     }
     if (this.closed) {
       await side.thread?.close();
@@ -280,10 +302,19 @@ export class ClipEncoder {
         dims: [count, 3, side, side],
       },
     };
-    const vision = await this.visionSide();
-    const outputs = vision.thread
-      ? await vision.thread.run(feeds)
-      : await runSession(vision.session!, feeds);
+    let vision = await this.visionSide();
+    // Retired while this call waited for it (useImageThreads): the side that replaces it.
+    while (vision.retired) vision = await this.visionSide();
+    vision.users++;
+    let outputs: Awaited<ReturnType<typeof runSession>>;
+    try {
+      outputs = vision.thread
+        ? await vision.thread.run(feeds)
+        : await runSession(vision.session!, feeds);
+    } finally {
+      vision.users--;
+      if (vision.retired && vision.users === 0) await vision.thread?.close();
+    }
     return splitRows(this.output(outputs, this.model.vision.output), count, this.dim);
   }
 
