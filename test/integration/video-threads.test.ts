@@ -2,7 +2,7 @@
  * @file The image encoder's thread count across an index run's passes ([Note: a video pass
  * uses every core] in engine/video/video-pass.ts): videos' frames are encoded on the
  * threads the indexer asks for, photos on the encoder's own count again, a count the
- * person set is kept, and the vectors do not depend on it.
+ * library was opened with is kept, and the vectors do not depend on it.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Library } from '../../electron/engine/library.js';
@@ -83,7 +83,7 @@ describe('the image encoder on a video pass', () => {
     expect(await encoder.imageEncoderThreads()).toBe(1);
   });
 
-  it('keeps a thread count the person set', async () => {
+  it('keeps the thread count the library was opened with', async () => {
     const library = await open({ intraOpThreads: 1, indexer: { videoInferenceThreads: 2 } });
     await writePhoto(root, { colour: 'green' });
     await writeColourVideo(root, await locateFfmpeg(), VIDEO);

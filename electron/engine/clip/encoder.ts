@@ -120,10 +120,11 @@ export class ClipEncoder {
 
   /**
    * Run the image encoder on `threads` intra-op threads from its next batch (undefined:
-   * as the encoder was made). A loaded image encoder with another count is stopped and
-   * loads again on its next use; one not loaded yet just loads with it. An encoder made
-   * with a thread count (the person's setting) keeps it. Call between batches, with no
-   * encode under way. [Note: a video pass uses every core] in video/video-pass.ts.
+   * as the encoder was made). A loaded image encoder with another count is retired: encodes
+   * already on it finish there and the last one stops its thread; the next encode loads
+   * one with the new count (one not loaded yet just loads with it). An encoder made with a
+   * thread count (LibraryOptions.intraOpThreads) keeps it. [Note: a video pass uses every
+   * core] in video/video-pass.ts.
    */
   async useImageThreads(threads: number | undefined): Promise<void> {
     if (this.sessionOptions.intraOpThreads !== undefined) return;

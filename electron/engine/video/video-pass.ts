@@ -89,8 +89,8 @@ export async function runVideoPass(
       // CPU-s for the 164 frames of the bench's 5-minute 1080p video), so the encoder
       // paces them and the second core sat mostly idle: the 5 minutes indexed in 13.1 s
       // with the cores 65 % busy (ffmpeg counted). The video pass asks for every core
-      // (Library's default; a thread count the person set stays): 8.4 s, 93 % busy, the
-      // same vectors (video-threads.test.ts). It reloads an image encoder the photos'
+      // (Library's default; a count the library was opened with stays): 8.4 s, 93 % busy,
+      // the same vectors (video-threads.test.ts). It reloads an image encoder the photos'
       // pass loaded, once; the next photos' pass goes back to the photos' count.
       if (context.inferenceThreads !== undefined)
         await encoder.useImageThreads(context.inferenceThreads);
