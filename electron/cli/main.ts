@@ -4,63 +4,30 @@
  * (with --json, or whenever stdout is not a terminal), progress on stderr, and on error
  * one sentence on stderr with a non-zero exit.
  */
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { encodeError, LanternError } from '../shared/errors.js';
 import type { SearchAnswer, SearchOptions } from '../shared/types.js';
-import { Library, openRegistry, type LibraryOptions } from '../engine/library.js';
+import { openRegistry } from '../engine/library.js';
 import { readLibrarySettings } from '../engine/library-settings.js';
-import { defaultDbDir, defaultModelsDir, useOwnScratch } from '../engine/paths.js';
+import { defaultDbDir, useOwnScratch } from '../engine/paths.js';
 import { APP_VERSION } from '../shared/version.js';
 import { need, parseCli, USAGE, type CliArgs } from './args.js';
-import { createProgressReporter } from './progress-bar.js';
+import { noteReindex, ONE_QUERY, withLibrary } from './library-use.js';
 // [Note: commands load what they use] The modules of the other commands (the service and
 // browser shell of `serve`, cut, tags, detect, duplicates, export, watch, model downloads)
-// are imported where their command runs: the bundle inlines them behind a lazy start, so a
-// search or `status` no longer evaluates their top level (the app contract's schemas, http
-// and ws). Measured alternately, 5 runs each: --version 0.26–0.27 → 0.24–0.25 s, status
+// are imported where their command runs (index and models too, from index-command.ts and
+// models-command.ts): the bundle inlines them behind a lazy start, so a search or `status`
+// no longer evaluates their top level (the app contract's schemas, http and ws). Measured alternately, 5 runs each: --version 0.26–0.27 → 0.24–0.25 s, status
 // 0.40–0.44 → 0.40–0.41 s, a cold search 0.70–0.76 → 0.69–0.74 s, ~2 MB less.
 import {
   clipLines,
   errorLine,
-  indexReportLines,
   print,
   resultLines,
   sceneLines,
   shown,
   statusLines,
 } from './terminal-text.js';
-
-/**
- * How a command uses the library: readers (search, similar, status, scenes) may run
- * beside the one writer (index). LibraryOptions gains `access` and `purpose` in issue 7
- * (the lead merges them); until then they pass as extra fields that Library.open
- * ignores. [issue 7: once LibraryOptions has them, this interface can be its Pick]
- */
-interface LibraryAccess {
-  access: 'read' | 'write';
-  /** Named in "the library is in use by PID N (lantern index)". */
-  purpose?: string;
-  prepare?: 'text';
-  freeTextAfterUse?: boolean;
-}
-
-/**
- * A command that encodes one query (search, scenes): its text encoder starts loading as the
- * library opens (encoder.ts, textSession) and is freed once the query is encoded, before the
- * store is searched ([Note: a one-shot search frees the text encoder]).
- */
-const ONE_QUERY: LibraryAccess = { access: 'read', prepare: 'text', freeTextAfterUse: true };
-
-function libraryOptions(args: CliArgs, use: LibraryAccess): LibraryOptions {
-  return {
-    ...(args.db ? { dbDir: args.db } : {}),
-    ...(args.models ? { modelsDir: args.models } : {}),
-    ...(args.model ? { modelId: args.model } : {}),
-    ...(args.provider ? { provider: args.provider } : {}),
-    ...use,
-  };
-}
 
 function searchOptions(args: CliArgs): SearchOptions {
   return {
@@ -72,18 +39,6 @@ function searchOptions(args: CliArgs): SearchOptions {
     ...(args.sort ? { sort: args.sort } : {}),
     ...(args.all ? { noCutoff: true } : {}),
   };
-}
-
-/**
- * Say on stderr, once, that the chosen model's index is still being built and which
- * model's index answers meanwhile ([Note: switching model] in engine/model-switch.ts).
- */
-function noteReindex(library: Library): boolean {
-  if (library.encoder.id === library.modelId) return false;
-  process.stderr.write(
-    `Re-indexing for model ${shown(library.modelId)}: searches use ${shown(library.encoder.id)}'s index until \`npx lantern index\` completes a run over every folder.\n`,
-  );
-  return true;
 }
 
 /** Results, and how many weaker matches the relevance cut-off hid (docs/search.md). */
@@ -110,178 +65,6 @@ function printAnswer(args: CliArgs, answer: SearchAnswer): void {
           ? [`Tags: ${facets.map((facet) => `${facet.name} (${facet.count})`).join(', ')}`]
           : []),
       ].join('\n'),
-  );
-}
-
-async function withLibrary<T>(
-  args: CliArgs,
-  use: LibraryAccess,
-  work: (library: Library) => Promise<T>,
-): Promise<T> {
-  const library = await Library.open(libraryOptions(args, use));
-  try {
-    return await work(library);
-  } finally {
-    await library.close();
-  }
-}
-
-/**
- * No folder to index is a file, checked before any model loads: a file would become a root
- * of its own (parseCli refuses an empty name).
- */
-async function checkFoldersToIndex(folders: readonly string[]): Promise<void> {
-  for (const folder of folders) {
-    const absolute = path.resolve(folder);
-    const info = await stat(absolute).catch((error: NodeJS.ErrnoException) => error);
-    // A folder that cannot be reached now may be a known root on an unplugged disk: the
-    // library reports it offline and keeps its files (a new one is refused there).
-    if (info instanceof Error) continue;
-    if (!info.isDirectory()) {
-      throw new LanternError(
-        'INVALID_INPUT',
-        `${absolute} is a file, not a folder: give the folder that holds it (${path.dirname(absolute)}).`,
-      );
-    }
-  }
-}
-
-async function runIndex(args: CliArgs): Promise<number> {
-  if (args.positionals.length === 0) need(undefined, 'a folder to index');
-  await checkFoldersToIndex(args.positionals);
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  const bar = createProgressReporter(process.stderr);
-  // `npm run bench` times the run from the outside: each progress event, stamped, on stderr.
-  const trace = process.env['LANTERN_TRACE_PROGRESS'] === '1';
-  try {
-    const report = await withLibrary(
-      args,
-      { access: 'write', purpose: 'lantern index' },
-      async (library) => {
-        const switching = noteReindex(library);
-        const folders = args.positionals.map((folder) => path.resolve(folder));
-        // Once the library has been tagged, what was just indexed is tagged too ([Note: an
-        // index run tags the contents it brought in] in engine/tags/tag-after-index.ts).
-        const { indexThenTag } = await import('../engine/tags/tag-after-index.js');
-        const { report: result, tagged } = await indexThenTag(
-          library,
-          folders,
-          async () => {
-            const indexed = await library.index(args.positionals, {
-              signal: controller.signal,
-              onProgress: (p) => {
-                if (trace)
-                  process.stderr.write(
-                    `lantern-progress ${JSON.stringify({ at: Date.now(), ...p })}\n`,
-                  );
-                bar.update(p);
-              },
-            });
-            bar.done();
-            return indexed;
-          },
-          controller.signal,
-        );
-        if (tagged)
-          process.stderr.write(
-            tagged.files === 0
-              ? 'Nothing new to tag: tagging is on for this library.\n'
-              : `Tagged ${tagged.files} file${tagged.files === 1 ? '' : 's'} (${tagged.suggested} with suggestions): tagging is on for this library.\n`,
-          );
-        if (switching && library.encoder.id === library.modelId)
-          process.stderr.write(
-            `Model ${library.modelId}'s index is complete: searches use it now.\n`,
-          );
-        return result;
-      },
-    );
-    bar.done();
-    const { indexed, unchanged, removed, failed, offline } = report;
-    print(
-      args,
-      {
-        indexed,
-        unchanged,
-        removed,
-        moved: report.moved,
-        failed,
-        offline,
-        cancelled: report.cancelled,
-      },
-      () => indexReportLines(report),
-    );
-    return report.cancelled ? 130 : 0;
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  }
-}
-
-async function runModels(args: CliArgs): Promise<number> {
-  const [sub, id] = args.positionals;
-  const modelsDir = path.resolve(args.models ?? defaultModelsDir());
-  const registry = await openRegistry({ modelsDir });
-  const { listModels, measureModels } = await import('./models-listing.js');
-  if (sub === 'list' || sub === undefined) return listModels(args, registry);
-  if (sub === 'measure') return measureModels(args, registry, id);
-  if (sub === 'fetch') {
-    const entry = registry.get(need(id, 'the id of the model to fetch'));
-    const controller = new AbortController();
-    process.once('SIGINT', () => controller.abort());
-    const tty = process.stderr.isTTY;
-    const { downloadModel } = await import('../engine/models/download.js');
-    const result = await downloadModel(entry, path.join(modelsDir, entry.id), {
-      signal: controller.signal,
-      allowUnverified: args.allowUnverified,
-      onProgress: (p) => {
-        if (tty)
-          process.stderr.write(
-            `\r\x1b[2K${p.file}: ${(p.received / 1e6).toFixed(1)}/${p.total === null ? '?' : (p.total / 1e6).toFixed(1)} MB`,
-          );
-      },
-    });
-    if (tty) process.stderr.write('\r\x1b[2K');
-    print(
-      args,
-      { model: entry.id, ...result },
-      () => `Model ${entry.id} is installed in ${shown(path.join(modelsDir, entry.id))}.`,
-    );
-    return 0;
-  }
-  if (sub === 'verify') {
-    const ids = id
-      ? [id]
-      : registry
-          .list()
-          .filter((m) => m.installed)
-          .map((m) => m.id);
-    const checks: { model: string; files: Awaited<ReturnType<typeof registry.verify>> }[] = [];
-    for (const modelId of ids)
-      checks.push({ model: modelId, files: await registry.verify(modelId) });
-    const ok = checks.every((c) => c.files.every((f) => f.ok));
-    print(
-      args,
-      { ok, models: checks },
-      () =>
-        checks
-          .map((c) =>
-            c.files
-              .map(
-                (f) =>
-                  `${f.ok ? 'ok  ' : 'BAD '} ${c.model}/${f.file}${f.reason ? `: ${f.reason}` : ''}`,
-              )
-              .join('\n'),
-          )
-          .join('\n') || 'No models installed.',
-    );
-    return ok ? 0 : 1;
-  }
-  throw new LanternError(
-    'INVALID_INPUT',
-    `Unknown models command "${sub}": use list, fetch <id>, verify or measure.`,
   );
 }
 
@@ -394,7 +177,7 @@ async function run(argv: string[]): Promise<number> {
     useOwnScratch();
   switch (args.command) {
     case 'index':
-      return runIndex(args);
+      return (await import('./index-command.js')).runIndex(args);
     case 'search': {
       const query = need(args.positionals.join(' ').trim() || undefined, 'a search query');
       await withLibrary(args, ONE_QUERY, async (library) => {
@@ -414,7 +197,7 @@ async function run(argv: string[]): Promise<number> {
     case 'status':
       return runStatus(args);
     case 'models':
-      return runModels(args);
+      return (await import('./models-command.js')).runModels(args);
     case 'serve':
       return runServe(args);
     case 'scenes':
