@@ -12,6 +12,7 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import os from 'node:os';
 import path from 'node:path';
 import { ORT_TELEMETRY_OFF } from '../../native/onnx/ort-module.js';
+import { useOwnScratch } from '../../native/store/scratch.js';
 import { runBaseline, type BaselineResult } from './baseline.js';
 import { benchModel, benchPhotos, CACHE_DIR } from './fixtures.js';
 import type { IndexingFigures } from './indexing-report.js';
@@ -499,5 +500,9 @@ async function parent(args: string[]): Promise<void> {
 }
 
 const argv = process.argv.slice(2);
-if (argv[0] === '--child') await child(argv[1], argv.slice(2));
-else await parent(argv);
+if (argv[0] === '--child') {
+  // The children build vector indexes (the search parts): their LanceDB scratch goes to a
+  // temp folder of their own, removed at exit ([Note: LanceDB's index scratch]).
+  useOwnScratch();
+  await child(argv[1], argv.slice(2));
+} else await parent(argv);
