@@ -28,7 +28,7 @@ export const SCRATCH_PREFIX = 'lantern-scratch-';
 export const TEMP_BASE_ENV = 'LANTERN_TEMP_BASE';
 
 /** The variables Rust and Node read for the temp folder on this platform. */
-const TEMP_VARIABLES = process.platform === 'win32' ? ['TMP', 'TEMP'] : ['TMPDIR'];
+export const TEMP_VARIABLES = process.platform === 'win32' ? ['TMP', 'TEMP'] : ['TMPDIR'];
 
 /**
  * Point this process's temp folder at a scratch folder of its own (made now, removed at

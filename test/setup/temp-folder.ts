@@ -12,14 +12,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { TEMP_VARIABLES } from '../../native/store/scratch.js';
 
 export default async function setup(): Promise<() => Promise<void>> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'lantern-vitest-'));
-  const names = process.platform === 'win32' ? ['TMP', 'TEMP'] : ['TMPDIR'];
-  const before = names.map((name) => process.env[name]);
-  for (const name of names) process.env[name] = dir;
+  const before = TEMP_VARIABLES.map((name) => process.env[name]);
+  for (const name of TEMP_VARIABLES) process.env[name] = dir;
   return async () => {
-    names.forEach((name, i) => {
+    TEMP_VARIABLES.forEach((name, i) => {
       if (before[i] === undefined) delete process.env[name];
       else process.env[name] = before[i];
     });

@@ -9,11 +9,9 @@
 import {
   fileStampOf,
   isProviderRequest,
-  loadOnThread,
   loadOwnSession,
   loadSession,
   runSession,
-  type InferenceThread,
   type LoadedSession,
   type SessionSettings,
   withSignedInt8Weights,
@@ -27,6 +25,8 @@ import {
 } from '../tokenizer/text-tokenizer.js';
 import { splitRows } from '../util/vectors.js';
 import { LanternError } from '../../shared/errors.js';
+import { asDeclared, checkInput } from './session-inputs.js';
+import { loadVisionSide, runOnSide, type VisionSide } from './vision-side.js';
 
 export interface EncoderOptions {
   provider?: string;
@@ -43,20 +43,6 @@ export interface EncoderOptions {
    * one-shot search frees the text encoder]). For a command that encodes one query.
    */
   freeTextAfterUse?: boolean;
-}
-
-/** The image side once loaded: on its thread, or in-process when no thread can start. */
-interface VisionSide {
-  session: LoadedSession | null;
-  thread: InferenceThread | null;
-  provider: string;
-  notes: string[];
-  /** The intra-op threads it was loaded with; undefined: onnxruntime's own choice. */
-  threads: number | undefined;
-  /** Encodes running on it now. */
-  users: number;
-  /** Replaced by one with another thread count: stopped once its last encode ends. */
-  retired: boolean;
 }
 
 /**
@@ -128,20 +114,19 @@ export class ClipEncoder {
    */
   async useImageThreads(threads: number | undefined): Promise<void> {
     if (this.sessionOptions.intraOpThreads !== undefined) return;
-    const wanted = threads;
-    if (wanted === this.imageThreads) return;
-    this.imageThreads = wanted;
+    if (threads === this.imageThreads) return;
+    this.imageThreads = threads;
     const current = this.vision;
     if (!current) return;
     let side: VisionSide | null;
     try {
       side = await current;
     } catch {
-      return; // a failed load is forgotten (visionSide); the next use loads with `wanted`
+      return; // a failed load is forgotten (visionSide); the next use loads with `threads`
     }
     // An in-process session (no thread could start) is shared through the session cache:
     // it stays as it is.
-    if (!side.thread || side.threads === wanted || this.vision !== current) return;
+    if (!side.thread || side.threads === threads || this.vision !== current) return;
     // Encodes already on it (a "similar" search during an index run) finish there; later
     // ones load the new side. The last encode on it stops its thread.
     this.vision = null;
@@ -165,52 +150,18 @@ export class ClipEncoder {
       this.resolved.visionPath,
       await fileStampOf(this.resolved.visionPath),
     );
-    const notes: string[] = [];
     const threads = this.imageThreads;
     const settings: SessionSettings = {
       ...this.sessionOptions,
       ...(threads !== undefined ? { intraOpThreads: threads } : {}),
     };
-    let side: VisionSide | null = null;
-    if (this.options.inferenceThread !== false) {
-      // [Note: the thread loads its own model] (native/onnx/thread-load.ts).
-      const loaded = await loadOnThread(visionPath, settings);
-      if (loaded.thread) {
-        side = {
-          session: null,
-          thread: loaded.thread,
-          provider: loaded.provider,
-          notes,
-          threads,
-          users: 0,
-          retired: false,
-        };
-        notes.push(...loaded.notes);
-        if (!loaded.inputNames.includes(this.model.vision.input)) await loaded.thread.close();
-        checkInput(loaded.inputNames, this.model.vision.input, 'image', this.model.id);
-      } else {
-        notes.push(`Image inference runs on the engine's own thread: ${loaded.reason}`);
-      }
-    }
-    if (!side) {
-      const session = await loadSession(visionPath, settings);
-      checkInput(session.inputNames, this.model.vision.input, 'image', this.model.id);
-      notes.unshift(...session.notes);
-      side = {
-        session,
-        thread: null,
-        provider: session.provider,
-        notes,
-        threads,
-        users: 0,
-        retired: false,
-      };
-    }
+    const onThread = this.options.inferenceThread !== false;
+    const side = await loadVisionSide(this.model, visionPath, settings, onThread);
     if (this.closed) {
       await side.thread?.close();
       throw closedError(this.model.id);
     }
-    this.settled = { provider: side.provider, notes };
+    this.settled = { provider: side.provider, notes: side.notes };
     this.loaded.image = true;
     return side;
   }
@@ -306,16 +257,7 @@ export class ClipEncoder {
     let vision = await this.visionSide();
     // Retired while this call waited for it (useImageThreads): the side that replaces it.
     while (vision.retired) vision = await this.visionSide();
-    vision.users++;
-    let outputs: Awaited<ReturnType<typeof runSession>>;
-    try {
-      outputs = vision.thread
-        ? await vision.thread.run(feeds)
-        : await runSession(vision.session!, feeds);
-    } finally {
-      vision.users--;
-      if (vision.retired && vision.users === 0) await vision.thread?.close();
-    }
+    const outputs = await runOnSide(vision, feeds);
     return splitRows(this.output(outputs, this.model.vision.output), count, this.dim);
   }
 
@@ -372,28 +314,6 @@ export class ClipEncoder {
       );
     }
     return data;
-  }
-}
-
-/**
- * Token ids in the integer type the export declares: int64 for the Hugging Face exports,
- * int32 for Immich's open_clip exports (SigLIP), read from the session, not assumed.
- */
-function asDeclared(
-  session: LoadedSession,
-  name: string,
-  values: BigInt64Array,
-): BigInt64Array | Int32Array {
-  const declared = session.inputs.find((info) => info.name === name)?.type;
-  return declared === 'int32' ? Int32Array.from(values, (v) => Number(v)) : values;
-}
-
-function checkInput(names: readonly string[], name: string, role: string, id: string): void {
-  if (!names.includes(name)) {
-    throw new LanternError(
-      'MODEL_INVALID',
-      `The ${role} encoder of model ${id} has no input named "${name}" (it has ${names.join(', ')}); its models.json does not match the file.`,
-    );
   }
 }
 

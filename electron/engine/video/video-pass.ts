@@ -27,8 +27,7 @@ export interface VideoPassContext {
   maxInterval: number;
   /** Intra-op threads of the image encoder for the videos' frames ([Note: a video pass uses every core]). */
   inferenceThreads?: number;
-  /** Rows of files that disappeared, by content hash: a match is a move. */
-  /** Rows whose file was not found, by content hash (indexer.ts). */
+  /** Rows whose file was not found, by content hash (indexer.ts): a match is a move. */
   vanished: { take(hash: string): StoredMedia | undefined };
   signal?: AbortSignal;
   pause?: PauseGate;
