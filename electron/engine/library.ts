@@ -36,6 +36,7 @@ import {
   DEFAULT_LIMIT,
   embedQuery,
   relevanceGate,
+  readGateEarly,
   searchByVector,
   searchText,
   type SearchContext,
@@ -124,7 +125,7 @@ interface ActiveRun {
 }
 
 export class Library {
-  private backgroundSample: Float32Array[] | null = null;
+  private backgroundSample: Promise<Float32Array[]> | null = null;
   private readonly runs = new Set<ActiveRun>();
   private writerLock: LibraryLock | null = null;
   /** The models this library was opened with, and the detectors counting loaded from it. */
@@ -226,7 +227,8 @@ export class Library {
         opened.push(early);
         early.prepareText();
       }
-      const servingId = servingModelFor(chosenId, await LibraryStore.models(storeDir), registry);
+      const stored = await LibraryStore.models(storeDir);
+      const servingId = servingModelFor(chosenId, stored, registry);
       const resolved = servingId === chosenId ? chosen : await registry.resolveClip(servingId);
       let encoder = early;
       if (!encoder || servingId !== chosenId) {
@@ -268,6 +270,14 @@ export class Library {
       );
       library.registry = registry;
       library.visionModels = options.visionModels ?? null;
+      // A search follows: the store reads its gate's background now, on its own threads,
+      // while the text encoder loads and runs on this one. With the rows counted above
+      // it is one read, done by the time the query's vector is ([Note: the background
+      // sample]); asked after the query's run, it was ~20 ms of a cold search's ~0.55 s.
+      if (options.prepare === 'text')
+        library.background(stored.find((model) => model.model === servingId)?.rows).catch(
+          () => undefined, // thrown again where a search awaits it
+        );
       if (!readOnly && (settings.model !== chosenId || warning))
         await library.saveSettings({ ...settings, model: chosenId });
       return library;
@@ -431,6 +441,7 @@ export class Library {
   async similarWithHidden(file: string, options: SearchOptions = {}): Promise<SearchAnswer> {
     const absolute = path.resolve(file);
     const context = this.searchContext();
+    readGateEarly(context, options);
     const vector = await context.embedImageFile(absolute);
     return searchByVector(context, vectorQuery(vector), { ...options, excludePath: absolute });
   }
@@ -445,6 +456,7 @@ export class Library {
       (candidate) => mediaKindOf(candidate) === 'image' && existsSync(candidate),
     );
     const context = this.searchContext();
+    readGateEarly(context, {});
     const embedded = await embedQuery(context, terms);
     const found = await findScenes(context, embedded, {
       threshold: await relevanceGate(context, embedded),
@@ -651,18 +663,19 @@ export class Library {
     return vector;
   }
 
-  private async background(): Promise<Float32Array[]> {
-    if (this.backgroundSample) return this.backgroundSample;
-    const rows = await this.store.listMedia();
-    // Evenly spaced rather than random, so the same library gives the same cut-off.
-    const step = Math.max(1, rows.length / BACKGROUND_SAMPLE);
-    const ids: string[] = [];
-    for (let i = 0; i < rows.length && ids.length < BACKGROUND_SAMPLE; i += step) {
-      const row = rows[Math.floor(i)];
-      if (row) ids.push(row.id);
-    }
-    this.backgroundSample = await this.store.getVectors(ids);
-    return this.backgroundSample;
+  /**
+   * The relevance gate's background: a sample of the library's vectors ([Note: the
+   * background sample] in native/store/library-store.ts), read once and shared by the
+   * calls that asked meanwhile (a search asks while its query is still being encoded:
+   * searchText). `rows`: the table's row count when just counted (Library.open). Forgotten
+   * when the library changes; a failed read is not kept.
+   */
+  private background(rows?: number): Promise<Float32Array[]> {
+    const sample = (this.backgroundSample ??= this.store.sampleVectors(BACKGROUND_SAMPLE, rows));
+    sample.catch(() => {
+      if (this.backgroundSample === sample) this.backgroundSample = null;
+    });
+    return sample;
   }
 
   private async saveSettings(settings: LibrarySettings): Promise<void> {

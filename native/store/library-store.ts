@@ -339,6 +339,30 @@ export class LibraryStore {
     return ids.flatMap((id) => found.get(id) ?? []);
   }
 
+  /**
+   * [Note: the background sample] Up to `count` vectors evenly spaced through the table in
+   * its storage order (the relevance gate's background, engine/search/cutoff.ts): one count
+   * and one read of the vector column at those offsets. It was a listing of every row's
+   * record and then a read of the chosen ids, which a cold search paid in full: fine on the
+   * bench's 38 photos, not on a library of 1 000 000. The offsets are positions among the
+   * rows a scan returns (deleted rows skipped), so the sample is the same one; an offset a
+   * concurrent delete took past the end is left out, not an error (LanceDB's takeOffsets).
+   * `knownRows`: the table's row count, when the caller has just counted it (one read less).
+   */
+  async sampleVectors(count: number, knownRows?: number): Promise<Float32Array[]> {
+    const media = this.media;
+    if (!media || count <= 0) return [];
+    return guarded('read vectors', this.dir, async () => {
+      const rows = knownRows ?? (await media.countRows());
+      const step = Math.max(1, rows / count);
+      const offsets: number[] = [];
+      for (let i = 0; i < rows && offsets.length < count; i += step) offsets.push(Math.floor(i));
+      if (offsets.length === 0) return [];
+      const table = await media.takeOffsets(offsets).select(['id', 'vector']).toArrow();
+      return [...vectorsById(table).values()];
+    });
+  }
+
   /** Nearest rows to an L2-normalised vector by cosine distance, nearest first. */
   async vectorSearch(vector: Float32Array, options: VectorSearchOptions): Promise<VectorHit[]> {
     if (vector.length !== this.dim) {

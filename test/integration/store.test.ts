@@ -125,6 +125,34 @@ describe('LibraryStore: rows', () => {
     await store.close();
   });
 
+  it('samples vectors evenly through the rows a scan returns, deleted rows skipped', async () => {
+    const store = await LibraryStore.open(freshDir(), { dim: DIM, model: 'toy-clip' });
+    expect(await store.sampleVectors(5)).toEqual([]); // an empty table
+    const rows = Array.from(
+      { length: 12 },
+      (_, i) => row(`/lib/s${i}.jpg`, { vector: axisVector(i, 0.1 + i / 20) }), // each one its own
+    );
+    await store.upsertMedia(rows.slice(0, 8));
+    await store.upsertMedia(rows.slice(8));
+    await store.deleteMedia([rows[0]!.id, rows[5]!.id]);
+    // The rows in storage order, as listMedia (a scan) returns them: 10 left.
+    const scanned = (await store.listMedia()).map((r) => r.id);
+    expect(scanned).toHaveLength(10);
+    const key = (vector: Float32Array) => Array.from(vector).join(',');
+    const byVector = new Map(rows.map((r) => [key(r.vector), r.id]));
+    const sampled = async (count: number, knownRows?: number) =>
+      (await store.sampleVectors(count, knownRows)).map((v) => byVector.get(key(v)));
+    // Every 2.5th row of 10: offsets 0, 2, 5, 7.
+    expect(await sampled(4)).toEqual([0, 2, 5, 7].map((i) => scanned[i]));
+    expect(await sampled(4, 10)).toEqual([0, 2, 5, 7].map((i) => scanned[i]));
+    // More asked than there are: every row once.
+    expect(await sampled(50)).toEqual(scanned);
+    // A count that went stale (rows deleted since): offsets past the end are left out.
+    expect(await sampled(4, 16)).toEqual([0, 4, 8].map((i) => scanned[i]));
+    expect(await store.sampleVectors(0)).toEqual([]);
+    await store.close();
+  });
+
   it('keeps rows and vectors across close and reopen', async () => {
     const dir = freshDir();
     const first = await LibraryStore.open(dir, { dim: DIM, model: 'toy-clip' });

@@ -57,6 +57,7 @@ export async function searchText(
   const { terms, tags } = parseSearch(text, isImageFile);
   const tagged = await tagWhere(context, options, tags);
   if (terms.length === 0) return taggedListing(context, options, tagged ?? null);
+  readGateEarly(context, options);
   const embedded = await embedQuery(context, terms);
   return searchFiltered(context, embedded, options, tagged, countOfTerms(terms));
 }
@@ -86,6 +87,19 @@ export async function embedQuery(
   }
   if (!sum) throw new LanternError('INVALID_INPUT', 'The search has no terms to look for.');
   return { vector: normalize(sum), negatives };
+}
+
+/**
+ * Start reading the gate's background (relevanceGate) before the query is encoded: the
+ * store reads it on its own threads while the encoder runs, and the gate then awaits the
+ * same read (Library's background). A cold `lantern search` otherwise read it after the
+ * text encoder's run, one step after another.
+ */
+export function readGateEarly(
+  context: Pick<SearchContext, 'background'>,
+  options: Pick<SearchOptions, 'noCutoff'>,
+): void {
+  if (!options.noCutoff) context.background().catch(() => undefined); // thrown again where awaited
 }
 
 /** The query's relevance threshold on this library (cutoff.ts): one gate for photos and videos. */
@@ -142,10 +156,12 @@ async function searchFiltered(
   const limit = options.limit ?? DEFAULT_LIMIT;
   const threshold = options.noCutoff ? -Infinity : await relevanceGate(context, query);
   const filtered = { ...options, tagged };
-  const hits = [
-    ...(options.kind === 'video' ? [] : await photoHits(context, query, filtered, limit)),
-    ...(options.kind === 'image' ? [] : await videoHits(context, query, filtered, threshold)),
-  ].filter((hit) => hit.result.path !== options.excludePath);
+  // The photos' and the videos' reads run at once (the store answers both on its threads).
+  const [photos, videos] = await Promise.all([
+    options.kind === 'video' ? [] : photoHits(context, query, filtered, limit),
+    options.kind === 'image' ? [] : videoHits(context, query, filtered, threshold),
+  ]);
+  const hits = [...photos, ...videos].filter((hit) => hit.result.path !== options.excludePath);
   hits.sort((a, b) => b.score - a.score);
   const relevant = hits.filter((hit) => hit.score >= threshold);
   let kept = relevant.slice(0, limit);
