@@ -224,10 +224,9 @@ async function facetsOf(
   kept: readonly Hit[],
 ): Promise<{ facets?: TagFacet[] }> {
   if (kept.length === 0) return {};
-  const vocabulary = await (context.vocabulary ?? bundledVocabulary)();
   const hashes = kept.map((hit) => hit.hash);
-  const names = (await context.tagNames?.()) ?? new Map<string, string>();
-  return { facets: await tagFacets(context.store, vocabulary, hashes, names) };
+  const names = { vocabulary: context.vocabulary ?? bundledVocabulary, learned: context.tagNames };
+  return { facets: await tagFacets(context.store, names, hashes) };
 }
 
 async function photoHits(
