@@ -126,6 +126,8 @@ interface ActiveRun {
 
 export class Library {
   private backgroundSample: Promise<Float32Array[]> | null = null;
+  /** The serving table's rows as Library.open counted them, for a one-shot search's first read. */
+  private countedRows: number | undefined;
   private readonly runs = new Set<ActiveRun>();
   private writerLock: LibraryLock | null = null;
   /** The models this library was opened with, and the detectors counting loaded from it. */
@@ -270,14 +272,10 @@ export class Library {
       );
       library.registry = registry;
       library.visionModels = options.visionModels ?? null;
-      // A search follows: the store reads its gate's background now, on its own threads,
-      // while the text encoder loads and runs on this one. With the rows counted above
-      // it is one read, done by the time the query's vector is ([Note: the background
-      // sample]); asked after the query's run, it was ~20 ms of a cold search's ~0.55 s.
+      // A search follows: its gate's background is read from the rows counted above, in
+      // one read ([Note: the background sample]).
       if (options.prepare === 'text')
-        library.background(stored.find((model) => model.model === servingId)?.rows).catch(
-          () => undefined, // thrown again where a search awaits it
-        );
+        library.countedRows = stored.find((model) => model.model === servingId)?.rows;
       if (!readOnly && (settings.model !== chosenId || warning))
         await library.saveSettings({ ...settings, model: chosenId });
       return library;
@@ -602,6 +600,8 @@ export class Library {
       embedTexts: (texts) => this.encoder.encodeTexts(texts),
       embedImageFile: (file) => this.embedImageFile(file),
       background: () => this.background(),
+      // [Note: a one-shot search reads its gate after the text encoder] (search.ts).
+      readGateEarly: !this.encoderOptions.freeTextAfterUse,
       vocabulary: () => libraryVocabulary(this.dbDir),
       tagNames: () => learnedTagNames(this.dbDir),
       detectCount: () => this.detectCount(),
@@ -667,10 +667,11 @@ export class Library {
    * The relevance gate's background: a sample of the library's vectors ([Note: the
    * background sample] in native/store/library-store.ts), read once and shared by the
    * calls that asked meanwhile (a search asks while its query is still being encoded:
-   * searchText). `rows`: the table's row count when just counted (Library.open). Forgotten
-   * when the library changes; a failed read is not kept.
+   * searchText). Forgotten when the library changes; a failed read is not kept.
    */
-  private background(rows?: number): Promise<Float32Array[]> {
+  private background(): Promise<Float32Array[]> {
+    const rows = this.countedRows;
+    this.countedRows = undefined; // a count for the first read only: the library may change
     const sample = (this.backgroundSample ??= this.store.sampleVectors(BACKGROUND_SAMPLE, rows));
     sample.catch(() => {
       if (this.backgroundSample === sample) this.backgroundSample = null;

@@ -1,12 +1,13 @@
 /**
  * @file When a search reads its relevance gate's background ([Note: the background sample] in
- * native/store/library-store.ts): `lantern search` (prepare: 'text') reads it as the library
- * opens, with the rows the open counted, and its search uses that read; any other search
- * asks for it before its query is encoded (readGateEarly), so the store reads while the
- * encoder runs; a search without the cut-off does not read it.
+ * native/store/library-store.ts): `lantern search` (prepare: 'text', freeTextAfterUse) reads
+ * it once its text encoder is freed, from the rows the open counted; any other search asks
+ * for it before its query is encoded (readGateEarly), so the store reads while the encoder
+ * runs; a search without the cut-off does not read it.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ClipEncoder } from '../../electron/engine/clip/encoder.js';
+import type { Library } from '../../electron/engine/library.js';
 import { LibraryStore } from '../../native/store/index.js';
 import { writePhoto } from '../fixtures/photos.js';
 import { openGapLibrary, removeDir, tempDir } from '../fixtures/library.js';
@@ -34,22 +35,39 @@ afterEach(() => {
 });
 
 describe("a search's gate background", () => {
-  it("prepare: 'text' reads it with the open, from the counted rows; the search uses that read", async () => {
-    const sample = vi.spyOn(LibraryStore.prototype, 'sampleVectors');
-    const library = await openGapLibrary(`${dir}/db`, { access: 'read', prepare: 'text' });
+  it("lantern search's library reads it once, from the counted rows, after its text encoder is freed", async () => {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- applied to the store below
+    const original = LibraryStore.prototype.sampleVectors;
+    const textLoaded: boolean[] = [];
+    let library: Library | null = null;
+    const sample = vi.spyOn(LibraryStore.prototype, 'sampleVectors').mockImplementation(function (
+      this: LibraryStore,
+      ...args
+    ) {
+      textLoaded.push(library?.encoder.loaded.text ?? true);
+      return original.apply(this, args);
+    });
+    library = await openGapLibrary(`${dir}/db`, {
+      access: 'read',
+      prepare: 'text',
+      freeTextAfterUse: true,
+    });
     try {
-      expect(sample).toHaveBeenCalledTimes(1);
-      expect(sample.mock.calls[0]?.[1]).toBe(COLOURS.length);
+      expect(sample).not.toHaveBeenCalled();
       const answer = await library.searchWithHidden('a photo of a red thing');
       expect(answer.results[0]?.path).toMatch(/red\.jpg$/);
       expect(sample).toHaveBeenCalledTimes(1);
-      // The same answer as a library that read its background when the search asked.
+      expect(sample.mock.calls[0]?.[1]).toBe(COLOURS.length);
+      // [Note: a one-shot search reads its gate after the text encoder]: the peak stays the run's.
+      expect(textLoaded).toEqual([false]);
+      // The same answer as a library that counted the rows itself.
       const plain = await openGapLibrary(`${dir}/db`, { access: 'read' });
       try {
         expect(await plain.searchWithHidden('a photo of a red thing')).toEqual(answer);
       } finally {
         await plain.close();
       }
+      expect(sample.mock.calls[1]?.[1]).toBeUndefined();
     } finally {
       await library.close();
     }

@@ -32,6 +32,8 @@ export interface SearchContext extends SceneSearch {
   embedImageFile(path: string): Promise<Float32Array>;
   /** The serving model's match floor (manifest `relevance.matchFloor`), if it states one. */
   matchFloor?: number | undefined;
+  /** Read the gate's background while the query is encoded (readGateEarly); off when absent. */
+  readGateEarly?: boolean | undefined;
   /** The vocabulary `tag:` names and facets resolve in; the bundled one when absent. */
   vocabulary?: (() => Promise<Vocabulary>) | undefined;
   /** Names of the library's tags outside the vocabulary (learned tags), for facets. */
@@ -92,14 +94,19 @@ export async function embedQuery(
 /**
  * Start reading the gate's background (relevanceGate) before the query is encoded: the
  * store reads it on its own threads while the encoder runs, and the gate then awaits the
- * same read (Library's background). A cold `lantern search` otherwise read it after the
- * text encoder's run, one step after another.
+ * same read (Library's background), rather than the two one after the other.
+ *
+ * [Note: a one-shot search reads its gate after the text encoder] Not for `lantern search`
+ * (a library whose text encoder is freed once the query is encoded): LanceDB's first read
+ * then ran beside the text encoder's run, the process's peak, and raised it by ~14 MB
+ * (cold search on the bench library: 283-288 MB, 301-303 MB with it; issue 12 asks
+ * ≤ 300 MB). Read after the encoder is freed, it reuses the memory the encoder gave back.
  */
 export function readGateEarly(
-  context: Pick<SearchContext, 'background'>,
+  context: Pick<SearchContext, 'background' | 'readGateEarly'>,
   options: Pick<SearchOptions, 'noCutoff'>,
 ): void {
-  if (!options.noCutoff) context.background().catch(() => undefined); // thrown again where awaited
+  if (context.readGateEarly && !options.noCutoff) context.background().catch(() => undefined); // thrown again where awaited
 }
 
 /** The query's relevance threshold on this library (cutoff.ts): one gate for photos and videos. */
