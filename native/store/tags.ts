@@ -249,10 +249,14 @@ export class TagTable {
     await this.write(writes, 'save tag decisions');
   }
 
-  /** Every row of these files, by file then tag. */
+  /**
+   * Every row of these files, by file then tag (code-unit order: hashes and ids are keys, not
+   * words for a person, and the first localeCompare in a process loads ICU's collation, ~10
+   * ms of a cold `lantern search` whose results carry tags).
+   */
   async forFiles(hashes: readonly string[]): Promise<TagRow[]> {
     const rows = [...(await this.byKey(hashes)).values()];
-    return rows.sort((a, b) => a.hash.localeCompare(b.hash) || a.tag.localeCompare(b.tag));
+    return rows.sort((a, b) => byCodeUnits(a.hash, b.hash) || byCodeUnits(a.tag, b.tag));
   }
 
   /** Files per tag, counting only rows in `state` when given. */
@@ -447,4 +451,8 @@ export class TagTable {
   private refuseReadOnly(): void {
     if (!this.create) throw readOnly(this.dir);
   }
+}
+
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
