@@ -20,6 +20,7 @@ import {
 } from '../../native/store/index.js';
 import type { VectorSearchOptions } from '../../native/store/index.js';
 import { DIM, vectorDataset } from './vectors.js';
+import type { ProcessRun } from './whole-process.js';
 import { cpuSecondsSince, log, median } from './measure.js';
 
 const LIMIT = 10;
@@ -79,6 +80,8 @@ export interface SearchResult {
   tenthNeighbourCosine: number;
   exact: SearchSeries;
   indexed: SearchSeries[];
+  /** A cold `lantern search` of this library (the parent adds it: [Note: a cold search at scale]). */
+  coldSearch?: ProcessRun;
 }
 
 function percentile(values: readonly number[], p: number): number {

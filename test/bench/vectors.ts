@@ -278,8 +278,13 @@ function textQueries(
  * The dataset of `rows` vectors and its `queryCount` queries, written once and reused.
  * A stamp file written last marks a complete store; anything else is rebuilt.
  */
+/** The folder of the `rows`-vector dataset: its store in `store/`. */
+export function datasetDir(rows: number): string {
+  return path.join(CACHE_DIR, `vectors-v${VERSION}`, String(rows));
+}
+
 export async function vectorDataset(rows: number, queryCount: number): Promise<VectorDataset> {
-  const dir = path.join(CACHE_DIR, `vectors-v${VERSION}`, String(rows));
+  const dir = datasetDir(rows);
   const storeDir = path.join(dir, 'store');
   const stampPath = path.join(dir, 'queries.json');
   if (existsSync(stampPath)) {
