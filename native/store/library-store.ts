@@ -341,7 +341,8 @@ export class LibraryStore {
 
   /**
    * [Note: the background sample] Up to `count` vectors evenly spaced through the table in
-   * its storage order (the relevance gate's background, engine/search/cutoff.ts): one count
+   * its storage order (the relevance gate's background, engine/search/cutoff.ts; evenly
+   * spaced rather than random, so the same library gives the same cut-off): one count
    * and one read of the vector column at those offsets. It was a listing of every row's
    * record and then a read of the chosen ids, which a cold search paid in full: fine on the
    * bench's 38 photos, not on a library of 1 000 000. The offsets are positions among the

@@ -345,7 +345,7 @@ async function indexingPart(
   // [Note: a cold search that lists results] The bench model's random weights make no
   // photo stand out, so the search above prints no result: the relevance cut-off hides all
   // of them, and what a result costs (its facets: the tags table, names) goes unmeasured.
-  // The same query without the cut-off lists 10.
+  // The same query without the cut-off lists them all (the limit is 50), facets and all.
   const listing: ProcessRun[] = [];
   for (let i = 0; i < 3; i++) listing.push(await lanternCommand(['search', query, '--all', ...on]));
   const coldListing = listing.sort((a, b) => a.wallSeconds - b.wallSeconds)[1]!;
