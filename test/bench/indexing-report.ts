@@ -221,7 +221,7 @@ export function renderIndexing(x: IndexingFigures): string[] {
     '',
     '## Start-up and commands without photos',
     '',
-    `Whole process, as above, one run each after the indexing runs: \`lantern index\` of an empty folder into a fresh database ${f(x.emptyIndex.wallSeconds)} s, ${f(x.emptyIndex.peakRssMiB, 0)} MiB peak; \`lantern status\` on the indexed database ${f(x.status.wallSeconds)} s, ${f(x.status.peakRssMiB, 0)} MiB; a cold \`lantern search\` (a fresh process: loads the text encoder, searches the ${x.photos.count}-photo index) ${f(x.coldSearch.wallSeconds)} s, ${f(x.coldSearch.peakRssMiB, 0)} MiB.`,
+    `Whole process, as above, one run each after the indexing runs: \`lantern index\` of an empty folder into a fresh database ${f(x.emptyIndex.wallSeconds)} s, ${f(x.emptyIndex.peakRssMiB, 0)} MiB peak; \`lantern status\` on the indexed database ${f(x.status.wallSeconds)} s, ${f(x.status.peakRssMiB, 0)} MiB; a cold \`lantern search\` (a fresh process: loads the text encoder, searches the ${x.photos.count}-photo index) ${f(x.coldSearch.wallSeconds)} s, ${f(x.coldSearch.peakRssMiB, 0)} MiB${x.coldListing ? ` (the bench model's random weights let no photo pass the relevance cut-off, so it prints no result; the same query with \`--all\` lists all ${x.photos.count} with their facets: ${f(x.coldListing.wallSeconds)} s, ${f(x.coldListing.peakRssMiB, 0)} MiB, each the median of 3 runs back to back)` : ''}.`,
     '',
   ];
 }
