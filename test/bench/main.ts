@@ -22,6 +22,7 @@ import { datasetDir } from './vectors.js';
 import { BENCH_MODEL_ID } from './vit-model.js';
 import {
   lanternCommand,
+  medianOf3,
   lanternIndex,
   type IndexingRun,
   type ProcessRun,
@@ -189,10 +190,7 @@ async function coldSearchAtScale(rows: number, modelsDir: string): Promise<Proce
   );
   const args = ['--db', dir, '--models', modelsDir, '--model', BENCH_MODEL_ID];
   log(`cold lantern search of ${rows.toLocaleString('en')} photos …`);
-  const runs: ProcessRun[] = [];
-  for (let i = 0; i < 3; i++)
-    runs.push(await lanternCommand(['search', 'a photo of a dog on the beach', ...args]));
-  return runs.sort((a, b) => a.wallSeconds - b.wallSeconds)[1]!;
+  return medianOf3(() => lanternCommand(['search', 'a photo of a dog on the beach', ...args]));
 }
 
 async function videoPart(
@@ -337,18 +335,14 @@ async function indexingPart(
   /** The first search, then the median of 3 cold ones. */
   const searches = async (args: string[]) => {
     const first = await lanternCommand(['search', query, ...args]);
-    const cold: ProcessRun[] = [];
-    for (let i = 0; i < 3; i++) cold.push(await lanternCommand(['search', query, ...args]));
-    return { first, cold: cold.sort((a, b) => a.wallSeconds - b.wallSeconds)[1]! };
+    return { first, cold: await medianOf3(() => lanternCommand(['search', query, ...args])) };
   };
   const { first: firstSearch, cold: coldSearch } = await searches(on);
   // [Note: a cold search that lists results] The bench model's random weights make no
   // photo stand out, so the search above prints no result: the relevance cut-off hides all
   // of them, and what a result costs (its facets: the tags table, names) goes unmeasured.
   // The same query without the cut-off lists them all (the limit is 50), facets and all.
-  const listing: ProcessRun[] = [];
-  for (let i = 0; i < 3; i++) listing.push(await lanternCommand(['search', query, '--all', ...on]));
-  const coldListing = listing.sort((a, b) => a.wallSeconds - b.wallSeconds)[1]!;
+  const coldListing = await medianOf3(() => lanternCommand(['search', query, '--all', ...on]));
   // The int8 model's search, on the library its last index run left.
   const int8Search =
     int8 === null

@@ -188,11 +188,8 @@ export async function bareNodeStart(): Promise<{
   asIs: ProcessRun;
   withoutExtraCaCerts: ProcessRun | null;
 }> {
-  const median = async (env: Record<string, string | undefined>) => {
-    const runs: ProcessRun[] = [];
-    for (let i = 0; i < 3; i++) runs.push(await timedProcess(process.execPath, ['-e', '0'], env));
-    return runs.sort((a, b) => a.wallSeconds - b.wallSeconds)[1]!;
-  };
+  const median = (env: Record<string, string | undefined>) =>
+    medianOf3(() => timedProcess(process.execPath, ['-e', '0'], env));
   return {
     asIs: await median({}),
     withoutExtraCaCerts: process.env.NODE_EXTRA_CA_CERTS
@@ -202,6 +199,13 @@ export async function bareNodeStart(): Promise<{
 }
 
 /** A plain command of the CLI (status, search, index of an empty folder): time and peak RSS. */
+/** The run of median wall time of 3 made by `run`, one after another (back to back). */
+export async function medianOf3(run: () => Promise<ProcessRun>): Promise<ProcessRun> {
+  const runs: ProcessRun[] = [];
+  for (let i = 0; i < 3; i++) runs.push(await run());
+  return runs.sort((a, b) => a.wallSeconds - b.wallSeconds)[1]!;
+}
+
 export async function lanternCommand(args: readonly string[]): Promise<ProcessRun> {
   return timedProcess(LANTERN, [...args]);
 }
