@@ -675,12 +675,13 @@ export class Library {
    * searchText). Forgotten when the library changes; a failed read is not kept.
    */
   private background(): Promise<Float32Array[]> {
-    const rows = this.countedRows;
+    if (this.backgroundSample) return this.backgroundSample;
+    const sample = this.store.sampleVectors(BACKGROUND_SAMPLE, this.countedRows);
     this.countedRows = undefined; // a count for the first read only: the library may change
-    const sample = (this.backgroundSample ??= this.store.sampleVectors(BACKGROUND_SAMPLE, rows));
     sample.catch(() => {
       if (this.backgroundSample === sample) this.backgroundSample = null;
     });
+    this.backgroundSample = sample;
     return sample;
   }
 
