@@ -8,7 +8,6 @@ import { resolve } from 'node:path';
 
 export { LibraryStore } from './library-store.js';
 export {
-  beamFor,
   DEFAULT_NPROBES,
   REFINE_CANDIDATES,
   refineFactorFor,

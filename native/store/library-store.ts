@@ -26,12 +26,10 @@ import { TagTable, TAGS_TABLE, tagSchema } from './tags.js';
 import { readMeta, tablesFor, tablesOfModel, writeMeta, type StoreMeta } from './meta.js';
 import { openRecovering, rebuildMeta } from './recovery.js';
 import {
-  beamFor,
   createVectorIndex,
   ensureVectorIndex,
   DEFAULT_NPROBES,
   refineFactorFor,
-  vectorIndexPartitions,
   vectorIndexType,
 } from './vector-index.js';
 import {
@@ -88,8 +86,8 @@ export interface VectorSearchOptions {
   /** Re-rank this many × limit candidates exactly (default: REFINE_CANDIDATES ÷ limit). */
   refineFactor?: number;
   /**
-   * The HNSW search's beam, at least the candidates re-ranked (default: beamFor in
-   * vector-index.ts, wider when fewer partitions are probed). Ignored by exact search.
+   * The beam of an HNSW index of another kind (the bench measures the index earlier
+   * versions built); the store's own IVF_RQ index has none. Measured only.
    */
   ef?: number;
   /**
@@ -107,9 +105,6 @@ export type VectorHit = StoredMedia & {
 };
 
 export class LibraryStore {
-  /** The vector index's partitions as read once (indexPartitions); null: not read yet. */
-  private partitions: Promise<number | null> | null = null;
-
   private constructor(
     readonly dir: string,
     readonly dim: number,
@@ -386,11 +381,8 @@ export class LibraryStore {
       else {
         const nprobes = options.nprobes ?? DEFAULT_NPROBES;
         const refine = options.refineFactor ?? refineFactorFor(options.limit);
-        // The beam holds every candidate re-ranked; by default, wider over fewer partitions.
-        const candidates = options.limit * refine;
-        const partitions = (await this.indexPartitions()) ?? nprobes;
-        const ef = options.ef ?? beamFor(candidates, Math.min(nprobes, partitions));
-        query = query.nprobes(nprobes).refineFactor(refine).ef(Math.max(candidates, ef));
+        query = query.nprobes(nprobes).refineFactor(refine);
+        if (options.ef !== undefined) query = query.ef(options.ef);
       }
       const result = await query.toArrow();
       const distances = numberColumn(result, '_distance');
@@ -436,19 +428,11 @@ export class LibraryStore {
     });
   }
 
-  /** The vector index's partitions (null: none), read once until this store rebuilds it. */
-  private indexPartitions(): Promise<number | null> {
-    const media = this.media;
-    if (!media) return Promise.resolve(null);
-    this.partitions ??= vectorIndexPartitions(media).catch(() => null);
-    return this.partitions;
-  }
-
   async hasVectorIndex(): Promise<boolean> {
     return (await this.vectorIndexType()) !== null;
   }
 
-  /** The vector index's type as LanceDB names it ('IvfHnswSq', 'IvfPq'), or null when none. */
+  /** The vector index's type as LanceDB names it ('IvfRq', 'IvfHnswSq'), or null when none. */
   async vectorIndexType(): Promise<string | null> {
     const media = this.media;
     return media ? guarded('read indices', this.dir, () => vectorIndexType(media)) : null;
@@ -460,7 +444,6 @@ export class LibraryStore {
    */
   async createVectorIndex(options: { minRows?: number } = {}): Promise<boolean> {
     const media = this.writableMedia();
-    this.partitions = null;
     return guarded('build the vector index', this.dir, () =>
       createVectorIndex(media, options.minRows),
     );
@@ -469,7 +452,6 @@ export class LibraryStore {
   /** What an indexing run calls after optimize(): see ensureVectorIndex in vector-index.ts. */
   async ensureVectorIndex(): Promise<boolean> {
     const media = this.writableMedia();
-    this.partitions = null;
     return guarded('build the vector index', this.dir, () => ensureVectorIndex(media));
   }
 

@@ -44,31 +44,45 @@ export const FILTERS: { label: string; where?: string | undefined }[] = [
 interface Candidate {
   label: string;
   /** The store's own index (createVectorIndex), or another LanceDB index to compare. */
-  index: 'store' | { name: string; config: () => Index };
-  query: Omit<VectorSearchOptions, 'limit' | 'where'>;
+  index: 'store' | { name: string; config: (rows: number) => Index };
+  /** The query's settings, or a function of the library's rows for those that depended on them. */
+  query: QuerySettings | ((rows: number) => QuerySettings);
+}
+
+type QuerySettings = Omit<VectorSearchOptions, 'limit' | 'where'>;
+
+/** HNSW beam slots over the probed partitions in the former index's query (8 000, at most 2 000 each). */
+function formerBeam(rows: number): number {
+  const probed = Math.min(DEFAULT_NPROBES, Math.max(1, Math.round(rows / ROWS_PER_PARTITION)));
+  return Math.max(REFINE_CANDIDATES, Math.min(2000, Math.ceil(8000 / probed)));
 }
 
 /**
- * The store's index (IVF_HNSW_SQ) with its own query settings first, then the knobs around
- * it: how many candidates to re-rank (refineFactor × 200) and how wide a beam finds them,
- * filtering after the search instead of before, and the IVF_PQ index earlier versions
- * built (64 sub-vectors of 8 bits, 2 000 re-ranked, as it was queried).
+ * The store's index (IVF_RQ) with its own query settings first, then the knobs around
+ * it: fewer partitions, more candidates re-ranked, filtering after the search instead of
+ * before; then the indexes earlier versions built, each queried as it was: IVF_HNSW_SQ in
+ * the same partitions with the beam its query set, and IVF_PQ (64 sub-vectors of 8 bits,
+ * 2 000 re-ranked).
  */
 export const CANDIDATES: Candidate[] = [
   { label: "the store's index and defaults", index: 'store', query: {} },
-  {
-    label: 'IVF_HNSW_SQ, 20 probes, 600 re-ranked (the former defaults)',
-    index: 'store',
-    query: { nprobes: 20, refineFactor: 3 },
-  },
-  {
-    label: 'IVF_HNSW_SQ, 2 000 re-ranked, ef 2 000',
-    index: 'store',
-    query: { refineFactor: 10, ef: 2000 },
-  },
+  { label: 'IVF_RQ, 20 probes', index: 'store', query: { nprobes: 20 } },
+  { label: 'IVF_RQ, 2 000 re-ranked', index: 'store', query: { refineFactor: 10 } },
   { label: "the store's defaults, postfilter", index: 'store', query: { postfilter: true } },
   {
-    label: 'IVF_PQ (the former index), 2 000 re-ranked',
+    label: 'IVF_HNSW_SQ (the former index), as it was queried',
+    index: {
+      name: 'IVF_HNSW_SQ',
+      config: (rows) =>
+        Index.hnswSq({
+          distanceType: 'cosine',
+          numPartitions: Math.max(1, Math.round(rows / ROWS_PER_PARTITION)),
+        }),
+    },
+    query: (rows) => ({ ef: formerBeam(rows) }),
+  },
+  {
+    label: 'IVF_PQ (an earlier index), 2 000 re-ranked',
     index: {
       name: 'IVF_PQ',
       config: () => Index.ivfPq({ distanceType: 'cosine', numSubVectors: DIM / 8 }),
@@ -216,7 +230,11 @@ async function memoryScan(storeDir: string, queries: readonly Float32Array[]) {
   };
 }
 
-async function buildIndex(storeDir: string, index: Candidate['index']): Promise<void> {
+async function buildIndex(
+  storeDir: string,
+  rows: number,
+  index: Candidate['index'],
+): Promise<void> {
   // The cached dataset's index changes here: the "Search latency" part (search.ts) must not
   // take it, and its recorded build time, for the store's own.
   await rm(path.join(path.dirname(storeDir), 'index.json'), { force: true });
@@ -229,7 +247,7 @@ async function buildIndex(storeDir: string, index: Candidate['index']): Promise<
   const db = await connect(storeDir);
   const table = await db.openTable(tablesFor(MODEL, DIM).media);
   for (const existing of await table.listIndices()) await table.dropIndex(existing.name);
-  await table.createIndex('vector', { config: index.config(), replace: true });
+  await table.createIndex('vector', { config: index.config(rows), replace: true });
   table.close();
   db.close();
 }
@@ -265,13 +283,14 @@ export async function searchTypingChild(rows: number, queryCount: number): Promi
       log(`${rows.toLocaleString('en')} rows: building ${name} …`);
       const cpu = process.cpuUsage();
       const started = performance.now();
-      await buildIndex(storeDir, candidate.index);
+      await buildIndex(storeDir, rows, candidate.index);
       built = { seconds: (performance.now() - started) / 1000, cpu: cpuSecondsSince(cpu) };
       builds.clear();
       builds.set(name, built);
     }
     log(`${rows.toLocaleString('en')} rows: ${candidate.label} …`);
-    const run = await measureAll(storeDir, queries, candidate.query, truth);
+    const query = typeof candidate.query === 'function' ? candidate.query(rows) : candidate.query;
+    const run = await measureAll(storeDir, queries, query, truth);
     indexed.push({
       label: candidate.label,
       buildSeconds: built.seconds,
@@ -359,18 +378,23 @@ export function renderTypingSection(
     .join(' ');
   const find = (prefix: string) => at50k?.indexed.find((series) => series.label.startsWith(prefix));
   const pq = find('IVF_PQ');
+  const hnsw = find('IVF_HNSW_SQ');
   const post = find("the store's defaults, postfilter");
+  const line = (series: TypingSeries) =>
+    `recall@10 ${f(worstOf(series).recall, 3)}, p95 ${f(worstOf(series).p95Ms)} ms, build ` +
+    `${f(series.buildCpuSeconds)} CPU-s, first query ${f(series.coldMs)} ms`;
   const why =
-    at50k && store && pq && post
-      ? `Why this index and these settings: IVF_HNSW_SQ in partitions of ~${ROWS_PER_PARTITION.toLocaleString('en')} rows, ` +
-        `each a graph, probing ${DEFAULT_NPROBES} of them and re-ranking at least ${REFINE_CANDIDATES.toLocaleString('en')} candidates found with a beam as wide, keeps ` +
-        'recall@10 at 1M rows where the IVF_PQ index of earlier versions lost it (its 64-byte codes are too coarse to put ' +
-        'the true top 10 among 2 000 candidates of a million; one graph for the whole table strays on text queries and ' +
-        'needs 2.9 GB to build at 1M: [Note: an HNSW graph per partition] in `native/store/vector-index.ts`, and the 1M ' +
-        `rows of "Search latency"). Here at 50 000, IVF_PQ as it was queried: recall@10 ${f(worstOf(pq).recall, 3)}, p95 ` +
-        `${f(worstOf(pq).p95Ms)} ms, build ${f(pq.buildCpuSeconds)} CPU-s, first query ${f(pq.coldMs)} ms; the store's: ` +
-        `${f(worstOf(store).recall, 3)}, ${f(worstOf(store).p95Ms)} ms, ${f(store.buildCpuSeconds)} CPU-s, ${f(store.coldMs)} ms. ` +
-        "The price is disk and cache: one byte per dimension plus the graphs (~0.65 GB at 1M rows against IVF_PQ's ~70 MB), " +
+    at50k && store && pq && hnsw && post
+      ? `Why this index and these settings: IVF_RQ in partitions of ~${ROWS_PER_PARTITION.toLocaleString('en')} rows, ` +
+        `each vector a 4-bit RaBitQ code, probing ${DEFAULT_NPROBES} of them and re-ranking at least ` +
+        `${REFINE_CANDIDATES.toLocaleString('en')} candidates on the full vectors, keeps recall@10 at 1M rows where the ` +
+        'IVF_PQ index of an earlier version lost it (its 64-byte codes are too coarse to put the true top 10 among ' +
+        "2 000 candidates of a million), and a query's first touch of a partition reads its codes where the former " +
+        "IVF_HNSW_SQ built the partition's graph in memory (a one-shot search of a million photos: ~1 s and 250 MB " +
+        'for 40 probes): [Note: 4-bit RaBitQ partitions] in `native/store/vector-index.ts`, and the 1M rows of ' +
+        `"Search latency". Here at 50 000: the store's ${line(store)}; IVF_HNSW_SQ as it was queried ${line(hnsw)}; ` +
+        `IVF_PQ as it was queried ${line(pq)}. ` +
+        "The price is disk: half a byte per dimension (~0.28 GB at 1M rows against IVF_PQ's ~70 MB), " +
         'of which a query reads only the partitions it probes. Filtering after the search ' +
         `returns far fewer than 200 hits for selective filters (${f(Math.min(...post.filters.map((x) => x.hits)), 0)} ` +
         "at worst), which starves the relevance cut-off, so the store keeps LanceDB's prefilter. An in-memory scan " +
@@ -395,8 +419,8 @@ export function renderTypingSection(
       '(LanceDB filters before the vector search unless "postfilter"). Per series: 3 untimed warm-up queries, then every ' +
       'query timed. "First query" is the first search after opening the store read-only in the same process (the data ' +
       'files are in the OS cache, as for a CLI search run soon after another). Each index is built on the same table; ' +
-      '"the store\'s index" is `createVectorIndex` (IVF_HNSW_SQ, cosine, partitions of ~4 096 rows, LanceDB\'s graph ' +
-      'defaults: [Note: an HNSW graph per partition]) and its defaults are `DEFAULT_NPROBES` probes and `REFINE_CANDIDATES` re-ranked exactly, found with a beam (ef) as wide ' +
+      '"the store\'s index" is `createVectorIndex` (IVF_RQ, cosine, partitions of ~4 096 rows, 4 bits a dimension: ' +
+      '[Note: 4-bit RaBitQ partitions]) and its defaults are `DEFAULT_NPROBES` probes and `REFINE_CANDIDATES` re-ranked exactly ' +
       '(`native/store/vector-index.ts`). `VECTOR_INDEX_MIN_ROWS` (10 000) is where the index starts.',
     '',
     ...results.flatMap(typingTable),

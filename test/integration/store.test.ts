@@ -443,45 +443,54 @@ describe('LibraryStore: failures', () => {
 });
 
 describe('LibraryStore: vector index', () => {
-  it("replaces an earlier version's IVF_PQ index once with IVF_HNSW_SQ, which finds the exact nearest", async () => {
-    // [Note: an HNSW graph per partition] in native/store/vector-index.ts.
-    const dim = 512;
-    const next = random(7);
-    const dir = freshDir();
-    const store = await LibraryStore.open(dir, { dim, model: 'toy-clip' });
-    const rows = Array.from({ length: 2000 }, (_, i) =>
-      row(`/clip/${i}.jpg`, {
-        vector: normalise(Array.from({ length: dim }, () => next() * 2 - 1)),
-      }),
-    );
-    for (let i = 0; i < rows.length; i += 1000) await store.upsertMedia(rows.slice(i, i + 1000));
-    // The index an earlier Lantern built, under the name it gave it.
-    const db = await lancedb.connect(dir);
-    const [name] = (await db.tableNames()).filter((table) => table.startsWith('media'));
-    const table = await db.openTable(name!);
-    await table.createIndex('vector', {
-      config: lancedb.Index.ivfPq({ distanceType: 'cosine', numSubVectors: 64 }),
-      name: 'vector_ivf_pq_rows_2000',
-    });
-    table.close();
-    db.close();
-    await store.close();
+  it.each([
+    ['IVF_PQ', 'vector_ivf_pq_rows_2000', 'IvfPq'],
+    ['IVF_HNSW_SQ', 'vector_hnsw_sq_rows_2000', 'IvfHnswSq'],
+  ])(
+    "replaces an earlier version's %s index once with IVF_RQ, which finds the exact nearest",
+    async (_kind, former, formerType) => {
+      // [Note: 4-bit RaBitQ partitions] in native/store/vector-index.ts.
+      const dim = 512;
+      const next = random(7);
+      const dir = freshDir();
+      const store = await LibraryStore.open(dir, { dim, model: 'toy-clip' });
+      const rows = Array.from({ length: 2000 }, (_, i) =>
+        row(`/clip/${i}.jpg`, {
+          vector: normalise(Array.from({ length: dim }, () => next() * 2 - 1)),
+        }),
+      );
+      for (let i = 0; i < rows.length; i += 1000) await store.upsertMedia(rows.slice(i, i + 1000));
+      // The index an earlier Lantern built, under the name it gave it.
+      const db = await lancedb.connect(dir);
+      const [name] = (await db.tableNames()).filter((table) => table.startsWith('media'));
+      const table = await db.openTable(name!);
+      await table.createIndex('vector', {
+        config:
+          formerType === 'IvfPq'
+            ? lancedb.Index.ivfPq({ distanceType: 'cosine', numSubVectors: 64 })
+            : lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: 1 }),
+        name: former,
+      });
+      table.close();
+      db.close();
+      await store.close();
 
-    const reopened = await LibraryStore.open(dir, { dim, model: 'toy-clip' });
-    expect(await reopened.vectorIndexType()).toBe('IvfPq');
-    expect(await reopened.ensureVectorIndex()).toBe(true);
-    expect(await reopened.vectorIndexType()).toBe('IvfHnswSq');
-    // Replaced once: the next run keeps it.
-    expect(await reopened.ensureVectorIndex()).toBe(false);
-    for (const probe of [3, 1234, 1999]) {
-      const query = normalise(rows[probe]!.vector.map((v) => v + (next() - 0.5) * 0.02));
-      const [top] = await reopened.vectorSearch(query, { limit: 5 });
-      expect(top!.path).toBe(`/clip/${probe}.jpg`);
-    }
-    await reopened.close();
-  });
+      const reopened = await LibraryStore.open(dir, { dim, model: 'toy-clip' });
+      expect(await reopened.vectorIndexType()).toBe(formerType);
+      expect(await reopened.ensureVectorIndex()).toBe(true);
+      expect(await reopened.vectorIndexType()).toBe('IvfRq');
+      // Replaced once: the next run keeps it.
+      expect(await reopened.ensureVectorIndex()).toBe(false);
+      for (const probe of [3, 1234, 1999]) {
+        const query = normalise(rows[probe]!.vector.map((v) => v + (next() - 0.5) * 0.02));
+        const [top] = await reopened.vectorSearch(query, { limit: 5 });
+        expect(top!.path).toBe(`/clip/${probe}.jpg`);
+      }
+      await reopened.close();
+    },
+  );
 
-  it('builds IVF_HNSW_SQ past the threshold and still finds the exact nearest', async () => {
+  it('builds IVF_RQ past the threshold and still finds the exact nearest', async () => {
     const dim = 32;
     const next = random(42);
     const store = await LibraryStore.open(freshDir(), { dim, model: 'toy-clip' });

@@ -1,11 +1,10 @@
 /**
  * @file The vector index's query settings (native/store/vector-index.ts): how many
  * candidates an indexed search re-ranks exactly and how many partitions it probes
- * ([Note: an HNSW graph per partition]).
+ * ([Note: 4-bit RaBitQ partitions]).
  */
 import { describe, expect, it } from 'vitest';
 import {
-  beamFor,
   DEFAULT_NPROBES,
   REFINE_CANDIDATES,
   refineFactorFor,
@@ -32,18 +31,5 @@ describe('DEFAULT_NPROBES', () => {
     expect(partitions(50_000)).toBeLessThanOrEqual(DEFAULT_NPROBES);
     expect(partitions(1_000_000)).toBeGreaterThan(DEFAULT_NPROBES);
     expect(DEFAULT_NPROBES).toBe(40);
-  });
-});
-
-describe('beamFor', () => {
-  it('spends the 1M-row beam (40 probes × 200) on fewer partitions as a wider beam', () => {
-    expect(beamFor(200, 40)).toBe(200);
-    expect(beamFor(200, 12)).toBe(667);
-    expect(beamFor(200, 2)).toBe(2000);
-  });
-
-  it('never narrows below the candidates re-ranked', () => {
-    expect(beamFor(3000, 2)).toBe(3000);
-    expect(beamFor(600, 40)).toBe(600);
   });
 });

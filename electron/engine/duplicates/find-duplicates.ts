@@ -6,7 +6,7 @@
  * [Note: near-duplicates through the vector index]
  * Comparing every photo with every other costs N² dot products (5·10⁹ of 512 values at
  * 100 000 photos). Instead each photo asks the store for its nearest neighbours — the
- * vector index (IVF_HNSW_SQ) once the library has one (native/store), an exact scan
+ * vector index (IVF_RQ) once the library has one (native/store), an exact scan
  * below that — and every neighbour at or above the threshold joins its group (union-find,
  * so copies of copies end in one group). A photo whose every neighbour passed asks again
  * with more, so a burst of 40 frames is not cut at the first 16. Photos only: video
@@ -39,10 +39,9 @@ const FIRST_NEIGHBOURS = 16;
 /** The most neighbours one photo asks for (a longer burst still joins through its members). */
 const MOST_NEIGHBOURS = 256;
 /**
- * Candidates the index re-ranks exactly per neighbour, found with a beam as wide:
- * near-duplicates sit far above the rest, so the index's 8-bit order needs little
- * correction and its graph finds them at once (text search re-ranks REFINE_CANDIDATES with
- * a wider beam: its matches stand only a few hundredths above the crowd).
+ * Candidates the index re-ranks exactly per neighbour: near-duplicates sit far above the
+ * rest, so the order of the index's 4-bit codes needs little correction (text search
+ * re-ranks REFINE_CANDIDATES: its matches stand only a few hundredths above the crowd).
  */
 const REFINE_FACTOR = 4;
 /** Vectors read per store query, and neighbour queries in flight at once. */
@@ -120,7 +119,6 @@ async function neighboursAbove(
     const hits = await store.vectorSearch(vector, {
       limit,
       refineFactor: REFINE_FACTOR,
-      ef: limit * REFINE_FACTOR,
       ...(where === undefined ? {} : { where }),
     });
     const near = hits.filter((hit) => 1 - hit.distance >= threshold);
