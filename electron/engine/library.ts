@@ -105,7 +105,7 @@ interface LibrarySettings {
 }
 
 /** Background sample size for the relevance cut-off: enough for stable percentiles. */
-const BACKGROUND_SAMPLE = 1000;
+export const BACKGROUND_SAMPLE = 1000;
 
 export const DEFAULT_INDEXER_SETTINGS: Omit<IndexerSettings, 'thumbnailsDir' | 'ffmpeg'> = {
   maxFrameInterval: 2,
@@ -381,6 +381,9 @@ export class Library {
       await side.store.optimize();
       await side.store.ensureVectorIndex();
     }
+    // The gate's background, kept for the searches that follow ([Note: a kept background
+    // sample] in native/store/kept-sample.ts); a failure here would recur, and be told, there.
+    if (!report.cancelled) await side.store.sampleVectors(BACKGROUND_SAMPLE).catch(() => undefined);
     if (complete && this.pending) await this.promotePending(side);
     return report;
   }

@@ -22,6 +22,7 @@ import { chunks, lastPerKey } from './batching.js';
 import { guarded, StoreError } from './errors.js';
 import { whereIn, sqlString } from './filters.js';
 import { FrameTable, frameSchema } from './frames.js';
+import { keepSample, keptSamplePath, readKeptSample } from './kept-sample.js';
 import { TagTable, TAGS_TABLE, tagSchema } from './tags.js';
 import { readMeta, tablesFor, tablesOfModel, writeMeta, type StoreMeta } from './meta.js';
 import { openRecovering, rebuildMeta } from './recovery.js';
@@ -349,13 +350,22 @@ export class LibraryStore {
     const media = this.media;
     if (!media || count <= 0) return [];
     return guarded('read vectors', this.dir, async () => {
-      const rows = knownRows ?? (await media.countRows());
+      const [version, rows] = await Promise.all([media.version(), knownRows ?? media.countRows()]);
+      // [Note: a kept background sample] in kept-sample.ts.
+      const stamp = { version, rows, count, dim: this.dim };
+      const file = keptSamplePath(this.dir, media.name);
+      const kept = await readKeptSample(file, stamp);
+      if (kept) return kept;
       const step = Math.max(1, rows / count);
       const offsets: number[] = [];
       for (let i = 0; i < rows && offsets.length < count; i += step) offsets.push(Math.floor(i));
       if (offsets.length === 0) return [];
       const table = await media.takeOffsets(offsets).select(['id', 'vector']).toArrow();
-      return [...vectorsById(table).values()];
+      const vectors = [...vectorsById(table).values()];
+      // Only a sample of exactly the counted rows is kept (not one a concurrent delete cut short).
+      if (!this.readOnly && vectors.length === offsets.length)
+        await keepSample(file, stamp, vectors).catch(() => undefined);
+      return vectors;
     });
   }
 

@@ -5,6 +5,7 @@
  * for it before its query is encoded (readGateEarly), so the store reads while the encoder
  * runs; a search without the cut-off does not read it.
  */
+import { readdir, rm } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ClipEncoder } from '../../electron/engine/clip/encoder.js';
 import type { Library } from '../../electron/engine/library.js';
@@ -88,5 +89,25 @@ describe("a search's gate background", () => {
     } finally {
       await library.close();
     }
+  });
+
+  it('is kept by the index run for the searches after it, which answer the same without it', async () => {
+    // [Note: a kept background sample] in native/store/kept-sample.ts.
+    const kept = (await readdir(`${dir}/db`, { recursive: true })).filter((name) =>
+      name.endsWith('.sample'),
+    );
+    expect(kept).toHaveLength(1);
+    const answer = async () => {
+      const library = await openGapLibrary(`${dir}/db`, { access: 'read' });
+      try {
+        return await library.searchWithHidden('a photo of a green thing');
+      } finally {
+        await library.close();
+      }
+    };
+    const fromKept = await answer();
+    expect(fromKept.results[0]?.path).toMatch(/green\.jpg$/);
+    await rm(`${dir}/db/${kept[0]!}`);
+    expect(await answer()).toEqual(fromKept);
   });
 });

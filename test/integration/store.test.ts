@@ -153,6 +153,52 @@ describe('LibraryStore: rows', () => {
     await store.close();
   });
 
+  it('keeps the sample beside the table for the same state of it, and reads the table after a write', async () => {
+    // [Note: a kept background sample] in native/store/kept-sample.ts.
+    const dir = freshDir();
+    const store = await LibraryStore.open(dir, { dim: DIM, model: 'toy-clip' });
+    const rows = Array.from({ length: 6 }, (_, i) =>
+      row(`/lib/k${i}.jpg`, { vector: axisVector(i, 0.1 + i / 20) }),
+    );
+    await store.upsertMedia(rows);
+    const key = (vectors: Float32Array[]) => vectors.map((v) => Array.from(v).join(','));
+    const read = key(await store.sampleVectors(3));
+    expect(read).toHaveLength(3);
+    const [file] = (await readdir(dir)).filter((name) => name.endsWith('.sample'));
+    expect(file).toBeDefined();
+    // The kept copy answers the same state: altered on disk, it comes back altered.
+    const bytes = await readFile(join(dir, file!));
+    const altered = new Float32Array(bytes.length / 4 - 8).fill(0.25);
+    bytes.set(new Uint8Array(altered.buffer), 32);
+    await writeFile(join(dir, file!), bytes);
+    const fromFile = await store.sampleVectors(3);
+    expect(fromFile.every((v) => v.every((x) => x === 0.25))).toBe(true);
+    // A read-only store reads it too.
+    const reader = await LibraryStore.open(dir, { dim: DIM, model: 'toy-clip', readOnly: true });
+    expect(key(await reader.sampleVectors(3))).toEqual(key(fromFile));
+    await reader.close();
+    // A write moves the table on: the table is read again, and kept again.
+    await store.upsertMedia([row('/lib/k6.jpg', { vector: axisVector(6, 0.4) })]);
+    const after = await store.sampleVectors(3);
+    expect(after.some((v) => v.every((x) => x === 0.25))).toBe(false);
+    expect(key(await store.sampleVectors(3))).toEqual(key(after));
+    // A damaged file is a miss, not an error.
+    await truncate(join(dir, file!), 40);
+    expect(key(await store.sampleVectors(3))).toEqual(key(after));
+    await store.close();
+  });
+
+  it('leaves the kept sample alone from a read-only store', async () => {
+    const dir = freshDir();
+    const store = await LibraryStore.open(dir, { dim: DIM, model: 'toy-clip' });
+    await store.upsertMedia([row('/lib/r.jpg', { vector: axisVector(1, 0.3) })]);
+    await store.close();
+    const reader = await LibraryStore.open(dir, { dim: DIM, model: 'toy-clip', readOnly: true });
+    expect(await reader.sampleVectors(3)).toHaveLength(1);
+    await reader.close();
+    expect((await readdir(dir)).filter((name) => name.endsWith('.sample'))).toEqual([]);
+  });
+
   it('keeps rows and vectors across close and reopen', async () => {
     const dir = freshDir();
     const first = await LibraryStore.open(dir, { dim: DIM, model: 'toy-clip' });
