@@ -375,10 +375,11 @@ export class Library {
     const complete =
       !report.cancelled && !options.within && coversEveryRoot && report.offline.length === 0;
     await side.store.markIndexed(complete);
-    if (!report.cancelled && report.indexed + report.moved + report.removed > 0) {
+    if (!report.cancelled) {
       // Compact the run's many small writes; build the vector index once the library is
-      // large enough for it to pay (the store decides), or fold new rows into it.
-      await side.store.optimize();
+      // large enough for it to pay (the store decides), fold new rows into it, or replace
+      // an earlier version's index even when nothing changed (a read when there is none).
+      if (report.indexed + report.moved + report.removed > 0) await side.store.optimize();
       await side.store.ensureVectorIndex();
     }
     // The gate's background, kept for the searches that follow ([Note: a kept background
