@@ -81,7 +81,17 @@ export async function createVectorIndex(media: Table, minRows?: number): Promise
   // The old index is dropped only now, so searches meanwhile still had one to use.
   for (const index of await media.listIndices())
     if (index.columns.includes('vector') && index.name !== name) await media.dropIndex(index.name);
+  await ensureKindIndex(media);
   return true;
+}
+
+/** The scalar index on `kind` a table with a vector index gets: [Note: a bitmap of kinds]. */
+const KIND_INDEX_NAME = 'kind_bitmap';
+
+async function ensureKindIndex(media: Table): Promise<void> {
+  const indices = await media.listIndices();
+  if (indices.some((index) => index.columns.includes('kind'))) return;
+  await media.createIndex('kind', { config: lancedb().Index.bitmap(), name: KIND_INDEX_NAME });
 }
 
 /**
@@ -99,9 +109,22 @@ export async function ensureVectorIndex(media: Table): Promise<boolean> {
   // cost a cold search at 1M a second and 250 MB ([Note: 4-bit RaBitQ partitions]).
   if (!current.name.startsWith(VECTOR_INDEX_NAME)) return createVectorIndex(media, 0);
   const trained = Number(current.name.slice(VECTOR_INDEX_NAME.length));
-  if (!(rows >= trained * VECTOR_INDEX_REBUILD_GROWTH)) return false;
-  return createVectorIndex(media, 0);
+  if (rows >= trained * VECTOR_INDEX_REBUILD_GROWTH) return createVectorIndex(media, 0);
+  // A vector index built before the kinds had their bitmap gets one now.
+  if (!indices.some((index) => index.columns.includes('kind'))) await ensureKindIndex(media);
+  return false;
 }
+
+/**
+ * [Note: a bitmap of kinds] Every photo search filters `kind = 'image'` before its vector
+ * search (LanceDB's prefilter, engine/search/search.ts); without a scalar index LanceDB reads
+ * the whole kind column to make the mask: 70–100 ms of a cold search of 1 000 000 photos
+ * (by hand, 2026-12-02: 476–508 ms against 401–412 ms with a bitmap index, the vector search
+ * alone 406–409 ms). So a table gets a bitmap index on `kind` (two values) with its vector
+ * index: 0.3 s to build at 1M rows, next to nothing to keep; rows written after it are
+ * filtered by a scan of their own until optimize() folds them in, as for the vector index.
+ * A smaller library, with no vector index, scans its few rows.
+ */
 
 /**
  * [Note: 4-bit RaBitQ partitions] The vector index is LanceDB's IVF_RQ: k-means partitions

@@ -246,7 +246,9 @@ async function buildIndex(
   }
   const db = await connect(storeDir);
   const table = await db.openTable(tablesFor(MODEL, DIM).media);
-  for (const existing of await table.listIndices()) await table.dropIndex(existing.name);
+  // The store's kind bitmap stays: every index is measured with the same prefilter.
+  for (const existing of await table.listIndices())
+    if (existing.columns.includes('vector')) await table.dropIndex(existing.name);
   await table.createIndex('vector', { config: index.config(rows), replace: true });
   table.close();
   db.close();

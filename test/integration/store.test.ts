@@ -536,6 +536,53 @@ describe('LibraryStore: vector index', () => {
     },
   );
 
+  it('gives the kinds a bitmap with the vector index, and still filters rows written after it', async () => {
+    // [Note: a bitmap of kinds] in native/store/vector-index.ts.
+    const dim = 32;
+    const next = random(5);
+    const dir = freshDir();
+    const kindIndex = async () => {
+      const db = await lancedb.connect(dir);
+      const [name] = (await db.tableNames()).filter((table) => table.startsWith('media'));
+      const table = await db.openTable(name!);
+      const found = (await table.listIndices()).find((index) => index.columns.includes('kind'));
+      table.close();
+      db.close();
+      return found;
+    };
+    let store = await LibraryStore.open(dir, { dim, model: 'toy-clip' });
+    const rows = Array.from({ length: 600 }, (_, i) =>
+      row(`/kinds/${i}.${i % 3 === 0 ? 'mp4' : 'jpg'}`, {
+        kind: i % 3 === 0 ? 'video' : 'image',
+        vector: normalise(Array.from({ length: dim }, () => next() * 2 - 1)),
+      }),
+    );
+    await store.upsertMedia(rows);
+    expect(await kindIndex()).toBeUndefined();
+    expect(await store.createVectorIndex({ minRows: 300 })).toBe(true);
+    expect((await kindIndex())?.indexType).toBe('Bitmap');
+    // A video written after the index is still found, and only videos, by a kind filter.
+    const late = row('/kinds/late.mp4', { kind: 'video', vector: axisVector(1, 0, dim) });
+    await store.upsertMedia([late]);
+    const hits = await store.vectorSearch(late.vector, { limit: 5, where: whereKind('video') });
+    expect(hits[0]!.path).toBe('/kinds/late.mp4');
+    expect(hits.every((hit) => hit.kind === 'video')).toBe(true);
+    expect(await store.count(whereKind('video'))).toBe(201);
+    await store.close();
+    // A vector index built before the kinds had their bitmap gets one from the next run.
+    const db = await lancedb.connect(dir);
+    const [name] = (await db.tableNames()).filter((table) => table.startsWith('media'));
+    const table = await db.openTable(name!);
+    await table.dropIndex((await kindIndex())!.name);
+    table.close();
+    db.close();
+    store = await LibraryStore.open(dir, { dim, model: 'toy-clip' });
+    expect(await kindIndex()).toBeUndefined();
+    expect(await store.ensureVectorIndex()).toBe(false);
+    expect((await kindIndex())?.indexType).toBe('Bitmap');
+    await store.close();
+  });
+
   it('builds IVF_RQ past the threshold and still finds the exact nearest', async () => {
     const dim = 32;
     const next = random(42);
