@@ -126,7 +126,7 @@ interface IndexStamp {
 async function ensureIndex(store: LibraryStore, rows: number, dir: string, rebuild: boolean) {
   const stampPath = path.join(dir, 'index.json');
   // An index of another kind or shape (one an earlier version of the bench built) is rebuilt.
-  const config = `${VECTOR_INDEX_TYPE}, ${ROWS_PER_PARTITION} rows per partition`;
+  const config = `${VECTOR_INDEX_TYPE}, ${ROWS_PER_PARTITION} rows per partition, kind bitmap`;
   if (!rebuild && existsSync(stampPath) && (await store.vectorIndexType()) === VECTOR_INDEX_TYPE) {
     const stamp = JSON.parse(await readFile(stampPath, 'utf8')) as IndexStamp;
     if (stamp.config === config) return { ...stamp, reused: true };
