@@ -381,10 +381,10 @@ export class Library {
       // an earlier version's index even when nothing changed (a read when there is none).
       if (report.indexed + report.moved + report.removed > 0) await side.store.optimize();
       await side.store.ensureVectorIndex();
+      // The gate's background, kept for the searches that follow ([Note: a kept background
+      // sample] in native/store/kept-sample.ts); a failure here would recur, and be told, there.
+      await side.store.sampleVectors(BACKGROUND_SAMPLE).catch(() => undefined);
     }
-    // The gate's background, kept for the searches that follow ([Note: a kept background
-    // sample] in native/store/kept-sample.ts); a failure here would recur, and be told, there.
-    if (!report.cancelled) await side.store.sampleVectors(BACKGROUND_SAMPLE).catch(() => undefined);
     if (complete && this.pending) await this.promotePending(side);
     return report;
   }
