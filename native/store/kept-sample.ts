@@ -73,9 +73,9 @@ export async function keepSample(
   header.setUint32(24, stamp.count, true);
   header.setUint32(28, stamp.dim, true);
   vectors.forEach((vector, i) => {
-    const floats = new Float32Array(stamp.dim);
-    floats.set(vector.subarray(0, stamp.dim));
-    bytes.set(new Uint8Array(floats.buffer), HEADER_BYTES + i * stamp.dim * 4);
+    const values = vector.subarray(0, stamp.dim);
+    const raw = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+    bytes.set(raw, HEADER_BYTES + i * stamp.dim * 4);
   });
   const partial = `${file}.tmp-${process.pid}`;
   await writeFile(partial, bytes);

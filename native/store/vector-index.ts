@@ -3,7 +3,7 @@
  * is built and rebuilt, and how many candidates a query re-ranks
  * ([Note: 4-bit RaBitQ partitions]). LibraryStore calls these on its media table.
  */
-import type { Table } from '@lancedb/lancedb';
+import type { IndexConfig, Table } from '@lancedb/lancedb';
 import { lancedb } from './arrow.js';
 
 /**
@@ -79,17 +79,18 @@ export async function createVectorIndex(media: Table, minRows?: number): Promise
     replace: true,
   });
   // The old index is dropped only now, so searches meanwhile still had one to use.
-  for (const index of await media.listIndices())
+  const indices = await media.listIndices();
+  for (const index of indices)
     if (index.columns.includes('vector') && index.name !== name) await media.dropIndex(index.name);
-  await ensureKindIndex(media);
+  await ensureKindIndex(media, indices);
   return true;
 }
 
 /** The scalar index on `kind` a table with a vector index gets: [Note: a bitmap of kinds]. */
 const KIND_INDEX_NAME = 'kind_bitmap';
 
-async function ensureKindIndex(media: Table): Promise<void> {
-  const indices = await media.listIndices();
+/** Builds it unless `indices` (the table's, just listed) has an index on `kind`. */
+async function ensureKindIndex(media: Table, indices: readonly IndexConfig[]): Promise<void> {
   if (indices.some((index) => index.columns.includes('kind'))) return;
   await media.createIndex('kind', { config: lancedb().Index.bitmap(), name: KIND_INDEX_NAME });
 }
@@ -111,7 +112,7 @@ export async function ensureVectorIndex(media: Table): Promise<boolean> {
   const trained = Number(current.name.slice(VECTOR_INDEX_NAME.length));
   if (rows >= trained * VECTOR_INDEX_REBUILD_GROWTH) return createVectorIndex(media, 0);
   // A vector index built before the kinds had their bitmap gets one now.
-  if (!indices.some((index) => index.columns.includes('kind'))) await ensureKindIndex(media);
+  await ensureKindIndex(media, indices);
   return false;
 }
 
