@@ -45,13 +45,9 @@ import { vectorQuery } from './search/score.js';
 import { exportClips, requireFfmpeg, type ExportOptions } from './video/export-clips.js';
 import { findScenes } from './video/find-scenes.js';
 import { LibraryLock } from './library-lock.js';
-import {
-  isAtOrInsideFolder,
-  isInsideFolder,
-  removeRowsUnder,
-  whyUnreadable,
-} from './library-folders.js';
+import { isAtOrInsideFolder, isInsideFolder, removeRowsUnder } from './library-folders.js';
 import { browseLibrary, type BrowseRequest } from './library-browse.js';
+import { libraryStatus } from './library-status.js';
 import { servingModelFor, type ModelSide, type PendingModel } from './model-switch.js';
 import { readLibrarySettings, rootsFromStore } from './library-settings.js';
 import { writeFileAtomic } from './settings-file.js';
@@ -490,38 +486,15 @@ export class Library {
   }
 
   async status(): Promise<LibraryStatus> {
-    const rows = await this.store.listMedia();
-    const failures = await this.store.listFailures();
-    const count = (root: string, list: readonly { path: string }[]) =>
-      list.filter((item) => item.path.startsWith(root + path.sep)).length;
-    const roots = await Promise.all(
-      this.settings.roots.map(async (root) => ({
-        path: root,
-        files: count(root, rows),
-        failed: count(root, failures),
-        offline: await whyUnreadable(root),
-      })),
-    );
     const pending = this.pending;
-    const pendingRows = pending ? await pending.store.count() : 0;
-    return {
+    return libraryStatus({
+      store: this.store,
+      roots: this.settings.roots,
       model: this.modelId,
-      provider: this.encoder.provider,
-      providerNotes: this.encoder.providerNotes,
-      roots,
-      images: rows.filter((row) => row.kind === 'image').length,
-      videos: rows.filter((row) => row.kind === 'video').length,
-      failed: failures.length,
-      reindex: pending
-        ? {
-            model: pending.resolved.model.id,
-            servingModel: this.encoder.id,
-            done: pendingRows,
-            total: Math.max(rows.length, pendingRows),
-          }
-        : null,
-      warnings: [...this.warnings],
-    };
+      encoder: this.encoder,
+      pending: pending ? { model: pending.resolved.model.id, store: pending.store } : null,
+      warnings: this.warnings,
+    });
   }
 
   /**

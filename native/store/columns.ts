@@ -54,7 +54,10 @@ function readData(data: ArrowModule.Data, out: Cell[], start: number): void {
 }
 
 /** Every value of column `name`, in row order; null where the column is null. */
-export function readColumn(table: ArrowModule.Table, name: string): Cell[] {
+export function readColumn(
+  table: ArrowModule.Table | ArrowModule.RecordBatch,
+  name: string,
+): Cell[] {
   const out = new Array<Cell>(table.numRows);
   // LanceDB answers an empty result with an empty schema: no columns to miss.
   if (table.numRows === 0) return out;

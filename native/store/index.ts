@@ -12,6 +12,7 @@ export {
   REFINE_CANDIDATES,
   refineFactorFor,
   ROWS_PER_PARTITION,
+  SHUFFLE_BUFFER_BYTES,
   VECTOR_INDEX_MIN_ROWS,
   VECTOR_INDEX_TYPE,
 } from './vector-index.js';
@@ -32,6 +33,7 @@ export type {
   VectorSearchOptions,
 } from './library-store.js';
 export type { FailureRow, MediaRow, StoredMedia, StoreMediaKind } from './schema.js';
+export type { StoredFile, VanishedFile } from './stored-files.js';
 export {
   buildFilter,
   mediaDate,

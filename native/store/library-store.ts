@@ -18,11 +18,19 @@ import { mkdir } from 'node:fs/promises';
 import type * as ArrowModule from 'apache-arrow';
 import type { Connection, Table } from '@lancedb/lancedb';
 import { lancedb } from './arrow.js';
-import { chunks, lastPerKey } from './batching.js';
+import { batchesOf, chunks, lastPerKey } from './batching.js';
+import { readColumn } from './columns.js';
 import { guarded, StoreError } from './errors.js';
 import { whereIn, sqlString } from './filters.js';
 import { FrameTable, frameSchema } from './frames.js';
 import { keepSample, keptSamplePath, readKeptSample } from './kept-sample.js';
+import {
+  listStoredFiles,
+  listVanishedFiles,
+  ROWS_PER_BATCH,
+  type StoredFile,
+  type VanishedFile,
+} from './stored-files.js';
 import { TagTable, TAGS_TABLE, tagSchema } from './tags.js';
 import { readMeta, tablesFor, tablesOfModel, writeMeta, type StoreMeta } from './meta.js';
 import { openRecovering, rebuildMeta } from './recovery.js';
@@ -301,8 +309,14 @@ export class LibraryStore {
     });
   }
 
-  /** Every record (no vectors: a listing of 100K rows stays a few tens of MB). */
-  async listMedia(options: { root?: string; where?: string } = {}): Promise<StoredMedia[]> {
+  /**
+   * Every record (no vectors), or those `where` and `keep` let through. Streamed in record
+   * batches, so only the records kept are ever held ([Note: an index run's view of the
+   * library] in stored-files.ts: a listing of 1 000 000 rows built whole peaked near 2 GB).
+   */
+  async listMedia(
+    options: { root?: string; where?: string; keep?: (row: StoredMedia) => boolean } = {},
+  ): Promise<StoredMedia[]> {
     const media = this.media;
     if (!media) return [];
     const clauses = [
@@ -310,11 +324,64 @@ export class LibraryStore {
       options.where ?? null,
     ];
     const where = clauses.filter((clause): clause is string => clause !== null).join(' AND ');
-    return guarded('list media', this.dir, async () => {
-      let query = media.query().select([...MEDIA_RECORD_COLUMNS]);
-      if (where !== '') query = query.where(where);
-      return mediaRecords(await query.toArrow());
+    let query = media.query().select([...MEDIA_RECORD_COLUMNS]);
+    if (where !== '') query = query.where(where);
+    const kept: StoredMedia[] = [];
+    for await (const batch of batchesOf(query, ROWS_PER_BATCH, this.dir, 'list media')) {
+      const records = mediaRecords(batch);
+      for (const record of options.keep ? records.filter(options.keep) : records) kept.push(record);
+    }
+    return kept;
+  }
+
+  /** The content hash of every row (tagging at index time: what the library held before). */
+  async listHashes(): Promise<Set<string>> {
+    const media = this.media;
+    const hashes = new Set<string>();
+    if (!media) return hashes;
+    const query = media.query().select(['hash']);
+    for await (const batch of batchesOf(query, ROWS_PER_BATCH, this.dir, 'list media'))
+      for (const hash of readColumn(batch, 'hash')) hashes.add(String(hash));
+    return hashes;
+  }
+
+  /**
+   * The rows under the folders an index run scans, as it compares them with the disk:
+   * [Note: an index run's view of the library] in stored-files.ts.
+   */
+  async listFiles(keep: (path: string) => boolean): Promise<StoredFile[]> {
+    const media = this.media;
+    if (!media) return [];
+    return listStoredFiles(media, this.dir, keep);
+  }
+
+  /** The id and content hash of the rows at `paths` (files an index run did not find). */
+  async listVanished(paths: ReadonlySet<string>): Promise<VanishedFile[]> {
+    const media = this.media;
+    if (!media) return [];
+    return listVanishedFiles(media, this.dir, paths);
+  }
+
+  /** Whole rows (record and vector) in the order of `ids`; ids without a row are skipped. */
+  async getRows(ids: readonly string[]): Promise<MediaRow[]> {
+    const media = this.media;
+    if (!media) return [];
+    const found = new Map<string, MediaRow>();
+    await guarded('read media rows', this.dir, async () => {
+      for (const part of chunks(ids, IDS_PER_STATEMENT)) {
+        const result = await media
+          .query()
+          .select([...MEDIA_RECORD_COLUMNS, 'vector'])
+          .where(whereIn('id', part))
+          .toArrow();
+        const vectors = vectorsById(result);
+        for (const record of mediaRecords(result)) {
+          const vector = vectors.get(record.id);
+          if (vector) found.set(record.id, { ...record, vector });
+        }
+      }
     });
+    return ids.flatMap((id) => found.get(id) ?? []);
   }
 
   /** Vectors in the order of `ids`; ids without a row are skipped. */

@@ -184,7 +184,10 @@ export function failureTable(rows: readonly FailureRow[]): ArrowModule.Table {
   return tableOf(failureSchema(), FAILURE_COLUMNS, rows);
 }
 
-function cells(table: ArrowModule.Table, name: string): (index: number) => Cell {
+function cells(
+  table: ArrowModule.Table | ArrowModule.RecordBatch,
+  name: string,
+): (index: number) => Cell {
   const values = readColumn(table, name);
   return (index) => values[index] ?? null;
 }
@@ -193,7 +196,7 @@ const asString = (value: Cell) => (value === null ? null : String(value));
 const asNumber = (value: Cell) => (value === null ? null : Number(value));
 
 /** Read media records out of a result (extra columns such as `_distance` are ignored). */
-export function mediaRecords(table: ArrowModule.Table): StoredMedia[] {
+export function mediaRecords(table: ArrowModule.Table | ArrowModule.RecordBatch): StoredMedia[] {
   const [id, path, root, kind, size, mtime, hash, width, height] = [
     'id',
     'path',

@@ -46,6 +46,37 @@ export const REFINE_CANDIDATES = 200;
  */
 export const DEFAULT_NPROBES = 40;
 
+/**
+ * [Note: the index build's shuffle buffer] Building the IVF index, LanceDB assigns every
+ * row to its partition and gathers the transformed rows in memory until they fill its
+ * shuffle buffer, then sorts and writes them out (lance-index's shuffler, 128 MiB by
+ * default, LANCE_SHUFFLE_BATCH_BYTES when set). Each flush briefly holds several copies
+ * of that buffer: building the index of the benchmark's 1 000 000 rows alone (a script,
+ * the command line's malloc settings) peaked at 1 331 MiB with the default, 885 MiB with
+ * 64 MiB, 674 with 32 and 634 with 16, in 54, 53, 48 and 57 s (2-core machine, one build
+ * each, 2026-12-02); a `lantern index` that rebuilt it, at 3.4 GB (the run's own listing
+ * included, [Note: an index run's view of the library] in stored-files.ts). So a build
+ * asks for 32 MiB, unless the variable is already set (a person tuning it keeps their value).
+ */
+const SHUFFLE_BUFFER_VARIABLE = 'LANCE_SHUFFLE_BATCH_BYTES';
+export const SHUFFLE_BUFFER_BYTES = 32 * 1024 * 1024;
+
+/**
+ * [Note: garbage collected before an index build] An index run reads the library's rows
+ * through LanceDB's JavaScript objects ([Note: an index run's view of the library] in
+ * stored-files.ts); what those hold natively is freed only when V8 collects them, and
+ * nothing in a run makes V8 do a full collection before the build starts. Collected first,
+ * that memory is free for the build to reuse: `lantern index` rebuilding the index of a
+ * library of 1 000 000 rows (shuffle buffer 32 MiB) peaked at 1 007 MiB without and at 684
+ * and 700 MiB with it (2026-12-02; the collection itself changed RSS not at all, ~0.1 s).
+ * V8 offers a full collection only to a process started with `--expose-gc`: the command
+ * line's first line (bin/lantern.js) and the desktop app's engine process
+ * (electron/main/app.ts) are; elsewhere (tests, scripts) this does nothing.
+ */
+export function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 /** Partitions of the index createVectorIndex builds on `rows` rows. */
 function partitionsFor(rows: number): number {
   return Math.max(1, Math.round(rows / ROWS_PER_PARTITION));
@@ -73,6 +104,9 @@ export async function createVectorIndex(media: Table, minRows?: number): Promise
   if (rows < Math.max(minRows ?? VECTOR_INDEX_MIN_ROWS, VECTOR_INDEX_TRAINABLE_ROWS)) return false;
   const name = `${VECTOR_INDEX_NAME}${rows}`;
   const numPartitions = partitionsFor(rows);
+  // [Note: the index build's shuffle buffer]: LanceDB reads it from the environment at each build.
+  process.env[SHUFFLE_BUFFER_VARIABLE] ??= String(SHUFFLE_BUFFER_BYTES);
+  collectGarbage();
   await media.createIndex('vector', {
     config: lancedb().Index.ivfRq({ distanceType: 'cosine', numPartitions, numBits: RQ_BITS }),
     name,

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import type { Connection, Table } from '@lancedb/lancedb';
 import type * as ArrowModule from 'apache-arrow';
 import { arrow, lancedb } from './arrow.js';
-import { chunks } from './batching.js';
+import { batchesOf, chunks } from './batching.js';
 import { readColumn } from './columns.js';
 import { guarded, StoreError } from './errors.js';
 import { whereAll, whereIn, whereKind, whereUnderFolder } from './filters.js';
@@ -92,30 +92,6 @@ function flatVectors(batch: ArrowModule.RecordBatch, dim: number, dir: string): 
 }
 
 /**
- * A query's record batches of at most `maxBatchLength` rows, streamed, with LanceDB's errors
- * turned into StoreErrors naming the library. `execute` is public in LanceDB's JavaScript
- * (query.js) but typed protected in 0.31; iterating the query itself would give batches of
- * LanceDB's own size, so a page could not be bounded. LanceDB 0.31 fills each batch across
- * fragments (30 one-row writes read as batches of 8, 8, 8, 6 for 8), so a store read
- * mid-index, before compaction, still gives full pages (cli-export.test.ts).
- */
-async function* batchesOf(
-  query: object,
-  maxBatchLength: number,
-  dir: string,
-): AsyncGenerator<ArrowModule.RecordBatch> {
-  const streamed = query as {
-    execute(options: { maxBatchLength: number }): AsyncIterable<ArrowModule.RecordBatch>;
-  };
-  const iterator = streamed.execute({ maxBatchLength })[Symbol.asyncIterator]();
-  for (;;) {
-    const next = await guarded('read vectors for export', dir, () => iterator.next());
-    if (next.done) return;
-    if (next.value.numRows > 0) yield next.value;
-  }
-}
-
-/**
  * Every photo (kind `image`) of the store's model, optionally only under `folder`, a page
  * per record batch of at most `pageRows` rows. Rows come in storage order.
  */
@@ -137,7 +113,12 @@ export async function* imageVectorPages(
       .query()
       .select(['path', 'taken_at', 'vector'])
       .where(where ?? whereKind('image'));
-    for await (const batch of batchesOf(query, options.pageRows, store.dir)) {
+    for await (const batch of batchesOf(
+      query,
+      options.pageRows,
+      store.dir,
+      'read vectors for export',
+    )) {
       const table = new arrow.Table([batch]);
       yield {
         paths: readColumn(table, 'path').map(String),
@@ -171,7 +152,12 @@ export async function* frameVectorPages(
         .query()
         .select(['video_id', 't', 'vector'])
         .where(whereIn('video_id', part));
-      for await (const batch of batchesOf(query, options.pageRows, store.dir)) {
+      for await (const batch of batchesOf(
+        query,
+        options.pageRows,
+        store.dir,
+        'read vectors for export',
+      )) {
         const table = new arrow.Table([batch]);
         yield {
           videoIds: readColumn(table, 'video_id').map(String),

@@ -58,7 +58,7 @@ function createElectron(userData: string) {
     readonly kill = vi.fn(() => true);
     constructor(
       readonly modulePath: string,
-      readonly options: { env: Record<string, string> },
+      readonly options: { env: Record<string, string>; execArgv?: string[] },
     ) {
       super();
       workers.push(this);
@@ -112,8 +112,11 @@ function createElectron(userData: string) {
       },
       utilityProcess: {
         fork: vi.fn(
-          (modulePath: string, _args: string[], options: { env: Record<string, string> }) =>
-            new FakeUtility(modulePath, options),
+          (
+            modulePath: string,
+            _args: string[],
+            options: { env: Record<string, string>; execArgv?: string[] },
+          ) => new FakeUtility(modulePath, options),
         ),
       },
       Menu: {
@@ -412,6 +415,8 @@ describe('IPC and the engine worker', () => {
     expect(worker.modulePath).toBe('/opt/lantern/out/worker.cjs');
     expect(worker.options.env['LANTERN_RESOURCES']).toBe('/opt/lantern/resources');
     expect(JSON.parse(worker.options.env['LANTERN_WORKER_OPTIONS']!)).toEqual({});
+    // [Note: garbage collected before an index build] in native/store/vector-index.ts.
+    expect(worker.options.execArgv).toEqual(['--expose-gc']);
     // glibc's malloc as bin/lantern.js sets it: the engine's peak memory and page faults.
     expect(worker.options.env['MALLOC_ARENA_MAX']).toBe(process.env['MALLOC_ARENA_MAX'] ?? '2');
     expect(worker.options.env['MALLOC_MMAP_THRESHOLD_']).toBe(

@@ -7,10 +7,11 @@ import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   buildFilter,
   LibraryStore,
+  SHUFFLE_BUFFER_BYTES,
   VECTOR_INDEX_MIN_ROWS,
   mediaIdFor,
   whereDateBetween,
@@ -581,6 +582,47 @@ describe('LibraryStore: vector index', () => {
     expect(await store.ensureVectorIndex()).toBe(false);
     expect((await kindIndex())?.indexType).toBe('Bitmap');
     await store.close();
+  });
+
+  it('builds with a 32 MiB shuffle buffer unless one is set, after a garbage collection', async () => {
+    // [Note: the index build's shuffle buffer], [Note: garbage collected before an index
+    // build] in native/store/vector-index.ts.
+    const variable = 'LANCE_SHUFFLE_BATCH_BYTES';
+    const saved = process.env[variable];
+    const gc = vi.fn();
+    const global = globalThis as { gc?: () => void };
+    const savedGc = global.gc;
+    global.gc = gc;
+    try {
+      delete process.env[variable];
+      const next = random(3);
+      const store = await LibraryStore.open(freshDir(), { dim: 16, model: 'toy-clip' });
+      await store.upsertMedia(
+        Array.from({ length: 300 }, (_, i) =>
+          row(`/shuffle/${i}.jpg`, {
+            vector: normalise(Array.from({ length: 16 }, () => next() * 2 - 1)),
+          }),
+        ),
+      );
+      // No build, no collection and nothing set.
+      expect(await store.createVectorIndex()).toBe(false);
+      expect(gc).not.toHaveBeenCalled();
+      expect(process.env[variable]).toBeUndefined();
+      expect(await store.createVectorIndex({ minRows: 256 })).toBe(true);
+      expect(gc).toHaveBeenCalledOnce();
+      expect(process.env[variable]).toBe(String(SHUFFLE_BUFFER_BYTES));
+      // A value someone set stays theirs.
+      process.env[variable] = '1048576';
+      expect(await store.createVectorIndex({ minRows: 256 })).toBe(true);
+      expect(process.env[variable]).toBe('1048576');
+      expect(gc).toHaveBeenCalledTimes(2);
+      await store.close();
+    } finally {
+      if (saved === undefined) delete process.env[variable];
+      else process.env[variable] = saved;
+      if (savedGc === undefined) delete global.gc;
+      else global.gc = savedGc;
+    }
   });
 
   it('builds IVF_RQ past the threshold and still finds the exact nearest', async () => {

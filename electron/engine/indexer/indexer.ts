@@ -10,7 +10,7 @@
  * finishes the rest, reaching the same rows as an uninterrupted run.
  */
 import path from 'node:path';
-import type { LibraryStore, MediaRow, StoredMedia } from '../../../native/store/index.js';
+import type { LibraryStore, MediaRow, VanishedFile } from '../../../native/store/index.js';
 import { mediaIdFor } from '../../../native/store/index.js';
 import type { FailedFile, IndexProgress, IndexReport, MediaKind } from '../../shared/types.js';
 import type { ClipEncoder } from '../clip/encoder.js';
@@ -131,7 +131,8 @@ export async function indexRoots(
     links.push(...result.unreachableLinks);
   }
   const inRoots = (file: string) => scopes.some(({ folder }) => isInsideFolder(file, folder));
-  const existing = (await store.listMedia()).filter((row) => inRoots(row.path));
+  // [Note: an index run's view of the library] in native/store/stored-files.ts.
+  const existing = await store.listFiles(inRoots);
   // A link that cannot be followed is an unreadable folder (or file) when the library
   // holds something under it; a stray dangling link is nobody's business.
   for (const link of links)
@@ -168,9 +169,11 @@ export async function indexRoots(
   // share a hash (identical copies), so each hash keeps all of them; rows under a folder
   // that could not be read are not gone, only offline.
   const vanished = new VanishedRows();
+  const notFound = new Set<string>();
   for (const row of existing)
-    if (!scannedPaths.has(row.path) && !offline(row.path)) vanished.add(row);
-  const pendingMoves = new Map<string, StoredMedia>();
+    if (!scannedPaths.has(row.path) && !offline(row.path)) notFound.add(row.path);
+  for (const row of await store.listVanished(notFound)) vanished.add(row);
+  const pendingMoves = new Map<string, VanishedFile>();
 
   const pendingRows: MediaRow[] = [];
   // A moved file's old row goes only after its new row is written (resumable indexing).
@@ -221,11 +224,11 @@ export async function indexRoots(
       return false;
     },
     onSkipped: async (file) => {
-      const from = pendingMoves.get(file.path);
+      const moved = pendingMoves.get(file.path);
+      if (!moved) return;
+      const [from] = await store.getRows([moved.id]);
       if (!from) return;
-      const [vector] = await store.getVectors([from.id]);
-      if (!vector) return;
-      pendingRows.push({ ...from, ...fileFields(file), vector });
+      pendingRows.push({ ...from, ...fileFields(file) });
       pendingMoveDeletes.push(from.id);
       report.moved++;
       meter.advance(1, file.path);
@@ -326,16 +329,16 @@ function scanScopes(
 
 /** Rows whose file was not found, by content hash; identical copies share a hash. */
 class VanishedRows {
-  private readonly byHash = new Map<string, StoredMedia[]>();
+  private readonly byHash = new Map<string, VanishedFile[]>();
 
-  add(row: StoredMedia): void {
+  add(row: VanishedFile): void {
     const list = this.byHash.get(row.hash);
     if (list) list.push(row);
     else this.byHash.set(row.hash, [row]);
   }
 
   /** One row with this hash, removed from the set (a file that moved), or undefined. */
-  take(hash: string): StoredMedia | undefined {
+  take(hash: string): VanishedFile | undefined {
     const list = this.byHash.get(hash);
     const row = list?.shift();
     if (list?.length === 0) this.byHash.delete(hash);
@@ -343,7 +346,7 @@ class VanishedRows {
   }
 
   /** Every row not taken: files that are gone. */
-  remaining(): StoredMedia[] {
+  remaining(): VanishedFile[] {
     return [...this.byHash.values()].flat();
   }
 }

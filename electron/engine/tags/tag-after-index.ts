@@ -50,9 +50,7 @@ export async function indexThenTag(
     () => true,
     () => false,
   );
-  const decidedHashes = everything
-    ? null
-    : new Set((await library.store.listMedia()).map((row) => row.hash));
+  const decidedHashes = everything ? null : await library.store.listHashes();
   const servingBefore = library.encoder.id;
   await writeFileAtomic(marker, `${new Date().toISOString()}\n`);
   const report = await index();

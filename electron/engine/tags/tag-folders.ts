@@ -38,17 +38,16 @@ export async function tagFolders(
     decidedHashes?: ReadonlySet<string>;
   } = {},
 ): Promise<TagRunResult> {
-  const all = await library.store.listMedia();
   // In id order, so a run can resume after the last id it finished ([Note: resumable tagging]).
   const resumeAfter = options.resumeAfter ?? null;
   const media = (
-    folders
-      ? all.filter((row) => folders.some((folder) => isAtOrInsideFolder(row.path, folder)))
-      : all
-  )
-    .filter((row) => resumeAfter === null || row.id > resumeAfter)
-    .filter((row) => !options.decidedHashes?.has(row.hash))
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    await library.store.listMedia({
+      keep: (row) =>
+        (!folders || folders.some((folder) => isAtOrInsideFolder(row.path, folder))) &&
+        (resumeAfter === null || row.id > resumeAfter) &&
+        !options.decidedHashes?.has(row.hash),
+    })
+  ).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   if (media.length === 0) {
     if (options.requireFiles === false) return { files: 0, suggested: 0 };
     throw new LanternError(

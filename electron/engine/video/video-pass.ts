@@ -4,12 +4,7 @@
  * its new id, and every write follows [Note: resumable indexing]: frames first, the
  * media row last.
  */
-import {
-  mediaIdFor,
-  type LibraryStore,
-  type MediaRow,
-  type StoredMedia,
-} from '../../../native/store/index.js';
+import { mediaIdFor, type LibraryStore, type MediaRow } from '../../../native/store/index.js';
 import type { FfmpegTools } from '../../../native/ffmpeg/index.js';
 import type { ClipEncoder } from '../clip/encoder.js';
 import { isGone, type ScannedFile } from '../indexer/scan.js';
@@ -28,7 +23,7 @@ export interface VideoPassContext {
   /** Intra-op threads of the image encoder for the videos' frames ([Note: a video pass uses every core]). */
   inferenceThreads?: number;
   /** Rows whose file was not found, by content hash (indexer.ts): a match is a move. */
-  vanished: { take(hash: string): StoredMedia | undefined };
+  vanished: { take(hash: string): { id: string } | undefined };
   signal?: AbortSignal;
   pause?: PauseGate;
   onIndexed: (row: MediaRow) => void;
@@ -58,11 +53,11 @@ export async function runVideoPass(
     try {
       const hash = await videoFingerprint(file.path, file.size);
       const id = mediaIdFor(file.path);
-      const from = context.vanished.take(hash);
-      if (from) {
-        const [vector] = await store.getVectors([from.id]);
-        const frames = await store.frames.ofVideo(from.id);
-        if (vector) {
+      const moved = context.vanished.take(hash);
+      if (moved) {
+        const [from] = await store.getRows([moved.id]);
+        if (from) {
+          const frames = await store.frames.ofVideo(from.id);
           await store.frames.upsert(frames.map((frame) => ({ ...frame, videoId: id })));
           const row: MediaRow = {
             ...from,
@@ -71,7 +66,6 @@ export async function runVideoPass(
             root: file.root,
             size: file.size,
             mtime: file.mtime,
-            vector,
           };
           await store.upsertMedia([row]);
           await store.deleteMedia([from.id]);

@@ -1,0 +1,91 @@
+/**
+ * @file What an index run reads of the rows it compares the disk with: a few columns of
+ * each row, streamed (engine worker, plain Node).
+ *
+ * [Note: an index run's view of the library] An index run tells new, changed, unchanged,
+ * moved and vanished files apart by each stored row's path, size, modification time and
+ * model, and a vanished row by its id and content hash. It read every row's whole record
+ * (all 16 columns, each materialised as a JavaScript array of the whole table first, then
+ * one object per row), for every root of the library, before filtering them to the roots
+ * it scans: a run over a library of 1 000 000 rows (the benchmark's synthetic one, one new
+ * photo) peaked at 2.1 GB and took 17 s before it had done anything, and at 3.4 GB when it
+ * also rebuilt the vector index. Now the four columns the comparison needs are streamed in
+ * record batches and only rows under the scanned folders are kept, as small objects whose
+ * path is a slice of its batch's text (~180 bytes a row); the rows whose file was not found
+ * are then read again, id and hash only, in a second streamed pass made only when there are
+ * any; and the whole record of a row only for a file that moved (LibraryStore.getRows).
+ * Issue 12 asks for at most 1.0 GB while indexing any number of photos.
+ */
+import type { Table } from '@lancedb/lancedb';
+import { batchesOf } from './batching.js';
+import { readColumn, type Cell } from './columns.js';
+
+/** A stored row as an index run compares it with the disk ([Note: an index run's view of the library]). */
+export interface StoredFile {
+  path: string;
+  size: number;
+  /** Modification time, ms since the epoch. */
+  mtime: number;
+  /** Id of the model that made the row's vector. */
+  model: string;
+}
+
+/** What an index run needs of a row whose file it did not find: its id, and its content hash to match a move. */
+export interface VanishedFile {
+  id: string;
+  path: string;
+  /** SHA-256 of the file's bytes, hex (a video's fingerprint). */
+  hash: string;
+}
+
+/** Rows per streamed batch: a few MB of text at a time, whatever the library's size. */
+export const ROWS_PER_BATCH = 8192;
+
+/** Every row of `media` whose path `keep` accepts, in storage order. */
+export async function listStoredFiles(
+  media: Table,
+  dir: string,
+  keep: (path: string) => boolean,
+): Promise<StoredFile[]> {
+  const files: StoredFile[] = [];
+  // One string per model id, not one per row.
+  const models = new Map<string, string>();
+  const query = media.query().select(['path', 'size', 'mtime', 'model']);
+  for await (const batch of batchesOf(query, ROWS_PER_BATCH, dir, 'list the library')) {
+    const [paths, sizes, mtimes, modelIds] = ['path', 'size', 'mtime', 'model'].map((name) =>
+      readColumn(batch, name),
+    ) as [Cell[], Cell[], Cell[], Cell[]];
+    for (let i = 0; i < batch.numRows; i++) {
+      const path = String(paths[i]);
+      if (!keep(path)) continue;
+      const modelId = String(modelIds[i]);
+      let model = models.get(modelId);
+      if (model === undefined) models.set(modelId, (model = modelId));
+      files.push({ path, size: Number(sizes[i]), mtime: Number(mtimes[i]), model });
+    }
+  }
+  return files;
+}
+
+/** The id and hash of each row of `media` whose path is in `paths`, in storage order. */
+export async function listVanishedFiles(
+  media: Table,
+  dir: string,
+  paths: ReadonlySet<string>,
+): Promise<VanishedFile[]> {
+  const files: VanishedFile[] = [];
+  if (paths.size === 0) return files;
+  const query = media.query().select(['id', 'path', 'hash']);
+  for await (const batch of batchesOf(query, ROWS_PER_BATCH, dir, 'list the library')) {
+    const [ids, at, hashes] = ['id', 'path', 'hash'].map((name) => readColumn(batch, name)) as [
+      Cell[],
+      Cell[],
+      Cell[],
+    ];
+    for (let i = 0; i < batch.numRows; i++) {
+      const path = String(at[i]);
+      if (paths.has(path)) files.push({ id: String(ids[i]), path, hash: String(hashes[i]) });
+    }
+  }
+  return files;
+}
