@@ -12,22 +12,19 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import os from 'node:os';
 import path from 'node:path';
 import { ORT_TELEMETRY_OFF } from '../../native/onnx/ort-module.js';
-import { LibraryStore } from '../../native/store/index.js';
 import { useOwnScratch } from '../../native/store/scratch.js';
-import { BACKGROUND_SAMPLE } from '../../electron/engine/library.js';
+import { commandsAtScale } from './at-scale.js';
 import { runBaseline, type BaselineResult } from './baseline.js';
 import { benchModel, benchPhotos, CACHE_DIR } from './fixtures.js';
 import type { IndexingFigures } from './indexing-report.js';
 import { childOutput, log, runChild } from './measure.js';
 import { boundChild, type BoundResult } from './pipeline.js';
-import { datasetDir, DIM } from './vectors.js';
 import { BENCH_MODEL_ID } from './vit-model.js';
 import {
   lanternCommand,
   medianOf3,
   lanternIndex,
   type IndexingRun,
-  type ProcessRun,
   bareNodeStart,
 } from './whole-process.js';
 import { renderReport, type BenchReport, type PartInfo } from './report.js';
@@ -173,35 +170,6 @@ async function searchTypingPart(
     );
   const date = new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
   return renderTypingSection(results, { command, code: codeState(), date, load });
-}
-
-/**
- * [Note: a cold search at scale] The cold `lantern search` above searches the 38 bench
- * photos; a person's library is thousands. Right after the search part, whose child left
- * the synthetic library of `rows` photos with the store's own vector index, that library
- * gets a library.json and is searched as a person would (a fresh process, the bench model;
- * the page cache warm from the child; median of 3), its gate's background kept as an index
- * run keeps it. It found that a cold search listed every row to sample the gate's
- * background (200 000 rows: 3.6 s, 800 MB, then 0.85 s, 417 MB once it read 1 000 vectors
- * by offset), and that the former IVF_HNSW_SQ index cost it a second and 250 MB at 1M.
- */
-async function coldSearchAtScale(rows: number, modelsDir: string): Promise<ProcessRun> {
-  const dir = datasetDir(rows);
-  await writeFile(
-    path.join(dir, 'library.json'),
-    JSON.stringify({ roots: ['/home/user/Pictures'], model: BENCH_MODEL_ID }),
-  );
-  // As an index run leaves a library: the gate's background kept beside the table
-  // ([Note: a kept background sample] in native/store/kept-sample.ts).
-  const store = await LibraryStore.open(path.join(dir, 'store'), {
-    dim: DIM,
-    model: BENCH_MODEL_ID,
-  });
-  await store.sampleVectors(BACKGROUND_SAMPLE);
-  await store.close();
-  const args = ['--db', dir, '--models', modelsDir, '--model', BENCH_MODEL_ID];
-  log(`cold lantern search of ${rows.toLocaleString('en')} photos …`);
-  return medianOf3(() => lanternCommand(['search', 'a photo of a dog on the beach', ...args]));
 }
 
 async function videoPart(
@@ -489,7 +457,7 @@ async function parent(args: string[]): Promise<void> {
       String(config.queries),
       rebuild,
     ]);
-    result.coldSearch = await coldSearchAtScale(rows, model.hfRoot);
+    result.atScale = await commandsAtScale(rows, model.hfRoot);
     search.push(result);
   }
 

@@ -20,7 +20,7 @@ import {
 } from '../../native/store/index.js';
 import type { VectorSearchOptions } from '../../native/store/index.js';
 import { DIM, vectorDataset } from './vectors.js';
-import type { ProcessRun } from './whole-process.js';
+import type { CommandsAtScale } from './at-scale.js';
 import { cpuSecondsSince, log, median } from './measure.js';
 
 const LIMIT = 10;
@@ -80,8 +80,8 @@ export interface SearchResult {
   tenthNeighbourCosine: number;
   exact: SearchSeries;
   indexed: SearchSeries[];
-  /** A cold `lantern search` of this library (the parent adds it: [Note: a cold search at scale]). */
-  coldSearch?: ProcessRun;
+  /** The command line on this library (the parent adds it: at-scale.ts). */
+  atScale?: CommandsAtScale;
 }
 
 function percentile(values: readonly number[], p: number): number {
