@@ -88,8 +88,6 @@ export function startLantern(layout: AppLayout): void {
       utilityProcess.fork(path.join(layout.outDir, 'worker.cjs'), [], {
         serviceName: 'Lantern engine',
         stdio: 'inherit',
-        // [Note: garbage collected before an index build] in native/store/vector-index.ts.
-        execArgv: ['--expose-gc'],
         env: {
           // glibc gives each thread that allocates an arena of its own (up to 8 per core)
           // and keeps what is freed there: with libuv's, libvips' and onnxruntime's threads

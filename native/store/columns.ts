@@ -1,8 +1,8 @@
 /**
- * @file Fast reading of whole Arrow columns into JavaScript arrays. Runs in the engine
- * worker (plain Node).
+ * @file Fast reading of Arrow columns (of a result or of one streamed record batch) into
+ * JavaScript arrays. Runs in the engine worker (plain Node).
  *
- * Why: listMedia reads every record of the library for incremental scans. Arrow JS's
+ * Why: listings read many records (an index run, stored-files.ts; listMedia). Arrow JS's
  * per-cell `vector.get(i)` over a result of ~100 record batches took about 1 s for
  * 100K rows × 16 columns on a 2-core machine; reading each batch's buffers directly
  * (offsets + bytes for strings, the typed array for numbers, the validity bitmap for

@@ -4,6 +4,8 @@
  * ([Note: 4-bit RaBitQ partitions]). LibraryStore calls these on its media table.
  */
 import type { IndexConfig, Table } from '@lancedb/lancedb';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { lancedb } from './arrow.js';
 
 /**
@@ -69,12 +71,22 @@ export const SHUFFLE_BUFFER_BYTES = 32 * 1024 * 1024;
  * that memory is free for the build to reuse: `lantern index` rebuilding the index of a
  * library of 1 000 000 rows (shuffle buffer 32 MiB) peaked at 1 007 MiB without and at 684
  * and 700 MiB with it (2026-12-02; the collection itself changed RSS not at all, ~0.1 s).
- * V8 offers a full collection only to a process started with `--expose-gc`: the command
- * line's first line (bin/lantern.js) and the desktop app's engine process
- * (electron/main/app.ts) are; elsewhere (tests, scripts) this does nothing.
+ * V8 offers a full collection only to code given `gc`: a process started with `--expose-gc`
+ * has it; any other (the command line, the desktop engine, tests) turns the flag on for a
+ * moment and takes `gc` from a fresh context, as Jest's leak detector does (jest-leak-detector,
+ * `setFlagsFromString` + `runInNewContext`), rather than starting every process with a flag
+ * only a build needs.
  */
 export function collectGarbage(): void {
-  (globalThis as { gc?: () => void }).gc?.();
+  const exposed = (globalThis as { gc?: () => void }).gc;
+  if (exposed) {
+    exposed();
+    return;
+  }
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  setFlagsFromString('--no-expose-gc');
+  gc();
 }
 
 /** Partitions of the index createVectorIndex builds on `rows` rows. */

@@ -58,7 +58,7 @@ function createElectron(userData: string) {
     readonly kill = vi.fn(() => true);
     constructor(
       readonly modulePath: string,
-      readonly options: { env: Record<string, string>; execArgv?: string[] },
+      readonly options: { env: Record<string, string> },
     ) {
       super();
       workers.push(this);
@@ -115,7 +115,7 @@ function createElectron(userData: string) {
           (
             modulePath: string,
             _args: string[],
-            options: { env: Record<string, string>; execArgv?: string[] },
+            options: { env: Record<string, string> },
           ) => new FakeUtility(modulePath, options),
         ),
       },
@@ -415,8 +415,6 @@ describe('IPC and the engine worker', () => {
     expect(worker.modulePath).toBe('/opt/lantern/out/worker.cjs');
     expect(worker.options.env['LANTERN_RESOURCES']).toBe('/opt/lantern/resources');
     expect(JSON.parse(worker.options.env['LANTERN_WORKER_OPTIONS']!)).toEqual({});
-    // [Note: garbage collected before an index build] in native/store/vector-index.ts.
-    expect(worker.options.execArgv).toEqual(['--expose-gc']);
     // glibc's malloc as bin/lantern.js sets it: the engine's peak memory and page faults.
     expect(worker.options.env['MALLOC_ARENA_MAX']).toBe(process.env['MALLOC_ARENA_MAX'] ?? '2');
     expect(worker.options.env['MALLOC_MMAP_THRESHOLD_']).toBe(
