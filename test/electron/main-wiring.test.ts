@@ -112,11 +112,8 @@ function createElectron(userData: string) {
       },
       utilityProcess: {
         fork: vi.fn(
-          (
-            modulePath: string,
-            _args: string[],
-            options: { env: Record<string, string> },
-          ) => new FakeUtility(modulePath, options),
+          (modulePath: string, _args: string[], options: { env: Record<string, string> }) =>
+            new FakeUtility(modulePath, options),
         ),
       },
       Menu: {
