@@ -18,16 +18,16 @@ import { mkdir } from 'node:fs/promises';
 import type * as ArrowModule from 'apache-arrow';
 import type { Connection, Table } from '@lancedb/lancedb';
 import { lancedb } from './arrow.js';
-import { batchesOf, chunks, lastPerKey } from './batching.js';
-import { readColumn } from './columns.js';
+import { chunks, lastPerKey } from './batching.js';
 import { guarded, StoreError } from './errors.js';
 import { whereIn, sqlString } from './filters.js';
 import { FrameTable, frameSchema } from './frames.js';
 import { keepSample, keptSamplePath, readKeptSample } from './kept-sample.js';
 import {
   listStoredFiles,
+  listStoredHashes,
+  listStoredRecords,
   listVanishedFiles,
-  ROWS_PER_BATCH,
   type StoredFile,
   type VanishedFile,
 } from './stored-files.js';
@@ -324,25 +324,14 @@ export class LibraryStore {
       options.where ?? null,
     ];
     const where = clauses.filter((clause): clause is string => clause !== null).join(' AND ');
-    let query = media.query().select([...MEDIA_RECORD_COLUMNS]);
-    if (where !== '') query = query.where(where);
-    const kept: StoredMedia[] = [];
-    for await (const batch of batchesOf(query, ROWS_PER_BATCH, this.dir, 'list media')) {
-      const records = mediaRecords(batch);
-      for (const record of options.keep ? records.filter(options.keep) : records) kept.push(record);
-    }
-    return kept;
+    return listStoredRecords(media, this.dir, where, options.keep);
   }
 
   /** The content hash of every row (tagging at index time: what the library held before). */
   async listHashes(): Promise<Set<string>> {
     const media = this.media;
-    const hashes = new Set<string>();
-    if (!media) return hashes;
-    const query = media.query().select(['hash']);
-    for await (const batch of batchesOf(query, ROWS_PER_BATCH, this.dir, 'list media'))
-      for (const hash of readColumn(batch, 'hash')) hashes.add(String(hash));
-    return hashes;
+    if (!media) return new Set();
+    return listStoredHashes(media, this.dir);
   }
 
   /**

@@ -1,6 +1,7 @@
 /**
- * @file What an index run reads of the rows it compares the disk with: a few columns of
- * each row, streamed (engine worker, plain Node).
+ * @file The store's listings of many rows, streamed in record batches: what an index run
+ * reads of the rows it compares the disk with (a few columns of each), the library's
+ * content hashes, and whole records through a filter (engine worker, plain Node).
  *
  * [Note: an index run's view of the library] An index run tells new, changed, unchanged,
  * moved and vanished files apart by each stored row's path, size, modification time and
@@ -16,9 +17,11 @@
  * any; and the whole record of a row only for a file that moved (LibraryStore.getRows).
  * Issue 12 asks for at most 1.0 GB while indexing any number of photos.
  */
+import type * as ArrowModule from 'apache-arrow';
 import type { Table } from '@lancedb/lancedb';
 import { batchesOf } from './batching.js';
 import { readColumn, type Cell } from './columns.js';
+import { MEDIA_RECORD_COLUMNS, mediaRecords, type StoredMedia } from './schema.js';
 
 /** A stored row as an index run compares it with the disk ([Note: an index run's view of the library]). */
 export interface StoredFile {
@@ -39,7 +42,19 @@ export interface VanishedFile {
 }
 
 /** Rows per streamed batch: a few MB of text at a time, whatever the library's size. */
-export const ROWS_PER_BATCH = 8192;
+const ROWS_PER_BATCH = 8192;
+
+/** The record batches of `columns` of `media` (rows `where` selects, if given). */
+function batchesOfColumns(
+  media: Table,
+  dir: string,
+  columns: readonly string[],
+  where?: string,
+): AsyncGenerator<ArrowModule.RecordBatch> {
+  let query = media.query().select([...columns]);
+  if (where !== undefined && where !== '') query = query.where(where);
+  return batchesOf(query, ROWS_PER_BATCH, dir, 'list the library');
+}
 
 /** Every row of `media` whose path `keep` accepts, in storage order. */
 export async function listStoredFiles(
@@ -50,8 +65,7 @@ export async function listStoredFiles(
   const files: StoredFile[] = [];
   // One string per model id, not one per row.
   const models = new Map<string, string>();
-  const query = media.query().select(['path', 'size', 'mtime', 'model']);
-  for await (const batch of batchesOf(query, ROWS_PER_BATCH, dir, 'list the library')) {
+  for await (const batch of batchesOfColumns(media, dir, ['path', 'size', 'mtime', 'model'])) {
     const [paths, sizes, mtimes, modelIds] = ['path', 'size', 'mtime', 'model'].map((name) =>
       readColumn(batch, name),
     ) as [Cell[], Cell[], Cell[], Cell[]];
@@ -75,8 +89,7 @@ export async function listVanishedFiles(
 ): Promise<VanishedFile[]> {
   const files: VanishedFile[] = [];
   if (paths.size === 0) return files;
-  const query = media.query().select(['id', 'path', 'hash']);
-  for await (const batch of batchesOf(query, ROWS_PER_BATCH, dir, 'list the library')) {
+  for await (const batch of batchesOfColumns(media, dir, ['id', 'path', 'hash'])) {
     const [ids, at, hashes] = ['id', 'path', 'hash'].map((name) => readColumn(batch, name)) as [
       Cell[],
       Cell[],
@@ -88,4 +101,27 @@ export async function listVanishedFiles(
     }
   }
   return files;
+}
+
+/** Every record (no vectors) `where` selects and `keep` accepts, in storage order. */
+export async function listStoredRecords(
+  media: Table,
+  dir: string,
+  where: string,
+  keep?: (row: StoredMedia) => boolean,
+): Promise<StoredMedia[]> {
+  const kept: StoredMedia[] = [];
+  for await (const batch of batchesOfColumns(media, dir, MEDIA_RECORD_COLUMNS, where)) {
+    const records = mediaRecords(batch);
+    for (const record of keep ? records.filter(keep) : records) kept.push(record);
+  }
+  return kept;
+}
+
+/** The content hash of every row of `media`. */
+export async function listStoredHashes(media: Table, dir: string): Promise<Set<string>> {
+  const hashes = new Set<string>();
+  for await (const batch of batchesOfColumns(media, dir, ['hash']))
+    for (const hash of readColumn(batch, 'hash')) hashes.add(String(hash));
+  return hashes;
 }
