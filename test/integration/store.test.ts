@@ -537,20 +537,21 @@ describe('LibraryStore: vector index', () => {
     },
   );
 
-  it('gives the kinds a bitmap with the vector index, and still filters rows written after it', async () => {
-    // [Note: a bitmap of kinds] in native/store/vector-index.ts.
+  it('gives the kinds a bitmap and the ids a btree with the vector index, and still finds rows written after it', async () => {
+    // [Note: a bitmap of kinds], [Note: a btree of ids] in native/store/vector-index.ts.
     const dim = 32;
     const next = random(5);
     const dir = freshDir();
-    const kindIndex = async () => {
+    const indexOn = async (column: string) => {
       const db = await lancedb.connect(dir);
       const [name] = (await db.tableNames()).filter((table) => table.startsWith('media'));
       const table = await db.openTable(name!);
-      const found = (await table.listIndices()).find((index) => index.columns.includes('kind'));
+      const found = (await table.listIndices()).find((index) => index.columns.includes(column));
       table.close();
       db.close();
       return found;
     };
+    const kindIndex = () => indexOn('kind');
     let store = await LibraryStore.open(dir, { dim, model: 'toy-clip' });
     const rows = Array.from({ length: 600 }, (_, i) =>
       row(`/kinds/${i}.${i % 3 === 0 ? 'mp4' : 'jpg'}`, {
@@ -560,8 +561,10 @@ describe('LibraryStore: vector index', () => {
     );
     await store.upsertMedia(rows);
     expect(await kindIndex()).toBeUndefined();
+    expect(await indexOn('id')).toBeUndefined();
     expect(await store.createVectorIndex({ minRows: 300 })).toBe(true);
     expect((await kindIndex())?.indexType).toBe('Bitmap');
+    expect((await indexOn('id'))?.indexType).toBe('BTree');
     // A video written after the index is still found, and only videos, by a kind filter.
     const late = row('/kinds/late.mp4', { kind: 'video', vector: axisVector(1, 0, dim) });
     await store.upsertMedia([late]);
@@ -569,18 +572,29 @@ describe('LibraryStore: vector index', () => {
     expect(hits[0]!.path).toBe('/kinds/late.mp4');
     expect(hits.every((hit) => hit.kind === 'video')).toBe(true);
     expect(await store.count(whereKind('video'))).toBe(201);
+    // By id, through the btree and past it: rows before the index, the late one, and a row
+    // rewritten after the index (one row still, with its new vector).
+    const moved = { ...rows[4]!, vector: axisVector(2, 0, dim) };
+    await store.upsertMedia([moved]);
+    const byId = await store.getVectors([rows[0]!.id, late.id, moved.id, 'no-such-id']);
+    expect(byId.map((vector) => Array.from(vector))).toEqual(
+      [rows[0]!.vector, late.vector, moved.vector].map((vector) => Array.from(vector)),
+    );
+    expect(await store.count()).toBe(601);
     await store.close();
     // A vector index built before the kinds had their bitmap gets one from the next run.
     const db = await lancedb.connect(dir);
     const [name] = (await db.tableNames()).filter((table) => table.startsWith('media'));
     const table = await db.openTable(name!);
     await table.dropIndex((await kindIndex())!.name);
+    await table.dropIndex((await indexOn('id'))!.name);
     table.close();
     db.close();
     store = await LibraryStore.open(dir, { dim, model: 'toy-clip' });
     expect(await kindIndex()).toBeUndefined();
     expect(await store.ensureVectorIndex()).toBe(false);
     expect((await kindIndex())?.indexType).toBe('Bitmap');
+    expect((await indexOn('id'))?.indexType).toBe('BTree');
     await store.close();
   });
 
