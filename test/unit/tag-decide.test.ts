@@ -2,7 +2,8 @@
  * @file Deciding tags as pure functions: the exclusive-category margin, no forced top-1,
  * the per-tag offset, the live slider's edge lists, the tag-embedding cache (a model
  * change or an edited tag recomputes, nothing else does, and it survives a restart),
- * and a learned tag refusing fewer than 3 examples.
+ * and a learned tag refusing fewer than 3 examples; the prepared decider a tag run uses
+ * agrees with the rule written out plainly, ties, untrained tags and odd row counts included.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -12,6 +13,7 @@ import {
   calibrateTag,
   decideTags,
   suggestionsFor,
+  tagDecider,
   withOffset,
   type DecidableTag,
   type TagCalibration,
@@ -77,6 +79,76 @@ describe('decideTags', () => {
     const only = [tags[0] as DecidableTag];
     expect(decideTags(photo, only, new Map([['red', base]]))).toHaveLength(1);
     expect(decideTags(photo, only, new Map([['red', stricter]]))).toEqual([]);
+  });
+});
+
+/** The rule of decideTags written out plainly: a dot per tag, each category sorted. */
+function plainDecision(
+  photo: Float32Array,
+  all: readonly DecidableTag[],
+  known: ReadonlyMap<string, TagCalibration>,
+): { id: string; score: number; lead?: number }[] {
+  const dotOf = (a: Float32Array) => {
+    let sum = 0;
+    for (let i = 0; i < Math.min(a.length, photo.length); i++) sum += a[i]! * photo[i]!;
+    return sum;
+  };
+  const out: { id: string; score: number; margin: number; lead?: number }[] = [];
+  const byCategory = new Map<string, { id: string; score: number }[]>();
+  for (const tag of all) {
+    const threshold = known.get(tag.id)?.threshold;
+    if (threshold === undefined) continue;
+    const score = dotOf(tag.vector);
+    if (!tag.exclusive) {
+      if (score >= threshold) out.push({ id: tag.id, score, margin: score - threshold });
+    } else
+      byCategory.set(tag.category, [
+        ...(byCategory.get(tag.category) ?? []),
+        { id: tag.id, score },
+      ]);
+  }
+  for (const rivals of byCategory.values()) {
+    const [best, second] = [...rivals].sort((a, b) => b.score - a.score);
+    const threshold = known.get(best!.id)!.threshold;
+    if (best!.score < threshold) continue;
+    const lead = second ? best!.score - second.score : Infinity;
+    out.push({ id: best!.id, score: best!.score, margin: best!.score - threshold, lead });
+  }
+  return out.sort((a, b) => b.margin - a.margin).map(({ margin: _margin, ...rest }) => rest);
+}
+
+describe('tagDecider (a tag run over many photos)', () => {
+  it('decides as the plain rule does, to the last bit of every score', () => {
+    let seed = 11;
+    const random = () => {
+      seed = (seed * 1664525 + 1013904223) >>> 0;
+      return seed / 2 ** 32 - 0.5;
+    };
+    const unit = (dim: number) => normalize(Float32Array.from({ length: dim }, random));
+    // 23 tags (not a multiple of four), one of them shorter, in five categories; two
+    // exclusive tags share a vector (a tie), one tag is not calibrated.
+    const many: DecidableTag[] = Array.from({ length: 23 }, (_, i) => ({
+      id: `t${i}`,
+      category: `c${i % 5}`,
+      exclusive: i % 5 < 3,
+      vector: unit(i === 7 ? 24 : 32),
+    }));
+    many[10] = { ...many[10]!, vector: many[0]!.vector };
+    const known = new Map(
+      many.filter((t) => t.id !== 't4').map((t) => [t.id, calibration(-0.15 + random() * 0.3)]),
+    );
+    const decide = tagDecider(many, known);
+    let suggested = 0;
+    let tiedLeads = 0;
+    for (let n = 0; n < 300; n++) {
+      const photo = n % 50 === 0 ? many[0]!.vector : unit(32);
+      const got = decide(photo).map(({ margin: _margin, ...rest }) => rest);
+      expect(got).toEqual(plainDecision(photo, many, known));
+      suggested += got.length;
+      tiedLeads += got.filter((s) => s.lead === 0).length;
+    }
+    expect(suggested).toBeGreaterThan(300);
+    expect(tiedLeads).toBeGreaterThan(0);
   });
 });
 

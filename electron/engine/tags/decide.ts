@@ -109,32 +109,142 @@ export function decideTags(
   calibrations: ReadonlyMap<string, TagCalibration>,
   options: DecideOptions = {},
 ): TagSuggestion[] {
+  return tagDecider(tags, calibrations, options)(photoVector);
+}
+
+/**
+ * [Note: a tag run decides with one prepared matrix] decideTags for many photos with the
+ * same tags and calibrations: what depends only on the tags (their vectors side by side in
+ * one array, their thresholds, which ones compete in an exclusive category) is laid out
+ * once, so each photo costs its dot products and little else. A run over a library asks
+ * every tag of every file (417 tags of the shipped vocabulary, 512 dimensions): decided one
+ * call at a time, with a Map lookup, a `?? 0` per multiply and per-category arrays sorted
+ * for every photo, a `lantern tag` of 50 000 rows spent 41 of its 119 s deciding (a CPU
+ * profile). Prepared, with the dot products four rows at a time (dotRows), 3 000 random
+ * photos against 417 random tags: 290–337 µs a photo before, 152–160 after, identical
+ * suggestions. The scores are the same sums in the same order (float64, ascending
+ * index), the suggestions come out in the same order: a category's best is its first tag
+ * with the highest score, as the stable sort had it.
+ */
+export function tagDecider(
+  tags: readonly DecidableTag[],
+  calibrations: ReadonlyMap<string, TagCalibration>,
+  options: DecideOptions = {},
+): (photoVector: Float32Array) => TagSuggestion[] {
   const needed = options.exclusiveMargin ?? EXCLUSIVE_MARGIN;
-  const out: TagSuggestion[] = [];
-  const exclusive = new Map<string, { id: string; score: number; passes: boolean }[]>();
-  for (const tag of tags) {
+  // Tags not calibrated yet suggest nothing (rather than guess) and rival no one.
+  const decided = tags.flatMap((tag) => {
     const calibration = calibrations.get(tag.id);
-    if (!calibration) continue; // not calibrated yet: suggest nothing rather than guess
-    const score = dot(tag.vector, photoVector);
-    const passes = score >= calibration.threshold;
-    if (!tag.exclusive) {
-      if (passes) out.push({ id: tag.id, score, margin: score - calibration.threshold });
-      continue;
+    return calibration ? [{ tag, threshold: calibration.threshold }] : [];
+  });
+  const dim = decided.reduce((most, { tag }) => Math.max(most, tag.vector.length), 0);
+  // Row t holds tag t's vector, zero-padded to the longest (dot stops at the shorter one).
+  const matrix = new Float32Array(decided.length * dim);
+  decided.forEach(({ tag }, t) => matrix.set(tag.vector, t * dim));
+  const lengths = Int32Array.from(decided, ({ tag }) => tag.vector.length);
+  const thresholds = Float64Array.from(decided, ({ threshold }) => threshold);
+  const open = decided.flatMap(({ tag }, t) => (tag.exclusive ? [] : [t]));
+  // Exclusive categories in the order their first tag comes, each its tags in tag order.
+  const categories = new Map<string, number[]>();
+  decided.forEach(({ tag }, t) => {
+    if (tag.exclusive) categories.set(tag.category, [...(categories.get(tag.category) ?? []), t]);
+  });
+  const rivals = [...categories.values()].map((members) => Int32Array.from(members));
+  const scores = new Float64Array(decided.length);
+  return (photoVector) => {
+    dotRows(matrix, dim, lengths, photoVector, scores);
+    const out: TagSuggestion[] = [];
+    for (const t of open) {
+      const score = scores[t]!;
+      const threshold = thresholds[t]!;
+      if (score >= threshold)
+        out.push({ id: decided[t]!.tag.id, score, margin: score - threshold });
     }
-    const rivals = exclusive.get(tag.category) ?? [];
-    rivals.push({ id: tag.id, score, passes });
-    exclusive.set(tag.category, rivals);
+    for (const members of rivals) {
+      let best = members[0]!;
+      let runnerUp = -Infinity;
+      for (let k = 1; k < members.length; k++) {
+        const score = scores[members[k]!]!;
+        if (score > scores[best]!) {
+          runnerUp = scores[best]!;
+          best = members[k]!;
+        } else if (score > runnerUp) runnerUp = score;
+      }
+      const score = scores[best]!;
+      if (!(score >= thresholds[best]!)) continue;
+      const lead = members.length > 1 ? score - runnerUp : Infinity;
+      if (lead < needed) continue;
+      out.push({ id: decided[best]!.tag.id, score, margin: score - thresholds[best]!, lead });
+    }
+    return out.sort((a, b) => b.margin - a.margin);
+  };
+}
+
+/**
+ * scores[t] = the dot product of row t of `matrix` (rows of `dim`, row t's first lengths[t]
+ * values used) with `vector`, each summed in float64 in ascending index order, as `dot`
+ * sums. Four rows at a time: each sum keeps its own order, but four independent sums let
+ * the processor overlap additions that one running sum makes wait on each other (417
+ * rows of 512 against one vector in plain Node: 222 µs a row at a time, 110 four at a
+ * time, 94 eight at a time; kept at four).
+ */
+function dotRows(
+  matrix: Float32Array,
+  dim: number,
+  lengths: Int32Array,
+  vector: Float32Array,
+  scores: Float64Array,
+): void {
+  const rows = lengths.length;
+  let t = 0;
+  for (; t + 4 <= rows; t += 4) {
+    const n = Math.min(
+      lengths[t]!,
+      lengths[t + 1]!,
+      lengths[t + 2]!,
+      lengths[t + 3]!,
+      vector.length,
+    );
+    const r0 = t * dim;
+    const r1 = r0 + dim;
+    const r2 = r1 + dim;
+    const r3 = r2 + dim;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let i = 0; i < n; i++) {
+      const v = vector[i]!;
+      s0 += matrix[r0 + i]! * v;
+      s1 += matrix[r1 + i]! * v;
+      s2 += matrix[r2 + i]! * v;
+      s3 += matrix[r3 + i]! * v;
+    }
+    // Rows longer than the shortest of the four (vectors of one model are all one length).
+    s0 = finish(matrix, r0, n, Math.min(lengths[t]!, vector.length), vector, s0);
+    s1 = finish(matrix, r1, n, Math.min(lengths[t + 1]!, vector.length), vector, s1);
+    s2 = finish(matrix, r2, n, Math.min(lengths[t + 2]!, vector.length), vector, s2);
+    s3 = finish(matrix, r3, n, Math.min(lengths[t + 3]!, vector.length), vector, s3);
+    scores[t] = s0;
+    scores[t + 1] = s1;
+    scores[t + 2] = s2;
+    scores[t + 3] = s3;
   }
-  for (const rivals of exclusive.values()) {
-    rivals.sort((a, b) => b.score - a.score);
-    const [best, runnerUp] = rivals;
-    if (!best?.passes) continue;
-    const lead = runnerUp ? best.score - runnerUp.score : Infinity;
-    if (lead < needed) continue;
-    const threshold = calibrations.get(best.id)?.threshold ?? best.score;
-    out.push({ id: best.id, score: best.score, margin: best.score - threshold, lead });
-  }
-  return out.sort((a, b) => b.margin - a.margin);
+  for (; t < rows; t++)
+    scores[t] = finish(matrix, t * dim, 0, Math.min(lengths[t]!, vector.length), vector, 0);
+}
+
+/** `sum` carried on over row values from..to-1 of the row starting at `row`. */
+function finish(
+  matrix: Float32Array,
+  row: number,
+  from: number,
+  to: number,
+  vector: Float32Array,
+  sum: number,
+): number {
+  for (let i = from; i < to; i++) sum += matrix[row + i]! * vector[i]!;
+  return sum;
 }
 
 export interface ScoredItem {
