@@ -135,9 +135,9 @@ export async function runTag(args: CliArgs, withLibrary: WithLibrary): Promise<n
         onProgress: rateProgress((p) => progress.update(p), folder),
       });
       progress.done();
-      const media = (await library.store.listMedia()).filter((row) =>
-        isAtOrInsideFolder(row.path, folder),
-      );
+      const media = await library.store.listMedia({
+        keep: (row) => isAtOrInsideFolder(row.path, folder),
+      });
       return {
         files: await tagsOfFiles(library.store, vocabulary, media, {
           states: ['accepted', 'suggested'],

@@ -32,7 +32,7 @@ export type {
   VectorHit,
   VectorSearchOptions,
 } from './library-store.js';
-export type { FailureRow, MediaRow, StoredMedia, StoreMediaKind } from './schema.js';
+export type { FailureRow, MediaKey, MediaRow, StoredMedia, StoreMediaKind } from './schema.js';
 export type { StoredFile, VanishedFile } from './stored-files.js';
 export {
   buildFilter,

@@ -27,6 +27,7 @@ import {
   listStoredFiles,
   listStoredHashes,
   listStoredRecords,
+  listTagTargets,
   listVanishedFiles,
   type StoredFile,
   type VanishedFile,
@@ -54,7 +55,7 @@ import {
   vectorDimension,
   vectorsById,
 } from './schema.js';
-import type { FailureRow, MediaRow, StoredMedia } from './schema.js';
+import type { FailureRow, MediaKey, MediaRow, StoredMedia } from './schema.js';
 
 /** Ids per `IN (…)` list, to keep each SQL statement small. */
 const IDS_PER_STATEMENT = 500;
@@ -325,6 +326,15 @@ export class LibraryStore {
     ];
     const where = clauses.filter((clause): clause is string => clause !== null).join(' AND ');
     return listStoredRecords(media, this.dir, where, options.keep);
+  }
+
+  /** The files `keep` chooses, as a tag run holds them: [Note: what a tag run holds of a file]. */
+  async listTagTargets(
+    keep: (file: { id: string; hash: string; path: string }) => boolean,
+  ): Promise<MediaKey[]> {
+    const media = this.media;
+    if (!media) return [];
+    return listTagTargets(media, this.dir, keep);
   }
 
   /** The content hash of every row (tagging at index time: what the library held before). */

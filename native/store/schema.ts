@@ -47,6 +47,13 @@ export interface StoredMedia {
   model: string;
 }
 
+/**
+ * What a tag run holds of each file it decides ([Note: what a tag run holds of a file] in
+ * stored-files.ts): the id its vector is read by, the content hash its tags hang on, and
+ * what a video is decided by.
+ */
+export type MediaKey = Pick<StoredMedia, 'id' | 'hash' | 'kind' | 'duration'>;
+
 /** A row as written: the record plus its L2-normalised embedding. */
 export interface MediaRow extends StoredMedia {
   vector: Float32Array;

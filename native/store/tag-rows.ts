@@ -116,7 +116,7 @@ export function toArrow(rows: readonly TagRow[]): ArrowModule.Table {
   return new arrow.Table([new arrow.RecordBatch(schema, struct)]);
 }
 
-export function fromArrow(result: ArrowModule.Table): TagRow[] {
+export function fromArrow(result: ArrowModule.Table | ArrowModule.RecordBatch): TagRow[] {
   const [key, hash, tag, state, source, score, model, ranges, updatedAt] = COLUMNS.map((name) =>
     readColumn(result, name),
   );

@@ -35,9 +35,13 @@ describe("a watched batch's tagging", () => {
   let db: string;
   let library: Library;
   let tagMedia: MockInstance<Tagger['tagMedia']>;
-  /** The files each tagging run since the last clear decided, by name. */
-  const decided = () =>
-    tagMedia.mock.calls.map(([media]) => media.map((row) => path.basename(row.path)).sort());
+  /** The files each tagging run since the last clear decided, by name (runs hold ids). */
+  const decided = async () => {
+    const paths = new Map((await library.store.listMedia()).map((row) => [row.id, row.path]));
+    return tagMedia.mock.calls.map(([media]) =>
+      media.map((row) => path.basename(paths.get(row.id) ?? row.id)).sort(),
+    );
+  };
 
   const tagsOf = async (...names: string[]) => {
     const rows = (await library.store.listMedia()).filter((row) =>
@@ -79,7 +83,7 @@ describe("a watched batch's tagging", () => {
     const made = await writePhoto(spare, { colour: 'purple', name: 'late.jpg' });
     await copyFile(made, path.join(root, 'late.jpg'));
     expect((await batch('changes')).indexed).toBe(1);
-    expect(decided()).toEqual([['late.jpg']]);
+    expect(await decided()).toEqual([['late.jpg']]);
     // Decided and written: the purple photo has its colour suggested.
     const [late] = await tagsOf('late.jpg');
     expect(late?.tags.map((tag) => [tag.tag, tag.state])).toEqual([
@@ -93,7 +97,7 @@ describe("a watched batch's tagging", () => {
     expect((await batch('changes')).removed).toBe(1);
     await copyFile(path.join(root, 'red.jpg'), path.join(root, 'red copy.jpg'));
     expect((await batch('changes')).indexed).toBe(1);
-    expect(decided()).toEqual([]);
+    expect(await decided()).toEqual([]);
     // Not decided, yet tagged: the copy's tags are its content's, the original's.
     const both = await tagsOf('red.jpg', 'red copy.jpg');
     const red = both.find((file) => path.basename(file.path) === 'red.jpg');
@@ -116,16 +120,18 @@ describe("a watched batch's tagging", () => {
       { signal: stopped.signal },
     );
     expect(cancelled.cancelled).toBe(true);
-    expect(decided()).toEqual([]);
+    expect(await decided()).toEqual([]);
     // What the stopped run may have indexed is untagged: the next run decides everything.
     expect(existsSync(marker)).toBe(true);
     await batch('changes');
-    expect(decided()).toEqual([['blue.jpg', 'late.jpg', 'red copy.jpg', 'red.jpg', 'stopped.jpg']]);
+    expect(await decided()).toEqual([
+      ['blue.jpg', 'late.jpg', 'red copy.jpg', 'red.jpg', 'stopped.jpg'],
+    ]);
     expect(existsSync(marker)).toBe(false);
     // And the run after that, only new contents again: none.
     tagMedia.mockClear();
     await batch('start');
-    expect(decided()).toEqual([]);
+    expect(await decided()).toEqual([]);
   });
 });
 
@@ -163,8 +169,11 @@ describe('a watched batch that completes a change of model', () => {
         { signal: new AbortController().signal },
       );
       expect(library.encoder.id).toBe('toy-clip-b');
+      const paths = new Map((await library.store.listMedia()).map((row) => [row.id, row.path]));
       expect(
-        tagMedia.mock.calls.map(([media]) => media.map((row) => path.basename(row.path)).sort()),
+        tagMedia.mock.calls.map(([media]) =>
+          media.map((row) => path.basename(paths.get(row.id) ?? row.id)).sort(),
+        ),
       ).toEqual([['blue.jpg', 'green.jpg', 'red.jpg']]);
     } finally {
       await library.close();

@@ -103,6 +103,33 @@ describe('the rows an index run compares with the disk', () => {
     await store.close();
   });
 
+  it('lists the files a tag run chooses as id, hash, kind and duration, across batches', async () => {
+    // [Note: what a tag run holds of a file] in native/store/stored-files.ts.
+    const store = await openStore();
+    const rows = photos('/lib/t', 9000).map((row, i) =>
+      i % 1000 === 3
+        ? Object.assign(row, {
+            path: row.path.replace('.jpg', '.mp4'),
+            kind: 'video' as const,
+            duration: i / 100,
+          })
+        : row,
+    );
+    await store.upsertMedia(rows);
+    const chosen = await store.listTagTargets(
+      (file) =>
+        file.path.endsWith('.mp4') || file.id === rows[8500]!.id || file.hash === rows[20]!.hash,
+    );
+    const expected = [...rows.filter((row) => row.kind === 'video'), rows[20]!, rows[8500]!].map(
+      ({ id, hash, kind, duration }) => ({ id, hash, kind, duration }),
+    );
+    const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
+    expect([...chosen].sort(byId)).toEqual(expected.sort(byId));
+    expect(chosen.filter((file) => file.kind === 'video')).toHaveLength(9);
+    expect(Object.keys(chosen[0]!).sort()).toEqual(['duration', 'hash', 'id', 'kind']);
+    await store.close();
+  });
+
   it('reads whole rows by id, vector included, in the order asked', async () => {
     const store = await openStore();
     const rows = photos('/lib', 5).map((row, i) =>

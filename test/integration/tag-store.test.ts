@@ -399,6 +399,12 @@ describe('tags table', () => {
     expect(await store.tags.count()).toBe(10_000);
     expect(await store.tags.countByTag('rejected')).toEqual(new Map([['red', 10_000]]));
     expect((await store.tags.forFiles(hashes)).length).toBe(10_000);
+    // More files than one statement holds are read in one pass ([Note: many files' tags in
+    // one pass]): only the files asked for come back, each once, a hash asked twice too.
+    const some = [...hashes.slice(2000, 2600), hashes[2000]!, hashOf(99_999)];
+    expect((await store.tags.forFiles(some)).map((row) => row.hash)).toEqual(
+      hashes.slice(2000, 2600).sort(),
+    );
     await store.tags.removeFiles(hashes);
     expect(await store.tags.count()).toBe(0);
     await store.close();

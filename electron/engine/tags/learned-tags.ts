@@ -17,7 +17,7 @@
  * so the saved model is exact without changing learn.ts; a random vector checks it.
  */
 import path from 'node:path';
-import { inTurn, type LibraryStore, type StoredMedia } from '../../../native/store/index.js';
+import { inTurn, type LibraryStore, type MediaKey } from '../../../native/store/index.js';
 import { LanternError } from '../../shared/errors.js';
 import { readJsonFile, writeFileAtomic } from '../settings-file.js';
 import { learnTag, MIN_EXAMPLES, type LearnMethod } from './learn.js';
@@ -116,12 +116,12 @@ const rounded = (score: number) => Math.round(score * 10_000) / 10_000;
 /** Each distinct file content once: its first media row and stored vector. */
 async function vectorsByHash(
   store: LibraryStore,
-  media: readonly StoredMedia[],
-): Promise<Map<string, { row: StoredMedia; vector: Float32Array }>> {
-  const firsts = new Map<string, StoredMedia>();
+  media: readonly MediaKey[],
+): Promise<Map<string, { row: MediaKey; vector: Float32Array }>> {
+  const firsts = new Map<string, MediaKey>();
   for (const row of media) if (!firsts.has(row.hash)) firsts.set(row.hash, row);
   const rows = [...firsts.values()];
-  const byHash = new Map<string, { row: StoredMedia; vector: Float32Array }>();
+  const byHash = new Map<string, { row: MediaKey; vector: Float32Array }>();
   for (let i = 0; i < rows.length; i += 1000) {
     const part = rows.slice(i, i + 1000);
     const vectors = await store.getVectors(part.map((row) => row.id));
@@ -228,7 +228,7 @@ export async function relearnLibraryTag(
 async function suggestLearned(
   store: LibraryStore,
   tag: SavedLearnedTag,
-  files: ReadonlyMap<string, { row: StoredMedia; vector: Float32Array }>,
+  files: ReadonlyMap<string, { row: MediaKey; vector: Float32Array }>,
   skip: ReadonlySet<string>,
 ): Promise<{ hash: string; score: number; ranges?: Array<[number, number]> }[]> {
   // Videos with frames are decided frame by frame, with the ranges where the tag holds,
@@ -268,7 +268,7 @@ export async function applyLearnedTags(
   store: LibraryStore,
   dbDir: string,
   model: string,
-  media: readonly StoredMedia[],
+  media: readonly MediaKey[],
 ): Promise<{ applied: string[]; otherModel: string[] }> {
   const saved = await readLearnedTags(dbDir);
   const usable = saved.filter((tag) => tag.model === model);

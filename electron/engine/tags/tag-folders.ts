@@ -41,12 +41,12 @@ export async function tagFolders(
   // In id order, so a run can resume after the last id it finished ([Note: resumable tagging]).
   const resumeAfter = options.resumeAfter ?? null;
   const media = (
-    await library.store.listMedia({
-      keep: (row) =>
-        (!folders || folders.some((folder) => isAtOrInsideFolder(row.path, folder))) &&
-        (resumeAfter === null || row.id > resumeAfter) &&
-        !options.decidedHashes?.has(row.hash),
-    })
+    await library.store.listTagTargets(
+      (file) =>
+        (!folders || folders.some((folder) => isAtOrInsideFolder(file.path, folder))) &&
+        (resumeAfter === null || file.id > resumeAfter) &&
+        !options.decidedHashes?.has(file.hash),
+    )
   ).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   if (media.length === 0) {
     if (options.requireFiles === false) return { files: 0, suggested: 0 };

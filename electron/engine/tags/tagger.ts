@@ -7,7 +7,7 @@
  * ([Note: what a suggestion may change] in native/store/tags.ts). No image is decoded
  * again: tagging reads the vectors the index already holds.
  */
-import type { LibraryStore, StoredMedia } from '../../../native/store/index.js';
+import type { LibraryStore, MediaKey } from '../../../native/store/index.js';
 import { LanternError } from '../../shared/errors.js';
 import {
   calibrateTag,
@@ -136,7 +136,7 @@ export class Tagger {
    * longer hold are removed, the person's decisions are kept. Returns how many files
    * got at least one suggestion.
    */
-  async tagMedia(media: readonly StoredMedia[], options: TagRunOptions = {}): Promise<number> {
+  async tagMedia(media: readonly MediaKey[], options: TagRunOptions = {}): Promise<number> {
     const { store, modelId } = this.context;
     let tagged = 0;
     // [Note: a tag run overlaps its reads and writes] LanceDB reads and writes on its own
@@ -212,7 +212,7 @@ export class Tagger {
 /** Each file's stored vector, index for index (undefined where a row went missing). */
 async function vectorsOf(
   store: LibraryStore,
-  media: readonly StoredMedia[],
+  media: readonly MediaKey[],
 ): Promise<(Float32Array | undefined)[]> {
   const vectors = await store.getVectors(media.map((row) => row.id));
   if (vectors.length === media.length) return vectors;

@@ -22,7 +22,7 @@
  * that does not hold) — each frame covering its sampling interval — and runs apart by
  * one sampling interval (one missed frame) are merged.
  */
-import type { LibraryStore, StoredMedia } from '../../../native/store/index.js';
+import type { LibraryStore, MediaKey } from '../../../native/store/index.js';
 import type { FrameRow } from '../../../native/store/index.js';
 import { findSceneRanges } from '../video/scenes.js';
 
@@ -50,7 +50,7 @@ const VIDEOS_PER_READ = 16;
  */
 export async function tagVideosFromFrames(
   store: LibraryStore,
-  media: readonly StoredMedia[],
+  media: readonly Pick<MediaKey, 'id' | 'kind' | 'duration'>[],
   decide: FrameDecider,
 ): Promise<Map<string, VideoTag[]>> {
   const videos = media.filter((row) => row.kind === 'video');
