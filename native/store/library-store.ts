@@ -547,6 +547,11 @@ export class LibraryStore {
     });
   }
 
+  /** Compact the tags table as a tag run goes: [Note: a tag run compacts as it goes] in tags.ts. */
+  async compactTags(): Promise<void> {
+    await this.tags.compact(new Date(Date.now() - KEEP_VERSIONS_MS));
+  }
+
   // eslint-disable-next-line @typescript-eslint/require-await -- async so callers can await it like the rest
   async close(): Promise<void> {
     this.media?.close();

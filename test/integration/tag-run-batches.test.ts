@@ -3,13 +3,15 @@
  * engine/tags/tagger.ts): reads and writes overlap the deciding, yet the writes come one at
  * a time and in order, a paused job waits with no write under way, a batch is marked done
  * (the resume marker) only once its suggestions are stored, and a cancelled run lets the
- * write under way finish and writes nothing after it.
+ * write under way finish and writes nothing after it; a long run compacts the tags table as
+ * it goes ([Note: a tag run compacts as it goes] in native/store/tags.ts).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from '@lancedb/lancedb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LibraryStore } from '../../native/store/index.js';
+import { LibraryStore, TAGS_TABLE } from '../../native/store/index.js';
 import type { StoredMedia } from '../../native/store/index.js';
 import { LanternError } from '../../electron/shared/errors.js';
 import { Tagger } from '../../electron/engine/tags/tagger.js';
@@ -29,7 +31,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/** One tag, "red", along the first axis; every other photo leans its way. */
+/** One tag, "red", along the first axis; every third photo leans its way. */
 const vocabulary: Vocabulary = {
   version: 1,
   tags: [
@@ -45,13 +47,16 @@ const vocabulary: Vocabulary = {
   ],
 };
 
-async function library(name: string): Promise<{ store: LibraryStore; media: StoredMedia[] }> {
+async function library(
+  name: string,
+  files = FILES,
+): Promise<{ store: LibraryStore; media: StoredMedia[] }> {
   const store = await LibraryStore.open(join(root, name), { dim: DIM, model: 'toy-clip' });
   await store.upsertMedia(
-    Array.from({ length: FILES }, (_, i) =>
+    Array.from({ length: files }, (_, i) =>
       mediaRow(`/lib/${String(i).padStart(4, '0')}.jpg`, {
         hash: hashOf(i + 1),
-        vector: normalize(Float32Array.from(i % 2 === 0 ? [1, 0.1, 0, 0] : [0, 1, 0.1, 0])),
+        vector: normalize(Float32Array.from(i % 3 === 0 ? [1, 0.1, 0, 0] : [0, 1, 0.1, 0])),
       }),
     ),
   );
@@ -59,9 +64,9 @@ async function library(name: string): Promise<{ store: LibraryStore; media: Stor
   return { store, media };
 }
 
-/** The files leaning red (even-numbered) among `media`. */
+/** The files leaning red (every third) among `media`. */
 function reds(media: readonly StoredMedia[]): number {
-  return media.filter((row) => Number(/(\d+)\.jpg$/.exec(row.path)?.[1]) % 2 === 0).length;
+  return media.filter((row) => Number(/(\d+)\.jpg$/.exec(row.path)?.[1]) % 3 === 0).length;
 }
 
 /** A tagger over `store` whose text encoder points every prompt along the first axis. */
@@ -124,7 +129,7 @@ describe('a tag run in batches', () => {
       },
       onProgress: (done) => progress.push(done),
     });
-    expect(tagged).toBe(FILES / 2);
+    expect(tagged).toBe(reds(media));
     expect(state.mostAtOnce).toBe(1);
     expect(pausedWithWriteUnderWay).toEqual([0, 0, 0, 0]);
     expect(writes.flat()).toEqual(media.map((row) => row.hash));
@@ -171,4 +176,20 @@ describe('a tag run in batches', () => {
       await store.close();
     }
   });
+
+  it('compacts the tags table every 32 batches, so a long run does not pile up fragments', async () => {
+    // 33 batches: compacted after the 32nd write, the 33rd's fragment left to the next optimize.
+    const { store, media } = await library('compact', 256 * 33);
+    const tagger = await taggerFor(store, 'compact');
+    expect(await tagger.tagMedia(media)).toBe(reds(media));
+    const db = await connect(join(root, 'compact'));
+    const table = await db.openTable(TAGS_TABLE);
+    const { numFragments } = (await table.stats()).fragmentStats;
+    expect(numFragments).toBeGreaterThanOrEqual(1);
+    expect(numFragments).toBeLessThanOrEqual(2);
+    expect(await table.countRows()).toBe(reds(media));
+    table.close();
+    db.close();
+    await store.close();
+  }, 60_000);
 });

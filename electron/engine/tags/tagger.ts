@@ -55,6 +55,8 @@ export interface TagRunOptions {
 const PROMPTS_PER_CALL = 64;
 /** Files decided and written per store write. */
 const FILES_PER_BATCH = 256;
+/** Batches written between compactions of the tags table: [Note: a tag run compacts as it goes]. */
+const COMPACT_EVERY_BATCHES = 32;
 
 export class Tagger {
   /** decideTags over this tagger's tags, prepared once ([Note: a tag run decides with one prepared matrix]). */
@@ -189,6 +191,7 @@ export class Tagger {
         if (options.signal?.aborted) throw cancelled();
         const done = Math.min(media.length, i + batch.length);
         const last = batch.at(-1);
+        const written = i / FILES_PER_BATCH + 1;
         writing = store.tags
           .replaceSuggestionsOfFiles(modelId, [...runs.values()], {
             tags: this.only ?? undefined,
@@ -196,6 +199,8 @@ export class Tagger {
           .then(async () => {
             if (last) await options.afterBatch?.(last.id);
             options.onProgress?.(done, media.length);
+            // [Note: a tag run compacts as it goes] (native/store/tags.ts).
+            if (written % COMPACT_EVERY_BATCHES === 0) await store.compactTags();
           });
         // Awaited before the next write or at the end; a failure must not go unhandled meanwhile.
         writing.catch(() => undefined);
