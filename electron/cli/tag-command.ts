@@ -10,13 +10,13 @@ import type { Library } from '../engine/library.js';
 import { isAtOrInsideFolder } from '../engine/library-folders.js';
 import { readStoredSettings } from '../engine/service/settings.js';
 import { learnedTagNames, relearnLibraryTag } from '../engine/tags/learned-tags.js';
+import { decideTag, resolveStoredTag, type FileTags } from '../engine/tags/library-tags.js';
 import {
-  decideTag,
-  resolveStoredTag,
-  tagsOfFiles,
-  type FileTags,
-} from '../engine/tags/library-tags.js';
-import { closeSidecarWriter, writeAcceptedTags } from '../engine/tags/sidecars.js';
+  closeSidecarWriter,
+  writeAcceptedTags,
+  type SidecarReport,
+} from '../engine/tags/sidecars.js';
+import { eachFolderFileTags } from '../engine/tags/folder-tags.js';
 import { libraryTagCounts } from '../engine/tags/tag-counts.js';
 import { tagFolders } from '../engine/tags/tag-folders.js';
 import {
@@ -30,7 +30,7 @@ import { LanternError } from '../shared/errors.js';
 import { rateProgress } from '../engine/util/rate-progress.js';
 import { need, type CliArgs } from './args.js';
 import { createProgressReporter } from './progress-bar.js';
-import { print, shown } from './terminal-text.js';
+import { print, printInChunks, shown } from './terminal-text.js';
 
 type WithLibrary = <T>(
   args: CliArgs,
@@ -74,7 +74,9 @@ function tagAnswer(files: readonly FileTags[]) {
   };
 }
 
-function tagLines(files: readonly FileTags[]): string {
+type AnswerFile = ReturnType<typeof tagAnswer>['files'][number];
+
+function tagLines(files: readonly AnswerFile[]): string {
   return files
     .map((file) => {
       const tags = file.tags
@@ -105,15 +107,24 @@ async function writeSidecars(
 ): Promise<void> {
   if (!sidecars.write) return;
   try {
-    const report = await writeAcceptedTags(files, sidecars.learnedNames);
-    for (const failure of report.failed)
-      process.stderr.write(`Sidecar not written for ${shown(failure.path)}: ${failure.error}\n`);
-    process.stderr.write(
-      `XMP sidecars: ${report.written.length} written, ${report.unchanged} already up to date.\n`,
-    );
+    reportSidecars(await writeAcceptedTags(files, sidecars.learnedNames));
   } finally {
     await closeSidecarWriter();
   }
+}
+
+function reportSidecars(report: SidecarReport): void {
+  for (const failure of report.failed)
+    process.stderr.write(`Sidecar not written for ${shown(failure.path)}: ${failure.error}\n`);
+  process.stderr.write(
+    `XMP sidecars: ${report.written.length} written, ${report.unchanged} already up to date.\n`,
+  );
+}
+
+function addReport(total: SidecarReport, part: SidecarReport): void {
+  total.written.push(...part.written);
+  total.unchanged += part.unchanged;
+  total.failed.push(...part.failed);
 }
 
 /** Whether to write sidecars, and the learned tags' names they are written under. */
@@ -124,7 +135,7 @@ async function sidecarChoice(args: CliArgs, library: Library) {
 
 export async function runTag(args: CliArgs, withLibrary: WithLibrary): Promise<number> {
   const folder = path.resolve(need(args.positionals[0], 'the folder to tag'));
-  const { files, sidecars } = await withLibrary(
+  const report = await withLibrary(
     args,
     { access: 'write', purpose: 'lantern tag' },
     async (library) => {
@@ -135,19 +146,36 @@ export async function runTag(args: CliArgs, withLibrary: WithLibrary): Promise<n
         onProgress: rateProgress((p) => progress.update(p), folder),
       });
       progress.done();
-      const media = await library.store.listMedia({
-        keep: (row) => isAtOrInsideFolder(row.path, folder),
-      });
-      return {
-        files: await tagsOfFiles(library.store, vocabulary, media, {
-          states: ['accepted', 'suggested'],
-        }),
-        sidecars: await sidecarChoice(args, library),
-      };
+      // The answer is printed (and sidecars written) a chunk of files at a time, as it is
+      // read: [Note: a folder's tags as they are printed] in engine/tags/folder-tags.ts.
+      const sidecars = await sidecarChoice(args, library);
+      const answer = printInChunks<AnswerFile>(
+        args,
+        'files',
+        (files) => tagLines(files),
+        `No indexed files in ${shown(folder)}.`,
+      );
+      const written: SidecarReport = { written: [], unchanged: 0, failed: [] };
+      try {
+        await eachFolderFileTags(
+          library.store,
+          vocabulary,
+          (file) => isAtOrInsideFolder(file, folder),
+          async (files) => {
+            if (sidecars.write)
+              addReport(written, await writeAcceptedTags(files, sidecars.learnedNames));
+            await answer.write(tagAnswer(files).files);
+          },
+          { states: ['accepted', 'suggested'] },
+        );
+      } finally {
+        if (sidecars.write) await closeSidecarWriter();
+      }
+      await answer.end();
+      return sidecars.write ? written : null;
     },
   );
-  await writeSidecars(files, sidecars);
-  print(args, tagAnswer(files), () => tagLines(files));
+  if (report) reportSidecars(report);
   return 0;
 }
 

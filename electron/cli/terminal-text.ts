@@ -43,6 +43,46 @@ export function print(args: CliArgs, value: unknown, human: () => string): void 
   process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${shownKeepingLines(human())}\n`);
 }
 
+/**
+ * An answer of one long list printed as it is made, a chunk of items at a time: as JSON
+ * the object `{"<key>":[…]}` that print would write for the whole list, or the human
+ * lines of each chunk. `end` closes it; `none` is the human line for an empty list.
+ */
+export function printInChunks<T>(
+  args: CliArgs,
+  key: string,
+  human: (items: readonly T[]) => string,
+  none: string,
+): { write: (items: readonly T[]) => Promise<void>; end: () => Promise<void> } {
+  const json = args.json || !process.stdout.isTTY;
+  let written = 0;
+  const out = (text: string) =>
+    new Promise<void>((resolve) => {
+      if (process.stdout.write(text)) resolve();
+      else process.stdout.once('drain', resolve);
+    });
+  return {
+    write: async (items) => {
+      if (items.length === 0) return;
+      const text = json
+        ? `${written === 0 ? `{${JSON.stringify(key)}:[` : ','}${items.map((item) => JSON.stringify(item)).join(',')}`
+        : `${shownKeepingLines(human(items))}\n`;
+      written += items.length;
+      await out(text);
+    },
+    end: () =>
+      out(
+        json
+          ? written === 0
+            ? `{${JSON.stringify(key)}:[]}\n`
+            : ']}\n'
+          : written === 0
+            ? `${none}\n`
+            : '',
+      ),
+  };
+}
+
 function shownKeepingLines(text: string): string {
   return text
     .split('\n')

@@ -28,6 +28,7 @@ import {
   listStoredHashes,
   listStoredRecords,
   listTagTargets,
+  pathsAndHashes,
   listVanishedFiles,
   type StoredFile,
   type VanishedFile,
@@ -335,6 +336,12 @@ export class LibraryStore {
     const media = this.media;
     if (!media) return [];
     return listTagTargets(media, this.dir, keep);
+  }
+
+  /** Every row's path and content hash, a batch at a time (stored-files.ts). */
+  async *pathsAndHashes(): AsyncGenerator<Array<{ path: string; hash: string }>> {
+    const media = this.media;
+    if (media) yield* pathsAndHashes(media, this.dir);
   }
 
   /** The content hash of every row (tagging at index time: what the library held before). */

@@ -159,3 +159,20 @@ export async function listTagTargets(
   }
   return kept;
 }
+
+/**
+ * Each row's path and content hash, a batch at a time in storage order: the caller keeps
+ * what it needs of each batch and none of it is held here.
+ */
+export async function* pathsAndHashes(
+  media: Table,
+  dir: string,
+): AsyncGenerator<Array<{ path: string; hash: string }>> {
+  for await (const batch of batchesOfColumns(media, dir, ['path', 'hash'])) {
+    const [paths, hashes] = [readColumn(batch, 'path'), readColumn(batch, 'hash')];
+    const rows: Array<{ path: string; hash: string }> = [];
+    for (let i = 0; i < batch.numRows; i++)
+      rows.push({ path: String(paths[i]), hash: String(hashes[i]) });
+    yield rows;
+  }
+}

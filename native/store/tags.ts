@@ -395,32 +395,41 @@ export class TagTable {
   /** Existing rows of these files by key, read a few hundred files per statement. */
   private async byKey(hashes: readonly string[]): Promise<Map<string, TagRow>> {
     const found = new Map<string, TagRow>();
+    await this.eachOfFiles(hashes, (row) => found.set(row.key, row));
+    return found;
+  }
+
+  /**
+   * Hand each row of these files to `visit`, in no set order, holding none of them: what
+   * a caller keeps of the rows of a whole folder is its own choice (`lantern tag`'s answer
+   * for 1 000 000 files keeps them packed, [Note: a folder's tags as they are printed] in
+   * engine/tags/folder-tags.ts).
+   */
+  async eachOfFiles(hashes: Iterable<string>, visit: (row: TagRow) => void): Promise<void> {
     const table = await this.latest();
-    if (!table || hashes.length === 0) return found;
-    const wanted = [...new Set(hashes)];
+    const wanted = hashes instanceof Set ? (hashes as Set<string>) : new Set(hashes);
+    if (!table || wanted.size === 0) return;
     // [Note: many files' tags in one pass] Each `hash IN (…)` statement is planned with its
     // literals and scans the tags table: the tags of a whole folder of 1 000 000 files
     // (`lantern tag`'s answer) took 2 000 of them, minutes of LanceDB building and
     // dropping expressions. More than one statement's worth is read in one streamed pass
     // over the table instead, keeping the rows of the files asked for.
-    if (wanted.length > VALUES_PER_STATEMENT) {
-      const asked = new Set(wanted);
+    if (wanted.size > VALUES_PER_STATEMENT) {
       const query = table.query().select([...COLUMNS]);
       for await (const batch of batchesOf(query, ROWS_PER_READ, this.dir, 'read tags'))
-        for (const row of fromArrow(batch)) if (asked.has(row.hash)) found.set(row.key, row);
-      return found;
+        for (const row of fromArrow(batch)) if (wanted.has(row.hash)) visit(row);
+      return;
     }
     await guarded('read tags', this.dir, async () => {
-      for (const part of chunks(wanted, VALUES_PER_STATEMENT)) {
+      for (const part of chunks([...wanted], VALUES_PER_STATEMENT)) {
         const result = await table
           .query()
           .where(whereIn('hash', part))
           .select([...COLUMNS])
           .toArrow();
-        for (const row of fromArrow(result)) found.set(row.key, row);
+        for (const row of fromArrow(result)) visit(row);
       }
     });
-    return found;
   }
 
   /** One mergeInsert on `key`: the batch becomes visible whole or not at all. */

@@ -1,13 +1,14 @@
 /**
  * @file Command-line parsing: global options anywhere, environment defaults, clear errors.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseCli } from '../../electron/cli/args.js';
 import { progressLine } from '../../electron/cli/progress-bar.js';
 import {
   cutLine,
   errorLine,
   indexReportLines,
+  printInChunks,
   resultLines,
   shown,
   statusLines,
@@ -149,5 +150,46 @@ describe('progressLine', () => {
     expect(line).toContain('ETA 0:12');
     expect(line.endsWith('IMG_1.jpg')).toBe(true);
     expect(line.length).toBeLessThanOrEqual(100);
+  });
+});
+
+describe('an answer printed in chunks', () => {
+  const tty = process.stdout.isTTY;
+  afterEach(() => {
+    vi.restoreAllMocks();
+    process.stdout.isTTY = tty;
+  });
+
+  /** What printInChunks writes for these chunks, all of it. */
+  async function printed(argv: string[], chunks: Array<Array<{ path: string }>>) {
+    let out = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((text) => {
+      out += String(text);
+      return true;
+    });
+    const answer = printInChunks<{ path: string }>(
+      parseCli(['tag', '/p', ...argv]),
+      'files',
+      (items) => items.map((item) => item.path).join('\n'),
+      'No files.',
+    );
+    for (const chunk of chunks) await answer.write(chunk);
+    await answer.end();
+    return out;
+  }
+
+  it('writes as JSON exactly what one JSON.stringify of the whole list writes', async () => {
+    const chunks = [[{ path: '/p/a "1".jpg' }, { path: '/p/b' }], [], [{ path: '/p/\u00e9\n' }]];
+    const out = await printed(['--json'], chunks);
+    expect(out).toBe(`${JSON.stringify({ files: chunks.flat() })}\n`);
+    expect(await printed(['--json'], [[], []])).toBe('{"files":[]}\n');
+  });
+
+  it('writes the human lines of each chunk, escaped, and says so when there were none', async () => {
+    process.stdout.isTTY = true;
+    const out = await printed([], [[{ path: '/p/a' }], [{ path: '/p/b\x1b[31m' }]]);
+    expect(out).toBe('/p/a\n/p/b\\x1b[31m\n');
+    process.stdout.isTTY = true;
+    expect(await printed([], [])).toBe('No files.\n');
   });
 });

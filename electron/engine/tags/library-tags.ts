@@ -135,27 +135,59 @@ export async function tagsOfFiles(
   const rows = await store.tags.forFiles([...new Set(media.map((row) => row.hash))]);
   const byHash = new Map<string, TagRow[]>();
   for (const row of rows) byHash.set(row.hash, [...(byHash.get(row.hash) ?? []), row]);
-  const defs = new Map(vocabulary.tags.map((tag) => [tag.id, tag]));
-  const order: Record<TagState, number> = { accepted: 0, suggested: 1, rejected: 2 };
+  const defs = tagDefs(vocabulary);
   return media.map((file) => ({
     path: file.path,
     tags: (byHash.get(file.hash) ?? [])
-      .filter((row) => !options.states || options.states.includes(row.state))
-      .filter((row) => !defs.get(row.tag)?.hidden)
-      .sort((a, b) => order[a.state] - order[b.state] || (b.score ?? 0) - (a.score ?? 0))
-      .map((row) => {
-        const def = defs.get(row.tag);
-        return {
-          tag: row.tag,
-          name: def?.name ?? row.tag,
-          category: def?.category ?? '',
-          score: row.score,
-          state: row.state,
-          source: row.source,
-          ...(row.ranges ? { ranges: row.ranges } : {}),
-        };
-      }),
+      .filter((row) => shownTag(row, defs, options.states))
+      .map((row) => fileTag(row, defs))
+      .sort(inShownOrder),
   }));
+}
+
+/** The vocabulary's tags by id. */
+export function tagDefs(vocabulary: Vocabulary): ReadonlyMap<string, TagDef> {
+  return new Map(vocabulary.tags.map((tag) => [tag.id, tag]));
+}
+
+/** Whether a file's row is shown: in one of `states` (when given), of a tag not hidden. */
+export function shownTag(
+  row: Pick<TagRow, 'tag' | 'state'>,
+  defs: ReadonlyMap<string, TagDef>,
+  states?: readonly TagState[],
+): boolean {
+  return (!states || states.includes(row.state)) && !defs.get(row.tag)?.hidden;
+}
+
+/** A stored row as a file's tag: named from the vocabulary, or by its id outside it. */
+export function fileTag(
+  row: Pick<TagRow, 'tag' | 'score' | 'state' | 'source' | 'ranges'>,
+  defs: ReadonlyMap<string, TagDef>,
+): FileTag {
+  const def = defs.get(row.tag);
+  return {
+    tag: row.tag,
+    name: def?.name ?? row.tag,
+    category: def?.category ?? '',
+    score: row.score,
+    state: row.state,
+    source: row.source,
+    ...(row.ranges ? { ranges: row.ranges } : {}),
+  };
+}
+
+const STATE_ORDER: Record<TagState, number> = { accepted: 0, suggested: 1, rejected: 2 };
+
+/**
+ * A file's tags as shown: accepted, suggested, rejected; by score within each; then by id
+ * in code-unit order (TagTable.forFiles's order, which a stable sort kept).
+ */
+export function inShownOrder(a: FileTag, b: FileTag): number {
+  return (
+    STATE_ORDER[a.state] - STATE_ORDER[b.state] ||
+    (b.score ?? 0) - (a.score ?? 0) ||
+    (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0)
+  );
 }
 
 /**
