@@ -62,31 +62,72 @@ export function learnTag(
   library: readonly Float32Array[],
   options: LearnOptions = {},
 ): LearnedTag {
+  const examplesSet = new Set(examples);
+  const background = library.filter((v) => !examplesSet.has(v));
+  const { method, score } = learnScorer(
+    examples,
+    negatives,
+    backgroundSample(background, options.seed),
+    options.method,
+  );
+  return { method, score, threshold: learnedThreshold(score, examples, background.map(score)) };
+}
+
+/**
+ * The part of the library's background (its vectors other than the examples, in library
+ * order) that logistic regression learns against: SAMPLED_NEGATIVES of it drawn with the
+ * seed. What it draws depends only on the background's length and the seed, so positions
+ * drawn here choose the same vectors as the vectors themselves would (learned-tags.ts
+ * reads only those: [Note: a learned tag at scale]).
+ */
+export function backgroundSample<T>(background: readonly T[], seed = 1): T[] {
+  return sample(background, SAMPLED_NEGATIVES, seed);
+}
+
+/**
+ * The scorer learnTag makes: from the examples (≥ 3), the given negatives and the
+ * background sample (backgroundSample), by `method` (default 'logistic').
+ */
+export function learnScorer(
+  examples: readonly Float32Array[],
+  negatives: readonly Float32Array[],
+  sampled: readonly Float32Array[],
+  method: LearnMethod = 'logistic',
+): Omit<LearnedTag, 'threshold'> {
   if (examples.length < MIN_EXAMPLES) {
     throw new LanternError(
       'INVALID_INPUT',
       `A learned tag needs at least ${MIN_EXAMPLES} example photos (got ${examples.length}); mark ${MIN_EXAMPLES - examples.length} more photo(s) as this tag.`,
     );
   }
-  const method = options.method ?? 'logistic';
-  const examplesSet = new Set(examples);
-  const background = library.filter((v) => !examplesSet.has(v));
   const score =
     method === 'prototype'
       ? prototypeScorer(examples)
       : logisticScorer(examples, [
           // The sample's weight is 1; the rejected photos', REJECTED_WEIGHT sampled ones each.
-          { vectors: sample(background, SAMPLED_NEGATIVES, options.seed ?? 1), weight: 1 },
+          { vectors: sampled, weight: 1 },
           {
             vectors: negatives,
             weight: Math.min(1, (negatives.length * REJECTED_WEIGHT) / SAMPLED_NEGATIVES),
           },
         ]);
+  return { method, score };
+}
+
+/**
+ * The threshold of a learned scorer: the score that stands out of the background's scores
+ * (`backgroundScores`, every background vector's), never above the weakest example's.
+ */
+export function learnedThreshold(
+  score: (vector: Float32Array) => number,
+  examples: readonly Float32Array[],
+  backgroundScores: readonly number[],
+): number {
   // No match floor for image–image scores: unrelated photos resemble each other at
   // 0.5–0.7, so only standing out of this library's background means anything.
-  const cutoff = relevanceCutoff({ background: background.map(score), matchFloor: Infinity });
+  const cutoff = relevanceCutoff({ background: backgroundScores, matchFloor: Infinity });
   const weakest = Math.min(...examples.map(score));
-  return { method, score, threshold: Math.min(cutoff.threshold, weakest) };
+  return Math.min(cutoff.threshold, weakest);
 }
 
 function prototypeScorer(examples: readonly Float32Array[]): (v: Float32Array) => number {

@@ -20,7 +20,13 @@ import path from 'node:path';
 import { inTurn, type LibraryStore, type MediaKey } from '../../../native/store/index.js';
 import { LanternError } from '../../shared/errors.js';
 import { readJsonFile, writeFileAtomic } from '../settings-file.js';
-import { learnTag, MIN_EXAMPLES, type LearnMethod } from './learn.js';
+import {
+  backgroundSample,
+  learnedThreshold,
+  learnScorer,
+  MIN_EXAMPLES,
+  type LearnMethod,
+} from './learn.js';
 import { mediaOfPaths } from './library-tags.js';
 import { tagVideosFromFrames } from './video-tags.js';
 import { slugify } from './vocabulary.js';
@@ -113,32 +119,67 @@ function scoreWith(model: { bias: number; weights: number[] }, v: Float32Array):
 
 const rounded = (score: number) => Math.round(score * 10_000) / 10_000;
 
-/** Each distinct file content once: its first media row and stored vector. */
-async function vectorsByHash(
-  store: LibraryStore,
-  media: readonly MediaKey[],
-): Promise<Map<string, { row: MediaKey; vector: Float32Array }>> {
+/** Contents whose vectors are read at a time. */
+const CONTENTS_PER_READ = 1000;
+/** Contents a saved tag is applied to at a time (their scores held, one per tag). */
+const CONTENTS_PER_PASS = 8192;
+
+/** Each distinct file content once: its first media row, in the order given. */
+function distinctContents(media: readonly MediaKey[]): MediaKey[] {
   const firsts = new Map<string, MediaKey>();
   for (const row of media) if (!firsts.has(row.hash)) firsts.set(row.hash, row);
-  const rows = [...firsts.values()];
-  const byHash = new Map<string, { row: MediaKey; vector: Float32Array }>();
-  for (let i = 0; i < rows.length; i += 1000) {
-    const part = rows.slice(i, i + 1000);
-    const vectors = await store.getVectors(part.map((row) => row.id));
-    // getVectors may drop a row removed meanwhile: pair them one by one then.
-    const paired =
-      vectors.length === part.length
-        ? vectors
-        : await Promise.all(part.map(async (row) => (await store.getVectors([row.id]))[0]));
-    part.forEach((row, index) => {
-      const vector = paired[index];
-      if (vector) byHash.set(row.hash, { row, vector });
-    });
-  }
-  return byHash;
+  return [...firsts.values()];
 }
 
-/** Learn (or learn again) a tag, suggest it across the library and save it. */
+/** The stored vectors of these rows, by position; none for a row removed meanwhile. */
+async function vectorsOfRows(
+  store: LibraryStore,
+  rows: readonly MediaKey[],
+): Promise<(Float32Array | undefined)[]> {
+  const vectors = await store.getVectors(rows.map((row) => row.id));
+  if (vectors.length === rows.length) return vectors;
+  // getVectors leaves out a row removed meanwhile: pair them one by one then.
+  return Promise.all(rows.map(async (row) => (await store.getVectors([row.id]))[0]));
+}
+
+/**
+ * Hand `visit` each row's stored vector with its position, in order, reading
+ * CONTENTS_PER_READ at a time (the next read under way while a part is visited) and
+ * holding no more: [Note: a learned tag at scale].
+ */
+async function eachVector(
+  store: LibraryStore,
+  rows: readonly MediaKey[],
+  visit: (index: number, vector: Float32Array) => void,
+): Promise<void> {
+  const read = (start: number) =>
+    vectorsOfRows(store, rows.slice(start, start + CONTENTS_PER_READ));
+  let next = rows.length > 0 ? read(0) : null;
+  for (let start = 0; next; start += CONTENTS_PER_READ) {
+    const vectors = await next;
+    const after = start + CONTENTS_PER_READ;
+    next = after < rows.length ? read(after) : null;
+    vectors.forEach((vector, i) => {
+      if (vector) visit(start + i, vector);
+    });
+  }
+}
+
+/**
+ * Learn (or learn again) a tag, suggest it across the library and save it.
+ *
+ * [Note: a learned tag at scale] Learning needs the examples' vectors, a sample of 200 of
+ * the library's others to learn against, and every other vector's score to set the
+ * threshold; suggesting needs every vector's score under the saved model. It held every
+ * vector of the library at once, and its whole records (a library of 1 000 000 photos:
+ * 2 GB of 512-float vectors alone). Now the library is listed as a tag run lists it
+ * (id, hash, kind, duration), the sample is drawn by position (backgroundSample draws the
+ * same whatever it is given) and only those vectors read, and one pass reads every
+ * vector a thousand at a time, keeping two numbers for each: its score under the learned
+ * scorer (for the threshold) and under the saved linear model (for the suggestions). The
+ * answer's paths are read back by streaming path and hash. Applying saved tags
+ * (applyLearnedTags) reads the files a part at a time alike.
+ */
 export async function learnLibraryTag(
   store: LibraryStore,
   dbDir: string,
@@ -154,27 +195,38 @@ export async function learnLibraryTag(
   for (const hash of await store.tags.filesWithTag(id, ['rejected']))
     if (!given.has(hash)) negatives.add(hash);
   for (const hash of negatives) positives.delete(hash);
-  const media = await store.listMedia();
-  const library = await vectorsByHash(store, media);
-  const vectorsOf = (hashes: Set<string>) =>
-    [...hashes].flatMap((hash) => {
-      const found = library.get(hash);
-      return found ? [found.vector] : [];
-    });
-  const learned = learnTag(
-    vectorsOf(positives),
-    vectorsOf(negatives),
-    [...library.values()].map((entry) => entry.vector),
-    request.method ? { method: request.method } : {},
+  const contents = distinctContents(await store.listTagTargets(() => true));
+  // The marked files' vectors, and the background's sample, read by themselves.
+  const marked = contents.filter((row) => positives.has(row.hash) || negatives.has(row.hash));
+  const markedVectors = new Map<string, Float32Array>();
+  (await vectorsOfRows(store, marked)).forEach((vector, i) => {
+    if (vector) markedVectors.set(marked[i]!.hash, vector);
+  });
+  const vectorsIn = (hashes: Set<string>) =>
+    [...hashes].flatMap((hash) => markedVectors.get(hash) ?? []);
+  const exampleVectors = vectorsIn(positives);
+  const background = contents.flatMap((row, i) => (positives.has(row.hash) ? [] : [i]));
+  const sampled = backgroundSample(background).map((i) => contents[i]!);
+  const learned = learnScorer(
+    exampleVectors,
+    vectorsIn(negatives),
+    (await vectorsOfRows(store, sampled)).filter((vector) => vector !== undefined),
+    request.method,
   );
-  const dim = library.values().next().value?.vector.length ?? 0;
+  const linear = linearModel((v) => learned.score(v), exampleVectors[0]?.length ?? 0);
+  const backgroundScores: number[] = [];
+  const linearScores = new Float64Array(contents.length).fill(Number.NaN);
+  await eachVector(store, contents, (i, vector) => {
+    if (!positives.has(contents[i]!.hash)) backgroundScores.push(learned.score(vector));
+    linearScores[i] = scoreWith(linear, vector);
+  });
   const saved: SavedLearnedTag = {
     id,
     name: request.name,
     model,
     method: learned.method,
-    threshold: learned.threshold,
-    ...linearModel((v) => learned.score(v), dim),
+    threshold: learnedThreshold(learned.score, exampleVectors, backgroundScores),
+    ...linear,
     positives: positives.size,
     negatives: negatives.size,
     learnedAt: Date.now(),
@@ -185,17 +237,26 @@ export async function learnLibraryTag(
       ...counter.map((row) => ({ hash: row.hash, tag: id, state: 'rejected' as const })),
     ].map((decision) => ({ ...decision, source: 'learned' as const })),
   );
-  const scored = await suggestLearned(store, saved, library, new Set([...positives, ...negatives]));
+  const scored = await suggestLearned(
+    store,
+    saved,
+    contents,
+    (i) => linearScores[i]!,
+    new Set([...positives, ...negatives]),
+  );
   // Suggestions of an earlier model of this tag that the new one no longer makes go.
   const passed = new Set(scored.map((s) => s.hash));
   const stale = (await store.tags.filesWithTag(id, ['suggested'])).filter((h) => !passed.has(h));
   await store.tags.removeSuggestions(id, stale);
   await saveLearnedTag(dbDir, saved);
   const byHash = new Map(scored.map((s) => [s.hash, s.score]));
-  const suggested = media
-    .filter((row) => byHash.has(row.hash))
-    .map((row) => ({ path: row.path, score: byHash.get(row.hash) ?? 0 }))
-    .sort((a, b) => b.score - a.score || a.path.localeCompare(b.path));
+  const suggested: LearnAnswer['suggested'] = [];
+  for await (const batch of store.pathsAndHashes())
+    for (const row of batch) {
+      const score = byHash.get(row.hash);
+      if (score !== undefined) suggested.push({ path: row.path, score });
+    }
+  suggested.sort((a, b) => b.score - a.score || a.path.localeCompare(b.path));
   return { tag: id, threshold: rounded(saved.threshold), suggested };
 }
 
@@ -224,35 +285,36 @@ export async function relearnLibraryTag(
   });
 }
 
-/** Score files with a saved tag and suggest it on those at or above its threshold. */
+/**
+ * Suggest a saved tag on the files at or above its threshold: a photo by its score
+ * (`scoreOf` its position; NaN when its vector was not read), a video with frames by
+ * them. Files whose content is in `skip` are left alone.
+ */
 async function suggestLearned(
   store: LibraryStore,
   tag: SavedLearnedTag,
-  files: ReadonlyMap<string, { row: MediaKey; vector: Float32Array }>,
+  files: readonly MediaKey[],
+  scoreOf: (index: number) => number,
   skip: ReadonlySet<string>,
 ): Promise<{ hash: string; score: number; ranges?: Array<[number, number]> }[]> {
   // Videos with frames are decided frame by frame, with the ranges where the tag holds,
   // as the vocabulary's tags are (video-tags.ts).
-  const videos = await tagVideosFromFrames(
-    store,
-    [...files.values()].map((file) => file.row),
-    (vector) => {
-      const score = scoreWith(tag, vector);
-      return score >= tag.threshold ? [{ id: tag.id, score }] : [];
-    },
-  );
+  const videos = await tagVideosFromFrames(store, files, (vector) => {
+    const score = scoreWith(tag, vector);
+    return score >= tag.threshold ? [{ id: tag.id, score }] : [];
+  });
   const passed: { hash: string; score: number; ranges?: Array<[number, number]> }[] = [];
-  for (const [hash, { row, vector }] of files) {
-    if (skip.has(hash)) continue;
+  files.forEach((row, i) => {
+    if (skip.has(row.hash)) return;
     const framed = videos.get(row.id);
     if (framed) {
       const [held] = framed;
-      if (held) passed.push({ hash, score: held.score, ranges: held.ranges });
-      continue;
+      if (held) passed.push({ hash: row.hash, score: held.score, ranges: held.ranges });
+      return;
     }
-    const score = scoreWith(tag, vector);
-    if (score >= tag.threshold) passed.push({ hash, score: rounded(score) });
-  }
+    const score = scoreOf(i);
+    if (score >= tag.threshold) passed.push({ hash: row.hash, score: rounded(score) });
+  });
   // suggest() leaves rejected rows rejected and accepted ones accepted.
   await store.tags.suggest(
     passed.map((p) => ({ ...p, tag: tag.id, model: tag.model, source: 'learned' as const })),
@@ -261,8 +323,9 @@ async function suggestLearned(
 }
 
 /**
- * Apply the library's saved learned tags of this model to these files (`lantern tag`).
- * Tags learned on another model are skipped and named, to be learned again.
+ * Apply the library's saved learned tags of this model to these files (`lantern tag`),
+ * CONTENTS_PER_PASS contents at a time ([Note: a learned tag at scale]). Tags learned on
+ * another model are skipped and named, to be learned again.
  */
 export async function applyLearnedTags(
   store: LibraryStore,
@@ -272,9 +335,17 @@ export async function applyLearnedTags(
 ): Promise<{ applied: string[]; otherModel: string[] }> {
   const saved = await readLearnedTags(dbDir);
   const usable = saved.filter((tag) => tag.model === model);
-  if (usable.length > 0) {
-    const files = await vectorsByHash(store, media);
-    for (const tag of usable) await suggestLearned(store, tag, files, new Set());
+  const contents = usable.length > 0 ? distinctContents(media) : [];
+  for (let start = 0; start < contents.length; start += CONTENTS_PER_PASS) {
+    const part = contents.slice(start, start + CONTENTS_PER_PASS);
+    const scores = usable.map(() => new Float64Array(part.length).fill(Number.NaN));
+    await eachVector(store, part, (i, vector) => {
+      usable.forEach((tag, t) => {
+        scores[t]![i] = scoreWith(tag, vector);
+      });
+    });
+    for (const [t, tag] of usable.entries())
+      await suggestLearned(store, tag, part, (i) => scores[t]![i]!, new Set());
   }
   return {
     applied: usable.map((tag) => tag.id),
