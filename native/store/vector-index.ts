@@ -132,6 +132,18 @@ export async function createVectorIndex(media: Table, minRows?: number): Promise
   return true;
 }
 
+/**
+ * Load the table's vector index into LanceDB's index cache, when it has one; answers
+ * whether it had. [Note: a warm index from the start] in library-store.ts.
+ */
+export async function prewarmVectorIndex(media: Table): Promise<boolean> {
+  const indices = await media.listIndices();
+  const index = indices.find((candidate) => candidate.columns.includes('vector'));
+  if (!index) return false;
+  await media.prewarmIndex(index.name);
+  return true;
+}
+
 /** The scalar index on `kind` a table with a vector index gets: [Note: a bitmap of kinds]. */
 const KIND_INDEX_NAME = 'kind_bitmap';
 /** The scalar index on `id`: [Note: a btree of ids]. */

@@ -5,10 +5,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import type { JobSnapshot } from '../../electron/shared/contract.js';
 import type { LibraryStatus, SearchAnswer } from '../../electron/shared/types.js';
 import { LanternService } from '../../electron/engine/service/service.js';
+import { LibraryStore } from '../../native/store/index.js';
 import { removeDir, tempDir } from '../fixtures/library.js';
 import { writePhoto } from '../fixtures/photos.js';
 
@@ -62,6 +63,32 @@ describe('engine service', () => {
       ok: true,
       value: { ready: true, model: 'toy-clip', provider: 'cpu' },
     });
+  });
+
+  it('loads the vector index of the library it opens, and answers meanwhile', async () => {
+    // [Note: a warm index from the start]: asked on every open, not awaited by it.
+    const prewarm = vi.spyOn(LibraryStore.prototype, 'prewarmVectorIndex');
+    let release = () => {};
+    prewarm.mockImplementation(() => new Promise((resolve) => (release = () => resolve(true))));
+    const otherDb = await tempDir();
+    const other = await LanternService.create({
+      shell: 'browser',
+      dbDir: otherDb,
+      modelsDir: inject('toyModelsDir'),
+      modelId: 'toy-clip',
+    });
+    try {
+      expect(prewarm).toHaveBeenCalledTimes(1);
+      expect(await other.invoke('app:info', {})).toMatchObject({
+        ok: true,
+        value: { ready: true },
+      });
+      release();
+    } finally {
+      prewarm.mockRestore();
+      await other.close();
+      await removeDir(otherDb);
+    }
   });
 
   it('refuses bad input with INVALID_INPUT and a sentence', async () => {

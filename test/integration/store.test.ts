@@ -639,7 +639,7 @@ describe('LibraryStore: vector index', () => {
     }
   });
 
-  it('builds IVF_RQ past the threshold and still finds the exact nearest', async () => {
+  it('builds IVF_RQ past the threshold, loads it into memory and still finds the exact nearest', async () => {
     const dim = 32;
     const next = random(42);
     const store = await LibraryStore.open(freshDir(), { dim, model: 'toy-clip' });
@@ -652,8 +652,12 @@ describe('LibraryStore: vector index', () => {
 
     expect(await store.createVectorIndex()).toBe(false);
     expect(await store.hasVectorIndex()).toBe(false);
+    // Nothing to load into memory yet ([Note: a warm index from the start]).
+    expect(await store.prewarmVectorIndex()).toBe(false);
     expect(await store.createVectorIndex({ minRows: 1000 })).toBe(true);
     expect(await store.hasVectorIndex()).toBe(true);
+    // Loaded before any search; the searches below are answered from it as before.
+    expect(await store.prewarmVectorIndex()).toBe(true);
 
     for (const probe of [7, 512, 1999, 2999]) {
       // A query near (not at) a stored vector: its own row must come first.

@@ -173,6 +173,10 @@ export class LanternService {
         visionModels: this.visionModels,
       });
       this.notReadyReason = null;
+      // Searches from the first one on find the vector index loaded ([Note: a warm index
+      // from the start] in native/store/library-store.ts). Not awaited; a failure costs
+      // only the warmth, as each search still loads what it probes.
+      this.library.store.prewarmVectorIndex().catch(() => false);
       await this.watching.restart(this.library, this.settings);
     } catch (error) {
       const { code, message } = encodeError(error);
