@@ -28,6 +28,7 @@ import {
   type LearnMethod,
 } from './learn.js';
 import { mediaOfPaths } from './library-tags.js';
+import { vectorsOf } from './tagger.js';
 import { tagVideosFromFrames } from './video-tags.js';
 import { slugify } from './vocabulary.js';
 
@@ -131,17 +132,6 @@ function distinctContents(media: readonly MediaKey[]): MediaKey[] {
   return [...firsts.values()];
 }
 
-/** The stored vectors of these rows, by position; none for a row removed meanwhile. */
-async function vectorsOfRows(
-  store: LibraryStore,
-  rows: readonly MediaKey[],
-): Promise<(Float32Array | undefined)[]> {
-  const vectors = await store.getVectors(rows.map((row) => row.id));
-  if (vectors.length === rows.length) return vectors;
-  // getVectors leaves out a row removed meanwhile: pair them one by one then.
-  return Promise.all(rows.map(async (row) => (await store.getVectors([row.id]))[0]));
-}
-
 /**
  * Hand `visit` each row's stored vector with its position, in order, reading
  * CONTENTS_PER_READ at a time (the next read under way while a part is visited) and
@@ -152,8 +142,7 @@ async function eachVector(
   rows: readonly MediaKey[],
   visit: (index: number, vector: Float32Array) => void,
 ): Promise<void> {
-  const read = (start: number) =>
-    vectorsOfRows(store, rows.slice(start, start + CONTENTS_PER_READ));
+  const read = (start: number) => vectorsOf(store, rows.slice(start, start + CONTENTS_PER_READ));
   let next = rows.length > 0 ? read(0) : null;
   for (let start = 0; next; start += CONTENTS_PER_READ) {
     const vectors = await next;
@@ -199,7 +188,7 @@ export async function learnLibraryTag(
   // The marked files' vectors, and the background's sample, read by themselves.
   const marked = contents.filter((row) => positives.has(row.hash) || negatives.has(row.hash));
   const markedVectors = new Map<string, Float32Array>();
-  (await vectorsOfRows(store, marked)).forEach((vector, i) => {
+  (await vectorsOf(store, marked)).forEach((vector, i) => {
     if (vector) markedVectors.set(marked[i]!.hash, vector);
   });
   const vectorsIn = (hashes: Set<string>) =>
@@ -210,7 +199,7 @@ export async function learnLibraryTag(
   const learned = learnScorer(
     exampleVectors,
     vectorsIn(negatives),
-    (await vectorsOfRows(store, sampled)).filter((vector) => vector !== undefined),
+    (await vectorsOf(store, sampled)).filter((vector) => vector !== undefined),
     request.method,
   );
   const linear = linearModel((v) => learned.score(v), exampleVectors[0]?.length ?? 0);

@@ -215,7 +215,7 @@ export class Tagger {
 }
 
 /** Each file's stored vector, index for index (undefined where a row went missing). */
-async function vectorsOf(
+export async function vectorsOf(
   store: LibraryStore,
   media: readonly MediaKey[],
 ): Promise<(Float32Array | undefined)[]> {
