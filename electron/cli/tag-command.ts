@@ -10,7 +10,12 @@ import type { Library } from '../engine/library.js';
 import { isAtOrInsideFolder } from '../engine/library-folders.js';
 import { readStoredSettings } from '../engine/service/settings.js';
 import { learnedTagNames, relearnLibraryTag } from '../engine/tags/learned-tags.js';
-import { decideTag, resolveStoredTag, type FileTags } from '../engine/tags/library-tags.js';
+import {
+  decideTag,
+  resolveStoredTag,
+  withLearnedNames,
+  type FileTags,
+} from '../engine/tags/library-tags.js';
 import {
   closeSidecarWriter,
   writeAcceptedTags,
@@ -130,7 +135,8 @@ function addReport(total: SidecarReport, part: SidecarReport): void {
 /** Whether to write sidecars, and the learned tags' names they are written under. */
 async function sidecarChoice(args: CliArgs, library: Library) {
   const write = args.writeXmp || (await readStoredSettings(library.dbDir)).writeXmp;
-  return { write, learnedNames: write ? await learnedTagNames(library.dbDir) : new Map() };
+  // Read whether or not sidecars are written: the answer names learned tags by them too.
+  return { write, learnedNames: await learnedTagNames(library.dbDir) };
 }
 
 export async function runTag(args: CliArgs, withLibrary: WithLibrary): Promise<number> {
@@ -164,7 +170,7 @@ export async function runTag(args: CliArgs, withLibrary: WithLibrary): Promise<n
           async (files) => {
             if (sidecars.write)
               addReport(written, await writeAcceptedTags(files, sidecars.learnedNames));
-            await answer.write(tagAnswer(files).files);
+            await answer.write(tagAnswer(withLearnedNames(files, sidecars.learnedNames)).files);
           },
           { states: ['accepted', 'suggested'] },
         );
@@ -222,7 +228,8 @@ export async function runTags(args: CliArgs, withLibrary: WithLibrary): Promise<
       // A learned tag learns again from the decision (learned-tags.ts).
       if (id.startsWith('learned/'))
         await relearnLibraryTag(library.store, library.dbDir, library.encoder.id, id);
-      return { files: decided, sidecars: await sidecarChoice(args, library) };
+      const sidecars = await sidecarChoice(args, library);
+      return { files: withLearnedNames(decided, sidecars.learnedNames), sidecars };
     },
   );
   await writeSidecars(files, sidecars);

@@ -102,12 +102,15 @@ describe('lantern tags learn', () => {
     expect(tagged.code).toBe(0);
     const files = (
       JSON.parse(tagged.stdout) as {
-        files: { path: string; tags: { tag: string; state: string }[] }[];
+        files: { path: string; tags: { tag: string; name: string; state: string }[] }[];
       }
     ).files;
-    const warmTag = (file: string) =>
-      files.find((f) => f.path === file)?.tags.find((tag) => tag.tag === 'learned/warm')?.state;
+    const learned = (file: string) =>
+      files.find((f) => f.path === file)?.tags.find((tag) => tag.tag === 'learned/warm');
+    const warmTag = (file: string) => learned(file)?.state;
     for (const example of examples) expect(warmTag(example)).toBe('accepted');
+    // Named as it was learned, as `tags list` names it, not by its id.
+    expect(learned(examples[0]!)?.name).toBe('Warm');
     // The vocabulary run removes suggestions it did not make; the learned tag is back.
     const family = warm.filter((file) => !examples.includes(file));
     expect(family.filter((file) => warmTag(file) === 'suggested').length).toBeGreaterThanOrEqual(5);

@@ -176,6 +176,25 @@ export function fileTag(
   };
 }
 
+/**
+ * Files' tags with each learned tag (`learned/…`) named as the person named it when it was
+ * learned (`names`: learnedTagNames) and in the category 'Learned', as `tags list` and the
+ * sidecars show them, where fileTag knows only the vocabulary's names.
+ */
+export function withLearnedNames(
+  files: readonly FileTags[],
+  names: ReadonlyMap<string, string>,
+): FileTags[] {
+  if (names.size === 0) return [...files];
+  return files.map((file) => ({
+    ...file,
+    tags: file.tags.map((tag) => {
+      const name = names.get(tag.tag);
+      return name === undefined ? tag : { ...tag, name, category: OUTSIDE_VOCABULARY.learned! };
+    }),
+  }));
+}
+
 const STATE_ORDER: Record<TagState, number> = { accepted: 0, suggested: 1, rejected: 2 };
 
 /**
