@@ -395,19 +395,22 @@ export class TagTable {
   /** Existing rows of these files by key, read a few hundred files per statement. */
   private async byKey(hashes: readonly string[]): Promise<Map<string, TagRow>> {
     const found = new Map<string, TagRow>();
-    await this.eachOfFiles(hashes, (row) => found.set(row.key, row));
+    await this.eachOfFiles(new Set(hashes), (row) => found.set(row.key, row));
     return found;
   }
 
   /**
-   * Hand each row of these files to `visit`, in no set order, holding none of them: what
+   * Hand each row of these files (`wanted`: a set of hashes, or a map keyed by them, which
+   * is not copied) to `visit`, in no set order, holding none of them: what
    * a caller keeps of the rows of a whole folder is its own choice (`lantern tag`'s answer
    * for 1 000 000 files keeps them packed, [Note: a folder's tags as they are printed] in
    * engine/tags/folder-tags.ts).
    */
-  async eachOfFiles(hashes: Iterable<string>, visit: (row: TagRow) => void): Promise<void> {
+  async eachOfFiles(
+    wanted: Pick<ReadonlySet<string>, 'has' | 'size' | 'keys'>,
+    visit: (row: TagRow) => void,
+  ): Promise<void> {
     const table = await this.latest();
-    const wanted = hashes instanceof Set ? (hashes as Set<string>) : new Set(hashes);
     if (!table || wanted.size === 0) return;
     // [Note: many files' tags in one pass] Each `hash IN (…)` statement is planned with its
     // literals and scans the tags table: the tags of a whole folder of 1 000 000 files
@@ -421,7 +424,7 @@ export class TagTable {
       return;
     }
     await guarded('read tags', this.dir, async () => {
-      for (const part of chunks([...wanted], VALUES_PER_STATEMENT)) {
+      for (const part of chunks([...wanted.keys()], VALUES_PER_STATEMENT)) {
         const result = await table
           .query()
           .where(whereIn('hash', part))

@@ -50,7 +50,7 @@ export async function eachFolderFileTags(
   if (files === 0) return 0;
   const defs = tagDefs(vocabulary);
   const packed = new PackedTags();
-  await store.tags.eachOfFiles(contents.keys(), (row) => {
+  await store.tags.eachOfFiles(contents, (row) => {
     if (shownTag(row, defs, options.states)) packed.add(contents.get(row.hash)!, row);
   });
   const grouped = packed.groupedBy(contents.size);
