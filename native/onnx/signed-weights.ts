@@ -7,11 +7,30 @@
  * uint8 activations by uint8 weights. onnxruntime's CPU kernels for uint8 × int8 use the
  * processor's 8-bit dot-product instructions (AVX-VNNI, AVX512-VNNI, ARM's dot product),
  * which uint8 × uint8 cannot. A uint8 weight q with zero point z stands for s·(q − z);
- * int8 q − 128 with zero point z − 128 stands for the same s·(q − z), so rewriting each
- * MatMulInteger's weight and zero point that way changes no result (the integer sums are
- * the same numbers) and, on the bench's ViT-B/32, made a batch of 16 photos ~2.2× faster on
- * a 2-core AMD EPYC with AVX512-VNNI, with outputs identical to the last bit
+ * int8 q − k with zero point z − k stands for the same s·(q − z), so rewriting each
+ * MatMulInteger's weight and zero point that way changes no result as long as onnxruntime
+ * adds the integer products exactly, and on the bench's ViT-B/32 made a batch of 16 photos
+ * ~2.2× faster on a 2-core AMD EPYC with AVX512-VNNI, and ~1.28× on one with AVX2 alone
+ * (347 → 270 ms a batch of 8), with outputs identical to the last bit on both
  * (test/integration/signed-weights.test.ts).
+ *
+ * [Note: int8 products that saturate]
+ * Where the processor has no 8-bit dot product, onnxruntime's x86 kernel for uint8 × int8
+ * uses VPMADDUBSW (AVX2, AVX-512 without VNNI), which adds each pair of products into a
+ * saturating 16-bit integer (onnxruntime.ai, "Quantize ONNX Models": uint8 × int8 may
+ * saturate on AVX2 and AVX-512 without VNNI, and `reduce_range`'s 7-bit weights exist to
+ * avoid it): 255 × 127 + 255 × 127 does not fit, 255 × 64 + 255 × 64 does. The first
+ * version of this rewrite took k = 128 (q XOR 0x80). The quantiser had kept the weights in
+ * 7 bits (0–127, `reduce_range`, which transformers.js's scripts/convert.py turns on for
+ * every model type outside its NO_PER_CHANNEL_REDUCE_RANGE_MODELS, and clip is not in it)
+ * precisely so that they fit, and moving them to −128…−1 undid that: on a 2-core AMD EPYC
+ * with AVX2 and no VNNI the bench's int8 image encoder gave embeddings at cosine 0.59 to
+ * its fp32 weights through that copy, against 0.9998 through the uint8 file, and the test
+ * (test/integration/signed-weights.test.ts) failed there. So k is now chosen per tensor to put every weight within
+ * ±NARROW_WEIGHT (64) and the zero points within int8 (k = 64 for 7-bit weights); a
+ * tensor whose values span more than 129 (full 8-bit weights) stays uint8, where onnxruntime
+ * widens to 16 bits first and is exact on every processor. Exact on every kernel, the copy
+ * needs no check of the processor it runs on.
  *
  * Only initializers every one of whose uses is a MatMulInteger weight (input 1) or its
  * zero point (input 3), with both present and uint8, are rewritten; everything else in the
@@ -31,8 +50,11 @@ import { modelCopyPath, removeOtherCopies } from './model-copies.js';
 const { Reader, Writer } = protobuf;
 
 const COPY_DIR = '.signed-int8';
-/** Changes when the rewrite does, so copies made by an earlier one are made again. */
-const REVISION = 1;
+/**
+ * Changes when the rewrite does, so copies made by an earlier one are made again (2: weights
+ * shifted into ±NARROW_WEIGHT instead of by 128, [Note: int8 products that saturate]).
+ */
+const REVISION = 2;
 const UINT8 = 2;
 const INT8 = 3;
 
@@ -100,16 +122,40 @@ function tensor(body: Uint8Array): Tensor {
   return t;
 }
 
-function int8Tensor(t: Tensor): Uint8Array {
+/** The tensor as int8, each value `shift` less (stored as its two's-complement byte). */
+function int8Tensor(t: Tensor, shift: number): Uint8Array {
   const values = new Uint8Array(t.raw!.length);
-  // (q − 128) as int8 is q XOR 0x80 in two's complement.
-  for (let i = 0; i < values.length; i++) values[i] = t.raw![i]! ^ 0x80;
+  for (let i = 0; i < values.length; i++) values[i] = (t.raw![i]! - shift) & 0xff;
   const writer = Writer.create();
   for (const d of t.dims) writer.uint32((1 << 3) | 0).int64(d);
   writer.uint32((2 << 3) | 0).int32(INT8);
   writer.uint32((8 << 3) | 2).string(t.name);
   writer.uint32((9 << 3) | 2).bytes(values);
   return writer.finish();
+}
+
+/** The largest int8 weight, either sign, whose products with uint8 fit 16 bits two at a time. */
+export const NARROW_WEIGHT = 64;
+
+/**
+ * The shift that moves a uint8 weight tensor into ±NARROW_WEIGHT and its zero points into
+ * int8, or null when none does ([Note: int8 products that saturate]).
+ */
+function narrowShift(weight: Uint8Array, zeroPoint: Uint8Array): number | null {
+  const range = (values: Uint8Array) => {
+    let lo = 255;
+    let hi = 0;
+    for (const v of values) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    return [lo, hi] as const;
+  };
+  const [qLo, qHi] = range(weight);
+  const [zLo, zHi] = range(zeroPoint);
+  const lo = Math.max(qHi - NARROW_WEIGHT, zHi - 127);
+  const hi = Math.min(qLo + NARROW_WEIGHT, zLo + 128);
+  return lo <= hi ? Math.min(Math.max(NARROW_WEIGHT, lo), hi) : null;
 }
 
 /**
@@ -151,14 +197,40 @@ export function signInt8Weights(model: Uint8Array): Uint8Array | null {
       (uses.get(name) ?? []).every((use) => use === `MatMulInteger:${slot}`)
     );
   };
-  const chosen = new Set<string>();
-  for (const [weight, zeroPoint] of pairs)
-    if (rewritable(weight, '1') && rewritable(zeroPoint, '3')) chosen.add(weight).add(zeroPoint);
-  if (chosen.size === 0) return null;
+  // Each pair's shift; a tensor shared by pairs that need different shifts (or that cannot
+  // all be rewritten) stays uint8 with every pair it is in, until nothing changes.
+  const shifts = new Map<[string, string], number>();
+  for (const pair of pairs) {
+    const [weight, zeroPoint] = pair;
+    if (!rewritable(weight, '1') || !rewritable(zeroPoint, '3')) continue;
+    const shift = narrowShift(initializers.get(weight)!.raw!, initializers.get(zeroPoint)!.raw!);
+    if (shift !== null) shifts.set(pair, shift);
+  }
+  const chosen = new Map<string, number>();
+  for (let settled = false; !settled;) {
+    settled = true;
+    chosen.clear();
+    const conflicting = new Set<string>();
+    for (const pair of pairs)
+      for (const name of pair) {
+        const shift = shifts.get(pair);
+        const earlier = chosen.get(name);
+        if (shift === undefined || (earlier !== undefined && earlier !== shift))
+          conflicting.add(name);
+        else chosen.set(name, shift);
+      }
+    for (const pair of shifts.keys())
+      if (pair.some((name) => conflicting.has(name))) {
+        shifts.delete(pair);
+        settled = false;
+      }
+  }
+  if (shifts.size === 0) return null;
   const parts = graph.map((f) => {
     if (f.no !== 5 || f.body === null) return f.raw;
     const t = tensor(f.body);
-    return chosen.has(t.name) ? field(5, int8Tensor(t)) : f.raw;
+    const shift = chosen.get(t.name);
+    return shift === undefined ? f.raw : field(5, int8Tensor(t, shift));
   });
   const rewrittenGraph = field(7, Buffer.concat(parts));
   return Buffer.concat(top.map((f) => (f === graphField ? rewrittenGraph : f.raw)));

@@ -186,7 +186,7 @@ export function renderReport(r: BenchReport): string {
     ...renderIndexing(r.indexing),
     '## int8 encoders',
     '',
-    "The bench model quantised as onnxruntime's `quantize_dynamic` does (test/bench/transformer.ts, `bench-vit-b32-int8`), against its fp32 weights on the same real photos: embedding agreement (cosine, and cosine after centring on the mean, which shows what the shared offset of random weights hides), each image encoder alone at batch 8 alternated, text-to-image agreement, and each text encoder's peak RSS alone.",
+    "The bench model quantised as onnxruntime's `quantize_dynamic` does (test/bench/transformer.ts, `bench-vit-b32-int8`), against its fp32 weights on the same real photos, the int8 image encoder loaded as the engine loads it (its signed-int8 copy: [Note: int8 products that saturate] in native/onnx/signed-weights.ts): embedding agreement (cosine, and cosine after centring on the mean, which shows what the shared offset of random weights hides), each image encoder alone at batch 8 alternated, text-to-image agreement, and each text encoder's peak RSS alone.",
     '',
     '```',
     ...r.int8,

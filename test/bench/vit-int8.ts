@@ -16,7 +16,12 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { loadSession, runFloat } from '../../native/onnx/index.js';
+import {
+  fileStampOf,
+  loadSession,
+  runFloat,
+  withSignedInt8Weights,
+} from '../../native/onnx/index.js';
 import type { LoadedSession } from '../../native/onnx/index.js';
 import { ClipTokenizer } from '../../electron/engine/tokenizer/clip-bpe.js';
 import { clipVocabularyPath } from '../../electron/engine/paths.js';
@@ -185,7 +190,13 @@ export async function int8Child(
   for (const file of files) pixels.push(await pixelsOf(file));
 
   const fp32 = await loadSession(visionPath, { provider: 'cpu' });
-  const int8 = await loadSession(visionInt8Path, { provider: 'cpu' });
+  // The file the engine runs: its signed-int8 copy ([Note: signed int8 weights]). Measured on
+  // the downloaded file instead, this agreement once hid a copy whose sums saturated on an
+  // AVX2-only processor ([Note: int8 products that saturate]).
+  const int8 = await loadSession(
+    await withSignedInt8Weights(visionInt8Path, await fileStampOf(visionInt8Path)),
+    { provider: 'cpu' },
+  );
   // Warm-up, and the embeddings compared below.
   const reference = normalised((await encodeAll(fp32, pixels)).rows);
   const quantised = normalised((await encodeAll(int8, pixels)).rows);

@@ -1,7 +1,9 @@
 /**
  * @file [Note: signed int8 weights]: a dynamically quantised image encoder (the bench's
  * ViT-B/32 graph, small, with uint8 weights as Xenova's export has them) rewritten with
- * int8 weights gives the same embeddings to the last bit; models with nothing to rewrite,
+ * int8 weights gives the same embeddings to the last bit, on any processor, because the
+ * weights are shifted into ±64 ([Note: int8 products that saturate]); weights spanning all 8
+ * bits stay uint8; models with nothing to rewrite,
  * or whose weights have other uses, are left alone; the copy beside the model is made
  * once, follows a replaced file, and a folder where it cannot be made only costs speed.
  */
@@ -56,6 +58,19 @@ async function embeddings(file: string): Promise<Float32Array> {
   return Float32Array.from(out.data);
 }
 
+/** y = float(MatMulInteger(uint8(x) [2, 8], weights [8, 2], 0, zeroPoint)). */
+function matMulInteger(name: string, weights: Uint8Array, zeroPoint: number): GraphBuilder {
+  const g = new GraphBuilder(name);
+  const x = g.op('Cast', [g.input('x', 'float32', [2, 8])], { to: 2 });
+  const w = g.initializer('w', weights, [8, 2]);
+  const xZero = g.initializer('x_zero', Uint8Array.of(0), []);
+  const wZero = g.initializer('w_zero', Uint8Array.of(zeroPoint), []);
+  g.node('MatMulInteger', [x, w, xZero, wZero], ['y_int']);
+  g.node('Cast', ['y_int'], ['y'], { to: 1 });
+  g.output('y', 'float32', [2, 2]);
+  return g;
+}
+
 describe('rewriting uint8 MatMul weights as int8', () => {
   it('gives the same embeddings to the last bit', async () => {
     const rewritten = signInt8Weights(await readFile(quantised));
@@ -66,6 +81,85 @@ describe('rewriting uint8 MatMul weights as int8', () => {
     expect(after).toEqual(before);
     // The embedding is a real one, not zeros that would compare equal anyway.
     expect(before.some((v) => Math.abs(v) > 1e-3)).toBe(true);
+  });
+
+  // [Note: int8 products that saturate]: weights 60…180 around zero point 64 span 121
+  // values, so a shift of 116 puts them in −56…64; 255 × 64 twice still fits 16 bits.
+  it('shifts weights into ±64 with their zero point, so the sums stay exact on any processor', async () => {
+    const narrow = join(dir, 'narrow.onnx');
+    const weights = Uint8Array.from({ length: 16 }, (_, i) => 60 + i * 8);
+    await writeModel(narrow, matMulInteger('narrow', weights, 64));
+    const rewritten = signInt8Weights(await readFile(narrow));
+    expect(rewritten).not.toBeNull();
+    const signed = join(dir, 'narrow-signed.onnx');
+    await writeFile(signed, rewritten!);
+    const x = Float32Array.from({ length: 16 }, (_, i) => (i < 8 ? 255 : (i * 37) % 256));
+    const exact = [0, 1].flatMap((row) =>
+      [0, 1].map((column) => {
+        let sum = 0;
+        for (let k = 0; k < 8; k++) sum += x[row * 8 + k]! * (weights[k * 2 + column]! - 64);
+        return sum;
+      }),
+    );
+    for (const file of [narrow, signed]) {
+      const session = await loadSession(file, { provider: 'cpu' });
+      const out = await runFloat(session, { x: { type: 'float32', data: x, dims: [2, 8] } });
+      expect(Array.from(out.data), file).toEqual(exact);
+    }
+    // Every rewritten weight is within ±64: 0x38 (56) … 0xC8 (−56) as stored.
+    const stored = weights.map((q) => (q - 116) & 0xff);
+    expect(Buffer.from(rewritten!).includes(Buffer.from(stored))).toBe(true);
+  });
+
+  it('leaves weights that span all 8 bits as uint8', async () => {
+    const wide = join(dir, 'wide.onnx');
+    await writeModel(
+      wide,
+      matMulInteger(
+        'wide',
+        Uint8Array.from({ length: 16 }, (_, i) => i * 17),
+        128,
+      ),
+    );
+    expect(signInt8Weights(await readFile(wide))).toBeNull();
+    const full = join(dir, 'vision_full_range.onnx');
+    const sig = readBundledSignature();
+    await writeModel(
+      full,
+      vit.buildVisionEncoder(sig, 1, {
+        shape: vit.SMALL_SHAPE,
+        quant: { weights: 'uint8', reduceRange: false },
+      }),
+    );
+    expect(signInt8Weights(await readFile(full))).toBeNull();
+  });
+
+  it('leaves a weight two MatMuls share as uint8 when their zero points need different shifts', async () => {
+    const build = (secondZero: number) => {
+      const g = new GraphBuilder('two_zero_points');
+      const x = g.input('x', 'uint8', [2, 4]);
+      const w = g.initializer(
+        'w',
+        Uint8Array.from({ length: 8 }, (_, i) => 60 + i * 8),
+        [4, 2],
+      );
+      const xZero = g.initializer('x_zero', Uint8Array.of(0), []);
+      const first = g.initializer('w_zero_a', Uint8Array.of(64), []);
+      const second = g.initializer('w_zero_b', Uint8Array.of(secondZero), []);
+      g.node('MatMulInteger', [x, w, xZero, first], ['y']);
+      g.node('MatMulInteger', [x, w, xZero, second], ['z']);
+      g.output('y', 'int32', [2, 2]);
+      g.output('z', 'int32', [2, 2]);
+      return g;
+    };
+    // Each pair takes the shift nearest 64 that its own weights and zero point allow: 64 for
+    // zero points 64 and 100, 123 for 250. One tensor cannot hold two shifts.
+    const agreeing = join(dir, 'agreeing.onnx');
+    await writeModel(agreeing, build(100));
+    expect(signInt8Weights(await readFile(agreeing))).not.toBeNull();
+    const conflicting = join(dir, 'conflicting.onnx');
+    await writeModel(conflicting, build(250));
+    expect(signInt8Weights(await readFile(conflicting))).toBeNull();
   });
 
   it('leaves alone float models, int8 weights, and weights something else also reads', async () => {
