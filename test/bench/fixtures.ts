@@ -19,6 +19,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
+import { removeCopies } from '../../native/onnx/model-copies.js';
 import { BENCH_MODEL_REVISION, writeVitB32, type BenchModel } from './vit-model.js';
 import { log } from './measure.js';
 
@@ -35,6 +36,27 @@ const PHOTO_ROOTS = ['/usr/share/backgrounds', '/usr/share/wallpapers'];
 const RESERVED = /lomiri|skimage|opencv/i;
 const MIN_PIXELS = 2_000_000;
 const MAX_PIXELS = 16_000_000;
+
+/**
+ * Removes the copies Lantern makes beside a model's files on first use (in-place headers,
+ * signed-int8 copies) so its next run is a first run after install ([Note: each model ready
+ * before the timed runs] in main.ts). Answers whether every file was already marked
+ * verified (if not, that run also hashes it, as a download would have).
+ */
+export async function clearModelCopies(modelsDir: string, modelId: string): Promise<boolean> {
+  const manifest = JSON.parse(await readFile(path.join(modelsDir, 'models.json'), 'utf8')) as {
+    models: { id: string; files: Record<string, { path: string }> }[];
+  };
+  const entry = manifest.models.find((m) => m.id === modelId);
+  if (entry === undefined) throw new Error(`no model ${modelId} in ${modelsDir}/models.json`);
+  let verified = true;
+  for (const file of Object.values(entry.files)) {
+    const modelPath = path.join(modelsDir, file.path);
+    for (const folder of ['.in-place', '.signed-int8']) await removeCopies(modelPath, folder);
+    if (!existsSync(`${modelPath}.verified`)) verified = false;
+  }
+  return verified;
+}
 
 /** The model, written once; a stamp written last marks a complete set of files. */
 export async function benchModel(): Promise<BenchModel> {
