@@ -60,5 +60,9 @@ const cacheDir =
   process.env.LANTERN_CODE_CACHE === '0' ? null : path.join(path.dirname(bundle), '.code-cache');
 // [Note: the store's packages as one bundle] (native/store/arrow.ts): the bundle asks for
 // its second bundle, out/store-modules.cjs, through this, with the same code cache.
-globalThis[Symbol.for('lantern.loadBundle')] = (file) => loadBundle(file, cacheDir).exports;
-runBundle(bundle, cacheDir);
+// [Note: a code cache for each command] (run-bundle.js): the command's name, or the first
+// word that looks like one (options may come first); anything else shares one cache.
+const command = process.argv.slice(2).find((arg) => /^[a-z][a-z-]{1,23}$/.test(arg)) ?? 'default';
+globalThis[Symbol.for('lantern.loadBundle')] = (file) =>
+  loadBundle(file, cacheDir, command).exports;
+runBundle(bundle, cacheDir, command);

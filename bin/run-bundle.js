@@ -11,6 +11,15 @@
 // temporary name then renamed, so a concurrent run reads a whole file or none. Anything
 // that goes wrong with the cache (an unwritable folder, a damaged file) only costs the
 // compile: the bundle runs all the same.
+//
+// [Note: a code cache for each command] V8 compiles a function only when it first runs, and
+// the cache holds what the run that made it compiled. One cache for every command was made
+// by whichever command ran first after a build, most often `lantern index`, and every later
+// `lantern search` compiled its own functions from source again: a cold search of 38 photos
+// (bench model) took a median 0.46 s (0.43-0.69) with the cache an index run of those
+// photos made and 0.38 s (0.36-0.54) with one a search made, 15 alternated runs each. So each command has its own cache (the variant in its
+// name: bin/lantern.js passes the command's name), made by its first run; a build's caches
+// take ~1.5 MB a command, and those of earlier builds are removed when a new one is saved.
 import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,11 +29,11 @@ import vm from 'node:vm';
 
 /**
  * Run `bundle` (a CommonJS file) as Node would require it, with its code cache kept in
- * `cacheDir`. Returns what happened to the cache: 'used', 'made' (none or a rejected one:
+ * `cacheDir`, one cache for each `variant` ([Note: a code cache for each command]). Returns what happened to the cache: 'used', 'made' (none or a rejected one:
  * written at exit) or 'off' (cacheDir null).
  */
-export function runBundle(bundle, cacheDir) {
-  return loadBundle(bundle, cacheDir).state;
+export function runBundle(bundle, cacheDir, variant = 'default') {
+  return loadBundle(bundle, cacheDir, variant).state;
 }
 
 /**
@@ -32,7 +41,7 @@ export function runBundle(bundle, cacheDir) {
  * command line loads its second bundle, LanceDB and apache-arrow ([Note: the store's
  * packages as one bundle] in native/store/arrow.ts), through this.
  */
-export function loadBundle(bundle, cacheDir) {
+export function loadBundle(bundle, cacheDir, variant = 'default') {
   const bytes = readFileSync(bundle);
   // [Note: reading the bundle as Latin-1] Node 20 read the 1.7 MB bundle as UTF-8 in ~20
   // ms even in ASCII ([Note: bundles in ASCII] in scripts/ascii-output.mjs); its bytes and
@@ -41,17 +50,15 @@ export function loadBundle(bundle, cacheDir) {
   const text = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   // A shebang line is valid only at the very start of a file, not inside the wrapper.
   const source = text.replace(/^#!.*/, '');
+  const build = createHash('sha256')
+    .update(`${process.version}|${process.arch}|`)
+    .update(bytes)
+    .digest('hex')
+    .slice(0, 16);
   const cacheFile =
     cacheDir === null
       ? null
-      : path.join(
-          cacheDir,
-          `${path.basename(bundle)}.${createHash('sha256')
-            .update(`${process.version}|${process.arch}|`)
-            .update(bytes)
-            .digest('hex')
-            .slice(0, 16)}.v8cache`,
-        );
+      : path.join(cacheDir, `${path.basename(bundle)}.${variant}.${build}.v8cache`);
   let cachedData;
   if (cacheFile !== null) {
     try {
@@ -63,7 +70,7 @@ export function loadBundle(bundle, cacheDir) {
   const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData });
   const state =
     cacheFile === null ? 'off' : cachedData && !script.cachedDataRejected ? 'used' : 'made';
-  if (state === 'made') process.once('exit', () => saveCache(script, cacheFile));
+  if (state === 'made') process.once('exit', () => saveCache(script, cacheFile, bundle, build));
   const module = { exports: {}, filename: bundle, id: bundle, loaded: false };
   const wrapper = script.runInThisContext();
   wrapper.call(
@@ -77,17 +84,21 @@ export function loadBundle(bundle, cacheDir) {
   return { state, exports: module.exports };
 }
 
-function saveCache(script, cacheFile) {
+function saveCache(script, cacheFile, bundle, build) {
   const dir = path.dirname(cacheFile);
   const temporary = `${cacheFile}.${process.pid}.tmp`;
   try {
     mkdirSync(dir, { recursive: true });
     writeFileSync(temporary, script.createCachedData());
     renameSync(temporary, cacheFile);
-    // Caches of earlier builds of the same bundle.
-    const prefix = `${path.basename(cacheFile).split('.').slice(0, -2).join('.')}.`;
+    // Caches of earlier builds of the same bundle, whatever their command; this build's stay.
+    const prefix = `${path.basename(bundle)}.`;
     for (const name of readdirSync(dir))
-      if (name.startsWith(prefix) && name !== path.basename(cacheFile))
+      if (
+        name.startsWith(prefix) &&
+        name.endsWith('.v8cache') &&
+        !name.endsWith(`.${build}.v8cache`)
+      )
         rmSync(path.join(dir, name), { force: true });
   } catch {
     try {

@@ -1,7 +1,7 @@
 /**
  * @file bin/run-bundle.js ([Note: the command line's code cache]): a CommonJS bundle runs
  * as Node would require it; the first run saves V8's code cache at exit and the next
- * starts from it; a rebuilt bundle makes its own and drops the old one; a damaged cache
+ * starts from it; each command keeps its own; a rebuilt bundle makes its own and drops the old one; a damaged cache
  * or an unwritable folder only costs the compile.
  */
 import { execFile } from 'node:child_process';
@@ -41,9 +41,9 @@ async function writeBundle(answer: number): Promise<void> {
 }
 
 /** Runs the bundle in a fresh Node, as bin/lantern.js does; its output and the cache state. */
-async function run(cache: string | null) {
+async function run(cache: string | null, variant?: string) {
   const script = `import { runBundle } from ${JSON.stringify(RUNNER)};
-const state = runBundle(${JSON.stringify(bundle)}, ${JSON.stringify(cache)});
+const state = runBundle(${JSON.stringify(bundle)}, ${JSON.stringify(cache)}${variant === undefined ? '' : `, ${JSON.stringify(variant)}`});
 process.stdout.write(JSON.stringify({ state }) + '\\n');`;
   const { stdout, stderr } = await promisify(execFile)(
     process.execPath,
@@ -97,6 +97,27 @@ describe('running the command line bundle with a code cache', () => {
     expect(now).toHaveLength(1);
     expect(now[0]).not.toBe(old);
     expect(await run(cacheDir)).toMatchObject({ answer: 43, state: 'used' });
+  });
+
+  it('keeps a cache for each command, and a rebuild drops the old one of every command', async () => {
+    // [Note: a code cache for each command]
+    await rm(cacheDir, { recursive: true, force: true });
+    await writeBundle(48);
+    expect(await run(cacheDir, 'index')).toMatchObject({ answer: 48, state: 'made' });
+    expect(await run(cacheDir, 'search')).toMatchObject({ answer: 48, state: 'made' });
+    expect(await run(cacheDir, 'search')).toMatchObject({ answer: 48, state: 'used' });
+    expect(await run(cacheDir, 'index')).toMatchObject({ answer: 48, state: 'used' });
+    const before = await caches();
+    expect(before.map((name) => name.split('.')[2]).sort()).toEqual(['index', 'search']);
+
+    await writeBundle(49);
+    expect(await run(cacheDir, 'search')).toMatchObject({ answer: 49, state: 'made' });
+    const after = await caches();
+    expect(after).toHaveLength(1);
+    expect(after[0]!.split('.')[2]).toBe('search');
+    expect(before).not.toContain(after[0]);
+    expect(await run(cacheDir, 'index')).toMatchObject({ answer: 49, state: 'made' });
+    expect(await caches()).toHaveLength(2);
   });
 
   it('a damaged cache is made again, and the bundle still runs', async () => {
