@@ -207,6 +207,28 @@ function readLoad(): string {
 }
 
 /**
+ * The processor's vector extensions that decide onnxruntime's kernels (AVX2, AVX-512, the
+ * 8-bit dot products of VNNI: [Note: int8 products that saturate]), as Linux lists them;
+ * two VMs with the same model name differed in these and ran the model at half the speed.
+ */
+function cpuFeatures(): string {
+  let flags: string[];
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('flags'));
+    flags = line?.split(':')[1]?.trim().split(/\s+/) ?? [];
+  } catch {
+    return '';
+  }
+  const shown = ['avx2', 'avx512f', 'avx512_vnni', 'avx_vnni', 'amx_int8'].filter((flag) =>
+    flags.includes(flag),
+  );
+  const vnni = shown.some((flag) => flag.includes('vnni'));
+  return ` (${[...shown, ...(vnni ? [] : ['no VNNI'])].join(', ')})`;
+}
+
+/**
  * The int8 model indexed beside the fp32 one: `bench-vit-b32-int8`, which the bench model's
  * generator writes beside it (test/bench/vit-model.ts); `--int8-model <id>` names another,
  * `--no-int8` leaves it out.
@@ -487,7 +509,7 @@ async function parent(args: string[]): Promise<void> {
     date: new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
     quick,
     machine: {
-      cpu: os.cpus()[0]?.model ?? 'unknown',
+      cpu: `${os.cpus()[0]?.model ?? 'unknown'}${cpuFeatures()}`,
       cores: os.availableParallelism(),
       memoryGiB: os.totalmem() / 2 ** 30,
       os: `${os.type()} ${os.release()} ${os.arch()}`,
