@@ -135,7 +135,7 @@ function int8Tensor(t: Tensor, shift: number): Uint8Array {
 }
 
 /** The largest int8 weight, either sign, whose products with uint8 fit 16 bits two at a time. */
-export const NARROW_WEIGHT = 64;
+const NARROW_WEIGHT = 64;
 
 /**
  * The shift that moves a uint8 weight tensor into ±NARROW_WEIGHT and its zero points into
