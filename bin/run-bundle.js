@@ -17,9 +17,10 @@
 // by whichever command ran first after a build, most often `lantern index`, and every later
 // `lantern search` compiled its own functions from source again: a cold search of 38 photos
 // (bench model) took a median 0.46 s (0.43-0.69) with the cache an index run of those
-// photos made and 0.38 s (0.36-0.54) with one a search made, 15 alternated runs each. So each command has its own cache (the variant in its
-// name: bin/lantern.js passes the command's name), made by its first run; a build's caches
-// take ~1.5 MB a command, and those of earlier builds are removed when a new one is saved.
+// photos made and 0.38 s (0.36-0.54) with one a search made, 15 alternated runs each. So
+// each command has its own cache (the variant in its name: bin/lantern.js passes the
+// command's name), made by its first run; a build's caches take ~1.5 MB a command, and
+// those of earlier builds are removed when a new one is saved.
 import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,8 +30,9 @@ import vm from 'node:vm';
 
 /**
  * Run `bundle` (a CommonJS file) as Node would require it, with its code cache kept in
- * `cacheDir`, one cache for each `variant` ([Note: a code cache for each command]). Returns what happened to the cache: 'used', 'made' (none or a rejected one:
- * written at exit) or 'off' (cacheDir null).
+ * `cacheDir`, one cache for each `variant` ([Note: a code cache for each command]).
+ * Returns what happened to the cache: 'used', 'made' (none or a rejected one: written at
+ * exit) or 'off' (cacheDir null).
  */
 export function runBundle(bundle, cacheDir, variant = 'default') {
   return loadBundle(bundle, cacheDir, variant).state;
@@ -50,11 +52,15 @@ export function loadBundle(bundle, cacheDir, variant = 'default') {
   const text = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   // A shebang line is valid only at the very start of a file, not inside the wrapper.
   const source = text.replace(/^#!.*/, '');
-  const build = createHash('sha256')
-    .update(`${process.version}|${process.arch}|`)
-    .update(bytes)
-    .digest('hex')
-    .slice(0, 16);
+  // The build's tag, hashed only when there is a cache to name.
+  const build =
+    cacheDir === null
+      ? null
+      : createHash('sha256')
+          .update(`${process.version}|${process.arch}|`)
+          .update(bytes)
+          .digest('hex')
+          .slice(0, 16);
   const cacheFile =
     cacheDir === null
       ? null
