@@ -26,10 +26,10 @@
  * precisely so that they fit, and moving them to −128…−1 undid that: on a 2-core AMD EPYC
  * with AVX2 and no VNNI the bench's int8 image encoder gave embeddings at cosine 0.59 to
  * its fp32 weights through that copy, against 0.9998 through the uint8 file, and the test
- * (test/integration/signed-weights.test.ts) failed there. So k is now chosen per tensor to put every weight within
- * ±NARROW_WEIGHT (64) and the zero points within int8 (k = 64 for 7-bit weights); a
- * tensor whose values span more than 129 (full 8-bit weights) stays uint8, where onnxruntime
- * widens to 16 bits first and is exact on every processor. Exact on every kernel, the copy
+ * (test/integration/signed-weights.test.ts) failed there. So k is now chosen per tensor to
+ * put every weight within ±NARROW_WEIGHT (64) and the zero points within int8 (k = 64 for
+ * 7-bit weights); a tensor whose values span more than 129 (full 8-bit weights) stays
+ * uint8, where onnxruntime widens to 16 bits first and is exact on every processor. Exact on every kernel, the copy
  * needs no check of the processor it runs on.
  *
  * Only initializers every one of whose uses is a MatMulInteger weight (input 1) or its
